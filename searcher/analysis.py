@@ -1,0 +1,82 @@
+"""Tokenizing Vietnamese text into syllables and the index terms made from them.
+
+A token is a run of letters and digits (``ngoại``, ``G20``, ``P4G``, ``2025``);
+everything else separates tokens.  There is no stop list and no minimum
+length: *ở* and *ý* are tokens like any other.
+
+Each paragraph is indexed under three term streams, all space-separated so
+the Whoosh side needs no custom analyzer class:
+
+* ``exact``  – :func:`searcher.text.exact_key` of every token;
+* ``folded`` – :func:`searcher.text.fold` of every token;
+* ``pairs``  – folded adjacent-token pairs (``ngoai_giao``).  Single syllables
+  are very frequent in Vietnamese; pairs are rare, so a multi-syllable query
+  answered through pairs reads short posting lists and ranks adjacency first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, NamedTuple
+
+from .text import exact_key, fold
+
+__all__ = ["Token", "tokenize", "index_terms", "pair_term", "MAX_TOKEN_CHARS"]
+
+# Letters, digits and any stray combining marks (NFC leaves a few, e.g. IPA).
+_TOKEN_RE = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff])+")
+
+# Longer runs are hashes, base64 or glued garbage, never words someone types.
+MAX_TOKEN_CHARS = 64
+
+PAIR_SEPARATOR = "_"  # never inside a token, so a pair term is unambiguous
+
+
+class Token(NamedTuple):
+    """One token of a text, with its character span in that text."""
+
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split NFC ``text`` into tokens with character offsets.
+
+    >>> [t.text for t in tokenize("Ngoại giao kinh tế, G20 (8%)")]
+    ['Ngoại', 'giao', 'kinh', 'tế', 'G20', '8']
+    """
+    return [
+        Token(m.group(), m.start(), m.end())
+        for m in _TOKEN_RE.finditer(text)
+        if m.end() - m.start() <= MAX_TOKEN_CHARS
+    ]
+
+
+def iter_words(text: str) -> Iterator[str]:
+    """Yield just the token strings of ``text`` (faster than :func:`tokenize`)."""
+    for word in _TOKEN_RE.findall(text):
+        if len(word) <= MAX_TOKEN_CHARS:
+            yield word
+
+
+def pair_term(left_folded: str, right_folded: str) -> str:
+    """The ``pairs`` term for two adjacent folded tokens.
+
+    >>> pair_term("ngoai", "giao")
+    'ngoai_giao'
+    """
+    return left_folded + PAIR_SEPARATOR + right_folded
+
+
+def index_terms(text: str) -> tuple[str, str, str]:
+    """Return the ``(exact, folded, pairs)`` term streams for one paragraph.
+
+    >>> index_terms("Ngoại giao Việt Nam")
+    ('ngoai5 giao viêt5 nam', 'ngoai giao viet nam', 'ngoai_giao giao_viet viet_nam')
+    """
+    words = list(iter_words(text))
+    exact = [exact_key(w) for w in words]
+    folded = [fold(w) for w in words]
+    pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
+    return " ".join(exact), " ".join(folded), " ".join(pairs)

@@ -1,0 +1,221 @@
+"""``search``: the one-shot command line.
+
+Prints ranked, highlighted hits like ripgrep does: ``path:line``, the
+document's title, then the paragraph (or a window of it around the matches).
+Exit codes follow grep: 0 hits, 1 no hits, 2 error.
+
+This module must stay light: it imports neither Textual nor Rich, because
+start-up time is part of the product.  The TUI is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, IndexMissing, SearcherError
+
+__all__ = ["main", "build_parser"]
+
+DESCRIPTION = """\
+Search a folder of Vietnamese documents, paragraph by paragraph.
+
+Diacritics are optional: `ngoai giao` finds "ngoại giao", while a query typed
+with marks ranks exact matches first ("ngoại" before "ngoài"). Words that stand
+next to each other in a paragraph rank above scattered ones.
+
+Query syntax: plain words must all match; "quoted words" must appear in that
+order; -word excludes paragraphs with that word. Nothing else is syntax.
+"""
+
+EPILOG = """\
+examples:
+  search ngoại giao kinh tế
+  search "ngoai giao" -"kinh te"
+  search --json -n 3 hòa bình | jq .path
+
+The first search with no index builds one from --corpus (see also search-index).
+With no QUERY on a terminal, or with --tui, the interactive live search opens.
+
+exit status: 0 hits found, 1 no hits, 2 error (bad query, missing corpus,
+unusable index); errors print one line on stderr.
+environment: SEARCHER_INDEX, SEARCHER_CORPUS set the defaults of --index and
+--corpus; NO_COLOR turns colour off.
+"""
+
+# ANSI styles, written by hand: importing Rich here would cost start-up time.
+_STYLE = {
+    "path": "\x1b[35m",
+    "line": "\x1b[32m",
+    "title": "\x1b[1m",
+    "match": "\x1b[1;31m",
+    "dim": "\x1b[2m",
+    "reset": "\x1b[0m",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``search`` (also used to test the ``--help`` text)."""
+    parser = argparse.ArgumentParser(
+        prog="search",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("query", nargs="*", metavar="QUERY", help="words to search for (joined with spaces)")
+    parser.add_argument("-n", "--limit", type=_positive_int, default=10, metavar="N", help="show at most N hits (default 10)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per hit, one per line")
+    parser.add_argument(
+        "--index",
+        default=os.environ.get("SEARCHER_INDEX", "index"),
+        metavar="DIR",
+        help="index folder (default: $SEARCHER_INDEX or ./index)",
+    )
+    parser.add_argument(
+        "--corpus",
+        default=os.environ.get("SEARCHER_CORPUS", "corpus"),
+        metavar="DIR",
+        help="folder of .txt files, indexed on first use (default: $SEARCHER_CORPUS or ./corpus)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the output: auto (on a terminal, unless NO_COLOR is set), always or never",
+    )
+    parser.add_argument("--tui", action="store_true", help="open the interactive live search (QUERY pre-fills it)")
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``search``; returns the exit code (also used by the console script)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    query = " ".join(args.query).strip()
+    try:
+        if args.tui or (not query and sys.stdin.isatty() and sys.stdout.isatty()):
+            return _run_tui(args, query)
+        if not query:
+            parser.print_usage(sys.stderr)
+            print("search: error: no query given (try: search ngoại giao)", file=sys.stderr)
+            return EXIT_ERROR
+        return _search(args, query)
+    except SearcherError as exc:
+        print(f"search: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader (head, less) went away: not an error worth a traceback.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_FOUND
+
+
+def _run_tui(args: argparse.Namespace, query: str) -> int:
+    try:
+        from .tui.app import run_app
+    except ImportError:
+        print("search: error: the interactive UI is not available in this installation", file=sys.stderr)
+        return EXIT_ERROR
+    return run_app(index=args.index, corpus=args.corpus, query=query)
+
+
+def open_engine(index: str, corpus: str, announce: TextIO | None = sys.stderr):  # type: ignore[no-untyped-def]
+    """Open the index, building it from ``corpus`` first if there is none yet."""
+    from .engine import Engine
+
+    try:
+        return Engine.open(index)
+    except IndexMissing:
+        pass
+    from .indexer import build_index, check_corpus
+
+    check_corpus(Path(corpus))
+    if announce is not None:
+        print(f"search: no index at {index} yet; indexing {corpus} …", file=announce, flush=True)
+    summary = build_index(corpus, index)
+    if announce is not None:
+        print(
+            f"search: indexed {summary.paragraphs} paragraphs from {summary.files} files in {summary.seconds:.1f} s",
+            file=announce,
+            flush=True,
+        )
+        for skipped in summary.skipped:
+            print(f"search: warning: skipped {skipped['path']}: {skipped['reason']}", file=announce)
+    return Engine.open(index)
+
+
+def display_path(file: str) -> str:
+    """A path an editor can open from here: relative when under the current folder."""
+    try:
+        relative = os.path.relpath(file)
+    except ValueError:
+        return file
+    return file if relative.startswith(".." + os.sep) else relative
+
+
+def _search(args: argparse.Namespace, query: str) -> int:
+    engine = open_engine(args.index, args.corpus)
+    with engine:
+        result = engine.search(query, limit=args.limit)
+    out = sys.stdout
+    if args.json:
+        for hit in result:
+            out.write(json.dumps(hit.to_json(display_path(hit.file)), ensure_ascii=False) + "\n")
+    else:
+        color = args.color == "always" or (
+            args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        )
+        _print_hits(result, out, color)
+    for note in result.notes:
+        print(f"search: note: {note}", file=sys.stderr)
+    out.flush()
+    return EXIT_FOUND if result else EXIT_NOT_FOUND
+
+
+def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-untyped-def]
+    from .snippet import make_snippet
+
+    style = _STYLE if color else dict.fromkeys(_STYLE, "")
+    for index, hit in enumerate(result):
+        if index:
+            out.write("\n")
+        location = f"{style['path']}{display_path(hit.file)}{style['reset']}:{style['line']}{hit.line}{style['reset']}"
+        title = hit.title if len(hit.title) <= 100 else hit.title[:99] + "…"
+        out.write(f"{location}  {style['title']}{title}{style['reset']}\n")
+        snippet = make_snippet(hit.text, hit.spans)
+        out.write("    " + _mark(snippet.text, snippet.spans, style) + "\n")
+
+
+def _mark(text: str, spans: list[tuple[int, int]], style: dict[str, str]) -> str:
+    if not style["match"]:
+        return text
+    parts = []
+    position = 0
+    for start, end in spans:
+        parts.append(text[position:start])
+        parts.append(f"{style['match']}{text[start:end]}{style['reset']}")
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

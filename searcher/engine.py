@@ -1,0 +1,485 @@
+"""The search engine: open an index, run a query, get ranked hits with highlight spans.
+
+Ranking works in tiers, best first, each tier filling the result list only
+with documents the tiers before it did not return:
+
+1. the query's words adjacent and in order (answered from the ``pairs``
+   field: adjacent-syllable terms have short posting lists, so this is fast
+   even when every single syllable is very common);
+2. all the words, anywhere in the paragraph (adjacent pairs still add score).
+
+When the user typed diacritics, each tier is first run restricted to
+exact-diacritic matches (*ngoại* not *ngoài*), then without the restriction.
+Within a tier, Whoosh's BM25F orders the hits.  Every tier runs under one time
+budget, so a query over very frequent syllables returns the best hits found in
+time instead of stalling.
+
+>>> engine = Engine.open("index")                           # doctest: +SKIP
+>>> for hit in engine.search("ngoại giao kinh tế", limit=3): # doctest: +SKIP
+...     print(hit.path, hit.line, hit.text[:40])
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from whoosh.collectors import Collector, WrappingCollector
+from whoosh.query import And, AndMaybe, Not, Or, Phrase, Query, Term
+
+from .analysis import pair_term, tokenize
+from .errors import IndexUnusable, QueryError
+from .query import Clause, ParsedQuery, QueryWord, parse_query
+from .store import KIND_FILE, KIND_PARAGRAPH, Generation, IndexLocation
+from .text import exact_key, fold
+
+__all__ = ["Engine", "Hit", "SearchResult", "highlight_spans"]
+
+DEFAULT_LIMIT = 10
+DEFAULT_BUDGET = 0.12  # seconds for all tiers of one query
+PREFIX_EXPANSIONS = 12  # completions of an unfinished last word that are searched
+PREFIX_SCAN_LIMIT = 4000  # lexicon entries looked at to find them
+TIER_STEP = 100.0  # scores of a better tier start this much higher
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _DeadlineCollector(WrappingCollector):
+    """Stops collecting at a deadline (or when cancelled), keeping what was found."""
+
+    def __init__(self, child: Collector, deadline: float, cancelled: Callable[[], bool] | None) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+        self.cancelled = cancelled
+        self.count_down = 0
+        self.timed_out = False
+
+    def collect(self, sub_docnum: int) -> Any:
+        self.count_down -= 1
+        if self.count_down <= 0:
+            self.count_down = 64
+            if time.perf_counter() > self.deadline or (self.cancelled and self.cancelled()):
+                self.timed_out = True
+                raise _Cancelled
+        return self.child.collect(sub_docnum)
+
+
+@dataclass
+class Hit:
+    """One matching paragraph.
+
+    ``path`` is relative to the corpus root and ``file`` is its absolute path;
+    ``line`` is the 1-based line where the paragraph starts; ``paragraph`` is
+    its 0-based ordinal in the document; ``spans`` are ``(start, end)``
+    character offsets of the matches in ``text``.
+    """
+
+    rank: int
+    score: float
+    path: str
+    line: int
+    paragraph: int
+    title: str
+    text: str
+    spans: list[tuple[int, int]]
+    file: str
+    exact: bool = True  # False when only the diacritic-folded form matched
+
+    def to_json(self, path: str | None = None) -> dict[str, Any]:
+        """The ``--json`` record (``path`` may be replaced by a display path)."""
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "path": path if path is not None else self.path,
+            "line": self.line,
+            "paragraph": self.paragraph,
+            "title": self.title,
+            "text": self.text,
+            "spans": [list(s) for s in self.spans],
+        }
+
+
+class SearchResult(list):  # type: ignore[type-arg]
+    """The hits of one query (a list of :class:`Hit`) plus how the search went."""
+
+    query: ParsedQuery
+    elapsed: float = 0.0
+    complete: bool = True  # False when the time budget cut the search short
+    notes: list[str]
+
+    def __init__(self, hits: Iterable[Hit], query: ParsedQuery) -> None:
+        super().__init__(hits)
+        self.query = query
+        self.notes = list(query.notes)
+
+
+@dataclass
+class _Plan:
+    """One tier: a Whoosh query, whether it means an exact-diacritic match."""
+
+    query: Query
+    exact: bool
+
+
+class Engine:
+    """A searchable index.  Thread-safe; reopens itself when the index is rebuilt."""
+
+    def __init__(self, location: IndexLocation) -> None:
+        self.location = location
+        self._lock = threading.RLock()
+        self._generation: Generation | None = None
+        self._ix: Any = None
+        self._searcher: Any = None
+        self._stamp: Any = None
+        self._checked = 0.0
+        self._open()
+
+    @classmethod
+    def open(cls, index: str | Path = "index") -> "Engine":
+        """Open the index folder ``index`` (raises :class:`~searcher.errors.IndexMissing` if there is none)."""
+        return cls(IndexLocation(index))
+
+    # -- lifecycle -------------------------------------------------------
+
+    def _open(self) -> None:
+        last_error: Exception | None = None
+        for _attempt in range(5):
+            stamp = self.location.current_stamp()
+            generation = self.location.current()
+            try:
+                ix = generation.open()
+                searcher = ix.searcher()
+            except IndexUnusable as exc:
+                # The generation may have been swapped out between reading
+                # CURRENT and opening it: read CURRENT again and retry.
+                last_error = exc
+                if self.location.current_stamp() != stamp:
+                    continue
+                raise
+            except OSError as exc:
+                last_error = exc
+                time.sleep(0.05)
+                continue
+            self._close()
+            self._generation, self._ix, self._searcher, self._stamp = generation, ix, searcher, stamp
+            self._checked = time.monotonic()
+            return
+        raise IndexUnusable(f"index at {self.location.root} could not be opened: {last_error}")
+
+    def _close(self) -> None:
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:
+                pass
+        if self._ix is not None:
+            try:
+                self._ix.close()
+            except Exception:
+                pass
+        self._searcher = self._ix = None
+
+    def close(self) -> None:
+        """Release the open files."""
+        with self._lock:
+            self._close()
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def refresh(self, force: bool = False) -> bool:
+        """Pick up a rebuilt or updated index; return True when something changed.
+
+        Cheap enough to call before every search (a ``stat`` at most every 0.25 s).
+        """
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._checked < 0.25 and self._searcher is not None:
+                return False
+            self._checked = now
+            if self._searcher is None or self.location.current_stamp() != self._stamp:
+                self._open()
+                return True
+            try:
+                if not self._searcher.up_to_date():
+                    self._searcher = self._searcher.refresh()
+                    return True
+            except Exception:
+                self._open()
+                return True
+            return False
+
+    # -- facts about the index -----------------------------------------
+
+    @property
+    def corpus(self) -> Path:
+        """The corpus folder this index was built from."""
+        assert self._generation is not None
+        return Path(self._generation.meta.get("corpus", "."))
+
+    @property
+    def generation(self) -> Generation:
+        assert self._generation is not None
+        return self._generation
+
+    def stats(self) -> dict[str, Any]:
+        """Paragraph and file counts, size on disk (bytes) and build time of the index."""
+        with self._lock:
+            self.refresh()
+            searcher = self._searcher
+            files = sum(1 for _ in searcher.document_numbers(kind=KIND_FILE))
+            size = sum(p.stat().st_size for p in self.generation.path.iterdir() if p.is_file())
+            try:
+                built = max(p.stat().st_mtime for p in self.generation.path.glob("*.toc"))
+            except ValueError:
+                built = self.generation.meta.get("created", 0.0)
+            return {
+                "paragraphs": searcher.doc_count() - files,
+                "files": files,
+                "bytes": size,
+                "built": built,
+                "generation": self.generation.name,
+                "corpus": str(self.corpus),
+            }
+
+    def document(self, path: str) -> list[Hit]:
+        """Every indexed paragraph of one document, in order (no spans, score 0)."""
+        with self._lock:
+            self.refresh()
+            rows = [
+                fields
+                for fields in self._searcher.documents(path=path)
+                if fields.get("kind") == KIND_PARAGRAPH
+            ]
+        rows.sort(key=lambda f: f["ordinal"])
+        return [self._hit(0, 0.0, fields, []) for fields in rows]
+
+    # -- searching -------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        limit: int = DEFAULT_LIMIT,
+        *,
+        prefix: bool = False,
+        budget: float = DEFAULT_BUDGET,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> SearchResult:
+        """Search and return up to ``limit`` ranked hits.
+
+        ``prefix=True`` treats an unfinished last word as a prefix (live
+        search).  ``budget`` bounds the time spent, in seconds; ``cancelled``
+        is polled during the search and stops it early when it returns True.
+        Raises :class:`~searcher.errors.QueryError` for a query with no words.
+
+        >>> [h.title for h in engine.search("ngoai giao", limit=2)]  # doctest: +SKIP
+        """
+        started = time.perf_counter()
+        parsed = parse_query(query, prefix=prefix)
+        if parsed.empty:
+            raise QueryError("the query has no words to search for")
+        limit = max(1, int(limit))
+        with self._lock:
+            self.refresh()
+            searcher = self._searcher
+            plans = self._plans(parsed, searcher)
+            deadline = started + budget
+            found: dict[int, tuple[float, bool]] = {}
+            complete = True
+            for tier, plan in enumerate(plans):
+                wanted = limit - len(found)
+                if wanted <= 0:
+                    break
+                if time.perf_counter() > deadline:
+                    complete = False
+                    break
+                hits, finished = self._run(searcher, plan.query, wanted, set(found), deadline, cancelled)
+                complete = complete and finished
+                bonus = (len(plans) - tier) * TIER_STEP
+                for docnum, score in hits:
+                    found[docnum] = (bonus + min(score, TIER_STEP - 1), plan.exact)
+                if cancelled is not None and cancelled():
+                    complete = False
+                    break
+            ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
+            result_hits = []
+            for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
+                fields = searcher.stored_fields(docnum)
+                spans = highlight_spans(fields["text"], parsed)
+                result_hits.append(self._hit(rank, score, fields, spans, exact))
+        result = SearchResult(result_hits, parsed)
+        result.complete = complete
+        if not complete:
+            result.notes.append("search stopped at its time budget: these are the best hits found so far")
+        result.elapsed = time.perf_counter() - started
+        return result
+
+    def _hit(self, rank: int, score: float, fields: dict[str, Any], spans: list[tuple[int, int]], exact: bool = True) -> Hit:
+        return Hit(
+            rank=rank,
+            score=score,
+            path=fields["path"],
+            line=fields["line"],
+            paragraph=fields["ordinal"],
+            title=fields.get("title", ""),
+            text=fields["text"],
+            spans=spans,
+            file=str(self.corpus / fields["path"]),
+            exact=exact,
+        )
+
+    @staticmethod
+    def _run(
+        searcher: Any,
+        query: Query,
+        limit: int,
+        exclude: set[int],
+        deadline: float,
+        cancelled: Callable[[], bool] | None,
+    ) -> tuple[list[tuple[int, float]], bool]:
+        collector = searcher.collector(limit=limit, mask=exclude or None)
+        timed = _DeadlineCollector(collector, deadline, cancelled)
+        try:
+            searcher.search_with_collector(query, timed)
+        except _Cancelled:
+            pass
+        results = collector.results()
+        return [(results.docnum(i), results.score(i)) for i in range(results.scored_length())], not timed.timed_out
+
+    # -- query planning --------------------------------------------------
+
+    def _plans(self, parsed: ParsedQuery, searcher: Any) -> list[_Plan]:
+        words = parsed.words
+        prefix = parsed.prefix
+        full_words = words[:-1] if prefix is not None else words
+
+        required: list[Query] = []  # every clause must match (folded)
+        for clause in parsed.clauses:
+            if prefix is not None and clause.words[-1] is prefix:
+                continue
+            required.append(_clause_query(clause))
+        completions: Query | None = None
+        if prefix is not None:
+            completions = self._complete(searcher, "folded", prefix.folded)
+            if completions is None:
+                completions = Term("folded", prefix.folded)
+            required.append(completions)
+
+        exclusions = [Not(_exclusion_query(c)) for c in parsed.excluded]
+        exact_filter = [Term("exact", w.exact) for w in full_words if w.marked]
+
+        # Adjacent tier: the whole query as one phrase of syllable pairs.
+        adjacent: Query | None = None
+        folded_seq = [w.folded for w in words]
+        if prefix is not None and len(words) >= 2:
+            pair_prefix = pair_term(words[-2].folded, prefix.folded)
+            pair_done = _pairs_query([w.folded for w in full_words])
+            pair_next = self._complete(searcher, "pairs", pair_prefix)
+            if pair_next is not None:
+                adjacent = pair_next if pair_done is None else And([pair_done, pair_next])
+        elif prefix is None and len(words) >= 2:
+            adjacent = _pairs_query(folded_seq)
+
+        # Scattered tier: all clauses anywhere; adjacent pairs only add score.
+        scattered: Query = And(required) if len(required) > 1 else required[0]
+        pair_terms = [Term("pairs", pair_term(a.folded, b.folded)) for a, b in zip(full_words, full_words[1:])]
+        if pair_terms:
+            scattered = AndMaybe(scattered, Or(pair_terms) if len(pair_terms) > 1 else pair_terms[0])
+
+        tiers: list[tuple[Query, bool]] = []
+        if adjacent is not None:  # the phrase implies every clause, so no And with them
+            tiers.append((adjacent, True))
+        tiers.append((scattered, False))
+
+        plans: list[_Plan] = []
+        if exact_filter:
+            for query, _ in tiers:
+                plans.append(_Plan(And([query] + exact_filter + exclusions), True))
+        for query, _ in tiers:
+            plans.append(_Plan(And([query] + exclusions) if exclusions else query, not parsed.marked))
+        return plans
+
+    @staticmethod
+    def _complete(searcher: Any, fieldname: str, prefix: str) -> Query | None:
+        """An Or of the most frequent terms starting with ``prefix`` (None if there are none)."""
+        reader = searcher.reader()
+        candidates: list[tuple[int, str]] = []
+        for count, (term, info) in enumerate(reader.iter_prefix(fieldname, prefix)):
+            if count >= PREFIX_SCAN_LIMIT:
+                break
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            candidates.append((info.doc_frequency(), text))
+        if not candidates:
+            return None
+        candidates.sort(key=lambda c: (-c[0], c[1]))
+        terms = [Term(fieldname, text) for _, text in candidates[:PREFIX_EXPANSIONS]]
+        return terms[0] if len(terms) == 1 else Or(terms)
+
+
+def _pairs_query(folded: list[str]) -> Query | None:
+    """Adjacent, in-order match of a word sequence, through syllable-pair terms."""
+    pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
+    if not pairs:
+        return None
+    if len(pairs) == 1:
+        return Term("pairs", pairs[0])
+    return Phrase("pairs", pairs)
+
+
+def _clause_query(clause: Clause) -> Query:
+    if len(clause.words) == 1:
+        return Term("folded", clause.words[0].folded)
+    query = _pairs_query([w.folded for w in clause.words])
+    assert query is not None
+    return query
+
+
+def _exclusion_query(clause: Clause) -> Query:
+    """``-ngoài`` excludes only *ngoài* (typed with marks); ``-ngoai`` excludes every form."""
+    words = clause.words
+    if len(words) == 1:
+        w = words[0]
+        return Term("exact", w.exact) if w.marked else Term("folded", w.folded)
+    query = _pairs_query([w.folded for w in words])
+    assert query is not None
+    marked = [Term("exact", w.exact) for w in words if w.marked]
+    return And([query] + marked) if marked else query
+
+
+def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
+    """Character spans in ``text`` of the tokens that match the query's words.
+
+    A word typed without marks matches by folded form, so ``ngoai`` highlights
+    *ngoại* with its marks intact.  A word typed with marks highlights only its
+    exact form when the paragraph has it (``ngoại`` does not light up *ngoài*),
+    and falls back to the folded form when it does not.  The unfinished last
+    word of a live query matches as a prefix.
+
+    >>> highlight_spans("Ngoại giao, kinh tế", parse_query("ngoai te"))
+    [(0, 5), (17, 19)]
+    >>> highlight_spans("ngoài và ngoại", parse_query("ngoại"))
+    [(9, 14)]
+    """
+    tokens = [(t, fold(t.text)) for t in tokenize(text)]
+    words = [w for w in query.words if w is not query.prefix]
+    present_exact = {exact_key(t.text) for t, _ in tokens} if any(w.marked for w in words) else set()
+    folded_wanted = {w.folded for w in words if not (w.marked and w.exact in present_exact)}
+    exact_wanted = {w.exact for w in words if w.marked and w.exact in present_exact}
+    prefix = query.prefix.folded if query.prefix is not None else None
+    spans = []
+    for token, folded in tokens:
+        if (
+            folded in folded_wanted
+            or (exact_wanted and exact_key(token.text) in exact_wanted)
+            or (prefix is not None and folded.startswith(prefix))
+        ):
+            spans.append((token.start, token.end))
+    return spans

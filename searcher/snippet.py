@@ -1,0 +1,56 @@
+"""Cutting a long paragraph down to a window around its highlighted matches.
+
+Shared by the one-shot CLI and the TUI so both show the same snippet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Snippet", "make_snippet"]
+
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A piece of a paragraph, on one line, with spans shifted into it."""
+
+    text: str
+    spans: list[tuple[int, int]]
+
+
+def make_snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> Snippet:
+    """Return at most about ``width`` characters of ``text`` around the best cluster of spans.
+
+    Line breaks become spaces; a cut side gets an ellipsis; cuts fall between words.
+
+    >>> s = make_snippet("một hai ba ngoại giao bốn năm", [(11, 16)], width=14)
+    >>> s.text, s.text[s.spans[0][0]:s.spans[0][1]]
+    ('… ba ngoại giao …', 'ngoại')
+    """
+    flat = text.replace("\n", " ")
+    if len(flat) <= width:
+        return Snippet(flat, list(spans))
+    # Start the window where it covers the most spans.
+    start = 0
+    if spans:
+        best = 0
+        for i, (s, _) in enumerate(spans):
+            covered = sum(1 for a, b in spans[i:] if b <= s + width)
+            if covered > best:
+                best, start = covered, s
+        start = max(0, start - width // 4)
+    end = min(len(flat), start + width)
+    start = max(0, min(start, end - width))
+    if start > 0:
+        space = flat.rfind(" ", max(0, start - 20), start + 1)
+        start = space + 1 if space >= 0 else start
+    if end < len(flat):
+        space = flat.rfind(" ", start, end)
+        end = space if space > start else end
+    prefix = ELLIPSIS + " " if start > 0 else ""
+    suffix = " " + ELLIPSIS if end < len(flat) else ""
+    shift = len(prefix) - start
+    inside = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
+    return Snippet(prefix + flat[start:end] + suffix, inside)

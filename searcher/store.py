@@ -1,0 +1,284 @@
+"""The on-disk index: Whoosh schema, versioned generations, atomic swaps and the build lock.
+
+Layout of an index folder::
+
+    index/
+      CURRENT            JSON naming the live generation (replaced atomically)
+      .lock              flock()ed by the one running ``search-index``
+      gen-<stamp>/       a complete Whoosh index plus ``searcher.json``
+
+A full rebuild writes a new generation beside the live one and then replaces
+``CURRENT`` with ``os.replace``: readers see either the old or the new index,
+never a half-written one, and a build killed halfway leaves only an unpublished
+folder that the next build removes.  Incremental updates commit into the live
+generation through Whoosh's own atomic commit.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+from .errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "make_schema",
+    "IndexLocation",
+    "Generation",
+    "build_lock",
+]
+
+# Bump whenever the schema or the meaning of any indexed term changes.
+SCHEMA_VERSION = 1
+
+META_FILE = "searcher.json"
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".lock"
+GEN_PREFIX = "gen-"
+
+KIND_PARAGRAPH = "p"
+KIND_FILE = "f"
+
+
+def make_schema() -> Schema:
+    """The Whoosh schema.  Only built-in Whoosh classes are pickled into it.
+
+    Terms are computed by :func:`searcher.analysis.index_terms` and passed
+    space-separated, so the index does not depend on any class of ours.
+    """
+    terms = SpaceSeparatedTokenizer()
+    return Schema(
+        kind=ID(stored=True),
+        path=ID(stored=True),
+        line=STORED(),
+        ordinal=STORED(),
+        title=STORED(),
+        text=STORED(),
+        info=STORED(),  # file records: size, mtime_ns, sha256, paragraphs
+        exact=TEXT(analyzer=terms, phrase=True),
+        folded=TEXT(analyzer=terms, phrase=True),
+        pairs=TEXT(analyzer=terms, phrase=True),
+    )
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One complete index generation on disk."""
+
+    path: Path
+    meta: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def open(self) -> Any:
+        """Open the Whoosh index of this generation."""
+        try:
+            return whoosh_index.open_dir(str(self.path))
+        except Exception as exc:  # whoosh raises several unrelated types here
+            raise IndexUnusable(
+                f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
+                "rebuild it with: search-index --full"
+            ) from None
+
+
+class IndexLocation:
+    """An index folder that holds generations (see the module docstring)."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    # -- reading --------------------------------------------------------
+
+    def current_name(self) -> str | None:
+        """Name of the live generation, or ``None`` when there is none."""
+        try:
+            data = json.loads((self.root / CURRENT_FILE).read_text("utf-8"))
+            return str(data["generation"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            raise IndexUnusable(
+                f"index at {self.root} is damaged (unreadable {CURRENT_FILE}); "
+                "rebuild it with: search-index --full"
+            ) from None
+
+    def current_stamp(self) -> tuple[int, int] | None:
+        """A cheap token that changes whenever ``CURRENT`` is replaced."""
+        try:
+            st = os.stat(self.root / CURRENT_FILE)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def current(self) -> Generation:
+        """The live generation, checked for schema version.
+
+        Raises :class:`IndexMissing` when there is no index yet and
+        :class:`IndexUnusable`/:class:`IndexOutdated` when it cannot be used.
+        """
+        if self.root.exists() and not self.root.is_dir():
+            raise IndexUnusable(f"index path {self.root} is not a directory")
+        name = self.current_name()
+        if name is None:
+            if self.root.is_dir() and any(self.root.glob("*.toc")):
+                raise IndexOutdated(
+                    f"index at {self.root} was written by an older version of searcher; "
+                    "rebuild it with: search-index --full"
+                )
+            raise IndexMissing(f"no index at {self.root}")
+        path = self.root / name
+        try:
+            meta = json.loads((path / META_FILE).read_text("utf-8"))
+            version = int(meta["schema_version"])
+        except FileNotFoundError:
+            raise IndexUnusable(
+                f"index at {self.root} is damaged (generation {name} is missing); "
+                "rebuild it with: search-index --full"
+            ) from None
+        except (OSError, ValueError, KeyError, TypeError):
+            raise IndexUnusable(
+                f"index at {self.root} is damaged (unreadable {META_FILE}); "
+                "rebuild it with: search-index --full"
+            ) from None
+        if version < SCHEMA_VERSION:
+            raise IndexOutdated(
+                f"index at {self.root} uses schema {version}, this searcher needs {SCHEMA_VERSION}; "
+                "rebuild it with: search-index --full"
+            )
+        if version > SCHEMA_VERSION:
+            raise IndexUnusable(
+                f"index at {self.root} was written by a newer searcher (schema {version}, "
+                f"this one reads {SCHEMA_VERSION}); upgrade searcher or rebuild with: search-index --full"
+            )
+        return Generation(path, meta)
+
+    # -- writing (callers hold the build lock) ----------------------------
+
+    def new_generation(self, corpus: Path) -> Generation:
+        """Create an empty, unpublished generation folder with its metadata."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        path = self.root / f"{GEN_PREFIX}{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+        path.mkdir()
+        meta = {
+            "format": "searcher-index",
+            "schema_version": SCHEMA_VERSION,
+            "created": time.time(),
+            "corpus": str(Path(corpus).resolve()),
+        }
+        _write_atomic(path / META_FILE, json.dumps(meta, ensure_ascii=False, indent=1))
+        whoosh_index.create_in(str(path), make_schema())
+        return Generation(path, meta)
+
+    def publish(self, generation: Generation) -> None:
+        """Make ``generation`` the live one, atomically, and drop stale generations."""
+        previous = None
+        try:
+            previous = self.current_name()
+        except IndexUnusable:
+            pass
+        _fsync_tree(generation.path)
+        record = {"generation": generation.name, "previous": previous}
+        _write_atomic(self.root / CURRENT_FILE, json.dumps(record))
+        self.collect_garbage(keep={generation.name, previous})
+
+    def collect_garbage(self, keep: set[str | None] | None = None) -> None:
+        """Remove generations that are neither live nor the one just before it.
+
+        The previous generation is kept so that a search which read ``CURRENT``
+        just before the swap can still open it.
+        """
+        if keep is None:
+            keep = {None}
+            try:
+                data = json.loads((self.root / CURRENT_FILE).read_text("utf-8"))
+                keep |= {data.get("generation"), data.get("previous")}
+            except (OSError, ValueError, AttributeError):
+                return  # without a readable CURRENT we cannot tell what is live
+        if not self.root.is_dir():
+            return
+        for entry in self.root.iterdir():
+            if entry.name.startswith(GEN_PREFIX) and entry.name not in keep and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+        for leftover in self.root.glob(f"{CURRENT_FILE}.*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def build_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
+    """Hold the index's build lock, waiting up to ``wait`` seconds for it.
+
+    The lock is an ``flock`` on ``.lock``: the kernel drops it when its holder
+    dies, so a crashed build never leaves a stale lock behind.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(
+                        f"another search-index is already updating {root}; try again when it has finished"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(content)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for entry in path.iterdir():
+        if entry.is_file():
+            try:
+                with open(entry, "rb") as f:
+                    os.fsync(f.fileno())
+            except OSError:
+                pass
+    _fsync_dir(path)

@@ -1,0 +1,54 @@
+"""The one place that touches Whoosh features beyond the 2.7 API.
+
+``whoosh3`` (our pinned dependency) adds ``start_method=`` to the
+multiprocessing writer; ``whoosh-reloaded==2.7.5`` (the documented fallback)
+does not.  Everything else in ``searcher`` sticks to the 2.7 API, so swapping
+the two needs no other change.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any
+
+__all__ = ["writer", "bulk_writer", "has_start_method"]
+
+WRITER_MEMORY_MB = 256
+
+
+def has_start_method() -> bool:
+    """Whether the installed Whoosh's MpWriter accepts ``start_method=``."""
+    try:
+        import inspect
+
+        from whoosh.multiproc import MpWriter
+
+        return "start_method" in inspect.signature(MpWriter.__init__).parameters
+    except Exception:
+        return False
+
+
+def writer(ix: Any, timeout: float = 0.0) -> Any:
+    """A single-process writer (incremental updates, the TUI)."""
+    return ix.writer(limitmb=WRITER_MEMORY_MB, timeout=timeout)
+
+
+def bulk_writer(ix: Any, parallel: bool) -> Any:
+    """A writer for a full build, using every core when ``parallel`` is true.
+
+    Each sub-process writes its own segment (``multisegment=True``): merging
+    them would cost about as much again as writing them.
+    """
+    procs = min(os.cpu_count() or 1, 4)
+    if not parallel or procs < 2:
+        return writer(ix)
+    options: dict[str, Any] = {"procs": procs, "multisegment": True, "limitmb": WRITER_MEMORY_MB, "batchsize": 200}
+    if has_start_method():
+        options["start_method"] = "forkserver" if sys.platform.startswith("linux") else "spawn"
+        return ix.writer(**options)
+    # whoosh-reloaded: no per-writer start method, so fork only from a thread-free process.
+    if threading.active_count() > 1:
+        return writer(ix)
+    return ix.writer(**options)
