@@ -3,13 +3,15 @@
 Ranking works in tiers, best first, each tier filling the result list only
 with documents the tiers before it did not return:
 
-1. the query's words adjacent and in order (answered from the ``pairs``
-   field: adjacent-syllable terms have short posting lists, so this is fast
+1. **adjacent**: the query's words next to each other and in order (answered
+   from syllable-pair terms, which have short posting lists, so this is fast
    even when every single syllable is very common);
-2. all the words, anywhere in the paragraph (adjacent pairs still add score).
+2. **partial**: all the words, with at least one adjacent pair of them;
+3. **scattered**: all the words, anywhere in the paragraph.
 
-When the user typed diacritics, each tier is first run restricted to
-exact-diacritic matches (*ngoại* not *ngoài*), then without the restriction.
+When the user typed diacritics, the three tiers first run in exact mode
+(every word by its exact key: *ngoại* not *ngoài*, *hoà* = *hòa*), then in
+folded mode for the slots still free.
 Within a tier, Whoosh's BM25F orders the hits.  Every tier runs under one time
 budget, so a query over very frequent syllables returns the best hits found in
 time instead of stalling.
@@ -21,6 +23,7 @@ time instead of stalling.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +33,7 @@ from typing import Any, Callable, Iterable
 from whoosh.collectors import Collector, WrappingCollector
 from whoosh.query import And, AndMaybe, Not, Or, Phrase, Query, Term
 
+from . import wcompat
 from .analysis import pair_term, tokenize
 from .errors import IndexUnusable, QueryError
 from .query import Clause, ParsedQuery, QueryWord, parse_query
@@ -39,10 +43,14 @@ from .text import exact_key, fold
 __all__ = ["Engine", "Hit", "SearchResult", "highlight_spans"]
 
 DEFAULT_LIMIT = 10
-DEFAULT_BUDGET = 0.12  # seconds for all tiers of one query
+DEFAULT_BUDGET = 0.10  # seconds for all tiers of one query
+LIVE_BUDGET = 0.02  # per keystroke in live search (prefix=True): typing must never wait
 PREFIX_EXPANSIONS = 12  # completions of an unfinished last word that are searched
 PREFIX_SCAN_LIMIT = 4000  # lexicon entries looked at to find them
 TIER_STEP = 100.0  # scores of a better tier start this much higher
+# When a query has an adjacent tier, the partial and scattered tiers only fill
+# the slots it left; they get this much time in all, not the whole budget.
+FILL_BUDGET = 0.006
 
 
 class _Cancelled(Exception):
@@ -62,7 +70,7 @@ class _DeadlineCollector(WrappingCollector):
     def collect(self, sub_docnum: int) -> Any:
         self.count_down -= 1
         if self.count_down <= 0:
-            self.count_down = 64
+            self.count_down = 16
             if time.perf_counter() > self.deadline or (self.cancelled and self.cancelled()):
                 self.timed_out = True
                 raise _Cancelled
@@ -124,6 +132,7 @@ class _Plan:
 
     query: Query
     exact: bool
+    adjacent: bool = False
 
 
 class Engine:
@@ -137,6 +146,7 @@ class Engine:
         self._searcher: Any = None
         self._stamp: Any = None
         self._checked = 0.0
+        self._completions: dict[tuple[str, str], Query | None] = {}
         self._open()
 
     @classmethod
@@ -167,6 +177,7 @@ class Engine:
                 continue
             self._close()
             self._generation, self._ix, self._searcher, self._stamp = generation, ix, searcher, stamp
+            self._completions = {}
             self._checked = time.monotonic()
             return
         raise IndexUnusable(f"index at {self.location.root} could not be opened: {last_error}")
@@ -211,6 +222,7 @@ class Engine:
             try:
                 if not self._searcher.up_to_date():
                     self._searcher = self._searcher.refresh()
+                    self._completions = {}
                     return True
             except Exception:
                 self._open()
@@ -270,13 +282,15 @@ class Engine:
         limit: int = DEFAULT_LIMIT,
         *,
         prefix: bool = False,
-        budget: float = DEFAULT_BUDGET,
+        budget: float | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> SearchResult:
         """Search and return up to ``limit`` ranked hits.
 
         ``prefix=True`` treats an unfinished last word as a prefix (live
-        search).  ``budget`` bounds the time spent, in seconds; ``cancelled``
+        search).  ``budget`` bounds the time spent, in seconds (default 0.1 s,
+        0.02 s with ``prefix``); the best hits found in time are returned and
+        ``result.complete`` tells whether the search finished.  ``cancelled``
         is polled during the search and stops it early when it returns True.
         Raises :class:`~searcher.errors.QueryError` for a query with no words.
 
@@ -287,21 +301,31 @@ class Engine:
         if parsed.empty:
             raise QueryError("the query has no words to search for")
         limit = max(1, int(limit))
+        if budget is None:
+            budget = LIVE_BUDGET if prefix else DEFAULT_BUDGET
         with self._lock:
             self.refresh()
             searcher = self._searcher
             plans = self._plans(parsed, searcher)
             deadline = started + budget
+            has_adjacent = any(plan.adjacent for plan in plans)
+            fill_deadline: float | None = None
             found: dict[int, tuple[float, bool]] = {}
             complete = True
             for tier, plan in enumerate(plans):
                 wanted = limit - len(found)
                 if wanted <= 0:
                     break
-                if time.perf_counter() > deadline:
+                now = time.perf_counter()
+                tier_deadline = deadline
+                if has_adjacent and not plan.adjacent:
+                    if fill_deadline is None:
+                        fill_deadline = now + FILL_BUDGET
+                    tier_deadline = min(deadline, fill_deadline)
+                if now > tier_deadline:
                     complete = False
                     break
-                hits, finished = self._run(searcher, plan.query, wanted, set(found), deadline, cancelled)
+                hits, finished = self._run(searcher, plan.query, wanted, set(found), tier_deadline, cancelled)
                 complete = complete and finished
                 bonus = (len(plans) - tier) * TIER_STEP
                 for docnum, score in hits:
@@ -348,68 +372,118 @@ class Engine:
         collector = searcher.collector(limit=limit, mask=exclude or None)
         timed = _DeadlineCollector(collector, deadline, cancelled)
         try:
-            searcher.search_with_collector(query, timed)
-        except _Cancelled:
-            pass
+            with wcompat.search_deadline(deadline, cancelled):
+                searcher.search_with_collector(query, timed)
+        except (_Cancelled, wcompat.BudgetExceeded):
+            timed.timed_out = True
         results = collector.results()
         return [(results.docnum(i), results.score(i)) for i in range(results.scored_length())], not timed.timed_out
 
     # -- query planning --------------------------------------------------
 
     def _plans(self, parsed: ParsedQuery, searcher: Any) -> list[_Plan]:
+        """The tiers of a query, best first (see the module docstring)."""
         words = parsed.words
         prefix = parsed.prefix
         full_words = words[:-1] if prefix is not None else words
-
-        required: list[Query] = []  # every clause must match (folded)
-        for clause in parsed.clauses:
-            if prefix is not None and clause.words[-1] is prefix:
-                continue
-            required.append(_clause_query(clause))
-        completions: Query | None = None
-        if prefix is not None:
-            completions = self._complete(searcher, "folded", prefix.folded)
-            if completions is None:
-                completions = Term("folded", prefix.folded)
-            required.append(completions)
-
         exclusions = [Not(_exclusion_query(c)) for c in parsed.excluded]
-        exact_filter = [Term("exact", w.exact) for w in full_words if w.marked]
 
-        # Adjacent tier: the whole query as one phrase of syllable pairs.
-        adjacent: Query | None = None
-        folded_seq = [w.folded for w in words]
-        if prefix is not None and len(words) >= 2:
-            pair_prefix = pair_term(words[-2].folded, prefix.folded)
-            pair_done = _pairs_query([w.folded for w in full_words])
-            pair_next = self._complete(searcher, "pairs", pair_prefix)
-            if pair_next is not None:
-                adjacent = pair_next if pair_done is None else And([pair_done, pair_next])
-        elif prefix is None and len(words) >= 2:
-            adjacent = _pairs_query(folded_seq)
-
-        # Scattered tier: all clauses anywhere; adjacent pairs only add score.
-        scattered: Query = And(required) if len(required) > 1 else required[0]
-        pair_terms = [Term("pairs", pair_term(a.folded, b.folded)) for a, b in zip(full_words, full_words[1:])]
-        if pair_terms:
-            scattered = AndMaybe(scattered, Or(pair_terms) if len(pair_terms) > 1 else pair_terms[0])
-
-        tiers: list[tuple[Query, bool]] = []
-        if adjacent is not None:  # the phrase implies every clause, so no And with them
-            tiers.append((adjacent, True))
-        tiers.append((scattered, False))
+        completions: Query | None = None
+        pair_next: Query | None = None
+        if prefix is not None:
+            completions = self._complete(searcher, "folded", prefix.folded) or Term("folded", prefix.folded)
+            if full_words:
+                pair_next = self._complete(searcher, "pairs", pair_term(full_words[-1].folded, prefix.folded))
 
         plans: list[_Plan] = []
-        if exact_filter:
-            for query, _ in tiers:
-                plans.append(_Plan(And([query] + exact_filter + exclusions), True))
-        for query, _ in tiers:
-            plans.append(_Plan(And([query] + exclusions) if exclusions else query, not parsed.marked))
+        # A query typed with marks first runs in exact mode (every word by its
+        # exact key), then in folded mode for what exact mode did not fill.
+        for exact in (True, False) if parsed.marked else (False,):
+            unigrams, pairs = ("exact", "xpairs") if exact else ("folded", "pairs")
+
+            def key(word: QueryWord) -> str:
+                return word.exact if exact else word.folded
+
+            required: list[Query] = []
+            for clause in parsed.clauses:
+                if prefix is not None and clause.words[-1] is prefix:
+                    continue  # the unfinished word is matched by its completions
+                if len(clause.words) == 1:
+                    required.append(Term(unigrams, key(clause.words[0])))
+                else:
+                    required.append(_phrase(pairs, [key(w) for w in clause.words]))
+            if completions is not None:
+                required.append(completions)
+
+            tiers: list[tuple[Query, bool]] = []
+            # 1. Adjacent: the whole query as one phrase of syllable pairs.
+            if prefix is not None:
+                if pair_next is not None:
+                    done = _phrase(pairs, [key(w) for w in full_words]) if len(full_words) >= 2 else None
+                    tiers.append((pair_next if done is None else And([done, pair_next]), True))
+            elif len(words) >= 2:
+                tiers.append((_phrase(pairs, [key(w) for w in words]), True))
+            # 2. Partial: every word, and at least one adjacent pair.  The pair
+            #    terms drive the intersection, so this stays fast for common words.
+            pair_terms: list[Query] = [Term(pairs, pair_term(key(a), key(b))) for a, b in zip(full_words, full_words[1:])]
+            if pair_next is not None:
+                pair_terms.append(pair_next)
+            if len(pair_terms) >= 2:
+                tiers.append((And([Or(pair_terms)] + required), False))
+            # 3. Scattered: every word, anywhere.
+            tiers.append((required[0] if len(required) == 1 else And(required), False))
+
+            for tier, adjacent in tiers:
+                query = And([tier] + exclusions) if exclusions else tier
+                plans.append(_Plan(query, exact or not parsed.marked, adjacent))
         return plans
 
+    def _complete(self, searcher: Any, fieldname: str, prefix: str) -> Query | None:
+        """An Or of the most frequent terms starting with ``prefix`` (None if there are none).
+
+        Short prefixes scan thousands of lexicon entries, so their completions
+        are cached until the index changes.
+        """
+        cache_key = (fieldname, prefix)
+        if cache_key in self._completions:
+            return self._completions[cache_key]
+        query = self._scan_completions(searcher, fieldname, prefix)
+        if len(prefix) <= 3 or fieldname == "pairs":
+            if len(self._completions) > 5000:
+                self._completions.clear()
+            self._completions[cache_key] = query
+        return query
+
+    def warm(self) -> None:
+        """Precompute the completions of every one- and two-letter prefix.
+
+        Live search calls this once in the background after opening: a short
+        prefix otherwise costs a scan of thousands of lexicon entries on the
+        first keystroke that uses it.  Safe to call from any thread.
+        """
+        with self._lock:
+            ix, known = self._ix, self._completions
+        best: dict[str, list[tuple[int, str]]] = {}
+        with ix.reader() as reader:
+            for term, info in reader.iter_field("folded"):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                frequency = info.doc_frequency()
+                for length in (1, 2):
+                    if len(text) >= length:
+                        heap = best.setdefault(text[:length], [])
+                        if len(heap) < PREFIX_EXPANSIONS:
+                            heapq.heappush(heap, (frequency, text))
+                        elif frequency > heap[0][0]:
+                            heapq.heapreplace(heap, (frequency, text))
+        with self._lock:
+            if self._completions is not known:
+                return  # the index changed meanwhile; these numbers are stale
+            for prefix, heap in best.items():
+                terms = [Term("folded", text) for _, text in sorted(heap, key=lambda c: (-c[0], c[1]))]
+                self._completions[("folded", prefix)] = terms[0] if len(terms) == 1 else Or(terms)
+
     @staticmethod
-    def _complete(searcher: Any, fieldname: str, prefix: str) -> Query | None:
-        """An Or of the most frequent terms starting with ``prefix`` (None if there are none)."""
+    def _scan_completions(searcher: Any, fieldname: str, prefix: str) -> Query | None:
         reader = searcher.reader()
         candidates: list[tuple[int, str]] = []
         for count, (term, info) in enumerate(reader.iter_prefix(fieldname, prefix)):
@@ -424,34 +498,20 @@ class Engine:
         return terms[0] if len(terms) == 1 else Or(terms)
 
 
-def _pairs_query(folded: list[str]) -> Query | None:
-    """Adjacent, in-order match of a word sequence, through syllable-pair terms."""
-    pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
-    if not pairs:
-        return None
-    if len(pairs) == 1:
-        return Term("pairs", pairs[0])
-    return Phrase("pairs", pairs)
-
-
-def _clause_query(clause: Clause) -> Query:
-    if len(clause.words) == 1:
-        return Term("folded", clause.words[0].folded)
-    query = _pairs_query([w.folded for w in clause.words])
-    assert query is not None
-    return query
+def _phrase(fieldname: str, keys: list[str]) -> Query:
+    """Adjacent, in-order match of two or more words, through syllable-pair terms."""
+    pairs = [pair_term(a, b) for a, b in zip(keys, keys[1:])]
+    return Term(fieldname, pairs[0]) if len(pairs) == 1 else Phrase(fieldname, pairs)
 
 
 def _exclusion_query(clause: Clause) -> Query:
     """``-ngoài`` excludes only *ngoài* (typed with marks); ``-ngoai`` excludes every form."""
     words = clause.words
-    if len(words) == 1:
-        w = words[0]
-        return Term("exact", w.exact) if w.marked else Term("folded", w.folded)
-    query = _pairs_query([w.folded for w in words])
-    assert query is not None
-    marked = [Term("exact", w.exact) for w in words if w.marked]
-    return And([query] + marked) if marked else query
+    if any(w.marked for w in words):
+        keys, unigrams, pairs = [w.exact for w in words], "exact", "xpairs"
+    else:
+        keys, unigrams, pairs = [w.folded for w in words], "folded", "pairs"
+    return Term(unigrams, keys[0]) if len(keys) == 1 else _phrase(pairs, keys)
 
 
 def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:

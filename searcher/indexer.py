@@ -67,7 +67,7 @@ class _Prepared:
     file: CorpusFile
     sha256: str = ""
     title: str = ""
-    rows: list[tuple[int, int, str, str, str, str]] = field(default_factory=list)
+    rows: list[tuple[int, int, str, str, str, str, str]] = field(default_factory=list)
     error: str = ""
 
 
@@ -89,8 +89,7 @@ def _prepare(file: CorpusFile, known_sha: str | None = None) -> _Prepared:
         return _Prepared(file, sha256=sha, error="empty file (no text)")
     rows = []
     for para in document.paragraphs:
-        exact, folded, pairs = index_terms(para.text)
-        rows.append((para.line, para.ordinal, para.text, exact, folded, pairs))
+        rows.append((para.line, para.ordinal, para.text, *index_terms(para.text)))
     return _Prepared(file, sha256=sha, title=document.title, rows=rows)
 
 
@@ -123,7 +122,7 @@ def _file_record(prep: _Prepared) -> dict[str, Any]:
 
 def _write(writer: Any, prep: _Prepared) -> int:
     """Add a prepared file's paragraphs and its file record; return paragraphs added."""
-    for line, ordinal, text, exact, folded, pairs in prep.rows:
+    for line, ordinal, text, exact, folded, pairs, xpairs in prep.rows:
         writer.add_document(
             kind=KIND_PARAGRAPH,
             path=prep.file.path,
@@ -134,6 +133,7 @@ def _write(writer: Any, prep: _Prepared) -> int:
             exact=exact,
             folded=folded,
             pairs=pairs,
+            xpairs=xpairs,
         )
     writer.add_document(**_file_record(prep))
     return len(prep.rows)

@@ -45,7 +45,10 @@ def make_snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> S
     start = max(0, min(start, end - width))
     if start > 0:
         space = flat.rfind(" ", max(0, start - 20), start + 1)
-        start = space + 1 if space >= 0 else start
+        if space >= 0:
+            start = space + 1
+        elif start <= 20:
+            start = 0  # inside the first word: show it whole rather than cut it
     if end < len(flat):
         space = flat.rfind(" ", start, end)
         end = space if space > start else end

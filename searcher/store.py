@@ -71,6 +71,7 @@ def make_schema() -> Schema:
         exact=TEXT(analyzer=terms, phrase=True),
         folded=TEXT(analyzer=terms, phrase=True),
         pairs=TEXT(analyzer=terms, phrase=True),
+        xpairs=TEXT(analyzer=terms, phrase=True),
     )
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any
+import time
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
-__all__ = ["writer", "bulk_writer", "has_start_method"]
+__all__ = ["writer", "bulk_writer", "has_start_method", "BudgetExceeded", "search_deadline"]
 
 WRITER_MEMORY_MB = 256
 
@@ -52,3 +54,54 @@ def bulk_writer(ix: Any, parallel: bool) -> Any:
     if threading.active_count() > 1:
         return writer(ix)
     return ix.writer(**options)
+
+
+class BudgetExceeded(Exception):
+    """Raised inside a Whoosh matcher when a search has used up its time budget."""
+
+
+_budget = threading.local()
+
+
+def _install_block_check() -> bool:
+    """Make posting readers check the current thread's search deadline at each block.
+
+    A collector only sees documents that match; an intersection of long posting
+    lists can walk thousands of postings between two matches.  Checking once
+    per block (128 postings) bounds that walk at negligible cost.  Returns
+    False, leaving Whoosh untouched, if its internals are not the expected ones.
+    """
+    try:
+        from whoosh.codec.whoosh3 import W3LeafMatcher
+    except ImportError:
+        return False
+    original = getattr(W3LeafMatcher, "_goto", None)
+    if original is None:
+        return False
+    if getattr(original, "_searcher_budget", False):
+        return True
+
+    def _goto(self: Any, position: int) -> None:
+        deadline = getattr(_budget, "deadline", None)
+        if deadline is not None:
+            cancelled = _budget.cancelled
+            if time.perf_counter() > deadline or (cancelled is not None and cancelled()):
+                raise BudgetExceeded
+        original(self, position)
+
+    _goto._searcher_budget = True  # type: ignore[attr-defined]
+    W3LeafMatcher._goto = _goto
+    return True
+
+
+_install_block_check()
+
+
+@contextmanager
+def search_deadline(deadline: float, cancelled: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Within this block, Whoosh posting reads in this thread stop at ``deadline``."""
+    _budget.deadline, _budget.cancelled = deadline, cancelled
+    try:
+        yield
+    finally:
+        _budget.deadline = _budget.cancelled = None

@@ -1,0 +1,364 @@
+"""The live-search terminal UI (``search --tui``, or ``search`` with no query on a terminal).
+
+>>> app = make_app("index", "corpus", query="ngoại giao")   # doctest: +SKIP
+>>> app.run()                                              # doctest: +SKIP
+
+Every search runs in a worker thread, debounced, under a generation counter
+so a slow, stale search never overwrites the results of a newer query.
+Set ``SEARCHER_TUI_LOG=/some/file`` to log, for every result shown, the
+keystroke-to-results and keystroke-to-paint times.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from textual import work
+from textual.app import App, SuspendNotSupported
+from textual.binding import Binding
+
+from ..cli import display_path
+from ..engine import Engine
+from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
+from .history import History
+from .screens import BuildOutcome, HelpScreen, IndexScreen, SearchScreen
+
+__all__ = ["SearchApp", "make_app", "run_app", "editor_command"]
+
+CHECK_INTERVAL = 2.0  # seconds between checks for an index rebuilt from outside
+
+
+def editor_command(path: str, line: int, environ: dict[str, str] | os._Environ[str] | None = None) -> list[str]:
+    """``$VISUAL`` (or ``$EDITOR``, or ``vi``) with ``+line path``."""
+    env = os.environ if environ is None else environ
+    editor = env.get("VISUAL") or env.get("EDITOR") or "vi"
+    try:
+        argv = shlex.split(editor)
+    except ValueError:
+        argv = [editor]
+    return (argv or ["vi"]) + [f"+{line}", path]
+
+
+def _run_command(argv: Sequence[str]) -> int:
+    return subprocess.call(list(argv))
+
+
+def format_size(size: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" or size >= 100 else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"
+
+
+def format_age(seconds: float) -> str:
+    if seconds < 5:
+        return "just now"
+    if seconds < 90:
+        return f"{seconds:.0f} s ago"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h ago"
+    return f"{seconds / 86400:.0f} days ago"
+
+
+class SearchApp(App[int]):
+    """Live search over one index."""
+
+    CSS_PATH = "searcher.tcss"
+    TITLE = "searcher"
+    BINDINGS = [
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("f1", "help", "Help"),
+    ]
+
+    def __init__(
+        self,
+        index: str | os.PathLike[str],
+        corpus: str | os.PathLike[str],
+        query: str = "",
+        *,
+        engine: Any = None,
+        editor_runner: Callable[[list[str]], int | None] | None = None,
+        build: Callable[..., Any] | None = None,
+        clock: Callable[[], float] = time.time,
+        cursor_blink: bool = True,
+        show_timings: bool = True,
+        check_interval: float = CHECK_INTERVAL,
+        timing_log: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.index = str(index)
+        self.corpus = str(corpus)
+        self.initial_query = query
+        self.engine: Any = engine
+        self.editor_runner = editor_runner or _run_command
+        self.build_function = build
+        self.clock = clock
+        self.cursor_blink = cursor_blink
+        self.show_timings = show_timings
+        self.check_interval = check_interval
+        self.timing_log = timing_log if timing_log is not None else (os.environ.get("SEARCHER_TUI_LOG") or None)
+        self.history = History(self.index)
+        self.stats: dict[str, Any] | None = None
+        self.fingerprint: Any = None
+        self.building = False
+        self.engine_error = ""
+        self._history_warned = False
+        self.main: SearchScreen = SearchScreen(query)
+
+    # -- start-up ----------------------------------------------------------------
+
+    def get_default_screen(self) -> SearchScreen:
+        return self.main
+
+    def on_mount(self) -> None:
+        if self.engine is None:
+            try:
+                self.engine = Engine.open(self.index)
+            except IndexMissing:
+                self.start_build("No index yet: building it from the corpus.")
+            except SearcherError as exc:
+                self.engine_error = str(exc)
+                self.call_later(self.main.start_search)
+        if self.engine is not None:
+            self.load_stats()
+        if self.check_interval > 0:
+            self.set_interval(self.check_interval, self.check_index)
+
+    def no_engine_reason(self) -> str:
+        if self.building:
+            return "Indexing… the results appear when the index is ready."
+        if self.engine_error:
+            return f"Error: {self.engine_error}\n\nPress F5 to rebuild the index."
+        return "There is no index yet. Press F5 to build it."
+
+    # -- index facts and changes ----------------------------------------------------
+
+    def index_summary(self) -> str:
+        stats = self.stats
+        if stats is None:
+            return "indexing…" if self.building else ("no index" if self.engine is None else "")
+        age = format_age(max(0.0, self.clock() - float(stats.get("built") or 0)))
+        return (
+            f"{stats['paragraphs']:,} paragraphs · {stats['files']:,} files · "
+            f"{format_size(stats['bytes'])} · built {age}"
+        )
+
+    def compute_fingerprint(self) -> Any:
+        """What changes when the index is rebuilt or updated (call from a worker)."""
+        engine = self.engine
+        if engine is None:
+            return None
+        try:
+            generation = engine.generation
+            tocs = [p.stat().st_mtime_ns for p in Path(generation.path).glob("*.toc")]
+            return (generation.name, max(tocs, default=0))
+        except Exception:
+            return None
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def load_stats(self, changed: bool = False) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        try:
+            engine.refresh()
+            fingerprint = self.compute_fingerprint()
+            stats = engine.stats()
+        except Exception:
+            return
+        self.call_from_thread_safe(self._set_stats, stats, fingerprint, changed)
+
+    def _set_stats(self, stats: dict[str, Any], fingerprint: Any, changed: bool) -> None:
+        self.stats = stats
+        self.fingerprint = fingerprint
+        self.main.update_index_status()
+        if changed:
+            self.main.forget_documents()
+            if self.main.query_input.value.strip() and self.main.state in ("results", "empty", "error"):
+                self.main.start_search(keep=self.main.selection_key)
+            self.notify("The index changed: results refreshed.", timeout=2)
+
+    def check_index(self) -> None:
+        """Every ``check_interval`` s: notice an index rebuilt from outside, refresh the age."""
+        if self.engine is None or self.building:
+            return
+        self._check_worker()
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
+    def _check_worker(self) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        try:
+            engine.refresh()
+            fingerprint = self.compute_fingerprint()
+            if fingerprint != self.fingerprint and self.fingerprint is not None:
+                stats = engine.stats()
+                self.call_from_thread_safe(self._set_stats, stats, fingerprint, True)
+                return
+        except Exception:
+            return
+        self.call_from_thread_safe(self.main.update_index_status)
+
+    # -- indexing ----------------------------------------------------------------------
+
+    def reindex_corpus(self) -> str:
+        """The corpus the index was built from when it still exists, else ``--corpus``."""
+        if self.engine is not None:
+            try:
+                corpus = self.engine.corpus
+                if Path(corpus).is_dir():
+                    return str(corpus)
+            except Exception:
+                pass
+        return self.corpus
+
+    def start_build(self, reason: str = "") -> None:
+        if self.building:
+            self.notify("Indexing is already running.", timeout=2)
+            return
+        self.building = True
+        self.main.update_index_status()
+        screen = IndexScreen(self.reindex_corpus(), self.index, reason=reason, build=self.build_function)
+        self.push_screen(screen, self._build_finished)
+
+    def action_reindex(self) -> None:
+        self.start_build()
+
+    def _build_finished(self, outcome: BuildOutcome | None) -> None:
+        self.building = False
+        if outcome is None or outcome.status == "cancelled":
+            self.notify("Indexing cancelled: the previous index is unchanged.", severity="warning", timeout=3)
+        elif outcome.status == "error":
+            self.notify(outcome.message, title="Indexing failed", severity="error", timeout=6)
+            if self.engine is None:
+                self.engine_error = outcome.message
+        else:
+            summary = outcome.summary
+            if self.engine is None:
+                try:
+                    self.engine = Engine.open(self.index)
+                    self.engine_error = ""
+                except SearcherError as exc:
+                    self.engine_error = str(exc)
+            else:
+                try:
+                    self.engine.refresh(force=True)
+                    self.engine_error = ""
+                except SearcherError as exc:
+                    self.engine_error = str(exc)
+            if summary is not None:
+                message = (
+                    f"{summary.added} added, {summary.updated} updated, {summary.removed} removed, "
+                    f"{summary.unchanged} unchanged · {summary.paragraphs:,} paragraphs in {summary.seconds:.1f} s"
+                )
+                if summary.skipped:
+                    message += f" · {len(summary.skipped)} files skipped"
+                self.notify(message, title="Index up to date", timeout=4)
+            if self.engine is not None:
+                self.load_stats()
+        self.main.forget_documents()
+        self.main.update_index_status()
+        self.main.start_search(keep=self.main.selection_key)
+
+    # -- services for the screens -----------------------------------------------------
+
+    def call_from_thread_safe(self, callback: Callable[..., Any], *args: Any) -> None:
+        """``call_from_thread`` that is quiet when the app is already closing."""
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass
+
+    def remember(self, query: str) -> None:
+        """Save ``query`` to the history (see HISTORY in the help screen for when)."""
+        try:
+            self.history.add(query)
+        except OSError as exc:
+            if not self._history_warned:
+                self._history_warned = True
+                self.notify(f"cannot save the query history: {exc.strerror or exc}", severity="warning")
+
+    def open_in_editor(self, file: str, line: int) -> None:
+        """Suspend the UI and run ``$VISUAL``/``$EDITOR`` at ``+line path``."""
+        argv = editor_command(display_path(file), line)
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["status"] = self.editor_runner(argv)
+            except OSError as exc:  # the editor does not exist, ...
+                outcome["error"] = exc
+
+        try:
+            with self.suspend():
+                run()
+        except SuspendNotSupported:
+            run()  # headless (tests): the injected runner captures the command
+        if "error" in outcome:
+            exc = outcome["error"]
+            self.notify(f"cannot run {argv[0]}: {exc.strerror or exc}", severity="error")
+        elif outcome.get("status") not in (0, None):
+            self.notify(f"{argv[0]} exited with status {outcome['status']}", severity="warning")
+
+    def copy_location(self, file: str, line: int) -> None:
+        text = f"{display_path(file)}:{line}"
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {text}", timeout=2)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def log_timing(self, text: str, hits: int, search_s: float | None, results_s: float, paint_s: float) -> None:
+        if not self.timing_log:
+            return
+        search = f"{search_s * 1000:.1f}" if search_s is not None else "-"
+        line = (
+            f"{time.strftime('%H:%M:%S')} query={text!r} hits={hits} search_ms={search} "
+            f"keystroke_to_results_ms={results_s * 1000:.1f} keystroke_to_paint_ms={paint_s * 1000:.1f}\n"
+        )
+        try:
+            with open(self.timing_log, "a", encoding="utf-8") as f:
+                f.write(line)
+        except OSError:
+            pass
+
+
+def make_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query: str = "", **options: Any) -> SearchApp:
+    """Create the app (``options``: engine, editor_runner, build, clock, cursor_blink, show_timings, …)."""
+    return SearchApp(index, corpus, query, **options)
+
+
+def run_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query: str = "") -> int:
+    """Run the UI on the terminal; returns the exit code."""
+    engine = None
+    try:
+        engine = Engine.open(index)
+    except IndexMissing:
+        from ..indexer import check_corpus
+
+        try:
+            check_corpus(Path(corpus))
+        except CorpusError as exc:
+            print(f"search: error: no index at {index}, and {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    except SearcherError:
+        engine = None  # the UI shows the error and offers F5
+    app = make_app(index, corpus, query, engine=engine)
+    try:
+        code = app.run()
+    finally:
+        if app.engine is not None:
+            app.engine.close()
+    return code if isinstance(code, int) else 0

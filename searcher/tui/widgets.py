@@ -1,0 +1,189 @@
+"""Widgets and renderers of the live search UI.
+
+Highlighting uses the engine's spans unchanged: a result shows
+``make_snippet(hit.text, hit.spans)`` exactly like the one-shot CLI does, and
+the preview and document view use :func:`searcher.engine.highlight_spans`.
+Styles are Textual style strings with theme variables, so theme switching
+recolours everything, and each style also sets a non-colour attribute (bold,
+underline, reverse) so matches stay visible under ``NO_COLOR``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from textual import events
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..engine import Hit
+from ..snippet import make_snippet
+
+__all__ = [
+    "MATCH_STYLE",
+    "CURRENT_STYLE",
+    "highlighted",
+    "hit_prompt",
+    "QueryInput",
+    "ResultsList",
+    "PreviewPane",
+    "StatusLine",
+]
+
+MATCH_STYLE = "bold underline $text-error"
+CURRENT_STYLE = "bold reverse $text-warning"
+PATH_STYLE = "$text-accent"
+LINE_STYLE = "$text-success"
+TITLE_STYLE = "bold"
+MUTED_STYLE = "$text-muted"
+
+
+def highlighted(
+    text: str,
+    spans: Iterable[tuple[int, int]],
+    style: str = "",
+    match_style: str = MATCH_STYLE,
+    current: tuple[int, int] | None = None,
+) -> Content:
+    """``text`` with its ``spans`` highlighted; ``current`` gets :data:`CURRENT_STYLE` instead."""
+    parts: list[str | tuple[str, str]] = []
+    position = 0
+    for start, end in sorted(spans):
+        if start < position or end <= start:
+            continue
+        if start > position:
+            parts.append((text[position:start], style) if style else text[position:start])
+        span_style = CURRENT_STYLE if current == (start, end) else match_style
+        parts.append((text[start:end], span_style))
+        position = end
+    if position < len(text):
+        parts.append((text[position:], style) if style else text[position:])
+    return Content.assemble(*parts)
+
+
+def hit_prompt(hit: Hit, width: int) -> Content:
+    """One result: ``path:line  title`` on a line, then the CLI's snippet around the matches."""
+    width = max(20, width)
+    head = Content.assemble(
+        (hit.path, PATH_STYLE),
+        ":",
+        (str(hit.line), LINE_STYLE),
+        "  ",
+        (" ".join(hit.title.split()), TITLE_STYLE),
+    ).truncate(width, ellipsis=True)
+    snippet = make_snippet(hit.text, hit.spans, width=snippet_width(width))
+    return Content("\n").join([head, highlighted(snippet.text, snippet.spans)])
+
+
+def snippet_width(width: int) -> int:
+    """Characters of snippet that fit about two lines of a results list ``width`` cells wide."""
+    return max(40, 2 * width - 6)
+
+
+class QueryInput(Input):
+    """The query line.  Result navigation keys work here too, so typing never has to stop."""
+
+    BINDINGS = [
+        Binding("enter", "screen.open", "Open", show=True),
+        Binding("up", "screen.move('up')", "Up", show=False),
+        Binding("down", "screen.move('down')", "Down", show=False),
+        Binding("pageup", "screen.move('pageup')", "Page up", show=False),
+        Binding("pagedown", "screen.move('pagedown')", "Page down", show=False),
+        Binding("home", "screen.move('home')", "First", show=False),
+        Binding("end", "screen.move('end')", "Last", show=False),
+    ]
+
+
+class ResultsList(OptionList):
+    """The hits.  A click selects, a double click (or Enter) opens."""
+
+    BINDINGS = [
+        Binding("enter", "screen.open", "Open", show=True),
+        Binding("e", "screen.edit", "Editor", show=True),
+        Binding("y", "screen.copy_location", "Copy path:line", show=True),
+    ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.hits: list[Hit] = []
+
+    def show_hits(self, hits: Sequence[Hit], keep: int | None = None) -> None:
+        """Replace the options with ``hits``; highlight ``keep`` (default the first)."""
+        self.hits = list(hits)
+        width = self.prompt_width()
+        self.set_options([Option(hit_prompt(hit, width)) for hit in self.hits])
+        if self.hits:
+            index = keep if keep is not None and 0 <= keep < len(self.hits) else 0
+            self.highlighted = index
+            self.scroll_to_highlight()
+
+    def prompt_width(self) -> int:
+        width = self.scrollable_content_region.width
+        padding = self.get_component_styles("option-list--option").padding.width
+        return (width - padding) if width > 10 else 76
+
+    @property
+    def selected_hit(self) -> Hit | None:
+        index = self.highlighted
+        if index is None or not 0 <= index < len(self.hits):
+            return None
+        return self.hits[index]
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.hits:
+            keep = self.highlighted
+            width = self.prompt_width()
+            self.set_options([Option(hit_prompt(hit, width)) for hit in self.hits])
+            if keep is not None:
+                self.highlighted = keep
+
+    async def _on_click(self, event: events.Click) -> None:
+        clicked: int | None = event.style.meta.get("option")
+        if clicked is None or self._options[clicked].disabled:
+            return
+        self.highlighted = clicked
+        if event.chain >= 2:
+            self.action_select()
+
+
+class PreviewPane(VerticalScroll):
+    """The selected hit's paragraph in context."""
+
+    DEFAULT_CSS = """
+    PreviewPane > Static { width: 1fr; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="preview-text")
+
+    def show(self, content: Content | str, title: str = "") -> None:
+        self.query_one("#preview-text", Static).update(content)
+        self.border_title = title
+        self.scroll_home(animate=False)
+
+
+class StatusLine(Horizontal):
+    """One line: what the last search did on the left, the index on the right."""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="status-left", markup=False)
+        yield Static(id="status-right", markup=False)
+
+    def set_left(self, text: str | Content, error: bool = False) -> None:
+        widget = self.query_one("#status-left", Static)
+        widget.update(text)
+        widget.set_class(error, "-error")
+
+    def set_right(self, text: str) -> None:
+        self.query_one("#status-right", Static).update(text)
+
+    @property
+    def left_text(self) -> str:
+        return str(self.query_one("#status-left", Static).visual)
+
+    @property
+    def right_text(self) -> str:
+        return str(self.query_one("#status-right", Static).visual)
