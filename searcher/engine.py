@@ -117,7 +117,8 @@ class SearchResult(list):  # type: ignore[type-arg]
 
     query: ParsedQuery
     elapsed: float = 0.0
-    complete: bool = True  # False when the time budget cut the search short
+    complete: bool = True  # False when the time budget cut the main tiers short
+    filled: bool = True  # False when the lower (non-adjacent) tiers were cut short
     notes: list[str]
 
     def __init__(self, hits: Iterable[Hit], query: ParsedQuery) -> None:
@@ -289,8 +290,11 @@ class Engine:
 
         ``prefix=True`` treats an unfinished last word as a prefix (live
         search).  ``budget`` bounds the time spent, in seconds (default 0.1 s,
-        0.02 s with ``prefix``); the best hits found in time are returned and
-        ``result.complete`` tells whether the search finished.  ``cancelled``
+        0.02 s with ``prefix``); the best hits found in time are returned.
+        ``result.complete`` is False when the budget cut the best tiers short
+        (the note says so); ``result.filled`` is False when the lower tiers,
+        which only fill the slots that adjacent matches left free and get a
+        few milliseconds, were cut short.  ``cancelled``
         is polled during the search and stops it early when it returns True.
         Raises :class:`~searcher.errors.QueryError` for a query with no words.
 
@@ -311,28 +315,35 @@ class Engine:
             has_adjacent = any(plan.adjacent for plan in plans)
             fill_deadline: float | None = None
             found: dict[int, tuple[float, bool]] = {}
-            complete = True
+            complete = filled = True
             for tier, plan in enumerate(plans):
                 wanted = limit - len(found)
                 if wanted <= 0:
                     break
+                if cancelled is not None and cancelled():
+                    complete = False
+                    break
+                filler = has_adjacent and not plan.adjacent
                 now = time.perf_counter()
                 tier_deadline = deadline
-                if has_adjacent and not plan.adjacent:
+                if filler:
                     if fill_deadline is None:
                         fill_deadline = now + FILL_BUDGET
                     tier_deadline = min(deadline, fill_deadline)
                 if now > tier_deadline:
+                    if filler:
+                        filled = False
+                        continue  # a later adjacent tier may still fit
                     complete = False
                     break
                 hits, finished = self._run(searcher, plan.query, wanted, set(found), tier_deadline, cancelled)
-                complete = complete and finished
+                if filler:
+                    filled = filled and finished
+                else:
+                    complete = complete and finished
                 bonus = (len(plans) - tier) * TIER_STEP
                 for docnum, score in hits:
                     found[docnum] = (bonus + min(score, TIER_STEP - 1), plan.exact)
-                if cancelled is not None and cancelled():
-                    complete = False
-                    break
             ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
             result_hits = []
             for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
@@ -341,6 +352,7 @@ class Engine:
                 result_hits.append(self._hit(rank, score, fields, spans, exact))
         result = SearchResult(result_hits, parsed)
         result.complete = complete
+        result.filled = filled
         if not complete:
             result.notes.append("search stopped at its time budget: these are the best hits found so far")
         result.elapsed = time.perf_counter() - started

@@ -121,6 +121,11 @@ class SearchApp(App[int]):
         return self.main
 
     def on_mount(self) -> None:
+        if self.check_interval > 0:
+            self.set_interval(self.check_interval, self.check_index)
+
+    def start(self) -> None:
+        """Open the index, or build it when there is none (called once the main screen is up)."""
         if self.engine is None:
             try:
                 self.engine = Engine.open(self.index)
@@ -131,8 +136,6 @@ class SearchApp(App[int]):
                 self.call_later(self.main.start_search)
         if self.engine is not None:
             self.load_stats()
-        if self.check_interval > 0:
-            self.set_interval(self.check_interval, self.check_index)
 
     def no_engine_reason(self) -> str:
         if self.building:

@@ -151,6 +151,7 @@ class SearchScreen(Screen[None]):
         if self.initial_query:
             self.query_input.value = self.initial_query
             self.query_input.cursor_position = len(self.initial_query)
+        self.search_app.start()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= 110, "-wide")

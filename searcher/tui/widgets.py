@@ -141,6 +141,7 @@ class ResultsList(OptionList):
                 self.highlighted = keep
 
     async def _on_click(self, event: events.Click) -> None:
+        event.prevent_default()  # OptionList would select (open) on a single click
         clicked: int | None = event.style.meta.get("option")
         if clicked is None or self._options[clicked].disabled:
             return
