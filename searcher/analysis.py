@@ -10,7 +10,7 @@ the Whoosh side needs no custom analyzer class:
 * ``exact``  – :func:`searcher.text.exact_key` of every token;
 * ``folded`` – :func:`searcher.text.fold` of every token;
 * ``pairs``  – folded adjacent-token pairs (``ngoai_giao``), and
-* ``xpairs`` – the same pairs of exact keys (``ngoai5_giao``).  Single
+* ``xpairs`` – the same pairs of exact keys (``ngoai~5_giao``).  Single
   syllables are very frequent in Vietnamese; pairs are rare, so a
   multi-syllable query answered through pairs reads short posting lists and
   ranks adjacency first.
@@ -77,7 +77,7 @@ def index_terms(text: str) -> tuple[str, str, str, str]:
     >>> index_terms("Ngoại giao Việt Nam")[1:3]
     ('ngoai giao viet nam', 'ngoai_giao giao_viet viet_nam')
     >>> index_terms("Ngoại giao Việt Nam")[3]
-    'ngoai5_giao giao_viêt5 viêt5_nam'
+    'ngoai~5_giao giao_viêt~5 viêt~5_nam'
     """
     words = list(iter_words(text))
     exact = [exact_key(w) for w in words]

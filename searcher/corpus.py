@@ -5,34 +5,51 @@ between blank lines; in a file with no blank lines each line is a paragraph,
 except that a hard-wrapped line (the previous line has no closing punctuation
 and this one starts in lower case) continues the paragraph before it.  Lines
 made only of ``|`` are separators (news caption markers), not text.
+
+Files are read in two streaming passes, so memory stays bounded whatever the
+file size: :func:`inspect_file` hashes and validates the bytes and picks the
+encoding; :func:`iter_paragraphs` then decodes and splits.  A paragraph longer
+than :data:`MAX_PARAGRAPH_CHARS` (a 50 MB one-line dump, say) is cut into
+windows at word boundaries, each with the line and column where it starts.
 """
 
 from __future__ import annotations
 
 import codecs
+import hashlib
+import io
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from .text import clean, clean_line
 
 __all__ = [
+    "MAX_PARAGRAPH_CHARS",
     "Paragraph",
     "Document",
     "CorpusFile",
+    "FileCheck",
     "UnreadableFile",
     "iter_corpus_files",
+    "inspect_file",
+    "iter_paragraphs",
     "decode",
     "read_document",
     "split_paragraphs",
 ]
 
-# A paragraph longer than this is cut into windows at word boundaries, so one
-# enormous line (a dump, a log) neither blows up memory nor makes one giant hit.
 MAX_PARAGRAPH_CHARS = 8000
+TITLE_MAX_CHARS = 300
+_CHUNK = 1 << 20
+_LINE_PIECE = 1 << 16  # the longest piece of a line handled at once
 
 _CLOSING = tuple('.!?…:;"”’»)]}')
+
+# Letters only Vietnamese uses, and the combining tone marks Windows-1258 writes.
+_VIETNAMESE_MARKERS = set("ăâêôơưđĂÂÊÔƠƯĐ\u0300\u0301\u0303\u0309\u0323")
 
 
 class UnreadableFile(Exception):
@@ -43,13 +60,15 @@ class UnreadableFile(Exception):
 class Paragraph:
     """One paragraph: where it starts in its file and its text (NFC, cleaned).
 
-    ``line`` is 1-based in the original file; ``ordinal`` is 0-based within the
-    document (the title paragraph is 0).
+    ``line`` is 1-based in the original file and ``column`` the 0-based
+    character offset in that line (0 except for windows of a long paragraph);
+    ``ordinal`` is 0-based within the document (the title paragraph is 0).
     """
 
     line: int
     ordinal: int
     text: str
+    column: int = 0
 
 
 @dataclass
@@ -71,12 +90,24 @@ class CorpusFile:
     mtime_ns: int
 
 
+@dataclass(frozen=True)
+class FileCheck:
+    """What the first pass over a file found out."""
+
+    sha256: str
+    encoding: str
+    skip: int  # bytes of byte-order mark to skip
+    has_blank_lines: bool
+    has_text: bool
+
+
 def iter_corpus_files(root: Path, exclude: list[Path] | None = None) -> Iterator[CorpusFile]:
     """Yield every visible ``.txt`` file under ``root``, sorted, skipping hidden ones.
 
     Hidden files and folders (starting with ``.``) and the folders in
     ``exclude`` (the index, when it lives inside the corpus) are not visited.
-    Symbolic links to folders are not followed, so link loops cannot trap us.
+    Symbolic links to folders are not followed, so link loops cannot trap us;
+    unreadable folders are passed over.
     """
     root = Path(root)
     excluded = {os.path.realpath(p) for p in (exclude or [])}
@@ -104,34 +135,196 @@ def iter_corpus_files(root: Path, exclude: list[Path] | None = None) -> Iterator
     yield from walk(str(root), "")
 
 
-def decode(data: bytes) -> str:
-    """Decode a corpus file's bytes: UTF-8 (with or without BOM) or UTF-16 with BOM.
+# -- pass 1: hash, encoding, structure ------------------------------------
 
-    Raises :class:`UnreadableFile` with a short reason for anything else.
 
-    >>> decode("ngoại giao".encode("utf-16"))
-    'ngoại giao'
+def _bom(head: bytes) -> tuple[str, int] | None:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", len(codecs.BOM_UTF8)
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return ("utf-32-le" if head.startswith(codecs.BOM_UTF32_LE) else "utf-32-be"), 4
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le", 2
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be", 2
+    return None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """Recognise BOM-less UTF-16 by where its NUL bytes fall (ASCII letters, spaces)."""
+    sample = head[: len(head) - len(head) % 2]
+    if len(sample) < 8:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def inspect_file(stream: BinaryIO) -> FileCheck:
+    """First pass over a file: hash it, choose its encoding, check it is text.
+
+    Accepts UTF-8 (with or without BOM), UTF-16/32 with BOM, UTF-16 without BOM
+    and Windows-1258 when the bytes are clearly Vietnamese in it.  Raises
+    :class:`UnreadableFile` with a short reason for anything else.
     """
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise UnreadableFile(f"invalid UTF-16 at byte {exc.start}") from None
+    head = stream.read(_CHUNK)
+    bom = _bom(head)
+    if bom is not None:
+        encoding, skip = bom
+    else:
+        skip = 0
+        encoding = _utf16_without_bom(head[:65536]) if b"\x00" in head[:65536] else None
+        encoding = encoding or "utf-8"
+    stream.seek(0)
     try:
-        text = data.decode("utf-8")
+        return _scan(stream, encoding, skip)
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"not UTF-8 (invalid byte at offset {exc.start})") from None
-    if "\x00" in text:
-        raise UnreadableFile("binary data (NUL bytes)")
-    return text
+        if encoding != "utf-8":
+            raise UnreadableFile(f"invalid {encoding.upper()} text") from None
+        utf8_error = exc
+    stream.seek(0)
+    try:
+        check = _scan(stream, "cp1258", 0)
+    except UnicodeDecodeError:
+        check = None
+    if check is not None and _looks_vietnamese(stream):
+        return check
+    raise UnreadableFile(
+        f"not UTF-8 (invalid byte at offset {utf8_error.start}) nor recognisably Windows-1258 text"
+    ) from None
 
 
-def read_document(root: Path, relpath: str) -> Document:
-    """Read and split one corpus file.  Raises ``OSError`` or :class:`UnreadableFile`."""
-    data = (Path(root) / relpath).read_bytes()
-    return split_paragraphs(relpath, decode(data))
+def _scan(stream: BinaryIO, encoding: str, skip: int) -> FileCheck:
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    state = _BlankLineState()
+    offset = 0
+    while True:
+        chunk = stream.read(_CHUNK)
+        digest.update(chunk)
+        final = not chunk
+        data = chunk
+        if offset < skip:
+            cut = min(len(chunk), skip - offset)
+            data = chunk[cut:]
+        offset += len(chunk)
+        try:
+            text = decoder.decode(data, final=final)
+        except UnicodeDecodeError as exc:
+            raise UnicodeDecodeError(exc.encoding, exc.object, offset - len(chunk) + exc.start, offset - len(chunk) + exc.end, exc.reason) from None
+        if "\x00" in text:
+            raise UnreadableFile("binary data (NUL bytes)")
+        state.feed(text)
+        if final:
+            break
+    state.finish()
+    return FileCheck(digest.hexdigest(), encoding, skip, state.has_blank_lines, state.seen_text)
+
+
+class _BlankLineState:
+    """Tracks, over streamed text, whether blank lines separate non-blank ones."""
+
+    def __init__(self) -> None:
+        self.current_blank = True
+        self.pending_blank = False
+        self.seen_text = False
+        self.has_blank_lines = False
+        self.carry_cr = False
+
+    def feed(self, text: str) -> None:
+        if self.carry_cr:
+            text = "\r" + text
+            self.carry_cr = False
+        if text.endswith("\r"):
+            text, self.carry_cr = text[:-1], True
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        parts = text.split("\n")
+        for i, part in enumerate(parts):
+            if part and self.current_blank and clean(part).strip():
+                self.current_blank = False
+            if i < len(parts) - 1:
+                self._end_line()
+
+    def _end_line(self) -> None:
+        if self.current_blank:
+            if self.seen_text:
+                self.pending_blank = True
+        else:
+            if self.pending_blank:
+                self.has_blank_lines = True
+            self.seen_text = True
+            self.pending_blank = False
+        self.current_blank = True
+
+    def finish(self) -> None:
+        if self.carry_cr:
+            self.carry_cr = False
+            self._end_line()
+        self._end_line()
+
+
+def _looks_vietnamese(stream: BinaryIO) -> bool:
+    """Whether Windows-1258-decoded text is clearly Vietnamese (not Western European)."""
+    stream.seek(0)
+    sample = stream.read(_CHUNK).decode("cp1258", errors="replace")
+    letters = sum(1 for ch in sample if ch.isalpha())
+    markers = sum(1 for ch in sample if ch in _VIETNAMESE_MARKERS)
+    return letters > 0 and markers >= 3 and markers / letters >= 0.05
+
+
+# -- pass 2: lines and paragraphs ---------------------------------------------
+
+
+def _iter_text(stream: BinaryIO, check: FileCheck) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(check.encoding)("replace")
+    stream.seek(check.skip)
+    while True:
+        chunk = stream.read(_CHUNK)
+        text = decoder.decode(chunk, final=not chunk)
+        if text:
+            yield text
+        if not chunk:
+            return
+
+
+def _iter_lines(chunks: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """Yield ``(piece, ends_line)``: whole lines, or pieces of over-long ones.
+
+    Line ends may be LF, CRLF or a lone CR.  A piece of a long line is cut
+    before a combining mark never after, so NFC sees whole letters.
+    """
+    buffer = ""
+    carry_cr = False
+    for text in chunks:
+        if carry_cr:
+            text = "\r" + text
+            carry_cr = False
+        if text.endswith("\r"):
+            text, carry_cr = text[:-1], True
+        buffer += text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = buffer.split("\n")
+        buffer = lines.pop()
+        for line in lines:
+            yield line, True
+        while len(buffer) > _LINE_PIECE:
+            cut = _LINE_PIECE
+            while cut > 1 and unicodedata.combining(buffer[cut]):
+                cut -= 1
+            yield buffer[:cut], False
+            buffer = buffer[cut:]
+    if carry_cr:
+        buffer += "\n"
+        lines = buffer.split("\n")
+        buffer = lines.pop()
+        for line in lines:
+            yield line, True
+    if buffer:
+        yield buffer, True
 
 
 def _is_separator(line: str) -> bool:
@@ -145,12 +338,138 @@ def _continues(previous: str, line: str) -> bool:
     stripped = line.lstrip()
     if not previous or not stripped:
         return False
-    first = stripped[0]
-    return first.islower() and not previous.endswith(_CLOSING)
+    return stripped[0].islower() and not previous.endswith(_CLOSING)
+
+
+class _Assembler:
+    """Turns a stream of cleaned lines into paragraphs (see the module docstring)."""
+
+    def __init__(self, has_blank_lines: bool) -> None:
+        self.line_mode = not has_blank_lines
+        self.pieces: list[tuple[int, int, str]] = []  # (line, column, text) of the open block
+        self.size = 0
+        self.last_line = ""
+        self.seen: set[bytes] = set()
+        self.ordinal = 0
+        self.title: str | None = None
+
+    def add_line(self, number: int, column: int, text: str, ends_line: bool, starts_line: bool) -> Iterator[Paragraph]:
+        if starts_line and ends_line and _is_separator(text):
+            yield from self.close()
+            return
+        if starts_line:
+            if self.pieces and self.line_mode and not _continues(self.last_line, text):
+                yield from self.close()
+            if self.title is None:
+                self.title = clean_line(text).strip(" |")[:TITLE_MAX_CHARS]
+            text = text.rstrip() if ends_line else text
+            if self.pieces:
+                self._append(number, column, "\n")
+            self._append(number, column, text)
+            self.last_line = text
+        else:
+            text = text.rstrip() if ends_line else text
+            self._append(number, column, text)
+            self.last_line += text[-200:]
+        while self.size > MAX_PARAGRAPH_CHARS:
+            yield from self._cut_window()
+
+    def _append(self, number: int, column: int, text: str) -> None:
+        if text:
+            self.pieces.append((number, column, text))
+            self.size += len(text)
+
+    def _cut_window(self) -> Iterator[Paragraph]:
+        text = "".join(p[2] for p in self.pieces)
+        cut = text.rfind(" ", MAX_PARAGRAPH_CHARS // 2, MAX_PARAGRAPH_CHARS)
+        if cut <= 0:
+            cut = MAX_PARAGRAPH_CHARS
+        while cut > 1 and unicodedata.combining(text[cut]):
+            cut -= 1
+        line, column = self.pieces[0][0], self.pieces[0][1]
+        yield from self._emit(line, column, text[:cut])
+        # Work out where the rest starts, for its line and column.
+        rest_pieces: list[tuple[int, int, str]] = []
+        consumed = 0
+        for number, col, piece in self.pieces:
+            end = consumed + len(piece)
+            if end > cut:
+                skip = max(0, cut - consumed)
+                rest_pieces.append((number, col + skip if piece != "\n" else col, piece[skip:]))
+            consumed = end
+        self.pieces = rest_pieces
+        self.size = sum(len(p[2]) for p in rest_pieces)
+        while self.pieces and not self.pieces[0][2].strip():
+            self.size -= len(self.pieces.pop(0)[2])
+        if self.pieces:
+            number, col, piece = self.pieces[0]
+            stripped = piece.lstrip()
+            self.pieces[0] = (number, col + len(piece) - len(stripped), stripped)
+            self.size -= len(piece) - len(stripped)
+
+    def close(self) -> Iterator[Paragraph]:
+        if self.pieces:
+            line, column = self.pieces[0][0], self.pieces[0][1]
+            text = "".join(p[2] for p in self.pieces)
+            self.pieces, self.size = [], 0
+            yield from self._emit(line, column, text)
+
+    def _emit(self, line: int, column: int, text: str) -> Iterator[Paragraph]:
+        stripped = text.strip()
+        if not stripped:
+            return
+        column += len(text) - len(text.lstrip())
+        key = hashlib.blake2b(" ".join(stripped.split()).encode("utf-8"), digest_size=16).digest()
+        if key in self.seen:
+            return  # a caption printed twice in one article is indexed once
+        self.seen.add(key)
+        yield Paragraph(line, self.ordinal, stripped, column)
+        self.ordinal += 1
+
+
+def _paragraphs_from_lines(lines: Iterable[tuple[str, bool]], has_blank_lines: bool, document: Document) -> Iterator[Paragraph]:
+    assembler = _Assembler(has_blank_lines)
+    number, column, starts = 1, 0, True
+    for piece, ends_line in lines:
+        cleaned = clean(piece)
+        yield from assembler.add_line(number, column, cleaned, ends_line, starts)
+        if document.title == "" and assembler.title:
+            document.title = assembler.title
+        if ends_line:
+            number, column, starts = number + 1, 0, True
+        else:
+            column += len(cleaned)
+            starts = False
+    yield from assembler.close()
+
+
+def iter_paragraphs(stream: BinaryIO, check: FileCheck, document: Document) -> Iterator[Paragraph]:
+    """Second pass: decode ``stream`` and yield its paragraphs; sets ``document.title``."""
+    yield from _paragraphs_from_lines(_iter_lines(_iter_text(stream, check)), check.has_blank_lines, document)
+
+
+def decode(data: bytes) -> str:
+    """Decode a whole corpus file held in memory (the same rules as indexing).
+
+    >>> decode("ngoại giao".encode("utf-16"))
+    'ngoại giao'
+    """
+    stream = io.BytesIO(data)
+    check = inspect_file(stream)
+    return "".join(_iter_text(stream, check))
+
+
+def read_document(root: str | os.PathLike[str], relpath: str) -> Document:
+    """Read and split one corpus file.  Raises ``OSError`` or :class:`UnreadableFile`."""
+    with open(Path(root) / relpath, "rb") as stream:
+        check = inspect_file(stream)
+        document = Document(path=relpath, title="")
+        document.paragraphs = list(iter_paragraphs(stream, check, document))
+    return document
 
 
 def split_paragraphs(relpath: str, raw_text: str) -> Document:
-    """Split a decoded file into a :class:`Document`.
+    """Split already-decoded text into a :class:`Document`.
 
     Identical paragraphs repeated inside one document (a photo caption printed
     twice) are kept once.
@@ -159,55 +478,10 @@ def split_paragraphs(relpath: str, raw_text: str) -> Document:
     >>> doc.title, [(p.line, p.text) for p in doc.paragraphs]
     ('Tiêu đề', [(1, 'Tiêu đề'), (3, 'Ngoại giao kinh tế\\nvà văn hóa.')])
     """
-    lines = clean(raw_text).split("\n")
-    has_blank_lines = any(not line.strip() for line in _content_span(lines))
-
-    blocks: list[tuple[int, list[str]]] = []  # (1-based first line, lines)
-    current: list[str] = []
-    start = 0
-    for number, line in enumerate(lines, 1):
-        if _is_separator(line):
-            if current:
-                blocks.append((start, current))
-                current = []
-            continue
-        if current and not has_blank_lines and not _continues(current[-1], line):
-            blocks.append((start, current))
-            current = []
-        if not current:
-            start = number
-        current.append(line.rstrip())
-    if current:
-        blocks.append((start, current))
-
-    title = clean_line(blocks[0][1][0]).strip(" |") if blocks else ""
-    doc = Document(path=relpath, title=title)
-    seen: set[str] = set()
-    for first_line, block in blocks:
-        text = "\n".join(block).strip()
-        for piece in _windows(text):
-            key = " ".join(piece.split())
-            if key in seen:
-                continue
-            seen.add(key)
-            doc.paragraphs.append(Paragraph(first_line, len(doc.paragraphs), piece))
-    return doc
-
-
-def _content_span(lines: list[str]) -> list[str]:
-    """The lines between the first and the last non-blank line."""
-    begin = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    end = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), -1)
-    return lines[begin : end + 1]
-
-
-def _windows(text: str) -> Iterator[str]:
-    """Cut an over-long paragraph into pieces at whitespace; short ones pass through."""
-    while len(text) > MAX_PARAGRAPH_CHARS:
-        cut = text.rfind(" ", MAX_PARAGRAPH_CHARS // 2, MAX_PARAGRAPH_CHARS)
-        if cut <= 0:
-            cut = MAX_PARAGRAPH_CHARS
-        yield text[:cut].strip()
-        text = text[cut:].strip()
-    if text:
-        yield text
+    state = _BlankLineState()
+    state.feed(raw_text)
+    state.finish()
+    document = Document(path=relpath, title="")
+    lines = _iter_lines([raw_text])
+    document.paragraphs = list(_paragraphs_from_lines(lines, state.has_blank_lines, document))
+    return document

@@ -46,11 +46,12 @@ DEFAULT_LIMIT = 10
 DEFAULT_BUDGET = 0.10  # seconds for all tiers of one query
 LIVE_BUDGET = 0.02  # per keystroke in live search (prefix=True): typing must never wait
 PREFIX_EXPANSIONS = 12  # completions of an unfinished last word that are searched
-PREFIX_SCAN_LIMIT = 4000  # lexicon entries looked at to find them
+PREFIX_SCAN_LIMIT = 3000  # lexicon entries looked at to find them
 TIER_STEP = 100.0  # scores of a better tier start this much higher
 # When a query has an adjacent tier, the partial and scattered tiers only fill
 # the slots it left; they get this much time in all, not the whole budget.
 FILL_BUDGET = 0.006
+MIN_SLICE = 0.004  # the best tier always gets at least this long
 
 
 class _Cancelled(Exception):
@@ -97,6 +98,7 @@ class Hit:
     spans: list[tuple[int, int]]
     file: str
     exact: bool = True  # False when only the diacritic-folded form matched
+    column: int = 0  # 0-based start column in ``line`` (windows of very long lines)
 
     def to_json(self, path: str | None = None) -> dict[str, Any]:
         """The ``--json`` record (``path`` may be replaced by a display path)."""
@@ -305,13 +307,18 @@ class Engine:
         if parsed.empty:
             raise QueryError("the query has no words to search for")
         limit = max(1, int(limit))
+        fill_budget = FILL_BUDGET
         if budget is None:
             budget = LIVE_BUDGET if prefix else DEFAULT_BUDGET
+        else:
+            fill_budget = budget  # an explicit budget is the caller's to spend
         with self._lock:
             self.refresh()
             searcher = self._searcher
-            plans = self._plans(parsed, searcher)
             deadline = started + budget
+            plans = self._plans(parsed, searcher, deadline)
+            # Planning a new prefix can eat the budget; the first tier still runs.
+            deadline = max(deadline, time.perf_counter() + MIN_SLICE)
             has_adjacent = any(plan.adjacent for plan in plans)
             fill_deadline: float | None = None
             found: dict[int, tuple[float, bool]] = {}
@@ -328,7 +335,7 @@ class Engine:
                 tier_deadline = deadline
                 if filler:
                     if fill_deadline is None:
-                        fill_deadline = now + FILL_BUDGET
+                        fill_deadline = now + fill_budget
                     tier_deadline = min(deadline, fill_deadline)
                 if now > tier_deadline:
                     if filler:
@@ -370,6 +377,7 @@ class Engine:
             spans=spans,
             file=str(self.corpus / fields["path"]),
             exact=exact,
+            column=fields.get("column", 0),
         )
 
     @staticmethod
@@ -393,7 +401,7 @@ class Engine:
 
     # -- query planning --------------------------------------------------
 
-    def _plans(self, parsed: ParsedQuery, searcher: Any) -> list[_Plan]:
+    def _plans(self, parsed: ParsedQuery, searcher: Any, deadline: float) -> list[_Plan]:
         """The tiers of a query, best first (see the module docstring)."""
         words = parsed.words
         prefix = parsed.prefix
@@ -403,9 +411,9 @@ class Engine:
         completions: Query | None = None
         pair_next: Query | None = None
         if prefix is not None:
-            completions = self._complete(searcher, "folded", prefix.folded) or Term("folded", prefix.folded)
-            if full_words:
-                pair_next = self._complete(searcher, "pairs", pair_term(full_words[-1].folded, prefix.folded))
+            if full_words:  # the pair completions are the precise ones: find them first
+                pair_next = self._complete(searcher, "pairs", pair_term(full_words[-1].folded, prefix.folded), deadline)
+            completions = self._complete(searcher, "folded", prefix.folded, deadline) or Term("folded", prefix.folded)
 
         plans: list[_Plan] = []
         # A query typed with marks first runs in exact mode (every word by its
@@ -450,7 +458,7 @@ class Engine:
                 plans.append(_Plan(query, exact or not parsed.marked, adjacent))
         return plans
 
-    def _complete(self, searcher: Any, fieldname: str, prefix: str) -> Query | None:
+    def _complete(self, searcher: Any, fieldname: str, prefix: str, deadline: float) -> Query | None:
         """An Or of the most frequent terms starting with ``prefix`` (None if there are none).
 
         Short prefixes scan thousands of lexicon entries, so their completions
@@ -459,8 +467,8 @@ class Engine:
         cache_key = (fieldname, prefix)
         if cache_key in self._completions:
             return self._completions[cache_key]
-        query = self._scan_completions(searcher, fieldname, prefix)
-        if len(prefix) <= 3 or fieldname == "pairs":
+        query, whole = self._scan_completions(searcher, fieldname, prefix, deadline)
+        if whole and (len(prefix) <= 3 or fieldname == "pairs"):
             if len(self._completions) > 5000:
                 self._completions.clear()
             self._completions[cache_key] = query
@@ -495,19 +503,22 @@ class Engine:
                 self._completions[("folded", prefix)] = terms[0] if len(terms) == 1 else Or(terms)
 
     @staticmethod
-    def _scan_completions(searcher: Any, fieldname: str, prefix: str) -> Query | None:
+    def _scan_completions(searcher: Any, fieldname: str, prefix: str, deadline: float) -> tuple[Query | None, bool]:
+        """The completions found by scanning the lexicon, and whether the scan was whole."""
         reader = searcher.reader()
         candidates: list[tuple[int, str]] = []
+        whole = True
         for count, (term, info) in enumerate(reader.iter_prefix(fieldname, prefix)):
-            if count >= PREFIX_SCAN_LIMIT:
+            if count >= PREFIX_SCAN_LIMIT or (count % 256 == 255 and time.perf_counter() > deadline):
+                whole = count >= PREFIX_SCAN_LIMIT
                 break
             text = term.decode("utf-8") if isinstance(term, bytes) else term
             candidates.append((info.doc_frequency(), text))
         if not candidates:
-            return None
+            return None, whole
         candidates.sort(key=lambda c: (-c[0], c[1]))
         terms = [Term(fieldname, text) for _, text in candidates[:PREFIX_EXPANSIONS]]
-        return terms[0] if len(terms) == 1 else Or(terms)
+        return (terms[0] if len(terms) == 1 else Or(terms)), whole
 
 
 def _phrase(fieldname: str, keys: list[str]) -> Query:

@@ -8,17 +8,16 @@ it is reported in the summary's ``skipped`` list.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable
 
 from whoosh.query import And, Term
 
 from .analysis import index_terms
-from .corpus import CorpusFile, UnreadableFile, decode, iter_corpus_files, split_paragraphs
+from .corpus import CorpusFile, Document, UnreadableFile, inspect_file, iter_corpus_files, iter_paragraphs
 from .errors import CorpusError, IndexMissing, IndexUnusable
 from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock
 from . import wcompat
@@ -51,6 +50,7 @@ class BuildSummary:
     removed: int = 0
     unchanged: int = 0
     skipped: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)  # indexed, but worth knowing
     paragraphs: int = 0  # paragraphs in the index after the build
     paragraphs_indexed: int = 0  # paragraphs written by this build
     files: int = 0  # files with text in the index after the build
@@ -60,44 +60,11 @@ class BuildSummary:
         return asdict(self)
 
 
-@dataclass
-class _Prepared:
-    """A corpus file read, hashed and analysed, ready for the writer."""
-
-    file: CorpusFile
-    sha256: str = ""
-    title: str = ""
-    rows: list[tuple[int, int, str, str, str, str, str]] = field(default_factory=list)
-    error: str = ""
-
-
-def _prepare(file: CorpusFile, known_sha: str | None = None) -> _Prepared:
-    """Read, decode, split and analyse one file (runs in worker processes too)."""
-    try:
-        with open(file.abspath, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        return _Prepared(file, error=f"cannot read: {exc.strerror or exc}")
-    sha = hashlib.sha256(data).hexdigest()
-    if known_sha is not None and sha == known_sha:
-        return _Prepared(file, sha256=sha)  # touched but identical: nothing to analyse
-    try:
-        document = split_paragraphs(file.path, decode(data))
-    except UnreadableFile as exc:
-        return _Prepared(file, sha256=sha, error=str(exc))
-    if not document.paragraphs:
-        return _Prepared(file, sha256=sha, error="empty file (no text)")
-    rows = []
-    for para in document.paragraphs:
-        rows.append((para.line, para.ordinal, para.text, *index_terms(para.text)))
-    return _Prepared(file, sha256=sha, title=document.title, rows=rows)
-
-
-def _prepare_all(jobs: list[tuple[CorpusFile, str | None]]) -> Iterator[_Prepared]:
-    # Analysis is ~5% of a build; the Whoosh writer's sub-processes do the rest
-    # in parallel, so reading stays in this process and keeps memory flat.
-    for file, sha in jobs:
-        yield _prepare(file, sha)
+def _file_record(file: CorpusFile, sha256: str, paragraphs: int, skipped: str = "") -> dict[str, Any]:
+    info: dict[str, Any] = {"size": file.size, "mtime_ns": file.mtime_ns, "sha256": sha256, "paragraphs": paragraphs}
+    if skipped:
+        info["skipped"] = skipped
+    return {"kind": KIND_FILE, "path": file.path, "info": info}
 
 
 def _read_manifest(searcher: Any) -> dict[str, dict[str, Any]]:
@@ -108,35 +75,83 @@ def _read_manifest(searcher: Any) -> dict[str, dict[str, Any]]:
     return manifest
 
 
-def _file_record(prep: _Prepared) -> dict[str, Any]:
-    info = {
-        "size": prep.file.size,
-        "mtime_ns": prep.file.mtime_ns,
-        "sha256": prep.sha256,
-        "paragraphs": len(prep.rows),
-    }
-    if prep.error:
-        info["skipped"] = prep.error
-    return {"kind": KIND_FILE, "path": prep.file.path, "info": info}
+def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, summary: BuildSummary) -> int:
+    """Bring one file's paragraphs in the index up to date; return paragraphs written.
+
+    The file is read through one open descriptor in two streaming passes
+    (check, then split and write), so its size does not matter and a rename
+    or delete meanwhile cannot mix two versions.
+    """
+    path = file.path
+    try:
+        stream = open(file.abspath, "rb")
+    except OSError as exc:
+        return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "")
+    with stream:
+        try:
+            check = inspect_file(stream)
+        except UnreadableFile as exc:
+            return _skip(writer, file, known, summary, str(exc), "")
+        except OSError as exc:
+            return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "")
+        if known is not None and check.sha256 == known.get("sha256"):
+            # Same bytes, new mtime: refresh the file record only.
+            writer.delete_by_query(And([Term("kind", KIND_FILE), Term("path", path)]))
+            writer.add_document(
+                **_file_record(file, check.sha256, known.get("paragraphs", 0), known.get("skipped", ""))
+            )
+            summary.unchanged += 1
+            return 0
+        if not check.has_text:
+            return _skip(writer, file, known, summary, "empty file (no text)", check.sha256)
+        if known is not None:
+            writer.delete_by_term("path", path)
+        document = Document(path=path, title="")
+        written = 0
+        try:
+            for para in iter_paragraphs(stream, check, document):
+                exact, folded, pairs, xpairs = index_terms(para.text)
+                writer.add_document(
+                    kind=KIND_PARAGRAPH,
+                    path=path,
+                    line=para.line,
+                    column=para.column,
+                    ordinal=para.ordinal,
+                    title=document.title,
+                    text=para.text,
+                    exact=exact,
+                    folded=folded,
+                    pairs=pairs,
+                    xpairs=xpairs,
+                )
+                written += 1
+        except OSError as exc:
+            summary.warnings.append({"path": path, "reason": f"read error part-way: {exc.strerror or exc}"})
+        record = _file_record(file, check.sha256, written)
+        try:
+            st = os.fstat(stream.fileno())
+            if st.st_size != file.size or st.st_mtime_ns != file.mtime_ns:
+                # It changed while we read it: index what we read, re-check next time.
+                record["info"]["mtime_ns"] = -1
+                summary.warnings.append({"path": path, "reason": "changed while being indexed; will be re-checked"})
+        except OSError:
+            pass
+        writer.add_document(**record)
+    if known is None or known.get("skipped"):
+        summary.added += 1
+    else:
+        summary.updated += 1
+    return written
 
 
-def _write(writer: Any, prep: _Prepared) -> int:
-    """Add a prepared file's paragraphs and its file record; return paragraphs added."""
-    for line, ordinal, text, exact, folded, pairs, xpairs in prep.rows:
-        writer.add_document(
-            kind=KIND_PARAGRAPH,
-            path=prep.file.path,
-            line=line,
-            ordinal=ordinal,
-            title=prep.title,
-            text=text,
-            exact=exact,
-            folded=folded,
-            pairs=pairs,
-            xpairs=xpairs,
-        )
-    writer.add_document(**_file_record(prep))
-    return len(prep.rows)
+def _skip(
+    writer: Any, file: CorpusFile, known: dict[str, Any] | None, summary: BuildSummary, reason: str, sha256: str
+) -> int:
+    if known is not None:
+        writer.delete_by_term("path", file.path)
+    summary.skipped.append({"path": file.path, "reason": reason})
+    writer.add_document(**_file_record(file, sha256, 0, reason))
+    return 0
 
 
 def check_corpus(corpus: Path) -> Path:
@@ -218,7 +233,7 @@ def _full_build(
     ix = generation.open()
     writer = wcompat.bulk_writer(ix, parallel and len(files) >= PARALLEL_MIN_FILES)
     try:
-        _feed(writer, [(f, None) for f in files], {}, summary, progress)
+        _feed(writer, files, {}, summary, progress)
         writer.commit()
     except BaseException:
         writer.cancel()
@@ -239,15 +254,13 @@ def _incremental(
         with ix.searcher() as searcher:
             manifest = _read_manifest(searcher)
         current = {f.path: f for f in files}
-        jobs: list[tuple[CorpusFile, str | None]] = []
+        jobs: list[CorpusFile] = []
         for f in files:
             known = manifest.get(f.path)
-            if known is None:
-                jobs.append((f, None))
-            elif known.get("size") == f.size and known.get("mtime_ns") == f.mtime_ns:
+            if known is not None and known.get("size") == f.size and known.get("mtime_ns") == f.mtime_ns:
                 summary.unchanged += 1
             else:
-                jobs.append((f, known.get("sha256")))
+                jobs.append(f)
         removed = [p for p in manifest if p not in current]
         if not jobs and not removed:
             summary.paragraphs, summary.files = _totals(ix)
@@ -270,40 +283,16 @@ def _incremental(
 
 def _feed(
     writer: Any,
-    jobs: list[tuple[CorpusFile, str | None]],
+    files: list[CorpusFile],
     manifest: dict[str, dict[str, Any]],
     summary: BuildSummary,
     progress: Callable[[Progress], None] | None,
 ) -> None:
-    total = len(jobs)
-    done = 0
-    for prep in _prepare_all(jobs):
-        done += 1
-        known = manifest.get(prep.file.path)
-        if known is not None and prep.sha256 and prep.sha256 == known.get("sha256") and not prep.rows and not prep.error:
-            # Same bytes, new mtime: refresh the file record only.
-            writer.delete_by_query(And([Term("kind", KIND_FILE), Term("path", prep.file.path)]))
-            record = _file_record(prep)
-            record["info"]["paragraphs"] = known.get("paragraphs", 0)
-            if known.get("skipped"):
-                record["info"]["skipped"] = known["skipped"]
-            writer.add_document(**record)
-            summary.unchanged += 1
-        else:
-            if known is not None:
-                writer.delete_by_term("path", prep.file.path)
-            if prep.error:
-                summary.skipped.append({"path": prep.file.path, "reason": prep.error})
-                writer.add_document(**_file_record(prep))
-            else:
-                summary.paragraphs_indexed += _write(writer, prep)
-                if known is None or known.get("skipped"):
-                    summary.added += 1
-                else:
-                    summary.updated += 1
-        summary.paragraphs = summary.paragraphs_indexed
+    for done, file in enumerate(files, 1):
+        summary.paragraphs_indexed += _index_file(writer, file, manifest.get(file.path), summary)
         if progress is not None:
-            progress(Progress(done, total, summary.paragraphs_indexed, prep.file.path))
+            progress(Progress(done, len(files), summary.paragraphs_indexed, file.path))
+    summary.paragraphs = summary.paragraphs_indexed
     summary.files = summary.added
 
 

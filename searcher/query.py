@@ -31,7 +31,7 @@ class QueryWord:
 
     >>> w = QueryWord.of("Ngoại")
     >>> w.folded, w.exact, w.marked
-    ('ngoai', 'ngoai5', True)
+    ('ngoai', 'ngoai~5', True)
     """
 
     text: str

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 # Bump whenever the schema or the meaning of any indexed term changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 META_FILE = "searcher.json"
 CURRENT_FILE = "CURRENT"
@@ -64,6 +64,7 @@ def make_schema() -> Schema:
         kind=ID(stored=True),
         path=ID(stored=True),
         line=STORED(),
+        column=STORED(),  # where a window of a very long line starts
         ordinal=STORED(),
         title=STORED(),
         text=STORED(),

@@ -49,6 +49,8 @@ TONE_MARKS: dict[str, str] = {
     "\u0323": "5",  # dot     (nặng)
 }
 
+TONE_SEPARATOR = "~"
+
 # Letters with a stroke have no decomposition, so NFD alone cannot fold them.
 # U+00D0/U+00F0 (Icelandic eth) are used for Đ/đ in real Vietnamese text.
 _D_LETTERS = {"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ɖ": "d"}
@@ -60,7 +62,7 @@ def clean(text: str) -> str:
     CRLF and lone CR become LF, NBSP-like spaces become a space, zero-width
     characters, soft hyphens and BOMs disappear.
 
-    >>> clean("Vi\\u0323\\u0302t\\u00a0Nam\\r\\n")
+    >>> clean("Vie\\u0323\\u0302t\\u00a0Nam\\r\\n")
     'Việt Nam\\n'
     """
     if "\r" in text:
@@ -85,15 +87,16 @@ def exact_key(token: str) -> str:
     """Return the diacritic-exact, tone-placement-insensitive key of one token.
 
     The token is lower-cased and decomposed, its tone mark is removed and
-    appended as a digit, and the rest is recomposed.  Quality marks (ă â ê ô ơ ư)
+    appended as ``~`` and a digit (``~`` never occurs inside a token, so the
+    key of *ã* cannot collide with the token ``A4``), and the rest is recomposed.  Quality marks (ă â ê ô ơ ư)
     and đ are kept, so distinct words stay distinct.
 
     >>> exact_key("Hoà"), exact_key("hòa")
-    ('hoa2', 'hoa2')
+    ('hoa~2', 'hoa~2')
     >>> exact_key("ngoại"), exact_key("ngoài")
-    ('ngoai5', 'ngoai2')
+    ('ngoai~5', 'ngoai~2')
     >>> exact_key("Việt"), exact_key("viết")
-    ('viêt5', 'viêt1')
+    ('viêt~5', 'viêt~1')
     """
     low = token.lower()
     if low.isascii():
@@ -107,7 +110,8 @@ def exact_key(token: str) -> str:
             kept.append(ch)
         elif not tone:
             tone = mark
-    return unicodedata.normalize("NFC", "".join(kept)) + tone
+    base = unicodedata.normalize("NFC", "".join(kept))
+    return f"{base}{TONE_SEPARATOR}{tone}" if tone else base
 
 
 @lru_cache(maxsize=200_000)

@@ -109,11 +109,12 @@ class ResultsList(OptionList):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.hits: list[Hit] = []
+        self._rendered_width = 0
 
     def show_hits(self, hits: Sequence[Hit], keep: int | None = None) -> None:
         """Replace the options with ``hits``; highlight ``keep`` (default the first)."""
         self.hits = list(hits)
-        width = self.prompt_width()
+        width = self._rendered_width = self.prompt_width()
         self.set_options([Option(hit_prompt(hit, width)) for hit in self.hits])
         if self.hits:
             index = keep if keep is not None and 0 <= keep < len(self.hits) else 0
@@ -121,8 +122,11 @@ class ResultsList(OptionList):
             self.scroll_to_highlight()
 
     def prompt_width(self) -> int:
-        width = self.scrollable_content_region.width
+        """Cells available to a result's text (estimated from the parent while hidden)."""
         padding = self.get_component_styles("option-list--option").padding.width
+        width = self.scrollable_content_region.width
+        if width <= 0 and self.parent is not None:
+            width = self.parent.scrollable_content_region.width - 1  # the scrollbar
         return (width - padding) if width > 10 else 76
 
     @property
@@ -133,9 +137,9 @@ class ResultsList(OptionList):
         return self.hits[index]
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.hits:
+        if self.hits and self.prompt_width() != self._rendered_width:
             keep = self.highlighted
-            width = self.prompt_width()
+            width = self._rendered_width = self.prompt_width()
             self.set_options([Option(hit_prompt(hit, width)) for hit in self.hits])
             if keep is not None:
                 self.highlighted = keep
