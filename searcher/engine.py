@@ -35,7 +35,7 @@ from whoosh.query import And, AndMaybe, Not, Or, Phrase, Query, Term
 
 from . import wcompat
 from .analysis import pair_term, tokenize
-from .errors import IndexUnusable, QueryError
+from .errors import IndexUnusable, QueryError, SearcherError
 from .query import Clause, ParsedQuery, QueryWord, parse_query
 from .store import KIND_FILE, KIND_PARAGRAPH, Generation, IndexLocation
 from .text import exact_key, fold
@@ -313,50 +313,29 @@ class Engine:
         else:
             fill_budget = budget  # an explicit budget is the caller's to spend
         with self._lock:
-            self.refresh()
-            searcher = self._searcher
-            deadline = started + budget
-            plans = self._plans(parsed, searcher, deadline)
-            # Planning a new prefix can eat the budget; the first tier still runs.
-            deadline = max(deadline, time.perf_counter() + MIN_SLICE)
-            has_adjacent = any(plan.adjacent for plan in plans)
-            fill_deadline: float | None = None
-            found: dict[int, tuple[float, bool]] = {}
-            complete = filled = True
-            for tier, plan in enumerate(plans):
-                wanted = limit - len(found)
-                if wanted <= 0:
-                    break
-                if cancelled is not None and cancelled():
-                    complete = False
-                    break
-                filler = has_adjacent and not plan.adjacent
-                now = time.perf_counter()
-                tier_deadline = deadline
-                if filler:
-                    if fill_deadline is None:
-                        fill_deadline = now + fill_budget
-                    tier_deadline = min(deadline, fill_deadline)
-                if now > tier_deadline:
-                    if filler:
-                        filled = False
-                        continue  # a later adjacent tier may still fit
-                    complete = False
-                    break
-                hits, finished = self._run(searcher, plan.query, wanted, set(found), tier_deadline, cancelled)
-                if filler:
-                    filled = filled and finished
-                else:
-                    complete = complete and finished
-                bonus = (len(plans) - tier) * TIER_STEP
-                for docnum, score in hits:
-                    found[docnum] = (bonus + min(score, TIER_STEP - 1), plan.exact)
-            ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
-            result_hits = []
-            for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
-                fields = searcher.stored_fields(docnum)
-                spans = highlight_spans(fields["text"], parsed)
-                result_hits.append(self._hit(rank, score, fields, spans, exact))
+            try:
+                self.refresh()
+                result_hits, complete, filled = self._search_once(parsed, limit, started, budget, fill_budget, cancelled)
+            except SearcherError:
+                raise
+            except Exception as exc:  # Whoosh reports damage in many shapes
+                # A rebuild may have swapped the index out from under us: reopen once.
+                try:
+                    changed = self.location.current_stamp() != self._stamp
+                    if changed:
+                        self._open()
+                        result_hits, complete, filled = self._search_once(
+                            parsed, limit, time.perf_counter(), budget, fill_budget, cancelled
+                        )
+                except SearcherError:
+                    raise
+                except Exception:
+                    changed = False
+                if not changed:
+                    raise IndexUnusable(
+                        f"index at {self.location.root} looks damaged ({type(exc).__name__}); "
+                        "rebuild it with: search-index --full"
+                    ) from None
         result = SearchResult(result_hits, parsed)
         result.complete = complete
         result.filled = filled
@@ -364,6 +343,61 @@ class Engine:
             result.notes.append("search stopped at its time budget: these are the best hits found so far")
         result.elapsed = time.perf_counter() - started
         return result
+
+    def _search_once(
+        self,
+        parsed: ParsedQuery,
+        limit: int,
+        started: float,
+        budget: float,
+        fill_budget: float,
+        cancelled: Callable[[], bool] | None,
+    ) -> tuple[list[Hit], bool, bool]:
+        """Run the tiers of one query (the caller holds the lock)."""
+        searcher = self._searcher
+        deadline = started + budget
+        plans = self._plans(parsed, searcher, deadline)
+        # Planning a new prefix can eat the budget; the first tier still runs.
+        deadline = max(deadline, time.perf_counter() + MIN_SLICE)
+        has_adjacent = any(plan.adjacent for plan in plans)
+        fill_deadline: float | None = None
+        found: dict[int, tuple[float, bool]] = {}
+        complete = filled = True
+        for tier, plan in enumerate(plans):
+            wanted = limit - len(found)
+            if wanted <= 0:
+                break
+            if cancelled is not None and cancelled():
+                complete = False
+                break
+            filler = has_adjacent and not plan.adjacent
+            now = time.perf_counter()
+            tier_deadline = deadline
+            if filler:
+                if fill_deadline is None:
+                    fill_deadline = now + fill_budget
+                tier_deadline = min(deadline, fill_deadline)
+            if now > tier_deadline:
+                if filler:
+                    filled = False
+                    continue  # a later adjacent tier may still fit
+                complete = False
+                break
+            hits, finished = self._run(searcher, plan.query, wanted, set(found), tier_deadline, cancelled)
+            if filler:
+                filled = filled and finished
+            else:
+                complete = complete and finished
+            bonus = (len(plans) - tier) * TIER_STEP
+            for docnum, score in hits:
+                found[docnum] = (bonus + min(score, TIER_STEP - 1), plan.exact)
+        ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
+        result_hits = []
+        for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
+            fields = searcher.stored_fields(docnum)
+            spans = highlight_spans(fields["text"], parsed)
+            result_hits.append(self._hit(rank, score, fields, spans, exact))
+        return result_hits, complete, filled
 
     def _hit(self, rank: int, score: float, fields: dict[str, Any], spans: list[tuple[int, int]], exact: bool = True) -> Hit:
         return Hit(

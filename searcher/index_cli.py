@@ -93,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     for skipped in summary.skipped:
         print(f"search-index: warning: skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
+    for warning in summary.warnings:
+        print(f"search-index: warning: {warning['path']}: {warning['reason']}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
     elif not args.quiet:

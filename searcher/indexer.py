@@ -200,21 +200,31 @@ def build_index(
     summary = BuildSummary(corpus=str(corpus_path), index=str(location.root))
     with build_lock(location.root, wait=wait):
         generation = None
+        reason = ""
         if not full:
             try:
                 generation = location.current()
-            except (IndexMissing, IndexUnusable):
+            except IndexMissing:
+                generation = None
+            except IndexUnusable as exc:
+                reason = f"rebuilt in full: {exc}"
+            if generation is not None and generation.meta.get("corpus") != str(corpus_path.resolve()):
+                # The hits' file paths come from the corpus the index was built from.
+                reason = f"rebuilt in full: the index was built from {generation.meta.get('corpus')}"
                 generation = None
         files = list(iter_corpus_files(corpus_path, exclude=[location.root]))
-        if generation is None:
-            summary.mode = "full"
-            _full_build(location, corpus_path, files, summary, progress, parallel)
-        else:
+        if generation is not None:
             try:
                 _incremental(generation, files, summary, progress)
-            except IndexUnusable:
-                summary = BuildSummary(corpus=str(corpus_path), index=str(location.root), mode="full")
-                _full_build(location, corpus_path, files, summary, progress, parallel)
+            except IndexUnusable as exc:
+                summary = BuildSummary(corpus=str(corpus_path), index=str(location.root))
+                reason = f"rebuilt in full: {exc}"
+                generation = None
+        if generation is None:
+            summary.mode = "full"
+            if reason:
+                summary.warnings.append({"path": str(location.root), "reason": reason})
+            _full_build(location, corpus_path, files, summary, progress, parallel)
         location.collect_garbage()
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
@@ -251,8 +261,11 @@ def _incremental(
 ) -> None:
     ix = generation.open()
     try:
-        with ix.searcher() as searcher:
-            manifest = _read_manifest(searcher)
+        try:
+            with ix.searcher() as searcher:
+                manifest = _read_manifest(searcher)
+        except Exception as exc:  # a damaged index: the caller rebuilds it in full
+            raise IndexUnusable(f"cannot read the index ({type(exc).__name__})") from None
         current = {f.path: f for f in files}
         jobs: list[CorpusFile] = []
         for f in files:
