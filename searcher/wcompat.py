@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 __all__ = ["writer", "bulk_writer", "has_start_method", "BudgetExceeded", "search_deadline"]
 
-WRITER_MEMORY_MB = 256
+WRITER_MEMORY_MB = 160
 # Compound segment files get paged into memory whole when an index is opened
 # (≈ the index size in RSS and ~0.1 s per 100k paragraphs); plain segment
 # files are read on demand, so a one-shot search opens a large index in ~1 ms.
