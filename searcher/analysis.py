@@ -25,8 +25,10 @@ from .text import exact_key, fold
 
 __all__ = ["Token", "tokenize", "index_terms", "pair_term", "MAX_TOKEN_CHARS"]
 
-# Letters, digits and any stray combining marks (NFC leaves a few, e.g. IPA).
-_TOKEN_RE = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff])+")
+# A letter or digit, then letters, digits and any combining marks NFC could
+# not compose (IPA, stray marks).  A mark with no letter before it is no token.
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+_TOKEN_RE = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*")
 
 # Longer runs are hashes, base64 or glued garbage, never words someone types.
 MAX_TOKEN_CHARS = 64

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Sequence, TextIO
@@ -87,8 +88,55 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="colour the output: auto (on a terminal, unless NO_COLOR is set), always or never",
     )
+    parser.add_argument(
+        "--budget",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="time allowed for ranking (default 0.1 s per 10 hits; 0 = rank every match)",
+    )
     parser.add_argument("--tui", action="store_true", help="open the interactive live search (QUERY pre-fills it)")
     return parser
+
+
+# Options that take a value; anything else starting with "-" after these is an
+# exclusion in the query (``search ngoại -ngoài``), not an option.
+_VALUE_OPTIONS = {"-n", "--limit", "--index", "--corpus", "--color", "--budget"}
+_FLAG_OPTIONS = {"-h", "--help", "--json", "--tui"}
+
+
+def split_argv(argv: Sequence[str]) -> list[str]:
+    """Move query words (``-word`` exclusions included) behind a ``--`` for argparse.
+
+    >>> split_argv(["ngoại", "-ngoài", "-n", "3", '-"hội nghị"', "--json"])
+    ['-n', '3', '--json', '--', 'ngoại', '-ngoài', '-"hội nghị"']
+    """
+    options: list[str] = []
+    words: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            words.extend(args)
+        elif name in _VALUE_OPTIONS:
+            options.append(arg)
+            if "=" not in arg:
+                options.append(next(args, ""))
+        elif name in _FLAG_OPTIONS or (arg.startswith("--") and len(arg) > 2) or re.fullmatch(r"-n\d+", arg):
+            options.append(arg)  # unknown --options still reach argparse, which explains them
+        else:
+            words.append(arg)
+    return options + ["--"] + words if words else options
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
 
 
 def _positive_int(value: str) -> int:
@@ -104,14 +152,13 @@ def _positive_int(value: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``search``; returns the exit code (also used by the console script)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(split_argv(sys.argv[1:] if argv is None else argv))
     query = " ".join(args.query).strip()
     try:
         if args.tui or (not query and sys.stdin.isatty() and sys.stdout.isatty()):
             return _run_tui(args, query)
         if not query:
-            parser.print_usage(sys.stderr)
-            print("search: error: no query given (try: search ngoại giao)", file=sys.stderr)
+            print("search: error: no query given (try: search ngoại giao, or search --help)", file=sys.stderr)
             return EXIT_ERROR
         return _search(args, query)
     except SearcherError as exc:
@@ -174,7 +221,7 @@ def display_path(file: str) -> str:
 def _search(args: argparse.Namespace, query: str) -> int:
     engine = open_engine(args.index, args.corpus)
     with engine:
-        result = engine.search(query, limit=args.limit)
+        result = engine.search(query, limit=args.limit, budget=args.budget)
     out = sys.stdout
     if args.json:
         for hit in result:
@@ -184,7 +231,13 @@ def _search(args: argparse.Namespace, query: str) -> int:
             args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
         )
         _print_hits(result, out, color)
-    for note in result.notes:
+    notes = list(result.notes)
+    if result.complete and not result.filled and len(result) < args.limit:
+        notes.append(
+            f"{len(result)} hits shown; more paragraphs may match, but ranking them "
+            "ran out of time (--budget 0 ranks every match)"
+        )
+    for note in notes:
         print(f"search: note: {note}", file=sys.stderr)
     out.flush()
     return EXIT_FOUND if result else EXIT_NOT_FOUND

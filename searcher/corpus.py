@@ -357,6 +357,11 @@ class _Assembler:
         if starts_line and ends_line and _is_separator(text):
             yield from self.close()
             return
+        if starts_line and ends_line and "|" in (text[:1] + text[-1:]):
+            # "(Ảnh: Tuấn Anh) |": a caption marker at the edge of a line is not text.
+            stripped = text.rstrip().rstrip("|").rstrip()
+            lead = len(stripped) - len(stripped.lstrip().lstrip("|").lstrip())
+            text, column = stripped[lead:], column + lead
         if starts_line:
             if self.pieces and self.line_mode and not _continues(self.last_line, text):
                 yield from self.close()

@@ -292,7 +292,8 @@ class Engine:
 
         ``prefix=True`` treats an unfinished last word as a prefix (live
         search).  ``budget`` bounds the time spent, in seconds (default 0.1 s,
-        0.02 s with ``prefix``); the best hits found in time are returned.
+        0.02 s with ``prefix``, both per 10 hits asked for; 0 means no limit);
+        the best hits found in time are returned.
         ``result.complete`` is False when the budget cut the best tiers short
         (the note says so); ``result.filled`` is False when the lower tiers,
         which only fill the slots that adjacent matches left free and get a
@@ -307,10 +308,13 @@ class Engine:
         if parsed.empty:
             raise QueryError("the query has no words to search for")
         limit = max(1, int(limit))
-        fill_budget = FILL_BUDGET
         if budget is None:
-            budget = LIVE_BUDGET if prefix else DEFAULT_BUDGET
+            # More hits asked for, more time allowed: ranking 3,000 takes longer than 10.
+            scale = max(1.0, limit / DEFAULT_LIMIT)
+            budget = (LIVE_BUDGET if prefix else DEFAULT_BUDGET) * scale
+            fill_budget = FILL_BUDGET * scale
         else:
+            budget = budget if budget > 0 else 86400.0
             fill_budget = budget  # an explicit budget is the caller's to spend
         with self._lock:
             try:

@@ -127,6 +127,10 @@ def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, sum
                 written += 1
         except OSError as exc:
             summary.warnings.append({"path": path, "reason": f"read error part-way: {exc.strerror or exc}"})
+        if not written:  # only separators, or text that reads as nothing
+            summary.skipped.append({"path": path, "reason": "empty file (no text)"})
+            writer.add_document(**_file_record(file, check.sha256, 0, "empty file (no text)"))
+            return 0
         record = _file_record(file, check.sha256, written)
         try:
             st = os.fstat(stream.fileno())

@@ -96,6 +96,7 @@ def parse_query(raw: str, prefix: bool = False) -> ParsedQuery:
     ends_open = bool(text) and not raw[-1:].isspace() and text[-1] not in _QUOTES
 
     word_count = 0
+    truncated = False
     last_plain: Clause | None = None
     for match in _SEGMENT_RE.finditer(text):
         negated, quoted_text, plain = match.group(1), match.group(2), match.group(3)
@@ -112,19 +113,22 @@ def parse_query(raw: str, prefix: bool = False) -> ParsedQuery:
         if negated:
             query.excluded.append(Clause(words, quoted=quoted))
             continue
+        room = MAX_QUERY_WORDS - word_count
+        if len(words) > room:
+            truncated = True
+            words = words[:room]
+            if not words:
+                continue
         if quoted:
             clauses = [Clause(words, quoted=True)]
         else:
             clauses = [Clause((w,)) for w in words]
-        for clause in clauses:
-            if word_count + len(clause.words) > MAX_QUERY_WORDS:
-                if not any("words" in n for n in query.notes):
-                    query.notes.append(f"only the first {MAX_QUERY_WORDS} words are searched")
-                break
-            query.clauses.append(clause)
-            word_count += len(clause.words)
+        query.clauses.extend(clauses)
+        word_count += len(words)
         last_plain = query.clauses[-1] if query.clauses and not query.clauses[-1].quoted else None
-    if prefix and ends_open and last_plain is not None and query.clauses and query.clauses[-1] is last_plain:
+    if truncated:
+        query.notes.append(f"only the first {MAX_QUERY_WORDS} words are searched")
+    if prefix and ends_open and not truncated and last_plain is not None and query.clauses[-1] is last_plain:
         # Only when the text really ends with that word (not with an exclusion).
         tail = text.rsplit(None, 1)[-1]
         if not tail.startswith("-"):

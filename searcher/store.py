@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 # Bump whenever the schema or the meaning of any indexed term changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 META_FILE = "searcher.json"
 CURRENT_FILE = "CURRENT"

@@ -97,10 +97,14 @@ def exact_key(token: str) -> str:
     ('ngoai~5', 'ngoai~2')
     >>> exact_key("Việt"), exact_key("viết")
     ('viêt~5', 'viêt~1')
+    >>> exact_key("Ðà") == exact_key("Đà")
+    True
     """
     low = token.lower()
     if low.isascii():
         return low
+    if "ð" in low:
+        low = low.replace("ð", "đ")  # Icelandic eth, typed for đ in real Vietnamese text
     decomposed = unicodedata.normalize("NFD", low)
     tone = ""
     kept = []
