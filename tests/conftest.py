@@ -1,0 +1,137 @@
+"""Shared fixtures.
+
+Every index lives under pytest's ``tmp_path``; the bundled-corpus index is
+built once per session and shared (read-only) by every test that needs it.
+Nothing here writes into the repository (``corpus/`` and ``index/`` stay untouched).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+
+# The four bundled articles, by role (see tests/test_corpus.py for what each one exercises).
+FILE_000 = "000_137cec3cb1bd4b41.txt"  # no blank lines: one paragraph per line
+FILE_001 = "001_771f5d769968830d.txt"  # blank lines, a duplicated photo caption, a URL
+FILE_002 = "002_0b57d89c0472e7fd.txt"  # no blank lines, `|` separators, hard-wrapped captions
+FILE_003 = "003_420c61a6be63a417.txt"  # contains decomposed (NFD) characters
+
+# A generous time budget for library searches: the default (a tenth of a
+# second) is a product decision for interactive use, and a loaded 2-core CI
+# machine must not turn a relevance test into a timing test.
+BUDGET = 30.0
+
+
+def run_search(engine, query: str, limit: int = 10, **kwargs):
+    """``engine.search`` with a generous budget; asserts the search was not cut short.
+
+    The engine also caps the time of its lower ("filler") tiers internally, whatever
+    the budget (``result.filled`` is False when they were cut), so on a busy machine
+    a search can be cut short by a scheduling hiccup: retry a few times before
+    calling that a failure.
+    """
+    kwargs.setdefault("budget", BUDGET)
+    for _attempt in range(5):
+        result = engine.search(query, limit=limit, **kwargs)
+        if result.complete and getattr(result, "filled", True):
+            return result
+    raise AssertionError(
+        f"search for {query!r} never completed ({result.elapsed:.3f} s; complete={result.complete}, "
+        f"filled={getattr(result, 'filled', None)}, notes: {result.notes})"
+    )
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def bundled(tmp_path_factory) -> SimpleNamespace:
+    """The bundled corpus indexed once into a temporary folder."""
+    from searcher.indexer import build_index
+
+    root = tmp_path_factory.mktemp("bundled")
+    index = root / "index"
+    summary = build_index(CORPUS, index)
+    return SimpleNamespace(index=index, summary=summary, corpus=CORPUS)
+
+
+@pytest.fixture(scope="session")
+def engine(bundled):
+    from searcher import Engine
+
+    eng = Engine.open(bundled.index)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def make_corpus(tmp_path) -> Callable[..., Path]:
+    """Write ``{relative path: str | bytes}`` into a fresh corpus folder under tmp_path."""
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str | bytes], name: str | None = None) -> Path:
+        root = tmp_path / (name or f"corpus{next(counter)}")
+        root.mkdir(parents=True, exist_ok=True)
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def small_engine(tmp_path, make_corpus):
+    """Build an index of a few given documents and open it: ``small_engine({"a.txt": "..."})``."""
+    from searcher import Engine
+    from searcher.indexer import build_index
+
+    opened = []
+
+    def make(files: dict[str, str | bytes]):
+        corpus = make_corpus(files)
+        index = tmp_path / f"index-{corpus.name}"
+        build_index(corpus, index)
+        eng = Engine.open(index)
+        opened.append(eng)
+        return eng
+
+    yield make
+    for eng in opened:
+        eng.close()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for CLI subprocesses: no inherited SEARCHER_* or NO_COLOR."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHER_") and k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update(extra)
+    return env
+
+
+def run_module(module: str, args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
+    """Run ``python -m <module> args`` the way a user runs the console script."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env=env if env is not None else clean_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )

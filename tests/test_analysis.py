@@ -1,0 +1,133 @@
+"""Tokenizing and index terms: what becomes a searchable token."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from conftest import FILE_000, FILE_001, FILE_003, run_search
+from searcher.analysis import index_terms, pair_term, tokenize
+from searcher.text import clean, exact_key, fold
+
+SENTENCE = "Thứ nhất, mọi hoạt động đối ngoại phải phục vụ tăng trưởng ít nhất 8% (P4G, G20; 18/21 thành viên)."
+
+
+def test_tokens_carry_offsets_into_the_text():
+    tokens = tokenize(SENTENCE)
+    assert tokens, "no tokens"
+    for token in tokens:
+        assert SENTENCE[token.start : token.end] == token.text
+    starts = [t.start for t in tokens]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert [t.text for t in tokens] == [
+        "Thứ", "nhất", "mọi", "hoạt", "động", "đối", "ngoại", "phải", "phục", "vụ", "tăng",
+        "trưởng", "ít", "nhất", "8", "P4G", "G20", "18", "21", "thành", "viên",
+    ]  # fmt: skip
+
+
+def test_offsets_survive_multiline_paragraphs():
+    text = "Bộ trưởng Ngoại giao phát biểu khai mạc\nngành Ngoại giao năm 2022."
+    for token in tokenize(text):
+        assert text[token.start : token.end] == token.text
+    assert [t.text for t in tokenize(text)][6:9] == ["khai", "mạc", "ngành"]
+
+
+def test_punctuation_and_spaces_are_never_part_of_tokens():
+    tokens = tokenize("«Ngoại giao» — “kinh tế”… (hòa bình)! x_y a-b")
+    assert [t.text for t in tokens] == ["Ngoại", "giao", "kinh", "tế", "hòa", "bình", "x", "y", "a", "b"]
+    for token in tokens:
+        assert all(c.isalnum() or unicodedata.combining(c) for c in token.text), token
+        assert "_" not in token.text  # "_" joins pair terms, it must never be inside a token
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("8%", ["8"]),
+        ("P4G", ["P4G"]),
+        ("G20", ["G20"]),
+        ("18/21", ["18", "21"]),
+        ("http://www.baoquangtri.vn/tao-buoc-tien", ["http", "www", "baoquangtri", "vn", "tao", "buoc", "tien"]),
+        ("ở", ["ở"]),
+        ("ý", ["ý"]),
+        ("máy thế cần an ninh", ["máy", "thế", "cần", "an", "ninh"]),
+        ("a b c", ["a", "b", "c"]),  # minimum length 1, no stop list
+    ],
+)
+def test_token_forms(text, expected):
+    assert [t.text for t in tokenize(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "query, path, line",
+    [
+        ("8%", FILE_000, 10),  # "tăng trưởng ít nhất 8%"
+        ("P4G", FILE_003, 9),  # "hội nghị P4G"
+        ("18/21", FILE_003, 17),  # "18/21 thành viên G20"
+        ("http://www.baoquangtri.vn/tao-buoc-tien", FILE_001, 31),
+        ("baoquangtri", FILE_001, 31),
+    ],
+)
+def test_numbers_codes_and_url_parts_are_searchable(engine, query, path, line):
+    hits = run_search(engine, query)
+    assert [(h.path, h.line) for h in hits][:1] == [(path, line)]
+
+
+def test_g20_is_a_word_of_its_own(engine):
+    hits = run_search(engine, "G20", limit=50)
+    assert hits
+    for hit in hits:
+        assert "g20" in [fold(t.text) for t in tokenize(hit.text)]
+    assert (FILE_003, 17) in [(h.path, h.line) for h in hits]
+
+
+@pytest.mark.parametrize("word", ["ở", "ý", "máy", "thế", "cần"])
+def test_short_and_common_syllables_are_searchable(engine, word):
+    hits = run_search(engine, word, limit=100)
+    assert hits, word
+    # The exact word ranks first: the first hit really contains it, marks and all.
+    first = hits[0]
+    assert exact_key(word) in {exact_key(t.text) for t in tokenize(first.text)}
+    for hit in hits:
+        assert fold(word) in {fold(t.text) for t in tokenize(hit.text)}
+
+
+def test_an_ninh_is_searchable(engine):
+    hits = run_search(engine, "an ninh", limit=50)
+    assert len(hits) >= 3
+    for hit in hits[:3]:
+        assert "an ninh" in " ".join(fold(t.text) for t in tokenize(hit.text))
+
+
+def test_index_terms_streams():
+    streams = index_terms("Ngoại giao Việt Nam")
+    exact, folded, pairs = streams[0], streams[1], streams[2]
+    assert exact.split() == [exact_key("Ngoại"), "giao", exact_key("Việt"), "nam"]
+    assert len(set(exact.split())) == 4 and exact_key("Ngoại") != "ngoai" and exact_key("Việt") != "viet"
+    assert folded == "ngoai giao viet nam"
+    assert pairs == "ngoai_giao giao_viet viet_nam"
+
+
+def test_index_terms_are_aligned_with_tokens():
+    text = clean("Thủ tướng: ngoại giao kinh tế, hoà bình và 8% tăng trưởng (G20).")
+    tokens = tokenize(text)
+    exact, folded, pairs = index_terms(text)[:3]
+    assert exact.split() == [exact_key(t.text) for t in tokens]
+    assert folded.split() == [fold(t.text) for t in tokens]
+    folded_words = folded.split()
+    assert pairs.split() == [pair_term(a, b) for a, b in zip(folded_words, folded_words[1:])]
+    assert exact_key("hòa") in exact.split()  # hoà and hòa share one key
+    assert index_terms("hòa bình")[0] == index_terms("hoà bình")[0]
+
+
+def test_index_terms_of_nothing():
+    exact, folded, pairs = index_terms("")[:3]
+    assert (exact, folded, pairs) == ("", "", "")
+    exact, folded, pairs = index_terms("ở")[:3]
+    assert (exact, folded, pairs) == (exact_key("ở"), "o", "")
+    assert exact not in ("o", "ơ")
+
+
+def test_pair_term():
+    assert pair_term("ngoai", "giao") == "ngoai_giao"

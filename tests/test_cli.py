@@ -1,0 +1,484 @@
+"""The `search` and `search-index` commands, run as a user runs them (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, FILE_002, clean_env, run_module
+from searcher.text import clean, fold
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+HIT_HEADER = re.compile(r"^(\S+\.txt):(\d+)  ", re.M)
+JSON_KEYS = {"rank", "score", "path", "line", "paragraph", "title", "text", "spans"}
+SUMMARY_KEYS = {"mode", "added", "updated", "removed", "unchanged", "skipped", "paragraphs", "seconds"}
+
+
+def search(args, cwd, env=None):
+    return run_module("searcher.cli", args, cwd, env)
+
+
+def search_index(args, cwd, env=None):
+    return run_module("searcher.index_cli", args, cwd, env)
+
+
+def assert_one_line_error(result, prog="search"):
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{prog}: error: "), lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """A fresh folder holding a copy of the bundled corpus, and no index yet."""
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    """A folder with a copy of the corpus and its ./index, shared read-only by this module's tests."""
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copytree(CORPUS, root / "corpus")
+    result = search_index(["--quiet"], root)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+# -- console scripts --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["search", "search-index"])
+def test_console_scripts_are_installed(name, tmp_path):
+    path = shutil.which(name)
+    assert path, f"{name} is not on PATH"
+    result = subprocess.run([path, "--help"], cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert f"usage: {name}" in result.stdout
+
+
+# -- first run ------------------------------------------------------------------
+
+
+def test_first_search_builds_the_index(workspace):
+    result = search(["ngoại", "giao", "kinh", "tế"], workspace)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "index" in result.stderr.lower()
+    assert "indexing" in result.stderr
+    assert (workspace / "index" / "CURRENT").is_file()
+    headers = HIT_HEADER.findall(result.stdout)
+    assert headers, result.stdout
+    assert headers[0] == (f"corpus/{FILE_002}", "13")
+    assert "ngoại giao kinh tế" in result.stdout
+    # The second search uses the index without rebuilding it.
+    again = search(["ngoại", "giao", "kinh", "tế"], workspace)
+    assert again.returncode == 0
+    assert "index" not in again.stderr and "Traceback" not in again.stderr
+    assert HIT_HEADER.findall(again.stdout)[:1] == headers[:1]
+
+
+# -- exit codes -----------------------------------------------------------------
+
+
+def test_exit_0_with_hits(indexed):
+    result = search(["hòa", "bình"], indexed)
+    assert result.returncode == 0
+    assert HIT_HEADER.search(result.stdout)
+    assert result.stderr == ""
+
+
+def test_exit_1_without_hits(indexed):
+    result = search(["zzqxv", "không-có-từ-này"], indexed)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def test_exit_1_when_exclusion_removes_everything(indexed):
+    assert search(["--", "P4G"], indexed).returncode == 0
+    result = search(["--", "P4G", "-p4g"], indexed)
+    assert result.returncode == 1
+    assert result.stdout == ""
+
+
+def test_exit_2_empty_query(indexed):
+    result = search([""], indexed)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("search: error:")]
+    assert len(errors) == 1 and lines[-1] == errors[0]
+    assert "query" in errors[0]
+    # Anything else is the usage reminder.
+    assert all(line.startswith(("usage:", " ")) for line in lines[:-1])
+
+
+def test_exit_2_query_without_words(indexed):
+    line = assert_one_line_error(search(["!!!", "***"], indexed))
+    assert "query" in line
+
+
+def test_exit_2_missing_corpus(tmp_path):
+    line = assert_one_line_error(search(["ngoại"], tmp_path))
+    assert "corpus" in line
+    assert not (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_exit_2_index_path_is_a_file(indexed, tmp_path):
+    (tmp_path / "index").write_text("I am a file")
+    line = assert_one_line_error(search(["--index", str(tmp_path / "index"), "ngoại"], indexed))
+    assert "not a directory" in line
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"\xff\xfe garbage \x00", id="binary"),
+        pytest.param(b"not json", id="text"),
+        pytest.param(b'{"generation": "gen-does-not-exist"}', id="missing-generation"),
+        pytest.param(b'["a", "list"]', id="wrong-json"),
+        pytest.param(None, id="CURRENT-is-a-folder"),
+    ],
+)
+def test_exit_2_garbled_or_unreadable_current(indexed, tmp_path, content):
+    index = tmp_path / "index"
+    shutil.copytree(indexed / "index", index)
+    (index / "CURRENT").unlink()
+    if content is None:
+        (index / "CURRENT").mkdir()  # unreadable even for root
+    else:
+        (index / "CURRENT").write_bytes(content)
+    line = assert_one_line_error(search(["--index", str(index), "ngoại"], indexed))
+    assert "search-index --full" in line  # says how to fix it
+
+
+def test_exit_2_outdated_index(indexed, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(indexed / "index", index)
+    generation = json.loads((index / "CURRENT").read_text())["generation"]
+    meta = json.loads((index / generation / "searcher.json").read_text())
+    meta["schema_version"] = 0
+    (index / generation / "searcher.json").write_text(json.dumps(meta))
+    line = assert_one_line_error(search(["--index", str(index), "ngoại"], indexed))
+    assert "rebuild" in line
+
+
+def test_exit_2_bad_limit(indexed):
+    for bad in ("0", "-3", "many"):
+        result = search(["-n", bad, "ngoại"], indexed)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+
+
+# -- output ----------------------------------------------------------------------
+
+
+def test_json_lines(indexed):
+    # The seven paragraphs with the phrase itself (the adjacent tier: never cut by a time budget).
+    result = search(["--json", "-n", "7", "ngoại", "giao", "kinh", "tế"], indexed)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 7
+    previous_score = float("inf")
+    for rank, line in enumerate(lines, 1):
+        record = json.loads(line)
+        assert set(record) == JSON_KEYS
+        assert record["rank"] == rank
+        assert record["score"] <= previous_score
+        previous_score = record["score"]
+        path = indexed / record["path"]
+        assert not Path(record["path"]).is_absolute() and path.is_file()
+        assert record["path"].startswith("corpus/")
+        text = record["text"]
+        for start, end in record["spans"]:
+            assert 0 <= start < end <= len(text)
+            assert fold(text[start:end]) in {"ngoai", "giao", "kinh", "te"}
+        # line is the 1-based line where the paragraph starts in the file.
+        file_lines = clean(path.read_text("utf-8")).split("\n")
+        assert file_lines[record["line"] - 1].strip() == text.split("\n")[0].strip()
+        assert isinstance(record["paragraph"], int) and record["paragraph"] >= 0
+        assert record["title"] and "\n" not in record["title"]
+        assert "ngoai giao kinh te" in " ".join(fold(w) for w in re.findall(r"\w+", text))
+    assert json.loads(lines[0])["path"] == f"corpus/{FILE_002}"
+
+
+def test_json_output_is_utf8_not_escaped(indexed):
+    result = search(["--json", "-n", "1", "hòa", "bình"], indexed)
+    assert "hòa bình" in result.stdout
+    assert "\\u" not in result.stdout
+
+
+def test_limit(indexed):
+    result = search(["-n", "2", "ngoai"], indexed)
+    assert result.returncode == 0
+    assert len(HIT_HEADER.findall(result.stdout)) == 2
+    result = search(["--json", "--limit", "2", "ngoai"], indexed)
+    assert len(result.stdout.splitlines()) == 2
+    default = search(["--json", "ngoai"], indexed)
+    assert len(default.stdout.splitlines()) == 10
+
+
+def test_no_colour_in_a_pipe(indexed):
+    for args in (["ngoại", "giao"], ["--color", "auto", "ngoại", "giao"], ["--color", "never", "ngoại"]):
+        result = search(args, indexed)
+        assert result.returncode == 0
+        assert "\x1b" not in result.stdout
+
+
+def test_colour_always(indexed):
+    plain = search(["--color", "never", "ngoại", "giao"], indexed)
+    coloured = search(["--color", "always", "ngoại", "giao"], indexed)
+    assert coloured.returncode == 0
+    assert "\x1b[" in coloured.stdout
+    assert ANSI.sub("", coloured.stdout) == plain.stdout  # colour adds escapes, nothing else
+    highlighted = re.findall(r"\x1b\[1;31m(.*?)\x1b\[0m", coloured.stdout)
+    assert highlighted and {h.lower() for h in highlighted} <= {"ngoại", "giao"}
+
+
+def _run_on_terminal(args, cwd, env):
+    """Run `search` with stdout on a pseudo-terminal; return what it printed."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "searcher.cli", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            ready, _, _ = select.select([master], [], [], 30)
+            if not ready:
+                break
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=30)
+        return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
+    finally:
+        os.close(master)
+
+
+def test_colour_on_a_terminal_unless_no_color(indexed):
+    env = clean_env(TERM="xterm")
+    code, out = _run_on_terminal(["-n", "1", "ngoại"], indexed, env)
+    assert code == 0 and "\x1b[" in out
+    code, out = _run_on_terminal(["-n", "1", "ngoại"], indexed, clean_env(TERM="xterm", NO_COLOR="1"))
+    assert code == 0 and "\x1b[" not in out and "ngoại" in out
+
+
+def test_snippet_of_a_long_paragraph_is_cut_between_words(indexed):
+    # 002 line 47 is 322 characters, just over the snippet width: the cut must not fall inside
+    # its first word "Thứ" (it printed "… ứ hai, …" at 540aba2's parent; fixed in 540aba2).
+    result = search(["--color", "never", "-n", "50", "cơ", "quan", "đại", "diện"], indexed)
+    assert result.returncode == 0
+    blocks = result.stdout.split("\n\n")
+    assert any(":47  " in b for b in blocks)
+    records = [json.loads(line) for line in search(["--json", "-n", "50", "cơ", "quan", "đại", "diện"], indexed).stdout.splitlines()]
+    texts = {r["line"]: r["text"] for r in records if r["path"].endswith(FILE_002)}
+    for block in blocks:
+        header, _, body = block.partition("\n")
+        match = HIT_HEADER.match(header)
+        if not match or not match.group(1).endswith(FILE_002):
+            continue
+        flat = texts[int(match.group(2))].replace("\n", " ")
+        snippet = body.strip()
+        inner = snippet.removeprefix("… ").removesuffix(" …")
+        start = flat.find(inner)
+        assert start >= 0, snippet
+        assert start == 0 or flat[start - 1] == " ", f"snippet starts inside a word: {snippet[:30]!r}"
+        end = start + len(inner)
+        assert end == len(flat) or flat[end] == " ", f"snippet ends inside a word: {snippet[-30:]!r}"
+
+
+# -- help -------------------------------------------------------------------------
+
+
+def test_search_help(tmp_path):
+    result = search(["--help"], tmp_path)
+    assert result.returncode == 0
+    text = result.stdout
+    for option in ("-n", "--limit", "--json", "--index", "--corpus", "--color", "--tui"):
+        assert option in text, option
+    assert "exit status" in text
+    assert re.search(r"0 hits found, 1 no hits, 2 error", text)
+    assert "SEARCHER_INDEX" in text and "SEARCHER_CORPUS" in text and "NO_COLOR" in text
+    assert "-word" in text  # the query syntax is explained
+    assert not (tmp_path / "index").exists()  # --help builds nothing
+
+
+def test_search_index_help(tmp_path):
+    result = search_index(["--help"], tmp_path)
+    assert result.returncode == 0
+    text = result.stdout
+    for option in ("--corpus", "--index", "--full", "--quiet", "--json", "--wait"):
+        assert option in text, option
+    assert "exit status" in text and "0 success" in text and "2 fatal" in text
+    assert "SEARCHER_INDEX" in text and "SEARCHER_CORPUS" in text
+    assert not (tmp_path / "index").exists()
+
+
+# -- environment --------------------------------------------------------------------
+
+
+def test_environment_variables_set_index_and_corpus(tmp_path):
+    shutil.copytree(CORPUS, tmp_path / "docs")
+    env = clean_env(SEARCHER_INDEX=str(tmp_path / "idx"), SEARCHER_CORPUS="docs")
+    result = search(["--json", "-n", "1", "ngoại", "giao"], tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "idx" / "CURRENT").is_file()
+    assert not (tmp_path / "index").exists()
+    assert json.loads(result.stdout)["path"].startswith("docs/")
+    summary = search_index(["--json"], tmp_path, env)
+    assert summary.returncode == 0
+    data = json.loads(summary.stdout)
+    assert data["unchanged"] == 4 and data["added"] == 0
+    assert Path(data["index"]).name == "idx"
+    # Options win over the environment.
+    result = search(["--index", str(tmp_path / "other"), "--corpus", "docs", "-n", "1", "ngoại"], tmp_path, env)
+    assert result.returncode == 0
+    assert (tmp_path / "other" / "CURRENT").is_file()
+
+
+def test_environment_corpus_missing(tmp_path):
+    env = clean_env(SEARCHER_CORPUS=str(tmp_path / "nowhere"))
+    line = assert_one_line_error(search(["ngoại"], tmp_path, env))
+    assert "nowhere" in line
+
+
+# -- search-index -------------------------------------------------------------------
+
+
+def test_search_index_json_summary(workspace):
+    result = search_index(["--json"], workspace)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert SUMMARY_KEYS <= set(summary)
+    assert summary["mode"] == "full"
+    assert summary["added"] == 4 and summary["skipped"] == []
+    assert summary["paragraphs"] > 50
+    assert isinstance(summary["seconds"], (int, float))
+    again = json.loads(search_index(["--json"], workspace).stdout)
+    assert again["mode"] == "incremental" and again["unchanged"] == 4 and again["added"] == 0
+    assert again["paragraphs"] == summary["paragraphs"]
+
+
+def test_search_index_human_summary(workspace):
+    result = search_index([], workspace)
+    assert result.returncode == 0
+    assert "4 added" in result.stdout
+    assert result.stdout.count("\n") == 1
+
+
+def test_search_index_quiet(workspace):
+    result = search_index(["--quiet"], workspace)
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert (workspace / "index" / "CURRENT").is_file()
+    (workspace / "corpus" / "bad.txt").write_bytes(b"\xff\xfe\xfd")
+    result = search_index(["-q"], workspace)
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert "bad.txt" in result.stderr  # warnings still go to stderr
+
+
+def test_search_index_warns_and_indexes_the_rest(workspace):
+    (workspace / "corpus" / "bad.txt").write_bytes(b"caf\xe9 \x81\x8d\x8f")
+    (workspace / "corpus" / "empty.txt").write_bytes(b"")
+    result = search_index(["--json"], workspace)
+    assert result.returncode == 0
+    summary = json.loads(result.stdout)
+    assert {s["path"] for s in summary["skipped"]} == {"bad.txt", "empty.txt"}
+    assert summary["added"] == 4
+    warnings = [l for l in result.stderr.splitlines() if l.startswith("search-index: warning:")]
+    assert len(warnings) == 2
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--corpus", "no-such-folder"], "no-such-folder"),
+        (["--index", "a-file"], "not a directory"),
+    ],
+)
+def test_search_index_errors(workspace, args, fragment):
+    (workspace / "a-file").write_text("x")
+    result = search_index(args, workspace)
+    line = assert_one_line_error(result, "search-index")
+    assert fragment in line
+
+
+def test_search_index_full(workspace):
+    assert search_index(["-q"], workspace).returncode == 0
+    result = search_index(["--full", "--json"], workspace)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["mode"] == "full"
+    assert search(["-n", "1", "ngoại"], workspace).returncode == 0
+
+
+# -- the query language on the command line --------------------------------------------
+
+
+def test_quoted_phrase_and_excluded_phrase_arguments(indexed):
+    # The README's example: search "ngoai giao" -"kinh te"
+    result = search(["--json", "-n", "50", "ngoai giao", "-kinh te"], indexed)
+    assert result.returncode == 0
+    for line in result.stdout.splitlines():
+        text = json.loads(line)["text"]
+        assert "kinh te" not in " ".join(fold(w) for w in re.findall(r"\w+", text))
+
+
+@pytest.mark.parametrize(
+    "args, excluded",
+    [
+        (["ngoại", "-ngoài"], "ngoài"),
+        (["ngoại", "giao", "-mỹ"], "mỹ"),
+        (["hội", "nghị", "-chính"], "chính"),
+        (["ngoại", "giao", "-nhà nước"], "nhà nước"),  # the README's -"two words" form
+        (["ngoại", "-hội nghị"], "hội nghị"),
+    ],
+)
+def test_exclusion_on_the_command_line(indexed, args, excluded):
+    result = search(["--json", "-n", "50", *args], indexed)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout
+    for line in result.stdout.splitlines():
+        assert excluded not in " ".join(json.loads(line)["text"].lower().split())
+
+
+def test_exclusion_after_double_dash_works(indexed):
+    result = search(["--json", "-n", "50", "--", "ngoại", "-ngoài"], indexed)
+    assert result.returncode == 0
+    for line in result.stdout.splitlines():
+        assert "ngoài" not in json.loads(line)["text"].lower()
+
+
+def test_json_hit_list_is_not_silently_cut(tmp_path):
+    lines = ["Tiêu đề", "Bài về ngoại giao hôm nay."] + [f"Giao dịch số {i} bằng ngoại tệ." for i in range(2000)]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "many.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert search_index(["-q"], tmp_path).returncode == 0
+    single = search(["--json", "-n", "3000", "giao"], tmp_path)
+    assert len(single.stdout.splitlines()) == 2001  # one word: every match
+    result = search(["--json", "-n", "3000", "ngoại", "giao"], tmp_path)
+    assert result.returncode == 0
+    printed = len(result.stdout.splitlines())
+    assert printed == 2001 or "note" in result.stderr, (printed, result.stderr)

@@ -1,0 +1,379 @@
+"""Golden relevance on the bundled corpus (and a few tiny corpora), through searcher.Engine."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import CORPUS, FILE_001, FILE_002, FILE_003, run_search
+from searcher.analysis import tokenize
+from searcher.errors import QueryError
+from searcher.text import clean, exact_key, fold
+
+
+NGOAI_DOT = exact_key("ngoại")  # "foreign"
+NGOAI_GRAVE = exact_key("ngoài")  # "outside"
+
+
+def folded_words(text: str) -> list[str]:
+    return [fold(t.text) for t in tokenize(clean(text))]
+
+
+def exact_words(text: str) -> set[str]:
+    return {exact_key(t.text) for t in tokenize(clean(text))}
+
+
+def contains_phrase(text: str, phrase: str) -> bool:
+    """``phrase`` occurs in ``text`` (diacritics and case ignored, any whitespace, line breaks included)."""
+    flat = " ".join(fold(w) for w in clean(text).split())
+    return " ".join(fold(w) for w in clean(phrase).split()) in flat
+
+
+def has_token_sequence(text: str, phrase: str) -> bool:
+    words, wanted = folded_words(text), folded_words(phrase)
+    return any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1))
+
+
+def where(hits) -> list[tuple[str, int]]:
+    return [(h.path, h.line) for h in hits]
+
+
+def all_paragraphs(engine):
+    from searcher.corpus import iter_corpus_files, read_document
+
+    out = []
+    for f in iter_corpus_files(CORPUS):
+        for p in read_document(CORPUS, f.path).paragraphs:
+            out.append((f.path, p.line, p.text))
+    return out
+
+
+# -- the golden query ------------------------------------------------------------
+
+GOLDEN = "ngoại giao kinh tế"
+
+
+@pytest.mark.parametrize("query", [GOLDEN, "ngoai giao kinh te", "NGOẠI GIAO KINH TẾ", unicodedata.normalize("NFD", GOLDEN)])
+def test_golden_query_top_five_contain_the_phrase(engine, query):
+    hits = run_search(engine, query, limit=10)
+    assert len(hits) >= 5
+    for hit in hits[:5]:
+        assert contains_phrase(hit.text, GOLDEN), (hit.path, hit.line, hit.text[:80])
+
+
+@pytest.mark.parametrize("query", [GOLDEN, "ngoai giao kinh te", "NGOẠI GIAO KINH TẾ"])
+def test_golden_query_ranks_every_phrase_paragraph_first(engine, query):
+    with_phrase = {(p, line) for p, line, text in all_paragraphs(engine) if has_token_sequence(text, GOLDEN)}
+    assert len(with_phrase) >= 5
+    hits = run_search(engine, query, limit=len(with_phrase) + 5)
+    top = set(where(hits[: len(with_phrase)]))
+    assert top == with_phrase
+    # Scores follow the ranking.
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_golden_query_same_hits_with_or_without_marks(engine):
+    marked = run_search(engine, GOLDEN, limit=7)
+    plain = run_search(engine, "ngoai giao kinh te", limit=7)
+    upper = run_search(engine, "NGOẠI GIAO KINH TẾ", limit=7)
+    assert set(where(marked)) == set(where(plain))
+    assert where(marked) == where(upper)
+
+
+# -- diacritic precision ------------------------------------------------------------
+
+
+def test_marked_word_ranks_exact_matches_first(engine):
+    hits = run_search(engine, "ngoại", limit=200)
+    assert len(hits) > 10
+    flags = [exact_key("ngoại") in exact_words(h.text) for h in hits]
+    assert all(flags[:10]), "top hits for 'ngoại' must contain the exact word ngoại"
+    # Every paragraph with the exact word ranks before every paragraph with only ngoài/ngoai.
+    assert flags == sorted(flags, reverse=True)
+    for hit, flag in zip(hits, flags):
+        assert hit.exact == flag
+
+
+def test_unmarked_word_finds_every_form(engine):
+    hits = run_search(engine, "ngoai", limit=500)
+    forms = [exact_words(h.text) for h in hits]
+    assert any(NGOAI_DOT in f for f in forms)
+    only_grave = [f for f in forms if NGOAI_GRAVE in f and NGOAI_DOT not in f]
+    assert only_grave, "ngoai must also find paragraphs that only have ngoài"
+    # Every paragraph with any form of the word is found.
+    expected = {(p, line) for p, line, text in all_paragraphs(engine) if "ngoai" in folded_words(text)}
+    assert set(where(hits)) == expected
+
+
+def test_marked_ngoai_with_grave_prefers_ngoai_with_grave(engine):
+    hits = run_search(engine, "ngoài", limit=5)
+    assert hits
+    for hit in hits:
+        assert NGOAI_GRAVE in exact_words(hit.text)
+
+
+# -- normal forms, tone placement ------------------------------------------------
+
+
+def test_phrase_only_in_decomposed_file_003(engine):
+    raw = (CORPUS / FILE_003).read_text("utf-8")
+    phrase = "Lần đầu tiên"
+    # Verify the premise by reading the files: the phrase is stored decomposed, in 003 only.
+    assert phrase not in raw and phrase in unicodedata.normalize("NFC", raw)
+    for other in CORPUS.glob("*.txt"):
+        if other.name != FILE_003:
+            assert not contains_phrase(other.read_text("utf-8"), phrase)
+    for query in ("lần đầu tiên", "lan dau tien", unicodedata.normalize("NFD", "Lần đầu tiên"), '"lần đầu tiên"'):
+        hits = run_search(engine, query)
+        assert where(hits) == [(FILE_003, 17)], query
+        hit = hits[0]
+        assert phrase in hit.text  # shown composed
+        if query != "lan dau tien":
+            assert hit.exact
+        marked = [hit.text[a:b] for a, b in hit.spans]
+        assert marked[:3] == ["Lần", "đầu", "tiên"]
+
+
+def test_tone_placement_does_not_matter(engine):
+    for query in ("hoà bình", "hòa bình", "HOÀ BÌNH"):
+        hits = run_search(engine, query, limit=5)
+        assert len(hits) == 5
+        for hit in hits:
+            assert hit.exact, (query, hit.path, hit.line)
+            assert "hòa bình" in " ".join(clean(hit.text).lower().split())
+            assert {hit.text[a:b].lower() for a, b in hit.spans} >= {"hòa", "bình"}
+
+
+def test_tone_placement_both_ways(small_engine):
+    eng = small_engine({"old.txt": "Tiêu đề\n\nHoà bình và thuỷ lợi.\n", "new.txt": "Tiêu đề\n\nhòa bình, thủy lợi\n", "plain.txt": "Tiêu đề\n\nhoa binh\n"})
+    for query in ("hoà bình", "hòa bình", "thuỷ lợi", "thủy lợi"):
+        hits = run_search(eng, query)
+        exact = [h.path for h in hits if h.exact]
+        assert sorted(exact) == ["new.txt", "old.txt"], query
+        assert {h.path for h in hits[:2]} == {"new.txt", "old.txt"}
+
+
+# -- phrases across hard wraps -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, line",
+    [
+        ('"phát biểu ý kiến chỉ đạo"', 30),  # "... phát biểu ý kiến" / "chỉ đạo tại Hội nghị ..."
+        ('"năm 2022 do Báo Thế giới"', 2),  # "... trong năm 2022" / "do Báo Thế giới ..."
+        ('"tổng kết công tác ngành Ngoại giao năm 2022 và"', 18),
+    ],
+)
+def test_quoted_phrase_across_a_hard_wrapped_line(engine, query, line):
+    raw_lines = (CORPUS / FILE_002).read_text("utf-8").split("\n")
+    words = query.strip('"').split()
+    # Premise: the phrase is really split over two lines of the file.
+    assert not any(contains_phrase(raw_line, " ".join(words)) for raw_line in raw_lines)
+    hits = run_search(engine, query)
+    assert where(hits) == [(FILE_002, line)]
+    assert "\n" in hits[0].text
+    assert contains_phrase(hits[0].text, " ".join(words))
+
+
+def test_quoted_phrase_hits_contain_the_words_in_sequence(engine):
+    phrase = "kinh tế ngoại giao"  # reversed: only occurs as "... kinh tế, ngoại giao ..."
+    hits = run_search(engine, f'"{phrase}"', limit=100)
+    assert hits
+    for hit in hits:
+        assert has_token_sequence(hit.text, phrase)
+    loose = run_search(engine, phrase, limit=100)
+    assert len(loose) > len(hits)  # unquoted: the words anywhere
+
+
+def test_quoted_phrase_must_be_in_order(small_engine):
+    eng = small_engine({"a.txt": "Tiêu đề\n\nkinh tế và ngoại giao\n", "b.txt": "Tiêu đề\n\nngoại giao kinh tế\n"})
+    assert [h.path for h in run_search(eng, '"ngoại giao kinh tế"')] == ["b.txt"]
+    assert [h.path for h in run_search(eng, '"kinh tế ngoại giao"')] == []
+    assert sorted(h.path for h in run_search(eng, '"kinh tế" "ngoại giao"')) == ["a.txt", "b.txt"]
+
+
+# -- adjacency --------------------------------------------------------------------
+
+
+def test_adjacent_words_rank_above_scattered_ones(small_engine):
+    eng = small_engine(
+        {
+            # The scattered paragraph repeats the words and is shorter: BM25 alone would prefer it.
+            "a_scattered.txt": "Tiêu đề\n\nkinh doanh và ngoại thương với giao thông hay tế bào; ngoại hình, giao lưu, kinh nghiệm, tế nhị.\n",
+            "b_adjacent.txt": "Tiêu đề\n\nMột bài dài nói về nhiều chuyện khác nhau, trong đó có ngoại giao kinh tế của đất nước hôm nay.\n",
+            "c_reversed.txt": "Tiêu đề\n\nMột bài dài nói về nhiều chuyện khác nhau, trong đó có kinh tế ngoại giao của đất nước hôm nay.\n",
+        }
+    )
+    for query in ("ngoại giao kinh tế", "ngoai giao kinh te"):
+        hits = run_search(eng, query)
+        assert [h.path for h in hits] == ["b_adjacent.txt", "c_reversed.txt", "a_scattered.txt"], query
+        assert hits[0].score > hits[1].score > hits[2].score
+
+
+def test_query_order_matters_for_adjacency(small_engine):
+    eng = small_engine({"x.txt": "Tiêu đề\n\ngiao ngoại hôm nay\n", "y.txt": "Tiêu đề\n\nngoại giao hôm nay\n"})
+    assert [h.path for h in run_search(eng, "ngoại giao")] == ["y.txt", "x.txt"]
+    assert [h.path for h in run_search(eng, "giao ngoại")] == ["x.txt", "y.txt"]
+
+
+# -- exclusions ---------------------------------------------------------------------
+
+
+def test_exclusion_regression_from_whoosh_audit(small_engine):
+    eng = small_engine({"1.txt": "beta", "2.txt": "alpha beta", "3.txt": "alpha"})
+    hits = run_search(eng, "alpha -beta")
+    assert [h.text for h in hits] == ["alpha"]
+    assert [h.text for h in run_search(eng, "-beta alpha")] == ["alpha"]
+    assert [h.text for h in run_search(eng, "ALPHA -BETA")] == ["alpha"]
+    assert sorted(h.text for h in run_search(eng, "alpha")) == ["alpha", "alpha beta"]
+
+
+def test_exclusions_do_not_leak_across_tiers(small_engine):
+    eng = small_engine(
+        {"1.txt": "alpha beta gamma", "2.txt": "alpha beta", "3.txt": "beta alpha gamma", "4.txt": "alpha x beta", "5.txt": "alpha x beta gamma"}
+    )
+    assert [h.text for h in run_search(eng, "alpha beta -gamma")] == ["alpha beta", "alpha x beta"]
+    assert [h.text for h in run_search(eng, '"alpha beta" -gamma')] == ["alpha beta"]
+    assert sorted(h.text for h in run_search(eng, 'alpha -"beta gamma"')) == ["alpha beta", "alpha x beta", "beta alpha gamma"]
+    assert run_search(eng, "alpha -alpha") == []
+
+
+@pytest.mark.parametrize(
+    "query, excluded",
+    [
+        ("ngoại giao -ngoài", lambda text: NGOAI_GRAVE in exact_words(text)),
+        ("ngoai giao -ngoai", lambda text: True),
+        ('ngoại giao -"kinh tế"', lambda text: has_token_sequence(text, "kinh tế")),
+        # Marked exclusions remove that exact word only (thủ, tướng), not thu/tương.
+        ("hội nghị -thủ -tướng", lambda text: {exact_key("thủ"), exact_key("tướng")} & exact_words(text)),
+        ("hội nghị -thu", lambda text: "thu" in folded_words(text)),
+    ],
+)
+def test_minus_excludes_exactly_the_matching_paragraphs(engine, query, excluded):
+    positive = query.split(" -")[0]
+    everything = run_search(engine, positive, limit=500)
+    kept = run_search(engine, query, limit=500)
+    assert set(where(kept)) == {(h.path, h.line) for h in everything if not excluded(h.text)}
+    for hit in kept:
+        assert not excluded(hit.text)
+
+
+def test_exclusion_with_marks_only_excludes_that_form(engine):
+    # -ngoài (marked) keeps paragraphs with ngoại only; -ngoai (unmarked) excludes every form.
+    kept = run_search(engine, "giao -ngoài", limit=500)
+    assert any(NGOAI_DOT in exact_words(h.text) for h in kept)
+    assert all(NGOAI_GRAVE not in exact_words(h.text) for h in kept)
+
+
+# -- highlight spans ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["ngoai giao", "ngoại giao kinh tế", "HÒA BÌNH", "lan dau tien", "P4G"])
+def test_spans_point_at_the_accented_text(engine, query):
+    wanted = {fold(w) for w in query.split()}
+    hits = run_search(engine, query)
+    assert hits
+    for hit in hits:
+        assert hit.spans
+        assert hit.spans == sorted(hit.spans)
+        for start, end in hit.spans:
+            assert 0 <= start < end <= len(hit.text)
+            piece = hit.text[start:end]
+            assert fold(piece) in wanted, (piece, query)
+            # Whole tokens only.
+            assert start == 0 or not hit.text[start - 1].isalnum()
+            assert end == len(hit.text) or not hit.text[end].isalnum()
+
+
+def test_unmarked_query_highlights_every_form(engine):
+    hits = run_search(engine, "ngoai giao", limit=20)
+    for hit in hits:
+        expected = [(t.start, t.end) for t in tokenize(hit.text) if fold(t.text) in ("ngoai", "giao")]
+        assert hit.spans == expected
+
+
+def test_marked_query_does_not_highlight_the_other_word(engine):
+    hits = run_search(engine, "ngoại", limit=200)
+    both = [h for h in hits if {NGOAI_DOT, NGOAI_GRAVE} <= exact_words(h.text)]
+    assert both, "the corpus has paragraphs with both ngoại and ngoài (e.g. 002 line 36)"
+    for hit in both:
+        marked = [hit.text[a:b] for a, b in hit.spans]
+        assert marked and all(exact_key(m) == NGOAI_DOT for m in marked), marked
+        assert all(m.lower() != "ngoài" for m in marked)
+
+
+def test_highlight_falls_back_to_folded_form(small_engine):
+    eng = small_engine({"a.txt": "Tiêu đề\n\nở nước ngoài và ngoài trời\n"})
+    hits = run_search(eng, "ngoại")
+    assert len(hits) == 1 and not hits[0].exact
+    assert [hits[0].text[a:b] for a, b in hits[0].spans] == ["ngoài", "ngoài"]
+
+
+# -- hits -------------------------------------------------------------------------
+
+
+def test_hit_fields(engine):
+    hits = run_search(engine, '"ý kiến chỉ đạo"')
+    hit = hits[0]
+    assert (hit.path, hit.line, hit.rank) == (FILE_002, 30, 1)
+    assert hit.title.startswith("Thủ tướng Chính phủ Phạm Minh Chính đến dự Hội nghị")
+    assert hit.file.endswith(FILE_002)
+    assert isinstance(hit.paragraph, int) and hit.paragraph > 0
+
+
+def test_limit_is_respected(engine):
+    for limit in (1, 3, 7):
+        assert len(run_search(engine, "ngoai", limit=limit)) == limit
+
+
+def test_title_only_query(engine):
+    hits = run_search(engine, "Tạo bước tiến đột phá")
+    assert hits[0].path == FILE_001 and hits[0].line == 1
+
+
+def test_empty_query_raises_query_error(engine):
+    for query in ("", "   ", "-ngoai", '""', "!!!"):
+        with pytest.raises(QueryError):
+            engine.search(query)
+
+
+def test_stray_combining_mark_in_query_is_ignored(engine):
+    assert where(run_search(engine, "ngoại giao \u0301")) == where(run_search(engine, "ngoại giao"))
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(
+    query=st.one_of(
+        st.text(max_size=40),
+        st.lists(st.sampled_from(["ngoại", "giao", "ngoai", "-", '"', "kinh", "tế", "*", "AND", " ", "-x", "đ"]), max_size=8).map(" ".join),
+    ),
+    prefix=st.booleans(),
+)
+def test_any_query_either_searches_or_says_it_has_no_words(engine, query, prefix):
+    try:
+        result = engine.search(query, prefix=prefix, budget=5)
+    except QueryError:
+        return
+    for hit in result:
+        for start, end in hit.spans:
+            assert 0 <= start < end <= len(hit.text)
+
+
+# Regression: until the explicit budget was honoured for the lower tiers (fixed while this suite
+# was written), this returned about 1000 of the 2001 matches with complete=True.
+def test_generous_budget_gives_every_match(small_engine):
+    # One paragraph with the words adjacent, 2000 with them scattered (no 'ngoai_giao' pair).
+    lines = ["Tiêu đề", "Bài về ngoại giao hôm nay."] + [f"Giao dịch số {i} bằng ngoại tệ." for i in range(2000)]
+    eng = small_engine({"many.txt": "\n".join(lines) + "\n"})
+    single = eng.search("giao", limit=3000, budget=30)
+    assert single.complete and len(single) == 2001  # one word: no adjacent tier, the budget is honoured
+    result = eng.search("ngoại giao", limit=3000, budget=30)
+    assert result[0].line == 2  # the adjacent paragraph first
+    # Every paragraph has both words: all of them must come back, or the result must say it was cut.
+    assert len(result) == 2001 or (not result.complete and result.notes), (len(result), result.complete, result.notes)
+    assert len(result) == 2001
