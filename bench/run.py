@@ -322,6 +322,8 @@ def run(args: argparse.Namespace) -> int:
         engine = Engine.open(index_dir)
         peer = fts5_peer.Peer(db_path)
         engine.search("việt nam", limit=10)  # warm-up, as the issue asks
+        if hasattr(engine, "warm"):
+            engine.warm()  # what the TUI does in the background when it opens
         peer.search("việt nam")
         paragraphs = sample.paragraphs
         budget = {"budget": args.budget} if args.budget else {}
