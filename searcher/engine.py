@@ -150,6 +150,7 @@ class Engine:
         self._stamp: Any = None
         self._checked = 0.0
         self._completions: dict[tuple[str, str], Query | None] = {}
+        self._planning_cut = False
         self._open()
 
     @classmethod
@@ -360,6 +361,7 @@ class Engine:
         """Run the tiers of one query (the caller holds the lock)."""
         searcher = self._searcher
         deadline = started + budget
+        self._planning_cut = False
         plans = self._plans(parsed, searcher, deadline)
         # Planning a new prefix can eat the budget; the first tier still runs.
         deadline = max(deadline, time.perf_counter() + MIN_SLICE)
@@ -395,6 +397,7 @@ class Engine:
             bonus = (len(plans) - tier) * TIER_STEP
             for docnum, score in hits:
                 found[docnum] = (bonus + min(score, TIER_STEP - 1), plan.exact)
+        complete = complete and not self._planning_cut
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
@@ -506,7 +509,9 @@ class Engine:
         if cache_key in self._completions:
             return self._completions[cache_key]
         query, whole = self._scan_completions(searcher, fieldname, prefix, deadline)
-        if whole and (len(prefix) <= 3 or fieldname == "pairs"):
+        if not whole:
+            self._planning_cut = True  # the hits may miss completions: say so
+        elif len(prefix) <= 3 or fieldname == "pairs":
             if len(self._completions) > 5000:
                 self._completions.clear()
             self._completions[cache_key] = query
