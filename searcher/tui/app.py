@@ -111,8 +111,10 @@ class SearchApp(App[int]):
         self.stats: dict[str, Any] | None = None
         self.fingerprint: Any = None
         self.building = False
+        self.force_refresh = False
         self.engine_error = ""
         self._history_warned = False
+        self.internal_errors: list[Exception] = []
         self.main: SearchScreen = SearchScreen(query)
 
     # -- start-up ----------------------------------------------------------------
@@ -174,12 +176,23 @@ class SearchApp(App[int]):
         if engine is None:
             return
         try:
-            engine.refresh()
+            engine.refresh(force=True)
             fingerprint = self.compute_fingerprint()
             stats = engine.stats()
         except Exception:
             return
         self.call_from_thread_safe(self._set_stats, stats, fingerprint, changed)
+        self._warm(engine)
+
+    @staticmethod
+    def _warm(engine: Any) -> None:
+        """Let the engine precompute what the first keystrokes need (call from a worker)."""
+        warm = getattr(engine, "warm", None)
+        if callable(warm):
+            try:
+                warm()
+            except Exception:
+                pass  # only an optimisation
 
     def _set_stats(self, stats: dict[str, Any], fingerprint: Any, changed: bool) -> None:
         self.stats = stats
@@ -208,6 +221,7 @@ class SearchApp(App[int]):
             if fingerprint != self.fingerprint and self.fingerprint is not None:
                 stats = engine.stats()
                 self.call_from_thread_safe(self._set_stats, stats, fingerprint, True)
+                self._warm(engine)
                 return
         except Exception:
             return
@@ -255,11 +269,8 @@ class SearchApp(App[int]):
                 except SearcherError as exc:
                     self.engine_error = str(exc)
             else:
-                try:
-                    self.engine.refresh(force=True)
-                    self.engine_error = ""
-                except SearcherError as exc:
-                    self.engine_error = str(exc)
+                self.engine_error = ""
+                self.force_refresh = True  # the next search reopens the index (in its worker)
             if summary is not None:
                 message = (
                     f"{summary.added} added, {summary.updated} updated, {summary.removed} removed, "
@@ -278,10 +289,19 @@ class SearchApp(App[int]):
 
     def call_from_thread_safe(self, callback: Callable[..., Any], *args: Any) -> None:
         """``call_from_thread`` that is quiet when the app is already closing."""
+        if not self.is_running:
+            return
         try:
             self.call_from_thread(callback, *args)
         except RuntimeError:
-            pass
+            pass  # the app stopped meanwhile
+        except Exception as exc:  # a bug: report it in the UI rather than kill the app
+            self.internal_errors.append(exc)
+            self.log.error(f"error in {getattr(callback, '__name__', callback)}: {exc!r}")
+            try:
+                self.call_from_thread(self.notify, f"internal error: {exc!r}", severity="error")
+            except Exception:
+                pass
 
     def remember(self, query: str) -> None:
         """Save ``query`` to the history (see HISTORY in the help screen for when)."""
@@ -323,12 +343,14 @@ class SearchApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def log_timing(self, text: str, hits: int, search_s: float | None, results_s: float, paint_s: float) -> None:
+    def log_timing(
+        self, text: str, hits: int, search_s: float | None, results_s: float, paint_s: float, refined: bool = False
+    ) -> None:
         if not self.timing_log:
             return
         search = f"{search_s * 1000:.1f}" if search_s is not None else "-"
         line = (
-            f"{time.strftime('%H:%M:%S')} query={text!r} hits={hits} search_ms={search} "
+            f"{time.strftime('%H:%M:%S')} {'refined' if refined else 'live'} query={text!r} hits={hits} search_ms={search} "
             f"keystroke_to_results_ms={results_s * 1000:.1f} keystroke_to_paint_ms={paint_s * 1000:.1f}\n"
         )
         try:

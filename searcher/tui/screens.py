@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 from ..corpus import UnreadableFile, read_document
 from ..engine import Hit, SearchResult, highlight_spans
 from ..errors import QueryError, SearcherError
-from ..query import ParsedQuery, parse_query
+from ..query import ParsedQuery
 from ..text import fold
 from .widgets import (
     MUTED_STYLE,
@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 __all__ = ["SearchScreen", "DocumentScreen", "HelpScreen", "HistoryScreen", "IndexScreen", "BuildOutcome"]
 
 DEBOUNCE = 0.12  # seconds of typing quiet before a search starts
-RESULT_LIMIT = 50
+RESULT_LIMIT = 50  # hits listed once a search has settled
+LIVE_LIMIT = 20  # hits of the fast pass at each keystroke (a screenful, within the live budget)
 HISTORY_PAUSE = 2.0  # seconds results stay on screen before the query goes to history
+REFINE_BUDGET = 0.5  # seconds for the fuller pass when the live pass was cut short
 DOC_CACHE = 32  # documents kept for the preview
 
 HELP_TEXT = """\
@@ -68,8 +70,7 @@ def suggestions(query: ParsedQuery) -> list[str]:
     tips: list[str] = []
     words = query.words
     if query.marked:
-        folded = " ".join(fold(w.text) for w in words)
-        tips.append(f"type without diacritics: {folded}")
+        tips.append(f"type without diacritics: {fold(' '.join(query.raw.split()))}")
     if any(c.quoted for c in query.clauses):
         tips.append("drop the quotes, so the words may stand apart")
     if len(words) > 1:
@@ -103,6 +104,8 @@ class SearchScreen(Screen[None]):
         self._pause_timer: Timer | None = None
         self._typed_at = 0.0
         self._open_when_ready = False
+        self.settled = True  # False while a fuller pass of the current search is on its way
+        self._preview_key: tuple[str, int, str] | None = None
         self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
         self._docs_lock = threading.Lock()
 
@@ -147,6 +150,7 @@ class SearchScreen(Screen[None]):
         self.query_one("#results-pane").border_title = "Results"
         self.preview.border_title = "Preview"
         self._show_help()
+        self.shown_gen = self.gen
         self.update_index_status()
         if self.initial_query:
             self.query_input.value = self.initial_query
@@ -173,55 +177,102 @@ class SearchScreen(Screen[None]):
 
     def start_search(self, gen: int | None = None, keep: tuple[str, int] | None = None) -> None:
         """Search for what the input holds now (``gen`` None: a re-run, e.g. after re-indexing)."""
+        rerun = gen is None
         if gen is None:
             self.gen += 1
             gen = self.gen
         elif gen != self.gen:
             return
         self._debounce = None
+        self.settled = False
         text = self.query_input.value
         if not text.strip():
             self.shown_gen = gen
+            self.settled = True
             self._show_help()
             return
         engine = self.search_app.engine
         if engine is None:
             self.shown_gen = gen
+            self.settled = True
             self._show_message(self.search_app.no_engine_reason(), "waiting")
             return
-        started = self._typed_at if self._typed_at else time.perf_counter()
+        started = time.perf_counter() if rerun or not self._typed_at else self._typed_at
         self._search(engine, text, gen, keep, started)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, engine: Any, text: str, gen: int, keep: tuple[str, int] | None, started: float) -> None:
+        """Search in a thread: a fast pass for a screenful of hits with the engine's
+        live budget, then, when that pass was cut short or may have more hits, a
+        fuller one whose hits replace it in place (the selection stays)."""
         worker = get_current_worker()
 
         def cancelled() -> bool:
             return worker.is_cancelled or gen != self.gen
 
-        try:
-            engine.refresh()
-            result = engine.search(text, limit=RESULT_LIMIT, prefix=True, cancelled=cancelled)
-        except QueryError as exc:
-            outcome: tuple[str, Any] = ("query-error", str(exc))
-        except SearcherError as exc:
-            outcome = ("error", str(exc))
-        except Exception as exc:  # never a traceback in the UI
-            outcome = ("error", f"unexpected {type(exc).__name__}: {exc}")
-        else:
-            outcome = ("ok", result)
+        app = self.search_app
+        force, app.force_refresh = app.force_refresh, False
+        outcome = self._run_search(engine, text, cancelled, LIVE_LIMIT, None, force)
         if cancelled():
             return
-        self.search_app.call_from_thread_safe(self._finish_search, gen, text, outcome, keep, started)
+        result = outcome[1] if outcome[0] == "ok" else None
+        final = result is None or (
+            len(result) < LIVE_LIMIT and result.complete and getattr(result, "filled", True)
+        )
+        self.search_app.call_from_thread_safe(self._finish_search, gen, text, outcome, keep, started, final)
+        if final:
+            return
+        outcome = self._run_search(engine, text, cancelled, RESULT_LIMIT, REFINE_BUDGET)
+        if cancelled():
+            return
+        self.search_app.call_from_thread_safe(self._finish_search, gen, text, outcome, None, started, True, True)
 
-    def _finish_search(self, gen: int, text: str, outcome: tuple[str, Any], keep: tuple[str, int] | None, started: float) -> None:
+    @staticmethod
+    def _run_search(
+        engine: Any, text: str, cancelled: Callable[[], bool], limit: int, budget: float | None, force: bool = False
+    ) -> tuple[str, Any]:
+        options: dict[str, Any] = {"limit": limit, "prefix": True, "cancelled": cancelled}
+        if budget is not None:
+            options["budget"] = budget
+        try:
+            engine.refresh(force=force)
+            return ("ok", engine.search(text, **options))
+        except QueryError as exc:
+            return ("query-error", str(exc))
+        except SearcherError as exc:
+            return ("error", str(exc))
+        except Exception as exc:  # never a traceback in the UI
+            return ("error", f"unexpected {type(exc).__name__}: {exc}")
+
+    def _finish_search(
+        self,
+        gen: int,
+        text: str,
+        outcome: tuple[str, Any],
+        keep: tuple[str, int] | None,
+        started: float,
+        final: bool = True,
+        refined: bool = False,
+    ) -> None:
         if gen != self.gen:
             return  # a newer query was typed meanwhile: never show stale hits
         self.shown_gen = gen
+        self.settled = final
         kind, value = outcome
+        if refined:
+            if kind != "ok":
+                return  # keep the fast pass on screen
+            keep = self.selection_key  # the user may have moved meanwhile
+            if self.result is not None and [(h.path, h.paragraph) for h in value] == [
+                (h.path, h.paragraph) for h in self.result
+            ]:
+                self.result = value
+                self.status.set_left(self._status_text(value))
+                self.query_one("#results-pane").border_title = self._results_title(value)
+                return
         if kind == "query-error":
             self.result = None
-            self._show_message(Content.from_markup(f"Nothing to search for in [b]$q[/b]: {value}.", q=text), "error")
+            self._show_message(Content.assemble("Nothing to search for in ", (text, "bold"), f": {value}."), "error")
             self.status.set_left("")
             self._after_results(text, 0, started)
             return
@@ -246,23 +297,21 @@ class SearchScreen(Screen[None]):
             self.results.display = True
             self.preview.display = True
             self.results.show_hits(result, selected)
-            self.query_one("#results-pane").border_title = (
-                f"{_plural(len(result), 'hit')}" if len(result) < RESULT_LIMIT else f"first {RESULT_LIMIT} hits"
-            )
+            self.query_one("#results-pane").border_title = self._results_title(result)
             self._show_preview(self.results.selected_hit)
+        elif not self.settled:
+            self._show_message(Content.assemble("Searching for ", (text.strip(), "bold"), "…"), "empty")
         else:
             tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query))
             self._show_message(
                 Content.assemble(("No hits", "bold"), " for ", (text.strip(), "bold"), ".\n\nTry:\n", tips),
                 "empty",
             )
-        left = f"{_plural(len(result), 'hit')}" if result else "no hits"
-        if self.search_app.show_timings:
-            left += f" · {_fmt_ms(result.elapsed)}"
-        if result.notes:
-            left += " · " + "; ".join(result.notes)
-        self.status.set_left(left)
-        self._after_results(text, len(result), started, result.elapsed)
+        self.status.set_left(self._status_text(result))
+        self._after_results(text, len(result), started, result.elapsed, refined)
+        if self._pause_timer is not None:
+            self._pause_timer.stop()
+            self._pause_timer = None
         if result and text.strip():
             self._pause_timer = self.set_timer(HISTORY_PAUSE, lambda: self.search_app.remember(text))
         if self._open_when_ready:
@@ -270,14 +319,31 @@ class SearchScreen(Screen[None]):
             if result:
                 self.action_open()
 
-    def _after_results(self, text: str, hits: int, started: float, search_s: float | None = None) -> None:
+    def _results_title(self, result: SearchResult) -> str:
+        if not self.settled:
+            return f"{_plural(len(result), 'hit')}…"
+        if len(result) < RESULT_LIMIT:
+            return _plural(len(result), "hit")
+        return f"first {RESULT_LIMIT} hits"
+
+    def _status_text(self, result: SearchResult) -> str:
+        left = f"{_plural(len(result), 'hit')}" if result else "no hits"
+        if self.search_app.show_timings:
+            left += f" · {_fmt_ms(result.elapsed)}"
+        if not self.settled:
+            left += " · more coming…"
+        if result.notes and self.settled:
+            left += " · " + "; ".join(result.notes)
+        return left
+
+    def _after_results(self, text: str, hits: int, started: float, search_s: float | None = None, refined: bool = False) -> None:
         app = self.search_app
         if app.timing_log is None:
             return
         done = time.perf_counter()
 
         def painted() -> None:
-            app.log_timing(text, hits, search_s, done - started, time.perf_counter() - started)
+            app.log_timing(text, hits, search_s, done - started, time.perf_counter() - started, refined)
 
         self.call_after_refresh(painted)
 
@@ -302,6 +368,7 @@ class SearchScreen(Screen[None]):
         results.show_hits([])
         self.query_one("#results-pane").border_title = "Results"
         self.preview.show("", "Preview")
+        self._preview_key = None
         self.preview.display = False
         if had_focus or self.preview.has_focus:
             self.query_input.focus()
@@ -321,8 +388,13 @@ class SearchScreen(Screen[None]):
 
     def _show_preview(self, hit: Hit | None) -> None:
         if hit is None or self.result is None:
+            self._preview_key = None
             self.preview.show("", "Preview")
             return
+        key = (hit.path, hit.paragraph, self.result_text)
+        if key == self._preview_key:
+            return  # already shown (the fuller pass of the same search)
+        self._preview_key = key
         # The paragraph itself at once; its neighbours when the document is loaded.
         self.preview.show(highlighted(hit.text, hit.spans), hit.title)
         self.preview.border_subtitle = f"{hit.path}:{hit.line}"
@@ -334,7 +406,7 @@ class SearchScreen(Screen[None]):
             paragraphs = self.document(hit.path)
         except Exception:
             return
-        content = context_content(hit, paragraphs, query, before_chars=max(40, self.preview.size.width - 4))
+        content = context_content(hit, paragraphs, query)
         if content is not None and not get_current_worker().is_cancelled:
             self.search_app.call_from_thread_safe(self._set_context, hit, content)
 
@@ -437,7 +509,7 @@ class SearchScreen(Screen[None]):
         return (hit.path, hit.paragraph) if hit is not None else None
 
 
-def context_content(hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_chars: int = 160) -> Content | None:
+def context_content(hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_chars: int = 110) -> Content | None:
     """The hit's paragraph with the end of the one before and the two after, matches highlighted."""
     index = next((i for i, p in enumerate(paragraphs) if p.paragraph == hit.paragraph), None)
     if index is None:
@@ -630,7 +702,7 @@ KEYS_HELP = """\
 [b]Searching[/b]
   type              search as you type (the last word is a prefix)
   ↑ ↓ PgUp PgDn     move in the results, also while typing
-  Home End          first / last result
+  Home End          first / last result (Ctrl-A Ctrl-E: start / end of the query)
   Enter             open the selected hit in its document
   Tab Shift-Tab     move the focus (query, results, preview)
   e  y              (results focused) open in $EDITOR / copy path:line

@@ -1,0 +1,761 @@
+"""The live-search TUI, driven through Textual's Pilot (plus its history file and import hygiene)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from searcher.engine import Engine
+from searcher.errors import IndexUnusable
+from searcher.indexer import Progress, build_index
+from searcher.text import fold
+from searcher.tui import screens
+from searcher.tui.app import editor_command, format_age, format_size, make_app, run_app
+from searcher.tui.history import History, history_file
+from searcher.tui.screens import DocumentScreen, HelpScreen, HistoryScreen, IndexScreen, SearchScreen
+
+from tui_support import (  # noqa: F401  (fixtures)
+    FailingEngine,
+    SlowEngine,
+    data_home,
+    own_index,
+    results_for,
+    run_async,
+    shared_index,
+    wait_until,
+)
+
+SIZE = (100, 30)
+
+
+def app_for(index_pair: tuple[Path, Path], query: str = "", **options: Any):  # type: ignore[no-untyped-def]
+    corpus, index = index_pair
+    options.setdefault("cursor_blink", False)
+    options.setdefault("check_interval", 0)
+    return make_app(index, corpus, query, **options)
+
+
+async def type_query(pilot: Any, text: str) -> None:
+    await pilot.press(*[" " if c == " " else c for c in text])
+
+
+def folded_words(text: str) -> list[str]:
+    return [fold(w) for w in text.split()]
+
+
+# -- searching ---------------------------------------------------------------------
+
+
+@run_async
+async def test_typing_updates_results(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        assert screen.state == "help"
+        assert "Type to search" in screen.message_text
+        await type_query(pilot, "ngoai giao")
+        await wait_until(pilot, results_for(app, "ngoai giao"), what="results")
+        assert screen.state == "results"
+        hits = screen.results.hits
+        assert hits and screen.results.option_count == len(hits)
+        for hit in hits:
+            matched = {fold(hit.text[s:e]) for s, e in hit.spans}
+            assert {"ngoai", "giao"} <= matched
+        assert "hit" in screen.status.left_text and "ms" in screen.status.left_text
+        assert "paragraphs" in screen.status.right_text
+        first = [(h.path, h.line) for h in hits]
+
+        await type_query(pilot, " kinh te")
+        await wait_until(pilot, results_for(app, "ngoai giao kinh te"))
+        narrower = screen.results.hits
+        assert narrower and len(narrower) <= len(first)
+        assert all("kinh" in {fold(h.text[s:e]) for s, e in h.spans} for h in narrower)
+        assert app.focused is screen.query_input
+
+
+@run_async
+async def test_unfinished_last_word_is_a_prefix(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoại gi")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoại gi"))
+        hits = app.main.results.hits
+        assert hits
+        assert any("ngoại giao" in h.text.lower() for h in hits)
+        top = hits[0]
+        assert any(fold(top.text[s:e]).startswith("gi") for s, e in top.spans)
+
+
+@run_async
+async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) -> None:
+    from searcher.snippet import make_snippet
+    from searcher.tui.widgets import snippet_width
+
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        results = app.main.results
+        hit = results.hits[0]
+        prompt = results.get_option_at_index(0).prompt
+        head, body = prompt.plain.split("\n", 1)
+        assert head.startswith(f"{hit.path}:{hit.line}")
+        snippet = make_snippet(hit.text, hit.spans, width=snippet_width(results.prompt_width()))
+        assert body == snippet.text
+        marked = sorted((s.start - len(head) - 1, s.end - len(head) - 1) for s in prompt.spans if s.start > len(head))
+        assert marked == sorted(snippet.spans)
+
+
+@run_async
+async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path]) -> None:
+    corpus, index = shared_index
+    slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=1.5)
+    app = app_for(shared_index, engine=slow)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await type_query(pilot, "ngoai")
+        await wait_until(pilot, slow.slow_started.is_set, what="the slow search")
+        # Typing goes on while the slow search runs: the input never stalls.
+        await pilot.press("ctrl+u")
+        await type_query(pilot, "kinh te")
+        assert screen.query_input.value == "kinh te"
+        assert not slow.slow_finished.is_set()
+        await wait_until(pilot, results_for(app, "kinh te"))
+        assert not slow.slow_finished.is_set()
+        newer = [(h.path, h.paragraph) for h in screen.results.hits]
+        await wait_until(pilot, slow.slow_finished.is_set, what="the slow search to end")
+        await pilot.pause(0.2)
+        assert slow.cancelled_seen is True  # it was told to stop
+        assert screen.result_text == "kinh te"
+        assert [(h.path, h.paragraph) for h in screen.results.hits] == newer
+        assert all("kinh" in {fold(h.text[s:e]) for s, e in h.spans} for h in screen.results.hits)
+        # Even a stale outcome that reaches the UI thread is dropped.
+        stale = Engine.open(index).search("ngoai", limit=5)
+        screen._finish_search(screen.gen - 1, "ngoai", ("ok", stale), None, time.perf_counter())
+        assert screen.result_text == "kinh te"
+
+
+@run_async
+async def test_empty_query_shows_help_and_no_hits_suggests(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "xyzzy quạt")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await wait_until(pilot, results_for(app, "xyzzy quạt"))
+        assert screen.state == "empty"
+        text = screen.message_text
+        assert "No hits" in text and "xyzzy quạt" in text
+        assert "without diacritics: xyzzy quat" in text
+        assert "fewer words" in text
+        assert screen.status.left_text.startswith("no hits")
+        await pilot.press("ctrl+u")
+        await wait_until(pilot, results_for(app, ""))
+        assert screen.state == "help"
+        assert '"kinh tế" -mỹ' in screen.message_text
+
+
+@run_async
+async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path]) -> None:
+    corpus, index = shared_index
+    failing = FailingEngine(Engine.open(index), IndexUnusable("index damaged: segment missing"))
+    app = app_for(shared_index, engine=failing)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await type_query(pilot, "ngoai")
+        await wait_until(pilot, results_for(app, "ngoai"))
+        assert screen.state == "error"
+        assert "index damaged: segment missing" in screen.message_text
+        assert "index damaged" in screen.status.left_text
+        failing.error = RuntimeError("boom")
+        await type_query(pilot, " giao")
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        assert "unexpected RuntimeError: boom" in screen.message_text
+        assert app.is_running and app.return_code is None
+        # A query with no words at all is explained, not an error dialog.
+        failing.error = None
+    app = app_for(shared_index)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "- ***")
+        await wait_until(pilot, results_for(app, "- ***"))
+        assert app.main.state == "error"
+        assert "Nothing to search for" in app.main.message_text
+
+
+@run_async
+async def test_notes_in_status_line(shared_index: tuple[Path, Path]) -> None:
+    long_query = " ".join(["ngoai"] * 40)
+    app = app_for(shared_index, long_query)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, long_query))
+        assert "only the first 32 words are searched" in app.main.status.left_text
+
+
+# -- keyboard and mouse ------------------------------------------------------------------
+
+
+@run_async
+async def test_navigation_keys_work_while_typing(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        results = screen.results
+        count = len(results.hits)
+        assert count > 5 and results.highlighted == 0
+        await pilot.press("down", "down")
+        assert results.highlighted == 2
+        await pilot.press("up")
+        assert results.highlighted == 1
+        await pilot.press("end")
+        assert results.highlighted == count - 1
+        await pilot.press("home")
+        assert results.highlighted == 0
+        await pilot.press("pagedown")
+        assert results.highlighted > 1
+        await pilot.press("pageup")
+        assert results.highlighted == 0
+        assert app.focused is screen.query_input
+        assert screen.query_input.value == "ngoai giao"
+        # The preview follows the selection.
+        await pilot.press("down")
+        hit = results.selected_hit
+        await pilot.pause(0.2)
+        assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
+        preview_text = str(screen.preview.query_one("#preview-text").visual)
+        assert " ".join(hit.text.split()) in " ".join(preview_text.split())
+        # Tab moves the focus to the results, Shift-Tab back.
+        await pilot.press("tab")
+        assert app.focused is results
+        await pilot.press("down")
+        assert results.highlighted == 2
+        await pilot.press("shift+tab")
+        assert app.focused is screen.query_input
+
+
+@run_async
+async def test_click_selects_and_double_click_opens(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        results = screen.results
+        y = results._index_to_line[1]  # first line of the second result
+        await pilot.click(results, offset=(5, y))
+        await pilot.pause()
+        assert results.highlighted == 1
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.double_click(results, offset=(5, y))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        assert app.screen.hit is results.hits[1]
+
+
+@run_async
+async def test_mouse_wheel_scrolls_results(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        results = app.main.results
+        assert results.scroll_y == 0
+        from textual.events import MouseScrollDown
+
+        for _ in range(3):
+            results.post_message(MouseScrollDown(results, 2, 2, 0, 1, 0, False, False, False, screen_x=3, screen_y=6))
+            await pilot.pause()
+        await wait_until(pilot, lambda: results.scroll_y > 0, what="the list to scroll")
+
+
+@run_async
+async def test_f1_opens_help(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, SearchScreen)
+        assert app.is_running
+
+
+@run_async
+async def test_escape_clears_then_quits(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        await pilot.press("tab")
+        assert app.focused is screen.results
+        await pilot.press("escape")
+        assert screen.query_input.value == ""
+        assert app.focused is screen.query_input
+        await wait_until(pilot, results_for(app, ""))
+        assert screen.state == "help"
+        assert app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+@pytest.mark.parametrize("key", ["ctrl+c", "ctrl+q"])
+@run_async
+async def test_ctrl_c_and_ctrl_q_quit_from_anywhere(shared_index: tuple[Path, Path], key: str) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await pilot.press(key)
+        await pilot.pause()
+    assert not app.is_running
+
+
+# -- document view -------------------------------------------------------------------------
+
+
+async def open_second_hit(app: Any, pilot: Any, query: str = "ngoai giao") -> DocumentScreen:
+    await wait_until(pilot, results_for(app, query))
+    await pilot.press("down", "enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+    await pilot.pause(0.1)
+    return app.screen  # type: ignore[return-value]
+
+
+@run_async
+async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Path]) -> None:
+    corpus, index = shared_index
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        doc = await open_second_hit(app, pilot)
+        hit = screen.results.hits[1]
+        assert doc.hit is hit
+        source = (corpus / hit.path).read_text(encoding="utf-8")
+        assert len(doc.paragraphs) > 3  # the whole document, not just the hit
+        assert " ".join(doc.paragraphs[0].text.split()) in " ".join(source.split())
+        para = doc.paragraphs[doc.hit_index]
+        assert para.text == hit.text and para.line == hit.line and doc.hit_index == hit.paragraph
+        assert para.spans == hit.spans
+        assert doc.current_paragraph == doc.hit_index
+        # Every match of the document is highlighted.
+        total = sum(len(p.spans) for p in doc.paragraphs)
+        assert len(doc.matches) == total > len(hit.spans)
+        # The hit's paragraph is on screen.
+        body = doc.query_one("#doc-body")
+        widget = doc.query_one(f"#para-{doc.hit_index}")
+        assert widget.has_class("-hit")
+        assert body.scrollable_content_region.overlaps(widget.region)
+
+
+@run_async
+async def test_n_and_shift_n_walk_the_matches(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        doc = await open_second_hit(app, pilot)
+        start = doc.current
+        assert start is not None
+        visited = [doc.current_paragraph]
+        for step in range(1, 6):
+            await pilot.press("n")
+            assert doc.current == (start + step) % len(doc.matches)
+            visited.append(doc.current_paragraph)
+        assert len(set(visited)) > 1  # it went on into other paragraphs
+        body = doc.query_one("#doc-body")
+        widget = doc.query_one(f"#para-{doc.current_paragraph}")
+        await pilot.pause(0.05)
+        assert body.scrollable_content_region.overlaps(widget.region)
+        header = str(doc.query_one("#doc-header").visual)
+        assert f"match {doc.current + 1}/{len(doc.matches)}" in header
+        for _ in range(5):
+            await pilot.press("N")
+        assert doc.current == start
+        # Wrapping around both ends.
+        await pilot.press("end")
+        doc._goto(len(doc.matches) - 1)
+        await pilot.press("n")
+        assert doc.current == 0
+        await pilot.press("shift+n")
+        assert doc.current == len(doc.matches) - 1
+
+
+@run_async
+async def test_escape_returns_with_query_and_selection(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        doc = await open_second_hit(app, pilot)
+        await pilot.press("n", "n")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert screen.query_input.value == "ngoai giao"
+        assert screen.results.highlighted == 1
+        assert screen.results.selected_hit is doc.hit
+        assert screen.state == "results"
+        assert app.is_running
+
+
+@run_async
+async def test_e_runs_the_editor_at_the_line(shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VISUAL", "myedit --wait")
+    calls: list[list[str]] = []
+
+    def runner(argv: list[str]) -> int:
+        calls.append(argv)
+        return 0
+
+    app = app_for(shared_index, "ngoai giao", editor_runner=runner)
+    async with app.run_test(size=SIZE) as pilot:
+        doc = await open_second_hit(app, pilot)
+        hit = doc.hit
+        await pilot.press("e")
+        assert len(calls) == 1
+        argv = calls[0]
+        assert argv[:2] == ["myedit", "--wait"]
+        assert argv[2] == f"+{doc.current_line}"
+        assert doc.current_line == hit.line + hit.text.count("\n", 0, hit.spans[0][0])
+        assert os.path.samefile(argv[3], hit.file)
+        assert isinstance(app.screen, DocumentScreen) and app.is_running
+        # From the results list too (when it has the focus).
+        await pilot.press("escape")
+        await pilot.press("tab", "e")
+        assert calls[1][2] == f"+{hit.line}"
+
+
+def test_editor_command_fallbacks() -> None:
+    assert editor_command("a.txt", 7, {}) == ["vi", "+7", "a.txt"]
+    assert editor_command("a.txt", 7, {"EDITOR": "nano"}) == ["nano", "+7", "a.txt"]
+    assert editor_command("a b.txt", 3, {"EDITOR": "nano", "VISUAL": "code -w"}) == ["code", "-w", "+3", "a b.txt"]
+
+
+@run_async
+async def test_missing_editor_is_reported(shared_index: tuple[Path, Path]) -> None:
+    def runner(argv: list[str]) -> int:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    app = app_for(shared_index, "ngoai giao", editor_runner=runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_second_hit(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert any("cannot run" in str(n.message) for n in app._notifications)
+        assert app.is_running
+
+
+@run_async
+async def test_y_copies_path_and_line(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        doc = await open_second_hit(app, pilot)
+        await pilot.press("y")
+        path, line = app.clipboard.rsplit(":", 1)
+        assert os.path.samefile(path, doc.hit.file) and int(line) == doc.current_line
+        assert any("Copied" in str(n.message) for n in app._notifications)
+
+
+# -- history ------------------------------------------------------------------------------------
+
+
+@run_async
+async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path], data_home: Path) -> None:
+    corpus, index = shared_index
+    app = app_for(shared_index)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await type_query(pilot, "kinh te")
+        await wait_until(pilot, results_for(app, "kinh te"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await pilot.press("escape", "escape")
+        assert screen.query_input.value == ""
+        await wait_until(pilot, results_for(app, ""))
+        await pilot.press("up")  # ↑ in the empty input recalls the last query
+        assert screen.query_input.value == "kinh te"
+        await wait_until(pilot, results_for(app, "kinh te"))
+        assert screen.state == "results"
+
+    path = history_file(index)
+    assert path.parent == data_home / "searcher" / "history"
+    assert json.loads(path.read_text(encoding="utf-8"))["queries"] == ["kinh te"]
+
+    # A new session of the same index sees it; Ctrl-R picks from the list, filtered.
+    History(index).add("ngoại giao")
+    app = app_for(shared_index)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, HistoryScreen)
+        picker = app.screen
+        assert [str(o.prompt) for o in picker.query_one("#history-list").options] == ["ngoại giao", "kinh te"]
+        await type_query(pilot, "kinh")
+        assert [str(o.prompt) for o in picker.query_one("#history-list").options] == ["kinh te"]
+        await pilot.press("enter")
+        assert isinstance(app.screen, SearchScreen)
+        assert screen.query_input.value == "kinh te"
+        await pilot.press("ctrl+r", "down", "escape")
+        assert screen.query_input.value == "kinh te"
+
+
+@run_async
+async def test_history_saved_after_a_pause_on_results(
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index = shared_index
+    monkeypatch.setattr(screens, "HISTORY_PAUSE", 0.3)
+    app = app_for(shared_index)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "hòa bình")
+        await wait_until(pilot, results_for(app, "hòa bình"))
+        await type_query(pilot, "x")  # typing again before the pause ends: not saved
+        await wait_until(pilot, results_for(app, "hòa bìnhx"))
+        await pilot.press("backspace")
+        await wait_until(pilot, results_for(app, "hòa bình"))
+        await pilot.pause(0.6)
+    assert History(index).entries == ["hòa bình"]
+
+
+def test_history_file_per_index(tmp_path: Path, data_home: Path) -> None:
+    a, b = History(tmp_path / "a"), History(tmp_path / "b")
+    assert a.path != b.path and a.path.parent == b.path.parent == data_home / "searcher" / "history"
+    assert a.path == History(str(tmp_path / "a" / ".." / "a")).path
+    for query in ["one", "two", "one", "  two  ", ""]:
+        a.add(query)
+    assert a.entries == ["one", "two"]
+    assert History(tmp_path / "a").newest_first() == ["two", "one"]
+    assert History(tmp_path / "b").entries == []
+    a.path.write_text("{not json", encoding="utf-8")
+    assert History(tmp_path / "a").entries == []
+
+
+# -- indexing ------------------------------------------------------------------------------------
+
+
+@run_async
+async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path]) -> None:
+    corpus, index = own_index
+    app = app_for(own_index, "quasarquux")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await wait_until(pilot, results_for(app, "quasarquux"))
+        assert screen.state == "empty"
+        (corpus / "new.txt").write_text("Tin mới\n\nMột đoạn có từ quasarquux ở đây.\n", encoding="utf-8")
+        await pilot.press("f5")
+        assert isinstance(app.screen, IndexScreen) or not app.building
+        await wait_until(pilot, lambda: not app.building and isinstance(app.screen, SearchScreen), timeout=20)
+        await wait_until(pilot, lambda: screen.state == "results" and results_for(app, "quasarquux")())
+        assert [h.path for h in screen.results.hits] == ["new.txt"]
+        assert app.stats is not None and app.stats["files"] == 5
+        assert "5 files" in screen.status.right_text
+        assert any("Index up to date" in str(n.title) for n in app._notifications)
+
+
+@run_async
+async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path]) -> None:
+    corpus, index = own_index
+    gate = threading.Event()
+    calls: list[str] = []
+
+    def slow_build(corpus_arg: str, index_arg: str, progress: Any = None, **options: Any) -> Any:
+        calls.append(corpus_arg)
+        for done in range(1000):
+            progress(Progress(done, 1000, done * 3, f"file{done}.txt"))  # raises once cancelled
+            gate.set()
+            time.sleep(0.01)
+        raise AssertionError("not cancelled")
+
+    app = app_for(own_index, "ngoai", build=slow_build)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai"))
+        await pilot.press("f5")
+        await wait_until(pilot, gate.is_set)
+        await pilot.pause(0.15)
+        assert isinstance(app.screen, IndexScreen)
+        assert "files" in str(app.screen.query_one("#index-current").visual)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.building, timeout=5)
+        assert isinstance(app.screen, SearchScreen)
+        assert any("cancelled" in str(n.message) for n in app._notifications)
+        assert app.main.state == "results"  # the old index still answers
+    assert calls == [str(corpus)]
+
+
+@run_async
+async def test_missing_index_is_built_with_progress(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    import shutil
+
+    from tui_support import CORPUS
+
+    shutil.copytree(CORPUS, corpus)
+    index = tmp_path / "index"
+    go = threading.Event()
+    seen: list[Progress] = []
+
+    def gated_build(*args: Any, progress: Any, **options: Any) -> Any:
+        go.wait(10)
+
+        def spy(p: Progress) -> None:
+            seen.append(p)
+            progress(p)
+
+        return build_index(*args, progress=spy, **options)
+
+    app = make_app(index, corpus, "ngoai giao", cursor_blink=False, check_interval=0, build=gated_build)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.building and isinstance(app.screen, IndexScreen)
+        assert app.screen.query_one("#index-progress") is not None
+        assert "No index yet" in str(app.screen.query_one("#index-reason").visual)
+        assert "Indexing" in app.main.message_text
+        go.set()
+        await wait_until(pilot, lambda: not app.building, timeout=20)
+        assert seen and seen[-1].files_done == seen[-1].files_total == 4
+        await wait_until(pilot, lambda: app.main.state == "results", timeout=5)
+        assert app.engine is not None and app.main.results.hits
+    assert (index / "CURRENT").exists()
+
+
+@run_async
+async def test_index_rebuilt_from_outside_is_noticed(own_index: tuple[Path, Path]) -> None:
+    corpus, index = own_index
+    app = app_for(own_index, "quasarquux", check_interval=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await wait_until(pilot, results_for(app, "quasarquux"))
+        await wait_until(pilot, lambda: app.fingerprint is not None)
+        assert screen.state == "empty"
+        (corpus / "new.txt").write_text("Tin mới\n\nMột đoạn có từ quasarquux ở đây.\n", encoding="utf-8")
+        await asyncio_to_thread(build_index, corpus, index, full=True, parallel=False)
+        await wait_until(pilot, lambda: screen.state == "results", timeout=10, what="the refreshed results")
+        assert [h.path for h in screen.results.hits] == ["new.txt"]
+
+
+async def asyncio_to_thread(function: Any, *args: Any, **kwargs: Any) -> Any:
+    import asyncio
+
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+# -- entry points -----------------------------------------------------------------------------------
+
+
+def test_run_app_without_index_or_corpus_fails_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_app(tmp_path / "index", tmp_path / "nope") == 2
+    assert "corpus folder not found" in capsys.readouterr().err
+
+
+def test_engine_and_cli_do_not_import_textual() -> None:
+    code = (
+        "import sys, searcher, searcher.engine, searcher.cli, searcher.snippet\n"
+        "from searcher.cli import build_parser; build_parser()\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich') or m.startswith('searcher.tui'))\n"
+        "import searcher.indexer, searcher.index_cli\n"
+        "bad += sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or m.startswith('searcher.tui'))\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_textual_import_is_inside_the_tui_package() -> None:
+    root = Path(__file__).resolve().parent.parent / "searcher"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "tui" not in path.relative_to(root).parts
+        and any(line.lstrip().startswith(("import textual", "from textual")) for line in path.read_text().splitlines())
+    ]
+    assert offenders == []
+
+
+def test_small_formatters() -> None:
+    assert format_size(1_557_261) == "1.6 MB"
+    assert format_size(999) == "999 B"
+    assert format_age(2) == "just now"
+    assert format_age(300) == "5 min ago"
+    assert format_age(7200) == "2 h ago"
+
+
+# -- colours and themes --------------------------------------------------------------------------------
+
+
+@run_async
+async def test_no_color_is_respected(shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.filter import Monochrome, NoColor
+
+    from searcher.tui.widgets import CURRENT_STYLE, MATCH_STYLE
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        assert app.no_color
+        assert any(isinstance(f, (Monochrome, NoColor)) for f in app._filters)
+    # Without colour, matches still stand out: bold/underline, the current one reversed.
+    assert "bold" in MATCH_STYLE and "underline" in MATCH_STYLE and "reverse" in CURRENT_STYLE
+
+
+@run_async
+async def test_theme_switching(shared_index: tuple[Path, Path]) -> None:
+    from textual.command import CommandPalette
+
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await type_query(pilot, "theme")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen))
+        before = app.export_screenshot()
+        app.theme = "textual-light"
+        await pilot.pause(0.1)
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await pilot.press("escape")
+        after = app.export_screenshot()
+        assert before != after and "ngoại" in after.replace("&#160;", " ")
+        assert app.main.query_input.value == "ngoai giao"
+
+
+class CutShortEngine:
+    """The live pass (default budget) returns only the first two hits, marked incomplete."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.budgets: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def search(self, text: str, **options: Any) -> Any:
+        self.budgets.append(options.get("budget"))
+        if options.get("budget") is not None:
+            time.sleep(0.4)  # time to move the selection before the fuller pass lands
+        result = self.engine.search(text, **options)
+        if options.get("budget") is None:
+            del result[2:]
+            result.complete = False
+        return result
+
+
+@run_async
+async def test_a_cut_short_live_pass_is_completed_in_place(shared_index: tuple[Path, Path]) -> None:
+    corpus, index = shared_index
+    engine = CutShortEngine(Engine.open(index))
+    full = Engine.open(index).search("ngoai giao", limit=screens.RESULT_LIMIT, prefix=True, budget=5)
+    app = app_for(shared_index, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        screen.query_input.value = "ngoai giao"
+        await wait_until(pilot, lambda: screen.result is not None and len(screen.results.hits) == 2)
+        assert not screen.settled and "more coming" in screen.status.left_text
+        await pilot.press("down")
+        chosen = screen.selection_key
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        assert len(screen.results.hits) == len(full) > 2
+        assert screen.selection_key == chosen  # the selection survived the refresh
+        assert "more coming" not in screen.status.left_text
+        assert engine.budgets == [None, screens.REFINE_BUDGET]
