@@ -59,11 +59,93 @@ def bulk_writer(ix: Any, parallel: bool) -> Any:
     }
     if has_start_method():
         options["start_method"] = "forkserver" if sys.platform.startswith("linux") else "spawn"
+        writer_class = _watched_writer_class()
+        if writer_class is not None:
+            options.pop("procs")
+            return writer_class(ix, procs=procs, **options)
         return ix.writer(**options)
     # whoosh-reloaded: no per-writer start method, so fork only from a thread-free process.
     if threading.active_count() > 1:
         return writer(ix)
     return ix.writer(**options)
+
+
+def _watched_subwriter(parent_pid: int, *args: Any) -> None:
+    """Run a Whoosh sub-writer that exits when the build process is gone.
+
+    A ``kill -9`` of ``search-index`` would otherwise leave its writer
+    processes blocked on the job queue for good.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(3)
+            except OSError:
+                pass
+
+    threading.Thread(target=watch, daemon=True).start()
+    from whoosh.multiproc import _run_subwriter
+
+    _run_subwriter(*args)
+
+
+def _watched_writer_class() -> Any:
+    """whoosh3's MpWriter, with sub-writers that die with the build and a queue that notices if they do."""
+    try:
+        from whoosh.multiproc import MpWriter, _run_subwriter  # noqa: F401
+    except ImportError:
+        return None
+
+    from .errors import SearcherError
+
+    class _LiveQueue:
+        """The job queue as the parent sees it: ``put`` fails instead of blocking on dead workers."""
+
+        def __init__(self, queue: Any, writer: Any) -> None:
+            self.queue, self.writer = queue, writer
+
+        def put(self, item: Any) -> None:
+            import queue as queue_module
+
+            while True:
+                try:
+                    self.queue.put(item, timeout=1.0)
+                    return
+                except queue_module.Full:
+                    if not any(task.is_alive() for task in self.writer.tasks):
+                        raise SearcherError(
+                            "the index writer processes died (out of memory, or killed); the previous index is unchanged"
+                        ) from None
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.queue, name)
+
+    class WatchedMpWriter(MpWriter):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._raw_jobqueue = self.jobqueue
+            self.jobqueue = _LiveQueue(self.jobqueue, self)
+
+        def _new_task(self) -> Any:
+            args = (
+                os.getpid(),
+                self.storage,
+                self.indexname,
+                self._raw_jobqueue,
+                self.resultqueue,
+                self.subargs,
+                self.multisegment,
+            )
+            task = self._mpctx.Process(target=_watched_subwriter, args=args)
+            self.tasks.append(task)
+            task.start()
+            return task
+
+    return WatchedMpWriter
 
 
 class BudgetExceeded(Exception):
