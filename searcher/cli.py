@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, IndexMissing, SearcherError
+from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, IndexMissing, IndexUnusable, SearcherError
 
 __all__ = ["main", "build_parser"]
 
@@ -173,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_FOUND
+    except OSError as exc:  # e.g. a first-use build into a read-only index folder
+        print(f"search: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _run_tui(args: argparse.Namespace, query: str) -> int:
@@ -195,6 +198,10 @@ def open_engine(index: str, corpus: str, announce: TextIO | None = sys.stderr): 
     from .indexer import build_index, check_corpus
 
     check_corpus(Path(corpus))
+    try:  # before announcing a build that cannot happen
+        Path(index).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexUnusable(f"cannot create index folder {index}: {exc.strerror or exc}") from None
     if announce is not None:
         print(f"search: no index at {index} yet; indexing {corpus} …", file=announce, flush=True)
     summary = build_index(corpus, index)

@@ -19,6 +19,7 @@ import codecs
 import hashlib
 import io
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,10 @@ _CLOSING = tuple('.!?…:;"”’»)]}')
 
 # Letters only Vietnamese uses, and the combining tone marks Windows-1258 writes.
 _VIETNAMESE_MARKERS = set("ăâêôơưđĂÂÊÔƠƯĐ\u0300\u0301\u0303\u0309\u0323")
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
 class UnreadableFile(Exception):
@@ -101,38 +106,66 @@ class FileCheck:
     has_text: bool
 
 
-def iter_corpus_files(root: Path, exclude: list[Path] | None = None) -> Iterator[CorpusFile]:
+def iter_corpus_files(
+    root: Path, exclude: list[Path] | None = None, problems: list[dict[str, str]] | None = None
+) -> Iterator[CorpusFile]:
     """Yield every visible ``.txt`` file under ``root``, sorted, skipping hidden ones.
 
     Hidden files and folders (starting with ``.``) and the folders in
     ``exclude`` (the index, when it lives inside the corpus) are not visited.
-    Symbolic links to folders are not followed, so link loops cannot trap us;
-    unreadable folders are passed over.
+    Symbolic links to folders are not followed, so link loops cannot trap us.
+    Unreadable folders, ``.txt`` entries that are not readable regular files
+    (broken or looping links, FIFOs) and names that are not valid UTF-8 are
+    passed over, each reported as ``{"path", "reason"}`` into ``problems``.
     """
     root = Path(root)
     excluded = {os.path.realpath(p) for p in (exclude or [])}
 
+    def report(relpath: str, reason: str) -> None:
+        if problems is not None:
+            printable = relpath.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            problems.append({"path": printable, "reason": reason})
+
     def walk(folder: str, rel: str) -> Iterator[CorpusFile]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
+        except OSError as exc:
+            report(rel.rstrip("/") or ".", f"cannot read folder: {exc.strerror or exc}")
             return
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             relpath = f"{rel}{entry.name}"
+            is_txt = entry.name.lower().endswith(".txt")
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if os.path.realpath(entry.path) in excluded:
                         continue
                     yield from walk(entry.path, relpath + "/")
-                elif entry.name.lower().endswith(".txt") and entry.is_file():
+                elif is_txt and entry.is_file():
+                    if not _utf8_name(relpath):
+                        report(relpath, "file name is not valid UTF-8")
+                        continue
                     st = entry.stat()
                     yield CorpusFile(relpath, entry.path, st.st_size, st.st_mtime_ns)
-            except OSError:
+                elif is_txt and not entry.is_dir():
+                    broken = entry.is_symlink() and not os.path.exists(entry.path)
+                    report(relpath, "broken symbolic link" if broken else "not a regular file")
+            except OSError as exc:
+                if is_txt:
+                    report(relpath, f"cannot read: {exc.strerror or exc}")
                 continue
 
     yield from walk(str(root), "")
+
+
+def _utf8_name(relpath: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (decoded as lone surrogates)."""
+    try:
+        relpath.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- pass 1: hash, encoding, structure ------------------------------------
@@ -271,10 +304,17 @@ class _BlankLineState:
 def _looks_vietnamese(stream: BinaryIO) -> bool:
     """Whether Windows-1258-decoded text is clearly Vietnamese (not Western European)."""
     stream.seek(0)
-    sample = stream.read(_CHUNK).decode("cp1258", errors="replace")
+    raw = stream.read(_CHUNK)
+    sample = raw.decode("cp1258", errors="replace")
     letters = sum(1 for ch in sample if ch.isalpha())
     markers = sum(1 for ch in sample if ch in _VIETNAMESE_MARKERS)
-    return letters > 0 and markers >= 3 and markers / letters >= 0.05
+    if not (letters > 0 and markers >= 3 and markers / letters >= 0.05):
+        return False
+    # UTF-8 with a stray bad byte decodes as Windows-1258 too (its lead bytes
+    # read as Ă, Â, Ê...): mostly well-formed UTF-8 sequences give it away.
+    in_sequences = sum(len(m) for m in _UTF8_SEQUENCE.findall(raw))
+    high = len(raw) - len(raw.translate(None, _HIGH_BYTES))
+    return in_sequences < 0.5 * high
 
 
 # -- pass 2: lines and paragraphs ---------------------------------------------

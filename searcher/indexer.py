@@ -9,6 +9,8 @@ it is reported in the summary's ``skipped`` list.
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,7 +20,7 @@ from whoosh.query import And, Term
 
 from .analysis import index_terms
 from .corpus import CorpusFile, Document, UnreadableFile, inspect_file, iter_corpus_files, iter_paragraphs
-from .errors import CorpusError, IndexMissing, IndexUnusable
+from .errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
 from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock
 from . import wcompat
 
@@ -84,9 +86,11 @@ def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, sum
     """
     path = file.path
     try:
-        stream = open(file.abspath, "rb")
+        stream = _open_regular(file.abspath)
     except OSError as exc:
         return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "")
+    if stream is None:  # replaced by a FIFO or device since the corpus was listed
+        return _skip(writer, file, known, summary, "not a regular file", "")
     with stream:
         try:
             check = inspect_file(stream)
@@ -146,6 +150,23 @@ def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, sum
     else:
         summary.updated += 1
     return written
+
+
+def _open_regular(abspath: str) -> Any:
+    """Open a file for reading, or return None when it is not a regular file.
+
+    ``O_NONBLOCK`` keeps a FIFO that took the file's place from blocking the build.
+    """
+    fd = os.open(abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _skip(
@@ -216,7 +237,8 @@ def build_index(
                 # The hits' file paths come from the corpus the index was built from.
                 reason = f"rebuilt in full: the index was built from {generation.meta.get('corpus')}"
                 generation = None
-        files = list(iter_corpus_files(corpus_path, exclude=[location.root]))
+        problems: list[dict[str, str]] = []  # unreadable folders, broken links, bad names
+        files = list(iter_corpus_files(corpus_path, exclude=[location.root], problems=problems))
         if generation is not None:
             try:
                 _incremental(generation, files, summary, progress)
@@ -229,6 +251,7 @@ def build_index(
             if reason:
                 summary.warnings.append({"path": str(location.root), "reason": reason})
             _full_build(location, corpus_path, files, summary, progress, parallel)
+        summary.skipped[:0] = problems
         location.collect_garbage()
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
@@ -253,7 +276,18 @@ def _full_build(
         writer.cancel()
         ix.close()
         raise
+    # Whoosh's multiprocess writer drops the segment of a worker that died
+    # (killed, out of memory) and commits the rest: never publish that.
+    expected = summary.paragraphs_indexed + len(files)  # one file record per file
+    written = ix.doc_count()
     ix.close()
+    if written != expected:
+        shutil.rmtree(generation.path, ignore_errors=True)
+        raise SearcherError(
+            f"the new index lost documents ({written} of {expected} written: did a worker process die?); "
+            "the index in place is unchanged: run search-index --full again"
+        )
+    generation.record_files()
     location.publish(generation)
 
 
@@ -263,6 +297,7 @@ def _incremental(
     summary: BuildSummary,
     progress: Callable[[Progress], None] | None,
 ) -> None:
+    generation.check_files()  # truncated segment files: the caller rebuilds in full
     ix = generation.open()
     try:
         try:
@@ -274,7 +309,12 @@ def _incremental(
         jobs: list[CorpusFile] = []
         for f in files:
             known = manifest.get(f.path)
-            if known is not None and known.get("size") == f.size and known.get("mtime_ns") == f.mtime_ns:
+            if (
+                known is not None
+                and known.get("size") == f.size
+                and known.get("mtime_ns") == f.mtime_ns
+                and not _unopened(known)
+            ):
                 summary.unchanged += 1
             else:
                 jobs.append(f)
@@ -293,9 +333,20 @@ def _incremental(
         except BaseException:
             writer.cancel()
             raise
+        generation.record_files()
         summary.paragraphs, summary.files = _totals(ix)
     finally:
         ix.close()
+
+
+def _unopened(known: dict[str, Any]) -> bool:
+    """Whether a file was skipped because it could not be opened (tried again at every build).
+
+    A permission fix (``chmod``) changes neither size nor mtime, so such a
+    file is not left out for good; files skipped for their content are.
+    """
+    reason = known.get("skipped") or ""
+    return reason.startswith("cannot read") or reason == "not a regular file"
 
 
 def _feed(

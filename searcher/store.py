@@ -45,6 +45,7 @@ __all__ = [
 SCHEMA_VERSION = 3
 
 META_FILE = "searcher.json"
+FILES_FILE = "files.json"  # sizes of the segment files, written after every commit
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 GEN_PREFIX = "gen-"
@@ -89,13 +90,86 @@ class Generation:
 
     def open(self) -> Any:
         """Open the Whoosh index of this generation."""
+        from whoosh.filedb.filestore import FileStorage
+
         try:
-            return whoosh_index.open_dir(str(self.path))
+            return FileStorage(str(self.path)).open_index(indexclass=_FreshReaderIndex)
         except Exception as exc:  # whoosh raises several unrelated types here
             raise IndexUnusable(
                 f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
                 "rebuild it with: search-index --full"
             ) from None
+
+    def record_files(self) -> None:
+        """Note the size of every segment file (after a commit, under the build lock)."""
+        sizes = {p.name: p.stat().st_size for p in self.path.iterdir() if _is_segment_file(p.name)}
+        _write_atomic(self.path / FILES_FILE, json.dumps(sizes))
+
+    def check_files(self) -> None:
+        """Raise :class:`IndexUnusable` when a segment file no longer has its recorded size.
+
+        Whoosh never rewrites a segment file, so another size means a
+        truncated or damaged copy, which a search may only trip over later;
+        so does one file missing from a segment whose other files are there.
+        Segments merged away since are simply gone; a generation without the
+        record (written by an older searcher) is not checked.
+        """
+        try:
+            recorded = json.loads((self.path / FILES_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(recorded, dict):
+            return
+        present = {p.name for p in self.path.iterdir()}
+        live_segments = {name.split(".", 1)[0] for name in present if _is_segment_file(name)}
+        for name, size in recorded.items():
+            name = str(name)
+            if name not in present:
+                if name.split(".", 1)[0] not in live_segments:
+                    continue  # its whole segment was merged away
+                actual: Any = "missing"
+            else:
+                try:
+                    actual = (self.path / name).stat().st_size
+                except OSError as exc:
+                    actual = f"unreadable: {exc.strerror}"
+            if actual != size:
+                found = f"{actual} bytes" if isinstance(actual, int) else actual
+                raise IndexUnusable(
+                    f"index at {self.path} is damaged ({name}: {found}, {size} bytes when written); "
+                    "rebuild it with: search-index --full"
+                )
+
+
+def _is_segment_file(name: str) -> bool:
+    return name.startswith("MAIN_") and name != "MAIN_WRITELOCK"
+
+
+class _FreshReaderIndex(whoosh_index.FileIndex):
+    """A Whoosh index whose ``reader(reuse=...)`` always reads the current TOC afresh.
+
+    whoosh3 3.54's ``FileIndex._reader`` appends the *reused* reader's segments
+    to the new ones, so ``Searcher.refresh()`` after an incremental commit
+    returned the old versions of updated and deleted documents beside the new
+    ones.  Opening a reader costs about a millisecond with plain segment files.
+    Damage found on opening (a missing or truncated segment file) is an
+    :class:`IndexUnusable` that names the fix, never a raw Whoosh exception.
+    """
+
+    def reader(self, reuse: Any = None) -> Any:
+        try:
+            fresh = super().reader()
+        except Exception as exc:  # FileFormatError, OSError, struct.error, ...
+            raise IndexUnusable(
+                f"index at {self.storage.folder} is damaged ({type(exc).__name__}: {exc}); "
+                "rebuild it with: search-index --full"
+            ) from None
+        if reuse is not None:
+            try:
+                reuse.close()  # the searcher being refreshed is discarded by its caller
+            except Exception:
+                pass
+        return fresh
 
 
 class IndexLocation:
@@ -111,7 +185,7 @@ class IndexLocation:
         try:
             data = json.loads((self.root / CURRENT_FILE).read_text("utf-8"))
             return str(data["generation"])
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # no index (the path may lie under a file)
             return None
         except (OSError, ValueError, KeyError, TypeError):
             raise IndexUnusable(
