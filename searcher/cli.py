@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, IndexMissing, IndexUnusable, SearcherError
+from .options import add_location_arguments
 
 __all__ = ["main", "build_parser"]
 
@@ -70,18 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("query", nargs="*", metavar="QUERY", help="words to search for (joined with spaces)")
     parser.add_argument("-n", "--limit", type=_positive_int, default=10, metavar="N", help="show at most N hits (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per hit, one per line")
-    parser.add_argument(
-        "--index",
-        default=os.environ.get("SEARCHER_INDEX", "index"),
-        metavar="DIR",
-        help="index folder (default: $SEARCHER_INDEX or ./index)",
-    )
-    parser.add_argument(
-        "--corpus",
-        default=os.environ.get("SEARCHER_CORPUS", "corpus"),
-        metavar="DIR",
-        help="folder of .txt files, indexed on first use (default: $SEARCHER_CORPUS or ./corpus)",
-    )
+    add_location_arguments(parser, "folder of .txt files, indexed on first use")
     parser.add_argument(
         "--color",
         choices=("auto", "always", "never"),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any, Callable, Sequence
 
 from .errors import EXIT_ERROR, SearcherError
+from .options import add_location_arguments
 
 __all__ = ["main", "build_parser"]
 
@@ -48,18 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--corpus",
-        default=os.environ.get("SEARCHER_CORPUS", "corpus"),
-        metavar="DIR",
-        help="folder of .txt files to index (default: $SEARCHER_CORPUS or ./corpus)",
-    )
-    parser.add_argument(
-        "--index",
-        default=os.environ.get("SEARCHER_INDEX", "index"),
-        metavar="DIR",
-        help="index folder (default: $SEARCHER_INDEX or ./index)",
-    )
+    add_location_arguments(parser, "folder of .txt files to index")
     parser.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary (warnings still go to stderr)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
