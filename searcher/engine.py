@@ -12,9 +12,11 @@ with documents the tiers before it did not return:
 When the user typed diacritics, the three tiers first run in exact mode
 (every word by its exact key: *ngoại* not *ngoài*, *hoà* = *hòa*), then in
 folded mode for the slots still free.
-Within a tier, Whoosh's BM25F orders the hits.  Every tier runs under one time
-budget, so a query over very frequent syllables returns the best hits found in
-time instead of stalling.
+Within a tier, Whoosh's BM25F orders the hits.  Every query runs under a time
+budget, checked once per posting block, so a query over very frequent
+syllables returns the best hits found in time instead of stalling; when an
+adjacent tier exists, the partial and scattered tiers, which only fill the
+slots it left, get a few milliseconds of that budget.
 
 >>> engine = Engine.open("index")                           # doctest: +SKIP
 >>> for hit in engine.search("ngoại giao kinh tế", limit=3): # doctest: +SKIP
@@ -26,12 +28,12 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from whoosh.collectors import Collector, WrappingCollector
-from whoosh.query import And, AndMaybe, Not, Or, Phrase, Query, Term
+from whoosh.query import And, Not, Or, Phrase, Query, Term
 
 from . import wcompat
 from .analysis import pair_term, tokenize
