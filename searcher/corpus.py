@@ -103,7 +103,6 @@ class FileCheck:
     encoding: str
     skip: int  # bytes of byte-order mark to skip
     has_blank_lines: bool
-    has_text: bool
 
 
 def iter_corpus_files(
@@ -256,7 +255,7 @@ def _scan(stream: BinaryIO, encoding: str, skip: int) -> FileCheck:
         if final:
             break
     state.finish()
-    return FileCheck(digest.hexdigest(), encoding, skip, state.has_blank_lines, state.seen_text)
+    return FileCheck(digest.hexdigest(), encoding, skip, state.has_blank_lines)
 
 
 class _BlankLineState:

@@ -106,8 +106,6 @@ def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, sum
             )
             summary.unchanged += 1
             return 0
-        if not check.has_text:
-            return _skip(writer, file, known, summary, "empty file (no text)", check.sha256)
         if known is not None:
             writer.delete_by_term("path", path)
         document = Document(path=path, title="")
@@ -131,10 +129,8 @@ def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, sum
                 written += 1
         except OSError as exc:
             summary.warnings.append({"path": path, "reason": f"read error part-way: {exc.strerror or exc}"})
-        if not written:  # only separators, or text that reads as nothing
-            summary.skipped.append({"path": path, "reason": "empty file (no text)"})
-            writer.add_document(**_file_record(file, check.sha256, 0, "empty file (no text)"))
-            return 0
+        if not written:  # empty, blank, only separators: its old paragraphs are already deleted
+            return _skip(writer, file, None, summary, "empty file (no text)", check.sha256)
         record = _file_record(file, check.sha256, written)
         try:
             st = os.fstat(stream.fileno())
