@@ -123,7 +123,14 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_module(module: str, args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
+def run_module(
+    module: str,
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    errors: str = "strict",
+):
     """Run ``python -m <module> args`` the way a user runs the console script."""
     return subprocess.run(
         [sys.executable, "-m", module, *args],
@@ -133,5 +140,6 @@ def run_module(module: str, args: list[str], cwd: Path, env: dict[str, str] | No
         capture_output=True,
         text=True,
         encoding="utf-8",
+        errors=errors,
         timeout=timeout,
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from conftest import clean_env
+from conftest import clean_env, run_module
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_CORPORA = REPO.parent / "shared" / "corpora"
@@ -194,18 +194,8 @@ def make_versions(article_count: int = 110) -> Versions:
 
 
 def cli(module: str, args: list[str], cwd: Path, timeout: float = 120, env: dict[str, str] | None = None):
-    """Run ``python -m searcher.<module> args`` and wait for it."""
-    return subprocess.run(
-        [sys.executable, "-m", f"searcher.{module}", *map(str, args)],
-        cwd=cwd,
-        env=env if env is not None else clean_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=timeout,
-    )
+    """Run ``python -m searcher.<module> args`` and wait for it (undecodable output replaced)."""
+    return run_module(f"searcher.{module}", [str(a) for a in args], cwd, env=env, timeout=timeout, errors="replace")
 
 
 def popen(module: str, args: list[str], cwd: Path, **kwargs) -> subprocess.Popen:
