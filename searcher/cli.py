@@ -15,11 +15,11 @@ import json
 import os
 import re
 import sys
-from pathlib import Path
 from typing import Sequence, TextIO
 
-from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, IndexMissing, IndexUnusable, SearcherError
+from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
 from .options import add_location_arguments
+from .presentation import display_path, make_snippet
 
 __all__ = ["main", "build_parser"]
 
@@ -177,25 +177,13 @@ def _run_tui(args: argparse.Namespace, query: str) -> int:
     return run_app(index=args.index, corpus=args.corpus, query=query)
 
 
-def open_engine(index: str, corpus: str, announce: TextIO | None = sys.stderr):  # type: ignore[no-untyped-def]
-    """Open the index, building it from ``corpus`` first if there is none yet."""
+def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # type: ignore[no-untyped-def]
+    """Open the index, building it from ``corpus`` first (and saying so) if there is none yet."""
     from .engine import Engine
+    from .indexer import ensure_index
 
-    try:
-        return Engine.open(index)
-    except IndexMissing:
-        pass
-    from .indexer import build_index, check_corpus
-
-    check_corpus(Path(corpus))
-    try:  # before announcing a build that cannot happen
-        Path(index).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise IndexUnusable(f"cannot create index folder {index}: {exc.strerror or exc}") from None
-    if announce is not None:
-        print(f"search: no index at {index} yet; indexing {corpus} …", file=announce, flush=True)
-    summary = build_index(corpus, index)
-    if announce is not None:
+    summary = ensure_index(corpus, index, on_build=lambda message: print(f"search: {message}", file=announce, flush=True))
+    if summary is not None:
         print(
             f"search: indexed {summary.paragraphs} paragraphs from {summary.files} files in {summary.seconds:.1f} s",
             file=announce,
@@ -206,17 +194,8 @@ def open_engine(index: str, corpus: str, announce: TextIO | None = sys.stderr): 
     return Engine.open(index)
 
 
-def display_path(file: str) -> str:
-    """A path an editor can open from here: relative when under the current folder."""
-    try:
-        relative = os.path.relpath(file)
-    except ValueError:
-        return file
-    return file if relative.startswith(".." + os.sep) else relative
-
-
 def _search(args: argparse.Namespace, query: str) -> int:
-    engine = open_engine(args.index, args.corpus)
+    engine = _open_engine(args.index, args.corpus)
     with engine:
         result = engine.search(query, limit=args.limit, budget=args.budget)
     out = sys.stdout
@@ -228,20 +207,13 @@ def _search(args: argparse.Namespace, query: str) -> int:
             args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
         )
         _print_hits(result, out, color)
-    notes = list(result.notes)
-    if result.complete and not result.filled and len(result) < args.limit:
-        notes.append(
-            f"{len(result)} hits shown; more paragraphs may match, but ranking them "
-            "ran out of time (--budget 0 ranks every match)"
-        )
-    for note in notes:
+    for note in result.notes:
         print(f"search: note: {note}", file=sys.stderr)
     out.flush()
     return EXIT_FOUND if result else EXIT_NOT_FOUND
 
 
 def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-untyped-def]
-    from .snippet import make_snippet
 
     style = _STYLE if color else dict.fromkeys(_STYLE, "")
     for index, hit in enumerate(result):

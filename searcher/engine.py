@@ -1,22 +1,16 @@
-"""The search engine: open an index, run a query, get ranked hits with highlight spans.
+"""The search engine: open an index, run a query's tiers under a time budget, build ranked hits.
 
-Ranking works in tiers, best first, each tier filling the result list only
-with documents the tiers before it did not return:
+:mod:`searcher.planning` turns a query into tiers (adjacent, partial,
+scattered; exact diacritics first); this module runs them, best first, each
+tier filling the result list only with paragraphs the tiers before it did not
+return.  Within a tier, Whoosh's BM25F orders the hits.  Every query runs
+under a time budget, checked once per posting block, so a query over very
+frequent syllables returns the best hits found in time instead of stalling;
+once an adjacent tier has found hits, the partial and scattered tiers, which
+only fill the slots it left, get a few milliseconds of that budget.
 
-1. **adjacent**: the query's words next to each other and in order (answered
-   from syllable-pair terms, which have short posting lists, so this is fast
-   even when every single syllable is very common);
-2. **partial**: all the words, with at least one adjacent pair of them;
-3. **scattered**: all the words, anywhere in the paragraph.
-
-When the user typed diacritics, the three tiers first run in exact mode
-(every word by its exact key: *ngoại* not *ngoài*, *hoà* = *hòa*), then in
-folded mode for the slots still free.
-Within a tier, Whoosh's BM25F orders the hits.  Every query runs under a time
-budget, checked once per posting block, so a query over very frequent
-syllables returns the best hits found in time instead of stalling; when an
-adjacent tier exists, the partial and scattered tiers, which only fill the
-slots it left, get a few milliseconds of that budget.
+Every note a result carries (budget cuts, capped queries) is written here:
+the CLI and the TUI only print them.
 
 >>> engine = Engine.open("index")                           # doctest: +SKIP
 >>> for hit in engine.search("ngoại giao kinh tế", limit=3): # doctest: +SKIP
@@ -33,16 +27,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from whoosh.collectors import Collector, WrappingCollector
-from whoosh.query import And, Not, Or, Phrase, Query, Term
+from whoosh.query import Or, Query, Term
 
-from . import wcompat
-from .analysis import pair_term, tokenize
+from . import whoosh_patches
 from .errors import IndexUnusable, QueryError, SearcherError
-from .query import Clause, ParsedQuery, QueryWord, parse_query
+from .highlight import highlight_spans
+from .planning import plan_query
+from .query import ParsedQuery, parse_query
 from .store import KIND_FILE, KIND_PARAGRAPH, Generation, IndexLocation
-from .text import exact_key, fold
 
-__all__ = ["Engine", "Hit", "SearchResult", "highlight_spans"]
+__all__ = ["Engine", "Hit", "SearchResult"]
 
 DEFAULT_LIMIT = 10
 DEFAULT_BUDGET = 0.10  # seconds for all tiers of one query
@@ -131,15 +125,6 @@ class SearchResult(list):  # type: ignore[type-arg]
         self.notes = list(query.notes)
 
 
-@dataclass
-class _Plan:
-    """One tier: a Whoosh query, whether it means an exact-diacritic match."""
-
-    query: Query
-    exact: bool
-    adjacent: bool = False
-
-
 class Engine:
     """A searchable index.  Thread-safe; reopens itself when the index is rebuilt."""
 
@@ -152,7 +137,7 @@ class Engine:
         self._stamp: Any = None
         self._checked = 0.0
         self._completions: dict[tuple[str, str], Query | None] = {}
-        self._planning_cut = False
+        self.version = 0  # grows whenever the index this engine reads changes
         self._open()
 
     @classmethod
@@ -185,6 +170,7 @@ class Engine:
             self._generation, self._ix, self._searcher, self._stamp = generation, ix, searcher, stamp
             self._completions = {}
             self._checked = time.monotonic()
+            self.version += 1
             return
         raise IndexUnusable(f"index at {self.location.root} could not be opened: {last_error}")
 
@@ -215,7 +201,9 @@ class Engine:
     def refresh(self, force: bool = False) -> bool:
         """Pick up a rebuilt or updated index; return True when something changed.
 
-        Cheap enough to call before every search (a ``stat`` at most every 0.25 s).
+        Cheap enough to call before every search (a ``stat`` at most every 0.25 s,
+        unless ``force``).  Every change also increments :attr:`version`, so a
+        caller can tell whether the index changed since it last looked.
         """
         with self._lock:
             now = time.monotonic()
@@ -229,6 +217,7 @@ class Engine:
                 if not self._searcher.up_to_date():
                     self._searcher = self._searcher.refresh()
                     self._completions = {}
+                    self.version += 1
                     return True
             except Exception:
                 self._open()
@@ -254,16 +243,11 @@ class Engine:
             self.refresh()
             searcher = self._searcher
             files = sum(1 for _ in searcher.document_numbers(kind=KIND_FILE))
-            size = sum(p.stat().st_size for p in self.generation.path.iterdir() if p.is_file())
-            try:
-                built = max(p.stat().st_mtime for p in self.generation.path.glob("*.toc"))
-            except ValueError:
-                built = self.generation.meta.get("created", 0.0)
             return {
                 "paragraphs": searcher.doc_count() - files,
                 "files": files,
-                "bytes": size,
-                "built": built,
+                "bytes": self.generation.size(),
+                "built": self.generation.updated(),
                 "generation": self.generation.name,
                 "corpus": str(self.corpus),
             }
@@ -348,6 +332,11 @@ class Engine:
         result.filled = filled
         if not complete:
             result.notes.append("search stopped at its time budget: these are the best hits found so far")
+        elif not filled and len(result) < limit:
+            result.notes.append(
+                f"{len(result)} hits shown; more paragraphs may match, but ranking them "
+                "ran out of time (--budget 0 ranks every match)"
+            )
         result.elapsed = time.perf_counter() - started
         return result
 
@@ -363,22 +352,25 @@ class Engine:
         """Run the tiers of one query (the caller holds the lock)."""
         searcher = self._searcher
         deadline = started + budget
-        self._planning_cut = False
-        plans = self._plans(parsed, searcher, deadline)
+        plan = plan_query(parsed, lambda field, prefix: self._complete(searcher, field, prefix, deadline))
+        tiers, plan_whole = plan.tiers, plan.whole
         # Planning a new prefix can eat the budget; the first tier still runs.
         deadline = max(deadline, time.perf_counter() + MIN_SLICE)
-        has_adjacent = any(plan.adjacent for plan in plans)
         fill_deadline: float | None = None
         found: dict[int, tuple[float, bool]] = {}
         complete = filled = True
-        for tier, plan in enumerate(plans):
+        adjacent_found = False
+        for number, tier in enumerate(tiers):
             wanted = limit - len(found)
             if wanted <= 0:
                 break
             if cancelled is not None and cancelled():
                 complete = False
                 break
-            filler = has_adjacent and not plan.adjacent
+            # The lower tiers only fill what adjacent matches left: once those
+            # found something, the rest gets a slice of the budget.  When they
+            # found nothing, the lower tiers are the answer and get it all.
+            filler = adjacent_found and not tier.adjacent
             now = time.perf_counter()
             tier_deadline = deadline
             if filler:
@@ -391,15 +383,16 @@ class Engine:
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            hits, finished = self._run(searcher, plan.query, wanted, set(found), tier_deadline, cancelled)
+            hits, finished = self._run(searcher, tier.query, wanted, set(found), tier_deadline, cancelled)
             if filler:
                 filled = filled and finished
             else:
                 complete = complete and finished
-            bonus = (len(plans) - tier) * TIER_STEP
+            bonus = (len(tiers) - number) * TIER_STEP
             for docnum, score in hits:
-                found[docnum] = (bonus + min(score, TIER_STEP - 1), plan.exact)
-        complete = complete and not self._planning_cut
+                found[docnum] = (bonus + min(score, TIER_STEP - 1), tier.exact)
+            adjacent_found = adjacent_found or (tier.adjacent and bool(hits))
+        complete = complete and plan_whole
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
@@ -435,89 +428,28 @@ class Engine:
         collector = searcher.collector(limit=limit, mask=exclude or None)
         timed = _DeadlineCollector(collector, deadline, cancelled)
         try:
-            with wcompat.search_deadline(deadline, cancelled):
+            with whoosh_patches.search_deadline(deadline, cancelled):
                 searcher.search_with_collector(query, timed)
-        except (_Cancelled, wcompat.BudgetExceeded):
+        except (_Cancelled, whoosh_patches.BudgetExceeded):
             timed.timed_out = True
         results = collector.results()
         return [(results.docnum(i), results.score(i)) for i in range(results.scored_length())], not timed.timed_out
 
-    # -- query planning --------------------------------------------------
-
-    def _plans(self, parsed: ParsedQuery, searcher: Any, deadline: float) -> list[_Plan]:
-        """The tiers of a query, best first (see the module docstring)."""
-        words = parsed.words
-        prefix = parsed.prefix
-        full_words = words[:-1] if prefix is not None else words
-        exclusions = [Not(_exclusion_query(c)) for c in parsed.excluded]
-
-        completions: Query | None = None
-        pair_next: Query | None = None
-        if prefix is not None:
-            if full_words:  # the pair completions are the precise ones: find them first
-                pair_next = self._complete(searcher, "pairs", pair_term(full_words[-1].folded, prefix.folded), deadline)
-            completions = self._complete(searcher, "folded", prefix.folded, deadline) or Term("folded", prefix.folded)
-
-        plans: list[_Plan] = []
-        # A query typed with marks first runs in exact mode (every word by its
-        # exact key), then in folded mode for what exact mode did not fill.
-        for exact in (True, False) if parsed.marked else (False,):
-            unigrams, pairs = ("exact", "xpairs") if exact else ("folded", "pairs")
-
-            def key(word: QueryWord) -> str:
-                return word.exact if exact else word.folded
-
-            required: list[Query] = []
-            for clause in parsed.clauses:
-                if prefix is not None and clause.words[-1] is prefix:
-                    continue  # the unfinished word is matched by its completions
-                if len(clause.words) == 1:
-                    required.append(Term(unigrams, key(clause.words[0])))
-                else:
-                    required.append(_phrase(pairs, [key(w) for w in clause.words]))
-            if completions is not None:
-                required.append(completions)
-
-            tiers: list[tuple[Query, bool]] = []
-            # 1. Adjacent: the whole query as one phrase of syllable pairs.
-            if prefix is not None:
-                if pair_next is not None:
-                    done = _phrase(pairs, [key(w) for w in full_words]) if len(full_words) >= 2 else None
-                    tiers.append((pair_next if done is None else And([done, pair_next]), True))
-            elif len(words) >= 2:
-                tiers.append((_phrase(pairs, [key(w) for w in words]), True))
-            # 2. Partial: every word, and at least one adjacent pair.  The pair
-            #    terms drive the intersection, so this stays fast for common words.
-            pair_terms: list[Query] = [Term(pairs, pair_term(key(a), key(b))) for a, b in zip(full_words, full_words[1:])]
-            if pair_next is not None:
-                pair_terms.append(pair_next)
-            if len(pair_terms) >= 2:
-                tiers.append((And([Or(pair_terms)] + required), False))
-            # 3. Scattered: every word, anywhere.
-            tiers.append((required[0] if len(required) == 1 else And(required), False))
-
-            for tier, adjacent in tiers:
-                query = And([tier] + exclusions) if exclusions else tier
-                plans.append(_Plan(query, exact or not parsed.marked, adjacent))
-        return plans
-
-    def _complete(self, searcher: Any, fieldname: str, prefix: str, deadline: float) -> Query | None:
-        """An Or of the most frequent terms starting with ``prefix`` (None if there are none).
+    def _complete(self, searcher: Any, fieldname: str, prefix: str, deadline: float) -> tuple[Query | None, bool]:
+        """An Or of the most frequent terms starting with ``prefix`` (None if there are none), and whether the scan was whole.
 
         Short prefixes scan thousands of lexicon entries, so their completions
         are cached until the index changes.
         """
         cache_key = (fieldname, prefix)
         if cache_key in self._completions:
-            return self._completions[cache_key]
+            return self._completions[cache_key], True
         query, whole = self._scan_completions(searcher, fieldname, prefix, deadline)
-        if not whole:
-            self._planning_cut = True  # the hits may miss completions: say so
-        elif len(prefix) <= 3 or fieldname == "pairs":
+        if whole and (len(prefix) <= 3 or fieldname == "pairs"):
             if len(self._completions) > 5000:
                 self._completions.clear()
             self._completions[cache_key] = query
-        return query
+        return query, whole
 
     def warm(self) -> None:
         """Precompute the completions of every one- and two-letter prefix.
@@ -564,50 +496,3 @@ class Engine:
         candidates.sort(key=lambda c: (-c[0], c[1]))
         terms = [Term(fieldname, text) for _, text in candidates[:PREFIX_EXPANSIONS]]
         return (terms[0] if len(terms) == 1 else Or(terms)), whole
-
-
-def _phrase(fieldname: str, keys: list[str]) -> Query:
-    """Adjacent, in-order match of two or more words, through syllable-pair terms."""
-    pairs = [pair_term(a, b) for a, b in zip(keys, keys[1:])]
-    return Term(fieldname, pairs[0]) if len(pairs) == 1 else Phrase(fieldname, pairs)
-
-
-def _exclusion_query(clause: Clause) -> Query:
-    """``-ngoài`` excludes only *ngoài* (typed with marks); ``-ngoai`` excludes every form."""
-    words = clause.words
-    if any(w.marked for w in words):
-        keys, unigrams, pairs = [w.exact for w in words], "exact", "xpairs"
-    else:
-        keys, unigrams, pairs = [w.folded for w in words], "folded", "pairs"
-    return Term(unigrams, keys[0]) if len(keys) == 1 else _phrase(pairs, keys)
-
-
-def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
-    """Character spans in ``text`` of the tokens that match the query's words.
-
-    A word typed without marks matches by folded form, so ``ngoai`` highlights
-    *ngoại* with its marks intact.  A word typed with marks highlights only its
-    exact form when the paragraph has it (``ngoại`` does not light up *ngoài*),
-    and falls back to the folded form when it does not.  The unfinished last
-    word of a live query matches as a prefix.
-
-    >>> highlight_spans("Ngoại giao, kinh tế", parse_query("ngoai te"))
-    [(0, 5), (17, 19)]
-    >>> highlight_spans("ngoài và ngoại", parse_query("ngoại"))
-    [(9, 14)]
-    """
-    tokens = [(t, fold(t.text)) for t in tokenize(text)]
-    words = [w for w in query.words if w is not query.prefix]
-    present_exact = {exact_key(t.text) for t, _ in tokens} if any(w.marked for w in words) else set()
-    folded_wanted = {w.folded for w in words if not (w.marked and w.exact in present_exact)}
-    exact_wanted = {w.exact for w in words if w.marked and w.exact in present_exact}
-    prefix = query.prefix.folded if query.prefix is not None else None
-    spans = []
-    for token, folded in tokens:
-        if (
-            folded in folded_wanted
-            or (exact_wanted and exact_key(token.text) in exact_wanted)
-            or (prefix is not None and folded.startswith(prefix))
-        ):
-            spans.append((token.start, token.end))
-    return spans

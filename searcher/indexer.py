@@ -22,9 +22,9 @@ from .analysis import index_terms
 from .corpus import CorpusFile, Document, UnreadableFile, inspect_file, iter_corpus_files, iter_paragraphs
 from .errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
 from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock
-from . import wcompat
+from . import whoosh_patches
 
-__all__ = ["BuildSummary", "build_index", "Progress"]
+__all__ = ["BuildSummary", "build_index", "ensure_index", "check_corpus", "Progress"]
 
 # Below this many files, starting writer sub-processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
@@ -253,6 +253,46 @@ def build_index(
     return summary
 
 
+def ensure_index(
+    corpus: str | os.PathLike[str],
+    index: str | os.PathLike[str],
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    on_build: Callable[[str], None] | None = None,
+    wait: float = 5.0,
+) -> BuildSummary | None:
+    """Make sure there is an index at ``index``, building it from ``corpus`` when there is none.
+
+    The first-use build of ``search``, of the TUI and of API users.  Returns
+    the build's summary, or None when an index was already there.  An index
+    that exists but cannot be used raises :class:`~searcher.errors.IndexUnusable`
+    (it is never replaced behind the user's back); a missing corpus raises
+    :class:`~searcher.errors.CorpusError` before anything is written.
+    ``on_build`` receives one line (``no index at index yet; indexing corpus …``)
+    just before a build starts; ``progress`` is passed to :func:`build_index`
+    (raising from it cancels the build).  Safe to call from any thread.
+
+    >>> ensure_index("corpus", "index")          # doctest: +SKIP
+    BuildSummary(mode='full', ..., paragraphs=98, ...)
+    """
+    location = IndexLocation(index)
+    try:
+        location.current()
+        return None
+    except IndexMissing:
+        pass
+    check_corpus(Path(corpus))
+    if location.root.exists() and not location.root.is_dir():
+        raise IndexUnusable(f"index path {location.root} is not a directory")
+    try:  # before announcing a build that cannot happen
+        location.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexUnusable(f"cannot create index folder {index}: {exc.strerror or exc}") from None
+    if on_build is not None:
+        on_build(f"no index at {index} yet; indexing {corpus} …")
+    return build_index(corpus, index, progress=progress, wait=wait)
+
+
 def _full_build(
     location: IndexLocation,
     corpus: Path,
@@ -264,7 +304,7 @@ def _full_build(
     location.collect_garbage()  # leftovers of builds that were killed
     generation = location.new_generation(corpus)
     ix = generation.open()
-    writer = wcompat.bulk_writer(ix, parallel and len(files) >= PARALLEL_MIN_FILES)
+    writer = whoosh_patches.bulk_writer(ix, parallel and len(files) >= PARALLEL_MIN_FILES)
     try:
         _feed(writer, files, {}, summary, progress)
         writer.commit()
@@ -318,7 +358,7 @@ def _incremental(
         if not jobs and not removed:
             summary.paragraphs, summary.files = _totals(ix)
             return
-        writer = wcompat.writer(ix)
+        writer = whoosh_patches.writer(ix)
         try:
             for path in removed:
                 writer.delete_by_term("path", path)

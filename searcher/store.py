@@ -31,6 +31,7 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, STORED, TEXT, Schema
 
+from . import whoosh_patches
 from .errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable
 
 __all__ = [
@@ -93,12 +94,23 @@ class Generation:
         from whoosh.filedb.filestore import FileStorage
 
         try:
-            return FileStorage(str(self.path)).open_index(indexclass=_FreshReaderIndex)
+            return FileStorage(str(self.path)).open_index(indexclass=whoosh_patches.FreshReaderIndex)
         except Exception as exc:  # whoosh raises several unrelated types here
             raise IndexUnusable(
                 f"index at {self.path} is damaged ({type(exc).__name__}: {exc}); "
                 "rebuild it with: search-index --full"
             ) from None
+
+    def size(self) -> int:
+        """Bytes on disk of this generation's files."""
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def updated(self) -> float:
+        """When this generation was last written (its newest Whoosh TOC, else its creation)."""
+        try:
+            return max(p.stat().st_mtime for p in self.path.glob("*.toc"))
+        except ValueError:
+            return float(self.meta.get("created", 0.0))
 
     def record_files(self) -> None:
         """Note the size of every segment file (after a commit, under the build lock)."""
@@ -143,33 +155,6 @@ class Generation:
 
 def _is_segment_file(name: str) -> bool:
     return name.startswith("MAIN_") and name != "MAIN_WRITELOCK"
-
-
-class _FreshReaderIndex(whoosh_index.FileIndex):
-    """A Whoosh index whose ``reader(reuse=...)`` always reads the current TOC afresh.
-
-    whoosh3 3.54's ``FileIndex._reader`` appends the *reused* reader's segments
-    to the new ones, so ``Searcher.refresh()`` after an incremental commit
-    returned the old versions of updated and deleted documents beside the new
-    ones.  Opening a reader costs about a millisecond with plain segment files.
-    Damage found on opening (a missing or truncated segment file) is an
-    :class:`IndexUnusable` that names the fix, never a raw Whoosh exception.
-    """
-
-    def reader(self, reuse: Any = None) -> Any:
-        try:
-            fresh = super().reader()
-        except Exception as exc:  # FileFormatError, OSError, struct.error, ...
-            raise IndexUnusable(
-                f"index at {self.storage.folder} is damaged ({type(exc).__name__}: {exc}); "
-                "rebuild it with: search-index --full"
-            ) from None
-        if reuse is not None:
-            try:
-                reuse.close()  # the searcher being refreshed is discarded by its caller
-            except Exception:
-                pass
-        return fresh
 
 
 class IndexLocation:

@@ -1,23 +1,53 @@
-"""Start-up hygiene: the one-shot paths must not import the TUI stack (Textual, Rich)."""
+"""Import hygiene, enforced the way harlequin does it.
+
+Every headless module is imported in a fresh interpreter: none may load
+Textual, the one-shot paths may not load Rich either (start-up time is a
+feature), and the TUI may not load the CLI (the CLI opens the TUI, never the
+other way round).
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import clean_env
+from conftest import CORPUS, clean_env
+
+PACKAGE = Path(__file__).resolve().parent.parent / "searcher"
 
 PROBE = """
 import json, sys
 import {module}
-print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("textual", "rich"))))
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("textual", "rich") or name.startswith("searcher."))))
 """
 
+HEADLESS = [
+    "searcher",
+    "searcher.errors",
+    "searcher.options",
+    "searcher.text",
+    "searcher.analysis",
+    "searcher.corpus",
+    "searcher.store",
+    "searcher.indexer",
+    "searcher.query",
+    "searcher.planning",
+    "searcher.engine",
+    "searcher.highlight",
+    "searcher.presentation",
+    "searcher.whoosh_patches",
+    "searcher.cli",
+    "searcher.index_cli",
+]
 
-def heavy_modules(module: str) -> list[str]:
+
+def loaded_by(module: str) -> list[str]:
+    """The Textual, Rich and searcher modules that importing ``module`` loads, in a fresh interpreter."""
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(module=module)],
         capture_output=True,
@@ -29,31 +59,58 @@ def heavy_modules(module: str) -> list[str]:
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize(
-    "module, forbidden",
-    [
-        ("searcher.engine", ("textual", "rich")),
-        ("searcher.cli", ("textual", "rich")),
-        ("searcher.indexer", ("textual",)),
-    ],
-)
-def test_module_does_not_import_the_tui_stack(module, forbidden):
-    loaded = heavy_modules(module)
-    offending = [name for name in loaded if name.split(".")[0] in forbidden]
-    assert offending == [], f"importing {module} loads {offending[:5]}"
+def test_every_headless_module_is_listed() -> None:
+    # A new module outside the TUI must join HEADLESS, so the hygiene check covers it.
+    modules = {
+        "searcher." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        for path in PACKAGE.rglob("*.py")
+        if "tui" not in path.relative_to(PACKAGE).parts and path.name not in ("__init__.py", "__main__.py")
+    }
+    assert modules - set(HEADLESS) == set()
 
 
-def test_probe_detects_textual():
-    # The probe itself works: importing the TUI does load Textual.
-    assert any(name.split(".")[0] == "textual" for name in heavy_modules("textual.app"))
+@pytest.mark.parametrize("module", HEADLESS)
+def test_headless_module_does_not_load_textual(module: str) -> None:
+    loaded = loaded_by(module)
+    assert [name for name in loaded if name.split(".")[0] == "textual" or name.startswith("searcher.tui")] == []
 
 
-def test_one_shot_search_does_not_load_the_tui_stack(tmp_path):
-    """Running a whole `search` (parse, open, search, print) keeps Textual and Rich out."""
-    import shutil
+@pytest.mark.parametrize("module", ["searcher.cli", "searcher.engine", "searcher.presentation"])
+def test_one_shot_modules_do_not_load_rich(module: str) -> None:
+    assert [name for name in loaded_by(module) if name.split(".")[0] == "rich"] == []
 
-    from conftest import CORPUS
 
+@pytest.mark.parametrize("module", ["searcher.tui.app", "searcher.tui.screens", "searcher.tui.widgets"])
+def test_the_tui_does_not_load_the_cli(module: str) -> None:
+    loaded = loaded_by(module)
+    assert "textual" in loaded  # the probe sees what it should
+    assert [name for name in loaded if name in ("searcher.cli", "searcher.index_cli")] == []
+
+
+def test_no_module_imports_the_command_line_modules() -> None:
+    # Only their own entry points (the console scripts, ``python -m``) load them.
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.name not in ("cli.py", "index_cli.py")
+        for line in path.read_text("utf-8").splitlines()
+        if line.strip().startswith(("from .cli", "from ..cli", "from .index_cli", "from ..index_cli", "import searcher.cli", "from searcher.cli", "from searcher import cli"))
+    ]
+    assert offenders == []
+
+
+def test_every_textual_import_is_inside_the_tui_package() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "tui" not in path.relative_to(PACKAGE).parts
+        and any(line.lstrip().startswith(("import textual", "from textual")) for line in path.read_text("utf-8").splitlines())
+    ]
+    assert offenders == []
+
+
+def test_one_shot_search_does_not_load_the_tui_stack(tmp_path: Path) -> None:
+    """Running a whole `search` (parse, first-use build, search, print) keeps Textual and Rich out."""
     shutil.copytree(CORPUS, tmp_path / "corpus")
     code = (
         "import sys, json, runpy\n"

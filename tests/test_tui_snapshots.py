@@ -15,7 +15,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from searcher.corpus import read_document
-from searcher.engine import Hit, SearchResult, highlight_spans
+from searcher.engine import Hit, SearchResult
+from searcher.highlight import highlight_spans
 from searcher.errors import QueryError
 from searcher.query import parse_query
 from searcher.text import fold
@@ -34,6 +35,7 @@ class FixedEngine:
         self.corpus = corpus
         self.documents = {p.name: read_document(corpus, p.name) for p in sorted(corpus.glob("*.txt"))}
         self.generation = SimpleNamespace(name="gen-snapshot", path=corpus / "no-such-folder")
+        self.version = 1
 
     def refresh(self, force: bool = False) -> bool:
         return False

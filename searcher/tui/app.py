@@ -23,9 +23,9 @@ from textual import work
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
 
-from ..cli import display_path
 from ..engine import Engine
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
+from ..presentation import display_path, location
 from .history import History
 from .screens import BuildOutcome, HelpScreen, IndexScreen, SearchScreen
 
@@ -132,7 +132,7 @@ class SearchApp(App[int]):
             try:
                 self.engine = Engine.open(self.index)
             except IndexMissing:
-                self.start_build("No index yet: building it from the corpus.")
+                self.start_build("No index yet: building it from the corpus.", first_run=True)
             except SearcherError as exc:
                 self.engine_error = str(exc)
                 self.call_later(self.main.start_search)
@@ -158,18 +158,6 @@ class SearchApp(App[int]):
             f"{format_size(stats['bytes'])} · built {age}"
         )
 
-    def compute_fingerprint(self) -> Any:
-        """What changes when the index is rebuilt or updated (call from a worker)."""
-        engine = self.engine
-        if engine is None:
-            return None
-        try:
-            generation = engine.generation
-            tocs = [p.stat().st_mtime_ns for p in Path(generation.path).glob("*.toc")]
-            return (generation.name, max(tocs, default=0))
-        except Exception:
-            return None
-
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def load_stats(self, changed: bool = False) -> None:
         engine = self.engine
@@ -177,7 +165,7 @@ class SearchApp(App[int]):
             return
         try:
             engine.refresh(force=True)
-            fingerprint = self.compute_fingerprint()
+            fingerprint = engine.version
             stats = engine.stats()
         except Exception:
             return
@@ -217,7 +205,7 @@ class SearchApp(App[int]):
             return
         try:
             engine.refresh()
-            fingerprint = self.compute_fingerprint()
+            fingerprint = engine.version  # the engine counts the changes it picked up
             if fingerprint != self.fingerprint and self.fingerprint is not None:
                 stats = engine.stats()
                 self.call_from_thread_safe(self._set_stats, stats, fingerprint, True)
@@ -240,13 +228,16 @@ class SearchApp(App[int]):
                 pass
         return self.corpus
 
-    def start_build(self, reason: str = "") -> None:
+    def start_build(self, reason: str = "", first_run: bool = False) -> None:
+        """Build (``first_run``: through :func:`searcher.indexer.ensure_index`) or update the index, with progress."""
         if self.building:
             self.notify("Indexing is already running.", timeout=2)
             return
         self.building = True
         self.main.update_index_status()
-        screen = IndexScreen(self.reindex_corpus(), self.index, reason=reason, build=self.build_function)
+        screen = IndexScreen(
+            self.reindex_corpus(), self.index, reason=reason, build=self.build_function, first_run=first_run
+        )
         self.push_screen(screen, self._build_finished)
 
     def action_reindex(self) -> None:
@@ -335,7 +326,7 @@ class SearchApp(App[int]):
             self.notify(f"{argv[0]} exited with status {outcome['status']}", severity="warning")
 
     def copy_location(self, file: str, line: int) -> None:
-        text = f"{display_path(file)}:{line}"
+        text = location(file, line)
         self.copy_to_clipboard(text)
         self.notify(f"Copied {text}", timeout=2)
 

@@ -20,7 +20,8 @@ from textual.widgets import Footer, Input, Label, OptionList, ProgressBar, Stati
 from textual.worker import get_current_worker
 
 from ..corpus import UnreadableFile, read_document
-from ..engine import Hit, SearchResult, highlight_spans
+from ..engine import Hit, SearchResult
+from ..highlight import highlight_spans
 from ..errors import QueryError, SearcherError
 from ..query import ParsedQuery
 from ..text import fold
@@ -826,8 +827,16 @@ class IndexScreen(ModalScreen[BuildOutcome]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, corpus: str, index: str, reason: str = "", build: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        corpus: str,
+        index: str,
+        reason: str = "",
+        build: Callable[..., Any] | None = None,
+        first_run: bool = False,
+    ) -> None:
         super().__init__()
+        self.first_run = first_run
         self.corpus = corpus
         self.index = index
         self.reason = reason
@@ -867,10 +876,12 @@ class IndexScreen(ModalScreen[BuildOutcome]):
 
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run(self) -> None:
-        if self._build_index is None:
-            from ..indexer import build_index
-        else:
+        if self._build_index is not None:
             build_index = self._build_index
+        elif self.first_run:
+            from ..indexer import ensure_index as build_index  # the first-use build every face shares
+        else:
+            from ..indexer import build_index
         try:
             summary = build_index(self.corpus, self.index, progress=self._on_progress, wait=2.0)
         except _BuildCancelled:

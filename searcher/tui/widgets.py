@@ -2,7 +2,7 @@
 
 Highlighting uses the engine's spans unchanged: a result shows
 ``make_snippet(hit.text, hit.spans)`` exactly like the one-shot CLI does, and
-the preview and document view use :func:`searcher.engine.highlight_spans`.
+the preview and document view use :func:`searcher.highlight.highlight_spans`.
 Styles are Textual style strings with theme variables, so theme switching
 recolours everything, and each style also sets a non-colour attribute (bold,
 underline, reverse) so matches stay visible under ``NO_COLOR``.
@@ -20,7 +20,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..engine import Hit
-from ..snippet import make_snippet
+from ..presentation import make_snippet
 
 __all__ = [
     "MATCH_STYLE",

@@ -1,13 +1,37 @@
-"""Cutting a long paragraph down to a window around its highlighted matches.
+"""How hits are shown: snippets around the matches, paths an editor can open, ``path:line``.
 
-Shared by the one-shot CLI and the TUI so both show the same snippet.
+Shared by the one-shot CLI and the TUI so both show the same thing.  Light on
+purpose (no Whoosh, no Textual): the one-shot CLI imports it.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-__all__ = ["Snippet", "make_snippet"]
+__all__ = ["Snippet", "make_snippet", "display_path", "location"]
+
+
+def display_path(file: str) -> str:
+    """A path an editor can open from here: relative when under the current folder.
+
+    >>> display_path(os.path.join(os.getcwd(), "corpus", "a.txt")) == os.path.join("corpus", "a.txt")
+    True
+    """
+    try:
+        relative = os.path.relpath(file)
+    except ValueError:
+        return file
+    return file if relative.startswith(".." + os.sep) or relative == ".." else relative
+
+
+def location(file: str, line: int) -> str:
+    """``path:line``, the location format editors, grep and ripgrep understand.
+
+    >>> location("/nowhere/văn-bản.txt", 12)
+    '/nowhere/văn-bản.txt:12'
+    """
+    return f"{display_path(file)}:{line}"
 
 ELLIPSIS = "…"
 

@@ -1,0 +1,40 @@
+"""Which characters of a paragraph to highlight for a query (the CLI, the TUI and ``Hit.spans`` share it)."""
+
+from __future__ import annotations
+
+from .analysis import tokenize
+from .query import ParsedQuery, parse_query
+from .text import exact_key, fold
+
+__all__ = ["highlight_spans"]
+
+
+def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
+    """Character spans in ``text`` of the tokens that match the query's words.
+
+    A word typed without marks matches by folded form, so ``ngoai`` highlights
+    *ngoại* with its marks intact.  A word typed with marks highlights only its
+    exact form when the paragraph has it (``ngoại`` does not light up *ngoài*),
+    and falls back to the folded form when it does not.  The unfinished last
+    word of a live query matches as a prefix.
+
+    >>> highlight_spans("Ngoại giao, kinh tế", parse_query("ngoai te"))
+    [(0, 5), (17, 19)]
+    >>> highlight_spans("ngoài và ngoại", parse_query("ngoại"))
+    [(9, 14)]
+    """
+    tokens = [(t, fold(t.text)) for t in tokenize(text)]
+    words = [w for w in query.words if w is not query.prefix]
+    present_exact = {exact_key(t.text) for t, _ in tokens} if any(w.marked for w in words) else set()
+    folded_wanted = {w.folded for w in words if not (w.marked and w.exact in present_exact)}
+    exact_wanted = {w.exact for w in words if w.marked and w.exact in present_exact}
+    prefix = query.prefix.folded if query.prefix is not None else None
+    spans = []
+    for token, folded in tokens:
+        if (
+            folded in folded_wanted
+            or (exact_wanted and exact_key(token.text) in exact_wanted)
+            or (prefix is not None and folded.startswith(prefix))
+        ):
+            spans.append((token.start, token.end))
+    return spans

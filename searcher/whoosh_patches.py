@@ -1,0 +1,346 @@
+"""Every place where searcher works around, or reaches inside, Whoosh (the pinned ``whoosh3==3.54.0``).
+
+Each workaround says which Whoosh behaviour it exists for.  Nothing else in
+``searcher`` patches or subclasses Whoosh; the rest sticks to its public API.
+
+- :class:`FreshReaderIndex`: ``Searcher.refresh()`` kept stale segments.
+- :func:`bulk_writer`: the multiprocess writer, with sub-writers that die with
+  the build, a job queue that notices dead workers, a ``cancel()`` that really
+  stops them, and start-up that works under a captured ``sys.stderr`` (Textual).
+- :func:`search_deadline`: a time budget checked inside posting reads, by a
+  patch of ``W3LeafMatcher._goto``.
+
+:func:`installed` tells whether each patch took; a test fails loudly when a
+Whoosh upgrade leaves one out.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from whoosh import index as whoosh_index
+
+from .errors import IndexUnusable, SearcherError
+
+__all__ = [
+    "writer",
+    "bulk_writer",
+    "BudgetExceeded",
+    "search_deadline",
+    "FreshReaderIndex",
+    "installed",
+]
+
+WRITER_MEMORY_MB = 160
+# Compound segment files get paged into memory whole when an index is opened
+# (≈ the index size in RSS and ~0.1 s per 100k paragraphs); plain segment
+# files are read on demand, so a one-shot search opens a large index in ~1 ms.
+COMPOUND = False
+# How long a cancelled build waits for a writer process before killing it.
+CANCEL_GRACE = 2.0
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+class FreshReaderIndex(whoosh_index.FileIndex):
+    """A Whoosh index whose ``reader(reuse=...)`` always reads the current TOC afresh.
+
+    Works around whoosh3 3.54's ``FileIndex._reader``, which appends the
+    *reused* reader's segments to the new ones: ``Searcher.refresh()`` after an
+    incremental commit returned the old versions of updated and deleted
+    documents beside the new ones.  Opening a reader costs about a millisecond
+    with plain segment files.  Damage found on opening (a missing or truncated
+    segment file) is an :class:`IndexUnusable` that names the fix, never a raw
+    Whoosh exception.
+    """
+
+    def reader(self, reuse: Any = None) -> Any:
+        try:
+            fresh = super().reader()
+        except Exception as exc:  # FileFormatError, OSError, struct.error, ...
+            raise IndexUnusable(
+                f"index at {self.storage.folder} is damaged ({type(exc).__name__}: {exc}); "
+                "rebuild it with: search-index --full"
+            ) from None
+        if reuse is not None:
+            try:
+                reuse.close()  # the searcher being refreshed is discarded by its caller
+            except Exception:
+                pass
+        return fresh
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def writer(ix: Any, timeout: float = 0.0) -> Any:
+    """A single-process writer (incremental updates, small builds)."""
+    return ix.writer(limitmb=WRITER_MEMORY_MB, timeout=timeout, compound=COMPOUND)
+
+
+def bulk_writer(ix: Any, parallel: bool) -> Any:
+    """A writer for a full build, using every core when ``parallel`` is true.
+
+    Each sub-process writes its own segment (``multisegment=True``): merging
+    them would cost about as much again as writing them.  Works from any
+    thread, including a Textual worker (see :func:`_start_helpers`).
+    """
+    procs = min(os.cpu_count() or 1, 4)
+    if not parallel or procs < 2:
+        return writer(ix)
+    start_method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+    _start_helpers(start_method)
+    return watched_writer_class()(
+        ix,
+        procs=procs,
+        multisegment=True,
+        limitmb=WRITER_MEMORY_MB,
+        batchsize=200,
+        compound=COMPOUND,
+        start_method=start_method,
+    )
+
+
+_helpers_lock = threading.Lock()
+
+
+def _start_helpers(start_method: str) -> None:
+    """Start multiprocessing's resource tracker (and fork server) with a real ``stderr``.
+
+    Both pass ``sys.stderr.fileno()`` to the process they spawn.  Inside a
+    Textual app ``sys.stderr`` is a capture object whose ``fileno()`` is -1,
+    and ``fork_exec`` then fails with "bad value(s) in fds_to_keep": every
+    build of 64 files or more from the TUI failed that way.  Once started,
+    both helpers are reused for the life of the process.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    with _helpers_lock:
+        saved = sys.stderr
+        try:
+            if _fileno(saved) < 0:
+                sys.stderr = sys.__stderr__ if _fileno(sys.__stderr__) >= 0 else open(os.devnull, "w")
+            resource_tracker.ensure_running()
+            if start_method == "forkserver":
+                forkserver.ensure_running()
+        finally:
+            if sys.stderr is not saved:
+                if sys.stderr is not sys.__stderr__:
+                    sys.stderr.close()
+                sys.stderr = saved
+
+
+def _fileno(stream: Any) -> int:
+    try:
+        return int(stream.fileno())
+    except Exception:
+        return -1
+
+
+def _watched_subwriter(parent_pid: int, *args: Any) -> None:
+    """Run a Whoosh sub-writer that exits when the build process is gone.
+
+    A ``kill -9`` of ``search-index`` would otherwise leave its writer
+    processes blocked on the job queue for good.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(3)
+            except OSError:
+                pass
+
+    threading.Thread(target=watch, daemon=True).start()
+    from whoosh.multiproc import _run_subwriter
+
+    _run_subwriter(*args)
+
+
+class _LiveQueue:
+    """The job queue as the parent sees it: ``put`` fails instead of blocking on dead workers."""
+
+    def __init__(self, queue: Any, writer: Any) -> None:
+        self.queue, self.writer = queue, writer
+
+    def put(self, item: Any) -> None:
+        import queue as queue_module
+
+        while True:
+            try:
+                self.queue.put(item, timeout=1.0)
+                return
+            except queue_module.Full:
+                if not any(task.is_alive() for task in self.writer.tasks):
+                    raise SearcherError(
+                        "the index writer processes died (out of memory, or killed); the previous index is unchanged"
+                    ) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.queue, name)
+
+
+@functools.cache
+def watched_writer_class() -> Any:
+    """whoosh3's ``MpWriter`` with the fixes below (built on first use: importing
+    ``whoosh.multiproc`` costs start-up time that a one-shot search does not need)."""
+    from whoosh.multiproc import MpWriter
+    from whoosh.writing import SegmentWriter
+
+    class WatchedMpWriter(MpWriter):  # type: ignore[misc, valid-type]
+        """whoosh3's ``MpWriter`` with three fixes.
+
+        - Sub-writers exit when the build process dies (``kill -9``), instead of
+          waiting on the job queue forever.
+        - ``put`` on the job queue fails when every sub-writer has died, instead
+          of blocking the build.
+        - ``cancel()`` ends the sub-writers.  whoosh3's ``MpWriter.cancel()`` only
+          cancels tasks that have a ``.cancel`` method, which processes made from
+          an explicit start method do not: they stayed blocked on the job queue,
+          and their queues' semaphores leaked.
+        """
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._raw_jobqueue = self.jobqueue
+            self.jobqueue = _LiveQueue(self.jobqueue, self)
+
+        def _new_task(self) -> Any:
+            args = (
+                os.getpid(),
+                self.storage,
+                self.indexname,
+                self._raw_jobqueue,
+                self.resultqueue,
+                self.subargs,
+                self.multisegment,
+            )
+            task = self._mpctx.Process(target=_watched_subwriter, args=args)
+            self.tasks.append(task)
+            task.start()
+            return task
+
+        def cancel(self) -> None:
+            try:
+                for task in self.tasks:
+                    if task.is_alive():
+                        task.terminate()
+                deadline = time.monotonic() + CANCEL_GRACE
+                for task in self.tasks:
+                    task.join(max(0.0, deadline - time.monotonic()))
+                    if task.is_alive():
+                        task.kill()
+                        task.join(1.0)
+                    task.close()
+                self.tasks = []
+                for queue in (self._raw_jobqueue, self.resultqueue):
+                    queue.cancel_join_thread()  # items left for dead readers must not block exit
+                    queue.close()
+                self.jobqueue = self._raw_jobqueue = self.resultqueue = None  # type: ignore[assignment]
+                self._remove_job_files()
+            finally:
+                SegmentWriter.cancel(self)
+
+        def _remove_job_files(self) -> None:
+            """Delete the ``.doclist`` batches that no sub-writer will read now."""
+            try:
+                storage = self.temp_storage()
+                for name in list(storage.list()):
+                    if name.endswith(".doclist"):
+                        storage.delete_file(name)
+            except Exception:
+                pass  # only temporary files of a build that is being thrown away
+
+    return WatchedMpWriter
+
+
+# -- searching under a time budget -------------------------------------------------------
+
+
+class BudgetExceeded(Exception):
+    """Raised inside a Whoosh matcher when a search has used up its time budget."""
+
+
+_budget = threading.local()
+
+
+def _install_block_check() -> bool:
+    """Make posting readers check the current thread's search deadline at each block.
+
+    Whoosh checks no time limit while it walks postings, and a collector only
+    sees documents that match: an intersection of long posting lists can walk
+    thousands of postings between two matches.  Checking once per block (128
+    postings) in ``W3LeafMatcher._goto`` bounds that walk at negligible cost.
+    Returns False, leaving Whoosh untouched, if its internals are not the
+    expected ones (see :func:`installed`).
+    """
+    try:
+        from whoosh.codec.whoosh3 import W3LeafMatcher
+    except ImportError:
+        return False
+    original = getattr(W3LeafMatcher, "_goto", None)
+    if original is None:
+        return False
+    if getattr(original, "_searcher_budget", False):
+        return True
+
+    def _goto(self: Any, position: int) -> None:
+        deadline = getattr(_budget, "deadline", None)
+        if deadline is not None:
+            cancelled = _budget.cancelled
+            if time.perf_counter() > deadline or (cancelled is not None and cancelled()):
+                raise BudgetExceeded
+        original(self, position)
+
+    _goto._searcher_budget = True  # type: ignore[attr-defined]
+    W3LeafMatcher._goto = _goto
+    return True
+
+
+_BLOCK_CHECK = _install_block_check()
+
+
+@contextmanager
+def search_deadline(deadline: float, cancelled: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Within this block, Whoosh posting reads in this thread stop at ``deadline``."""
+    _budget.deadline, _budget.cancelled = deadline, cancelled
+    try:
+        yield
+    finally:
+        _budget.deadline = _budget.cancelled = None
+
+
+def installed() -> dict[str, bool]:
+    """Whether each workaround found the Whoosh internals it relies on.
+
+    A Whoosh upgrade that renames them turns a patch off; the test suite
+    asserts every value is True so that this never happens silently.
+    """
+    from whoosh.multiproc import MpWriter
+
+    def has_param(function: Any, name: str) -> bool:
+        import inspect
+
+        try:
+            return name in inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            return False
+
+    return {
+        "block_deadline": _BLOCK_CHECK,
+        "mp_writer_start_method": has_param(MpWriter.__init__, "start_method"),
+        "mp_writer_internals": all(
+            hasattr(MpWriter, name) for name in ("_new_task", "_enqueue", "cancel", "temp_storage")
+        ),
+        "fresh_reader": hasattr(whoosh_index.FileIndex, "reader"),
+    }
