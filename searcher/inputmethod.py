@@ -141,7 +141,8 @@ def is_valid_syllable(word: str) -> bool:
     A syllable is an onset, a rhyme (medial, nucleus, final) and at most one
     tone; a stop final (c ch p t) takes only sắc, nặng or no mark, since an
     unmarked word may be a folded one.  A word with no mark at all is valid
-    when some marking of it is (``tien`` for *tiên*, *tiền*, *tiến*…).  The k/c/q and g/gh spelling rules are
+    when some marking of it is (``tien`` for *tiên*, *tiền*, *tiến*…); one
+    with a tone but missing vowel marks is not (``tién``).  The k/c/q and g/gh spelling rules are
     applied loosely.
 
     >>> is_valid_syllable("người"), is_valid_syllable("ngoại"), is_valid_syllable("khuỷu")
@@ -157,7 +158,7 @@ def is_valid_syllable(word: str) -> bool:
     base, tone = split
     if not set(base) <= _LETTERS:
         return False
-    folded = base.isascii()
+    folded = tone is None and base.isascii()
     for onset in _ONSETS:
         if not base.startswith(onset):
             continue
@@ -245,7 +246,9 @@ def _finish(raw: str, chars: list[str], tone: int | None) -> str | None:
 
 _CIRCUMFLEX = {"a": "â", "e": "ê", "o": "ô"}
 _HORN = {"a": "ă", "o": "ơ", "u": "ư"}
-_TELEX_TONES = {"s": 1, "f": 2, "r": 3, "x": 4, "j": 5, "z": None}
+# z (remove the tone) is left out on purpose: it adds nothing to a plain word
+# and would turn English into Vietnamese (quiz → qui).
+_TELEX_TONES = {"s": 1, "f": 2, "r": 3, "x": 4, "j": 5}
 
 
 def _apply_w(out: list[str]) -> bool:
@@ -288,7 +291,7 @@ def decode_telex(word: str) -> str | None:
     if not word.isascii() or not word.isalpha():
         return None
     s = word.lower()
-    # The tone letter: any of s f r x j (z: no tone) after the first vowel; no
+    # The tone letter: any of s f r x j after the first vowel; no
     # syllable has one of them there, while s x r before it are onsets.
     first_vowel = next((i for i, ch in enumerate(s) if ch in "aeiouyw"), None)
     if first_vowel is None:
