@@ -26,6 +26,7 @@ __all__ = [
     "exact_key",
     "fold",
     "has_marks",
+    "iy_variant",
     "TONE_MARKS",
 ]
 
@@ -164,3 +165,24 @@ def has_marks(text: str) -> bool:
     (False, True, True)
     """
     return any(fold(ch) != ch.lower() for ch in _MARKED.findall(clean(text)))
+
+
+# Final i and y are two spellings of one vowel after these onsets (kỹ/kĩ, lý/lí,
+# quý/quí).  After any other letter they differ: uy is not ui (tuy/tui), ay is
+# not ai, and a syllable-initial y (ý, yêu) has no i twin.  In qu the u is the
+# onset, which is why quy/qui merge while tuy/tui do not.
+_IY_SPELLING = re.compile(r"^([hklmstv]|qu)y(?=~|$)")
+
+
+def iy_variant(key_or_word: str) -> str:
+    """Map a folded syllable or an exact key to its i-spelling when i and y are interchangeable.
+
+    Give it :func:`fold` or :func:`exact_key` output (lower case); anything
+    else comes back unchanged.
+
+    >>> iy_variant(exact_key("kỹ")), iy_variant(exact_key("kĩ")), iy_variant("quy")
+    ('ki~4', 'ki~4', 'qui')
+    >>> iy_variant("tuy"), iy_variant("hay"), iy_variant(exact_key("ý"))
+    ('tuy', 'hay', 'y~1')
+    """
+    return _IY_SPELLING.sub(r"\1i", key_or_word, count=1)

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from searcher.text import clean, clean_line, exact_key, fold, has_marks
+from searcher.text import clean, clean_line, exact_key, fold, has_marks, iy_variant
 
 # Every Vietnamese vowel with every tone, written out literally (NFC):
 # none, sắc (acute), huyền (grave), hỏi (hook), ngã (tilde), nặng (dot below).
@@ -181,3 +181,46 @@ def test_exact_keys_of_marked_words_never_equal_plain_tokens(marked, plain):
     # Regression (found while writing this suite, fixed in b100dcf): the tone digit used to be glued to
     # the letters, so searching the word "ã" treated the paper size "A4" as an exact-diacritic match.
     assert exact_key(marked) != exact_key(plain)
+
+
+# --- i/y spelling variants ---------------------------------------------------------------------
+
+IY_PAIRS = [("kỹ", "kĩ"), ("lý", "lí"), ("mỹ", "mĩ"), ("sỹ", "sĩ"), ("tỷ", "tỉ"), ("hy", "hi"), ("quý", "quí"),
+            ("Kỳ", "kì"), ("vy", "vi"), ("QUÝ", "quí")]  # fmt: skip
+
+
+@pytest.mark.parametrize("y_form, i_form", IY_PAIRS)
+def test_iy_spellings_of_one_word_share_a_key(y_form, i_form):
+    assert exact_key(y_form) != exact_key(i_form)  # the index still sees two spellings...
+    assert iy_variant(exact_key(y_form)) == iy_variant(exact_key(i_form))  # ...this rule joins them
+    assert iy_variant(fold(y_form)) == iy_variant(fold(i_form))
+
+
+@pytest.mark.parametrize(
+    "key, canonical",
+    [("ky~4", "ki~4"), ("ki~4", "ki~4"), ("ly", "li"), ("li", "li"), ("quy", "qui"), ("quy~1", "qui~1"),
+     ("ty~3", "ti~3"), ("hy", "hi"), ("my~4", "mi~4")],  # fmt: skip
+)
+def test_iy_variant_chooses_i(key, canonical):
+    assert iy_variant(key) == canonical
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [("tuy", "tui"), ("huy", "hui"), ("thủy", "thủi"), ("ay", "ai"), ("hay", "hai"),
+     ("tay", "tai"), ("may", "mai"), ("máy", "mái"), ("ý", "í"), ("y", "i"), ("nguy", "ngui")],  # fmt: skip
+)
+def test_iy_variant_keeps_different_words_apart(a, b):
+    for form in (exact_key, fold):
+        assert iy_variant(form(a)) != iy_variant(form(b)), (a, b, form.__name__)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["y", "ý", "yêu", "yên", "hay", "tay", "may", "ay", "tuy", "huy", "thủy", "quyết", "quyền", "kýt", "lyn",
+     "khuya", "thy", "nhy", "ngoại", "kinh"],  # fmt: skip
+)
+def test_iy_variant_leaves_other_syllables_alone(word):
+    key = exact_key(word)
+    assert iy_variant(key) == key
+    assert iy_variant(fold(word)) == fold(word)
