@@ -304,3 +304,189 @@ def test_french_and_plain_vietnamese_are_not_converted(docs: Path, tmp_path: Pat
     (tmp_path / "fr.md").write_text("Le café était très bon, où nous avons dîné à côté de la fenêtre.\n\nDéjà là, les élèves préféraient être à Paris.\n", encoding="utf-8")
     assert extract(tmp_path / "fr.md").converted_from is None
     assert extract(docs / "a.md").converted_from is None
+
+
+# -- hostile and broken files ---------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def patch_declared_size(path: Path, member: str, size: int) -> None:
+    """Make the archive's central directory lie about a member's uncompressed size."""
+    data = bytearray(path.read_bytes())
+    at = 0
+    while True:
+        at = data.index(b"PK\x01\x02", at)
+        name_len = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46: at + 46 + name_len].decode() == member:
+            struct.pack_into("<I", data, at + 24, size)
+            break
+        at += 4
+    path.write_bytes(bytes(data))
+
+
+def assert_skipped(path: Path, pool: WorkerPool, reason: str, limits: Limits | None = None) -> str:
+    with pytest.raises(DocumentSkipped) as caught:
+        extract(path, limits, pool=pool)
+    assert reason in str(caught.value), str(caught.value)
+    assert "\n" not in str(caught.value)
+    return str(caught.value)
+
+
+def assert_pool_still_works(docs: Path, pool: WorkerPool) -> None:
+    assert S1 in texts(extract(docs / "a.docx", pool=pool))
+
+
+def test_zip_bomb_docx_declared_size(tmp_path: Path, docs: Path, pool: WorkerPool) -> None:
+    bomb = raw_docx(tmp_path / "bomb.docx", f"<w:p><w:r><w:t>{S1}</w:t></w:r></w:p>")
+    patch_declared_size(bomb, "word/document.xml", 300 * MB)
+    assert_skipped(bomb, pool, "would inflate past 256 MB")
+    assert_pool_still_works(docs, pool)
+
+
+def test_zip_bomb_docx_compression_ratio(tmp_path: Path, docs: Path, pool: WorkerPool) -> None:
+    bomb = raw_docx(tmp_path / "ratio.docx", "<w:p><w:r><w:t>" + " " * (40 * MB) + "</w:t></w:r></w:p>")
+    assert bomb.stat().st_size < MB
+    assert_skipped(bomb, pool, "looks like a zip bomb: word/document.xml would inflate")
+    assert_pool_still_works(docs, pool)
+    assert pool.peak_rss < 512 * MB
+
+
+def test_zip_bomb_epub(tmp_path: Path, docs: Path, pool: WorkerPool) -> None:
+    ratio = make_epub(tmp_path / "ratio.epub", {"OEBPS/text/ch2.xhtml": xhtml("x", "<p>" + "a" * (60 * MB) + "</p>")})
+    assert_skipped(ratio, pool, "looks like a zip bomb: OEBPS/text/ch2.xhtml")
+    # A member that declares 1 kB but inflates to megabytes: reading stops, the file is lost.
+    liar = make_epub(tmp_path / "liar.epub", {"OEBPS/text/ch2.xhtml": xhtml("x", "<p>" + S3 * 50_000 + "</p>")})
+    patch_declared_size(liar, "OEBPS/text/ch2.xhtml", 1000)
+    assert_skipped(liar, pool, "damaged")
+    assert_pool_still_works(docs, pool)
+    assert pool.peak_rss < 512 * MB
+
+
+def test_billion_laughs_odt(tmp_path: Path, docs: Path, pool: WorkerPool) -> None:
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10)
+    )
+    bomb = make_odt(tmp_path / "laughs.odt", "<text:p>&lol9;</text:p>", prolog=f"<!DOCTYPE lolz [{entities}]>")
+    assert_skipped(bomb, pool, "unsafe XML refused: content.xml")
+    assert_pool_still_works(docs, pool)
+    assert pool.peak_rss < 512 * MB
+
+
+def test_xxe_docx_does_not_leak_a_local_file(tmp_path: Path, docs: Path, pool: WorkerPool) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("MARKER-7f3a9c")
+    prolog = f'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+    xxe = raw_docx(tmp_path / "xxe.docx", f"<w:p><w:r><w:t>{S1} &xxe;</w:t></w:r></w:p>", prolog=prolog)
+    reason = assert_skipped(xxe, pool, "unsafe XML refused")
+    assert "MARKER" not in reason
+    assert_pool_still_works(docs, pool)
+
+
+def test_truncated_and_broken_pdfs(tmp_path: Path, docs: Path, pool: WorkerPool) -> None:
+    data = (docs / "a.pdf").read_bytes()
+    (tmp_path / "truncated.pdf").write_bytes(data[: len(data) // 3])
+    assert_skipped(tmp_path / "truncated.pdf", pool, "damaged")
+    (tmp_path / "garbage.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    assert_skipped(tmp_path / "garbage.pdf", pool, "damaged")
+    assert_pool_still_works(docs, pool)
+
+
+@pytest.fixture
+def hooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TEST_HOOKS_ENV, "1")
+
+
+def hook_file(tmp_path: Path, action: str) -> Path:
+    path = tmp_path / f"{action}.pdf"
+    path.write_bytes(b"%PDF-1.7\n%SEARCHER-TEST " + action.encode() + b"\n")
+    return path
+
+
+def test_hanging_parser_is_killed_and_replaced(tmp_path: Path, docs: Path, pool: WorkerPool, hooks: None) -> None:
+    started = pool.started
+    begin = time.monotonic()
+    assert_skipped(hook_file(tmp_path, "hang"), pool, "took longer than 1 s", Limits(timeout_s=1))
+    assert time.monotonic() - begin < 10
+    assert_pool_still_works(docs, pool)
+    assert pool.started == started + 1  # one replacement, then reused
+
+
+def test_crashing_and_raising_parsers_cost_one_file(tmp_path: Path, docs: Path, pool: WorkerPool, hooks: None) -> None:
+    assert_skipped(hook_file(tmp_path, "crash"), pool, "parser crashed (SIGSEGV)")
+    assert_pool_still_works(docs, pool)
+    assert_skipped(hook_file(tmp_path, "raise"), pool, "parser crashed (RuntimeError")
+    assert_pool_still_works(docs, pool)
+
+
+def test_memory_limit_stops_a_greedy_parser(tmp_path: Path, docs: Path, pool: WorkerPool, hooks: None) -> None:
+    assert_skipped(hook_file(tmp_path, "alloc"), pool, "would need more than 512 MB of memory")
+    assert pool.peak_rss < 512 * MB
+    assert_pool_still_works(docs, pool)
+
+
+def test_workers_are_reused_across_files(docs: Path) -> None:
+    pool = WorkerPool(size=1)
+    try:
+        for _ in range(5):
+            extract(docs / "a.pdf", pool=pool)
+            extract(docs / "a.epub", pool=pool)
+        assert pool.started == 1
+    finally:
+        pool.close()
+
+
+def test_lying_extensions(tmp_path: Path, docs: Path, pool: WorkerPool) -> None:
+    (tmp_path / "login.pdf").write_text("<!DOCTYPE html><html><body><p>Đăng nhập</p></body></html>")
+    assert_skipped(tmp_path / "login.pdf", pool, "not a PDF (looks like HTML)")
+    (tmp_path / "notes.docx").write_text(S1)
+    assert_skipped(tmp_path / "notes.docx", pool, "not a Word document (looks like plain text)")
+    (tmp_path / "report.pdf").write_bytes((docs / "a.docx").read_bytes())
+    result = extract(tmp_path / "report.pdf", pool=pool)
+    assert result.kind == "docx" and S1 in texts(result)
+    assert any("Word document" in w for w in result.warnings)
+    (tmp_path / "page.md").write_bytes((docs / "a.pdf").read_bytes())
+    assert extract(tmp_path / "page.md", pool=pool).kind == "pdf"
+
+
+def test_encrypted_documents(tmp_path: Path, docs: Path, pool: WorkerPool) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(docs / "a.pdf").pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="mật khẩu", owner_password="chủ", algorithm="AES-256")
+    with open(tmp_path / "locked.pdf", "wb") as out:
+        writer.write(out)
+    assert_skipped(tmp_path / "locked.pdf", pool, "encrypted")
+    # An encrypted Word file is an OLE2 compound file, not a zip.
+    (tmp_path / "locked.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000))
+    assert_skipped(tmp_path / "locked.docx", pool, "encrypted")
+    assert_pool_still_works(docs, pool)
+
+
+def test_scanned_pdf_without_text(tmp_path: Path, pool: WorkerPool) -> None:
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "scan.pdf"))
+    pdf.rect(50, 50, 400, 600, fill=1)
+    pdf.showPage()
+    pdf.save()
+    assert_skipped(tmp_path / "scan.pdf", pool, "no text layer; OCR it first")
+
+
+def test_large_documents_are_indexed_up_to_a_bound(tmp_path: Path, docs: Path, pool: WorkerPool) -> None:
+    result = extract(docs / "a.pdf", Limits(max_pages=1), pool=pool)
+    assert {p.page for p in result.paragraphs} == {1}
+    assert any("first 1 of 2 pages" in w for w in result.warnings)
+    (tmp_path / "long.md").write_text("\n\n".join([S1, S2, S3, S4] * 2000), encoding="utf-8")
+    result = extract(tmp_path / "long.md", Limits(max_text_mb=0.05))
+    assert 0 < sum(len(p.text) for p in result.paragraphs) <= 0.05 * MB
+    assert any("rest was not" in w for w in result.warnings)
+
+
+def test_empty_and_unsupported_files(tmp_path: Path, pool: WorkerPool) -> None:
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    assert_skipped(tmp_path / "empty.pdf", pool, "empty file")
+    (tmp_path / "x.rtf").write_text("x")
+    assert_skipped(tmp_path / "x.rtf", pool, "unsupported file type")
