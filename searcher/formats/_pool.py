@@ -86,7 +86,7 @@ class WorkerPool:
         self._count = 0
         self._cond = threading.Condition()
         self.started = 0  # workers started so far (tests check reuse and restarts)
-        self.peak_rss = 0  # highest peak resident memory seen in a finished worker
+        self.peak_rss = 0  # highest peak resident memory (bytes) any worker reported
 
     def _acquire(self, limits: Limits) -> _Worker:
         with self._cond:
@@ -136,7 +136,8 @@ class WorkerPool:
                 worker.conn.send((kind, path, expected, limits, hooks))
                 if not worker.conn.poll(limits.timeout_s):
                     raise DocumentSkipped(f"took longer than {limits.timeout_s:g} s")
-                status, payload = worker.conn.recv()
+                status, payload, peak = worker.conn.recv()
+                self.peak_rss = max(self.peak_rss, peak)
             except (EOFError, OSError):
                 with self._cond:
                     self.peak_rss = max(self.peak_rss, worker.peak_rss())

@@ -79,10 +79,11 @@ def main(conn: Connection, memory_mb: int) -> None:
             reply = ("skip", (f"cannot read: {exc.strerror or exc}", True))
         except Exception as exc:  # a parser bug on a strange file costs that file only
             reply = ("skip", (f"parser crashed ({type(exc).__name__}: {str(exc)[:200]})", True))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
         try:
-            conn.send(reply)
+            conn.send((*reply, peak))
         except MemoryError:
-            conn.send(("skip", (f"would need more than {memory_mb} MB of memory", False)))
+            conn.send(("skip", (f"would need more than {memory_mb} MB of memory", False), peak))
             healthy = False
         if not healthy:
             return
