@@ -9,12 +9,13 @@ only the document it was reading is lost.  Workers are reused across files.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
-import time
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from ._model import DocumentSkipped, Extracted, Limits
@@ -28,44 +29,57 @@ TEST_HOOK_PREFIX = b"%PDF-1.7\n%SEARCHER-TEST "
 _MB = 1024 * 1024
 
 
-def _context() -> Any:
-    # forkserver: workers are forked from a clean single-threaded server, not
-    # from an indexer or TUI that may hold threads and locks.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["searcher.formats._worker"])
-        return ctx
-    return multiprocessing.get_context("spawn")
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class _Worker:
-    def __init__(self, ctx: Any, memory_mb: int) -> None:
-        from ._worker import main
+    """One worker: a fresh ``python -m searcher.formats._worker`` talking over two pipes.
 
-        parent, child = ctx.Pipe()
+    A new interpreter (not fork, not multiprocessing's spawn) so the worker
+    inherits no threads or locks from an indexer or TUI and never re-imports
+    the parent's ``__main__``.
+    """
+
+    def __init__(self, memory_mb: int) -> None:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "searcher.formats._worker", str(to_child_r), str(from_child_w), str(memory_mb)],
+                pass_fds=(to_child_r, from_child_w),
+                stdin=subprocess.DEVNULL,
+                env=env,
+                close_fds=True,
+            )
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
         self.memory_mb = memory_mb
-        self.process = ctx.Process(target=main, args=(child, memory_mb), daemon=True, name="searcher-formats")
-        self.process.start()
-        child.close()
-        self.conn: Connection = parent
+        self.send_conn = Connection(to_child_w, readable=False)
+        self.conn = Connection(from_child_r, writable=False)
         self.served = 0
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def kill(self) -> int | None:
         """Stop the worker for good; return its exit code (negative: the signal)."""
-        try:
-            self.conn.close()
-        except OSError:
-            pass
-        if self.process.is_alive():
+        for conn in (self.send_conn, self.conn):
+            try:
+                conn.close()
+            except OSError:
+                pass
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(5)
-        return self.process.exitcode
+        try:
+            return self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            return None
 
     def peak_rss(self) -> int:
-        """Peak resident memory of the worker in bytes (Linux), 0 when unknown."""
+        """Peak resident memory of a live worker in bytes (Linux), 0 when unknown."""
         try:
             with open(f"/proc/{self.process.pid}/status") as status:
                 for line in status:
@@ -81,7 +95,6 @@ class WorkerPool:
 
     def __init__(self, size: int = 2) -> None:
         self.size = max(1, size)
-        self._ctx = _context()
         self._idle: list[_Worker] = []
         self._count = 0
         self._cond = threading.Condition()
@@ -101,7 +114,7 @@ class WorkerPool:
                     break
                 self._cond.wait()
         try:
-            worker = _Worker(self._ctx, limits.memory_mb)
+            worker = _Worker(limits.memory_mb)
         except BaseException:
             with self._cond:
                 self._count -= 1
@@ -133,7 +146,7 @@ class WorkerPool:
         keep = False
         try:
             try:
-                worker.conn.send((kind, path, expected, limits, hooks))
+                worker.send_conn.send((kind, path, expected, limits, hooks))
                 if not worker.conn.poll(limits.timeout_s):
                     raise DocumentSkipped(f"took longer than {limits.timeout_s:g} s")
                 status, payload, peak = worker.conn.recv()
@@ -141,8 +154,10 @@ class WorkerPool:
             except (EOFError, OSError):
                 with self._cond:
                     self.peak_rss = max(self.peak_rss, worker.peak_rss())
-                worker.process.join(2)
-                code = worker.process.exitcode
+                try:
+                    code = worker.process.wait(2)
+                except subprocess.TimeoutExpired:
+                    code = None
                 raise DocumentSkipped(_death_reason(code, limits)) from None
             worker.served += 1
             if status == "ok":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 from typing import Any
 
 import lxml.etree
@@ -67,10 +68,15 @@ def read_bounded(path: str, limits: Limits, collector: Collector) -> bytes:
 _FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n.*?\n\1[ \t]*(\n|\Z)", re.S)
 
 
-def extract_markdown(path: str, limits: Limits) -> Collector:
-    """Paragraphs of a Markdown file: one per block, located at its first source line."""
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
     from markdown_it import MarkdownIt
 
+    return MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def extract_markdown(path: str, limits: Limits) -> Collector:
+    """Paragraphs of a Markdown file: one per block, located at its first source line."""
     collector = Collector("markdown", limits)
     text = decode_text(read_bounded(path, limits, collector))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -78,9 +84,8 @@ def extract_markdown(path: str, limits: Limits) -> Collector:
     match = _FRONT_MATTER.match(text)
     if match:
         text = "\n" * match.group(0).count("\n") + text[match.end():]
-    md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
     try:
-        tokens = md.parse(text)
+        tokens = _markdown().parse(text)
     except RecursionError:
         raise DocumentSkipped("damaged: Markdown nested too deeply") from None
     row: list[str] = []

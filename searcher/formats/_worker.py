@@ -55,13 +55,13 @@ def _extract(kind: str, path: str, expected: str, limits: Limits, hooks: bool) -
     return collector.finish()
 
 
-def main(conn: Connection, memory_mb: int) -> None:
+def main(requests: Connection, conn: Connection, memory_mb: int) -> None:
     """Serve requests ``(kind, path, expected, limits, hooks)`` until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     _limit_memory(memory_mb)
     while True:
         try:
-            kind, path, expected, limits, hooks = conn.recv()
+            kind, path, expected, limits, hooks = requests.recv()
         except (EOFError, OSError):
             return
         healthy = True
@@ -87,3 +87,12 @@ def main(conn: Connection, memory_mb: int) -> None:
             healthy = False
         if not healthy:
             return
+
+
+if __name__ == "__main__":
+    import sys
+
+    # Anything a library prints must not land in the parent's terminal as noise.
+    os.dup2(2, 1)
+    _in, _out, _memory = (int(arg) for arg in sys.argv[1:4])
+    main(Connection(_in, writable=False), Connection(_out, readable=False), _memory)
