@@ -3,8 +3,6 @@ and hostile files cost one file, never the build."""
 
 from __future__ import annotations
 
-import io
-import os
 import resource
 import struct
 import time

@@ -16,7 +16,6 @@ from ._common import Collector, SafeZip, TextFull, iter_xml, local, parse_small_
 from ._model import DocumentSkipped, Limits
 from ._text import decode_text, html_blocks
 
-ODF_TEXT_TYPES = ("application/vnd.oasis.opendocument.",)
 NAMES = {"docx": "a Word document", "odt": "an OpenDocument file", "epub": "an EPUB book", "pdf": "a PDF"}
 
 

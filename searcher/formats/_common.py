@@ -169,8 +169,6 @@ def _guard(call: Any, *args: Any) -> Any:
     try:
         return call(*args)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        if isinstance(exc, DocumentSkipped):
-            raise
         raise DocumentSkipped(f"damaged: {exc}") from None
 
 

@@ -16,7 +16,6 @@ import sys
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from ._model import DocumentSkipped, Extracted, Limits
 
