@@ -22,7 +22,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -95,6 +95,15 @@ class Hit:
     file: str
     exact: bool = True  # False when only the diacritic-folded form matched
     column: int = 0  # 0-based start column in ``line`` (windows of very long lines)
+    # The query's words (as typed) that this paragraph has, and those it lacks:
+    # a best-match hit of a long question lacks some (``missing=["gì"]``).
+    matched: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def complete_match(self) -> bool:
+        """Whether the paragraph has every word of the query."""
+        return not self.missing
 
     def to_json(self, path: str | None = None) -> dict[str, Any]:
         """The ``--json`` record (``path`` may be replaced by a display path)."""
@@ -107,6 +116,8 @@ class Hit:
             "title": self.title,
             "text": self.text,
             "spans": [list(s) for s in self.spans],
+            "matched": list(self.matched),
+            "missing": list(self.missing),
         }
 
 
@@ -118,11 +129,19 @@ class SearchResult(list):  # type: ignore[type-arg]
     complete: bool = True  # False when the time budget cut the main tiers short
     filled: bool = True  # False when the lower (non-adjacent) tiers were cut short
     notes: list[str]
+    # Query words (as typed) that no paragraph of the index contains.
+    unknown: list[str]
+    # "Did you mean": the query with its marks restored, when clearly more likely.
+    suggestion: str | None = None
+    # (as typed, as searched) for words read as Telex/VNI typing (``ngoaij`` → ``ngoại``).
+    rewrites: list[tuple[str, str]]
 
     def __init__(self, hits: Iterable[Hit], query: ParsedQuery) -> None:
         super().__init__(hits)
         self.query = query
         self.notes = list(query.notes)
+        self.unknown = []
+        self.rewrites = []
 
 
 class Engine:
@@ -398,7 +417,9 @@ class Engine:
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
             fields = searcher.stored_fields(docnum)
             spans = highlight_spans(fields["text"], parsed)
-            result_hits.append(self._hit(rank, score, fields, spans, exact))
+            hit = self._hit(rank, score, fields, spans, exact)
+            hit.matched = [w.text for w in parsed.words]  # the strict tiers require every word
+            result_hits.append(hit)
         return result_hits, complete, filled
 
     def _hit(self, rank: int, score: float, fields: dict[str, Any], spans: list[tuple[int, int]], exact: bool = True) -> Hit:

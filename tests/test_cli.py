@@ -19,7 +19,7 @@ from searcher.text import clean, fold
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HIT_HEADER = re.compile(r"^(\S+\.txt):(\d+)  ", re.M)
-JSON_KEYS = {"rank", "score", "path", "line", "paragraph", "title", "text", "spans"}
+JSON_KEYS = {"matched", "missing", "rank", "score", "path", "line", "paragraph", "title", "text", "spans"}
 SUMMARY_KEYS = {"mode", "added", "updated", "removed", "unchanged", "skipped", "paragraphs", "seconds"}
 
 
