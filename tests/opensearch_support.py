@@ -1,0 +1,59 @@
+"""Where the tests find a real OpenSearch node (no mocks, no emulator).
+
+``scripts/opensearch-node start`` runs one on 127.0.0.1 (``.ci/run`` does it in CI and exports
+``SEARCHER_OPENSEARCH_URL``). When no node answers, tests that need one skip with a message
+that names that script.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NODE_SCRIPT = REPO / "scripts" / "opensearch-node"
+DEFAULT_URL = "http://127.0.0.1:9200"
+
+
+def pinned_version() -> str:
+    """The OpenSearch version that ``scripts/opensearch-node`` pins (its one ``OPENSEARCH_VERSION=``)."""
+    match = re.search(r"^OPENSEARCH_VERSION=(\S+)$", NODE_SCRIPT.read_text(encoding="utf-8"), re.M)
+    assert match, f"no OPENSEARCH_VERSION= line in {NODE_SCRIPT}"
+    return match.group(1)
+
+
+def node_url() -> str:
+    """``$SEARCHER_OPENSEARCH_URL`` (default ``http://127.0.0.1:9200``), without a trailing slash."""
+    return os.environ.get("SEARCHER_OPENSEARCH_URL", DEFAULT_URL).rstrip("/")
+
+
+def get_json(url: str, timeout: float = 5.0) -> dict:
+    """GET ``url`` and decode its JSON body."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def opensearch_info(url: str | None = None) -> dict | None:
+    """The node's answer to ``GET /``, or None when nothing (or not OpenSearch) answers there."""
+    url = url or node_url()
+    try:
+        info = get_json(url + "/", timeout=5.0)
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+    if not isinstance(info, dict) or "version" not in info:
+        return None
+    return info
+
+
+def require_opensearch() -> str:
+    """The URL of a running OpenSearch node, or ``pytest.skip`` with how to start one."""
+    import pytest
+
+    url = node_url()
+    if opensearch_info(url) is None:
+        pytest.skip(f"no OpenSearch node at {url}: start one with scripts/opensearch-node start")
+    return url
