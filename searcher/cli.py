@@ -30,8 +30,12 @@ Diacritics are optional: `ngoai giao` finds "ngoại giao", while a query typed
 with marks ranks exact matches first ("ngoại" before "ngoài"). Words that stand
 next to each other in a paragraph rank above scattered ones.
 
-Query syntax: plain words must all match; "quoted words" must appear in that
-order; -word excludes paragraphs with that word. Nothing else is syntax.
+Paragraphs with every word come first; when they are fewer than asked for,
+paragraphs with most of the words follow (a whole question works), each
+marked with the words it lacks: (không có: gì). --all keeps only the first kind.
+
+Query syntax: "quoted words" must appear in that order; -word excludes
+paragraphs with that word. Nothing else is syntax.
 """
 
 EPILOG = """\
@@ -85,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time allowed for ranking (default 0.1 s per 10 hits; 0 = rank every match)",
     )
+    parser.add_argument(
+        "--all",
+        dest="all_words",
+        action="store_true",
+        help="only paragraphs with every word (grep's meaning; exit 1 when none has them all)",
+    )
     parser.add_argument("--tui", action="store_true", help="open the interactive live search (QUERY pre-fills it)")
     return parser
 
@@ -92,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Options that take a value; anything else starting with "-" after these is an
 # exclusion in the query (``search ngoại -ngoài``), not an option.
 _VALUE_OPTIONS = {"-n", "--limit", "--index", "--corpus", "--color", "--budget"}
-_FLAG_OPTIONS = {"-h", "--help", "--json", "--tui"}
+_FLAG_OPTIONS = {"-h", "--help", "--json", "--tui", "--all"}
 
 
 def split_argv(argv: Sequence[str]) -> list[str]:
@@ -197,7 +207,7 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # typ
 def _search(args: argparse.Namespace, query: str) -> int:
     engine = _open_engine(args.index, args.corpus)
     with engine:
-        result = engine.search(query, limit=args.limit, budget=args.budget)
+        result = engine.search(query, limit=args.limit, budget=args.budget, all_words=args.all_words)
     out = sys.stdout
     if args.json:
         for hit in result:
@@ -209,6 +219,12 @@ def _search(args: argparse.Namespace, query: str) -> int:
         _print_hits(result, out, color)
     for note in result.notes:
         print(f"search: note: {note}", file=sys.stderr)
+    if not result and result.unknown:
+        words = {w.text for w in result.query.words}
+        if set(result.unknown) >= words:
+            print(f"search: no paragraph has any of these words: {' '.join(result.unknown)}", file=sys.stderr)
+        else:
+            print(f"search: not in the index: {' '.join(result.unknown)}", file=sys.stderr)
     out.flush()
     return EXIT_FOUND if result else EXIT_NOT_FOUND
 
@@ -224,6 +240,8 @@ def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-un
         out.write(f"{location}  {style['title']}{title}{style['reset']}\n")
         snippet = make_snippet(hit.text, hit.spans)
         out.write("    " + _mark(snippet.text, snippet.spans, style) + "\n")
+        if hit.missing:  # a best-match hit is never shown as if it had every word
+            out.write(f"    {style['dim']}(không có: {', '.join(hit.missing)}){style['reset']}\n")
 
 
 def _mark(text: str, spans: list[tuple[int, int]], style: dict[str, str]) -> str:

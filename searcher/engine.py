@@ -20,20 +20,26 @@ the CLI and the TUI only print them.
 from __future__ import annotations
 
 import heapq
+import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+if TYPE_CHECKING:
+    from .bestmatch import BestMatchIndex, Candidates
 
 from whoosh.collectors import Collector, WrappingCollector
 from whoosh.query import Or, Query, Term
 
-from . import whoosh_patches
+from . import bestmatch, whoosh_patches
+from .analysis import pair_term, tokenize
 from .errors import IndexUnusable, QueryError, SearcherError
-from .highlight import highlight_spans
+from .highlight import highlight_spans, words_found
 from .planning import plan_query
 from .query import ParsedQuery, parse_query
+from .text import exact_key, fold
 from .store import KIND_FILE, KIND_PARAGRAPH, Generation, IndexLocation
 
 __all__ = ["Engine", "Hit", "SearchResult"]
@@ -48,6 +54,8 @@ TIER_STEP = 100.0  # scores of a better tier start this much higher
 # the slots it left; they get this much time in all, not the whole budget.
 FILL_BUDGET = 0.006
 MIN_SLICE = 0.004  # the best tier always gets at least this long
+EXACT_BOOST = 0.5  # a marked word found with the same marks adds half its IDF
+BEST_SCALE = 20.0  # a best-match BM25 score s shows as 100·s/(s+20): below every strict tier
 
 
 class _Cancelled(Exception):
@@ -157,6 +165,8 @@ class Engine:
         self._checked = 0.0
         self._completions: dict[tuple[str, str], Query | None] = {}
         self.version = 0  # grows whenever the index this engine reads changes
+        self._best: BestMatchIndex | None = None
+        self._best_stamp: Any = None
         self._open()
 
     @classmethod
@@ -293,6 +303,7 @@ class Engine:
         prefix: bool = False,
         budget: float | None = None,
         cancelled: Callable[[], bool] | None = None,
+        all_words: bool = False,
     ) -> SearchResult:
         """Search and return up to ``limit`` ranked hits.
 
@@ -305,6 +316,12 @@ class Engine:
         which only fill the slots that adjacent matches left free and get a
         few milliseconds, were cut short.  ``cancelled``
         is polled during the search and stops it early when it returns True.
+
+        Paragraphs with every word come first (the strict tiers).  When they
+        are fewer than ``limit``, best match follows: paragraphs with *most*
+        of the words, ranked by how much they match; each such hit lists the
+        words it lacks in ``hit.missing``.  ``all_words=True`` turns best
+        match off (grep's meaning: every word must match).
         Raises :class:`~searcher.errors.QueryError` for a query with no words.
 
         >>> [h.title for h in engine.search("ngoai giao", limit=2)]  # doctest: +SKIP
@@ -325,7 +342,10 @@ class Engine:
         with self._lock:
             try:
                 self.refresh()
-                result_hits, complete, filled = self._search_once(parsed, limit, started, budget, fill_budget, cancelled)
+                result_hits, complete, filled = self._search_once(
+                    parsed, limit, started, budget, fill_budget, cancelled, all_words
+                )
+                unknown = self._unknown_words(parsed)
             except SearcherError:
                 raise
             except Exception as exc:  # Whoosh reports damage in many shapes
@@ -335,8 +355,9 @@ class Engine:
                     if changed:
                         self._open()
                         result_hits, complete, filled = self._search_once(
-                            parsed, limit, time.perf_counter(), budget, fill_budget, cancelled
+                            parsed, limit, time.perf_counter(), budget, fill_budget, cancelled, all_words
                         )
+                        unknown = self._unknown_words(parsed)
                 except SearcherError:
                     raise
                 except Exception:
@@ -349,6 +370,9 @@ class Engine:
         result = SearchResult(result_hits, parsed)
         result.complete = complete
         result.filled = filled
+        result.unknown = unknown
+        if unknown and result_hits:
+            result.notes.append("not in the index: " + " ".join(unknown))
         if not complete:
             result.notes.append("search stopped at its time budget: these are the best hits found so far")
         elif not filled and len(result) < limit:
@@ -367,12 +391,18 @@ class Engine:
         budget: float,
         fill_budget: float,
         cancelled: Callable[[], bool] | None,
+        all_words: bool = False,
     ) -> tuple[list[Hit], bool, bool]:
         """Run the tiers of one query (the caller holds the lock)."""
         searcher = self._searcher
         deadline = started + budget
         plan = plan_query(parsed, lambda field, prefix: self._complete(searcher, field, prefix, deadline))
         tiers, plan_whole = plan.tiers, plan.whole
+        # The best-match pass goes first: it is fast, and when it finds that
+        # no paragraph has every word, the strict tiers need not run at all.
+        candidates = self._best_candidates(parsed, plan.completions, limit)
+        if candidates is not None and candidates.best_coverage < _word_count(parsed):
+            tiers = []
         # Planning a new prefix can eat the budget; the first tier still runs.
         deadline = max(deadline, time.perf_counter() + MIN_SLICE)
         fill_deadline: float | None = None
@@ -411,6 +441,11 @@ class Engine:
             for docnum, score in hits:
                 found[docnum] = (bonus + min(score, TIER_STEP - 1), tier.exact)
             adjacent_found = adjacent_found or (tier.adjacent and bool(hits))
+        strict = set(found)
+        if candidates is not None and not all_words and len(found) < limit:
+            for docnum, score, exact in self._best_hits(searcher, parsed, candidates, strict, limit - len(found)):
+                # Below every strict tier, in BM25's order.
+                found[docnum] = (TIER_STEP * score / (score + BEST_SCALE), exact)
         complete = complete and plan_whole
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
         result_hits = []
@@ -418,9 +453,72 @@ class Engine:
             fields = searcher.stored_fields(docnum)
             spans = highlight_spans(fields["text"], parsed)
             hit = self._hit(rank, score, fields, spans, exact)
-            hit.matched = [w.text for w in parsed.words]  # the strict tiers require every word
+            if docnum in strict:
+                hit.matched = [w.text for w in parsed.words]  # the strict tiers require every word
+            else:
+                hit.matched, hit.missing, hit.exact = words_found(fields["text"], parsed)
             result_hits.append(hit)
         return result_hits, complete, filled
+
+    def _best_index(self) -> "BestMatchIndex | None":
+        """The best-match postings of the open generation (reopened when an update rewrote them)."""
+        manifest = self.generation.path / bestmatch.FOLDER / bestmatch.MANIFEST
+        try:
+            stamp = (self.generation.name, os.stat(manifest).st_mtime_ns)
+        except OSError:
+            return None
+        if stamp != self._best_stamp:
+            self._best, self._best_stamp = bestmatch.BestMatchIndex.open(self.generation.path), stamp
+        return self._best
+
+    def _best_candidates(self, parsed: ParsedQuery, completions: Query | None, limit: int) -> "Candidates | None":
+        """The best-match pass: BM25 over every paragraph with any of the words (None for a one-word query)."""
+        groups: dict[str, list[str]] = {}
+        for word in parsed.words:
+            if word is not parsed.prefix:
+                groups.setdefault(word.folded, [word.folded])
+        if parsed.prefix is not None:
+            texts = [t.text for t in completions.leaves()] if completions is not None else []
+            groups.setdefault("\0prefix", [str(t) for t in texts] or [parsed.prefix.folded])
+        if len(groups) < 2:
+            return None
+        index = self._best_index()
+        if index is None:
+            return None
+        full = [w for w in parsed.words if w is not parsed.prefix]
+        pairs = [pair_term(a.folded, b.folded) for a, b in zip(full, full[1:])]
+        excluded = [c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked]
+        return index.search(list(groups.values()), pairs, excluded=excluded, limit=limit * 2 + 30)
+
+    def _best_hits(
+        self, searcher: Any, parsed: ParsedQuery, candidates: "Candidates", strict: set[int], wanted: int
+    ) -> list[tuple[int, float, bool]]:
+        """Best-match candidates that honour phrases and exclusions, with exact diacritics counted, best first."""
+        kept: list[tuple[float, int, bool]] = []
+        reader = searcher.reader()
+        for pid, score in zip(candidates.pids, candidates.scores):
+            docnum = searcher.document_number(pid=str(pid))
+            if docnum is None or docnum in strict or reader.is_deleted(docnum):
+                continue
+            text = searcher.stored_fields(docnum).get("text", "")
+            verdict = _verify(text, parsed)
+            if verdict is None:
+                continue
+            exact_words, all_exact = verdict
+            score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
+            kept.append((score, docnum, all_exact))
+        kept.sort(key=lambda item: (-item[0], item[1]))
+        return [(docnum, score, exact) for score, docnum, exact in kept[:wanted]]
+
+    def _unknown_words(self, parsed: ParsedQuery) -> list[str]:
+        """The query's words (as typed) that no paragraph contains, in any diacritic form."""
+        unknown: list[str] = []
+        for word in parsed.words:
+            if word is parsed.prefix or word.text in unknown:
+                continue
+            if self._searcher.doc_frequency("folded", word.folded) == 0:
+                unknown.append(word.text)
+        return unknown
 
     def _hit(self, rank: int, score: float, fields: dict[str, Any], spans: list[tuple[int, int]], exact: bool = True) -> Hit:
         return Hit(
@@ -517,3 +615,39 @@ class Engine:
         candidates.sort(key=lambda c: (-c[0], c[1]))
         terms = [Term(fieldname, text) for _, text in candidates[:PREFIX_EXPANSIONS]]
         return (terms[0] if len(terms) == 1 else Or(terms)), whole
+
+
+def _word_count(parsed: ParsedQuery) -> int:
+    """How many distinct words (the unfinished last one included) a strict match needs."""
+    return len({w.folded for w in parsed.words if w is not parsed.prefix}) + (parsed.prefix is not None)
+
+
+def _contains(sequence: list[str], part: list[str]) -> bool:
+    size = len(part)
+    return any(sequence[i : i + size] == part for i in range(len(sequence) - size + 1))
+
+
+def _verify(text: str, parsed: ParsedQuery) -> "tuple[list[Any], bool] | None":
+    """None when ``text`` breaks a quoted phrase or an exclusion; else the marked words it has
+    in their exact form, and whether every marked word it has is in its exact form."""
+    tokens = [t.text for t in tokenize(text)]
+    folded = [fold(t) for t in tokens]
+    exact: list[str] | None = None
+    for clause in parsed.clauses:
+        if len(clause.words) > 1 and not _contains(folded, [w.folded for w in clause.words]):
+            return None
+    for clause in parsed.excluded:
+        if any(w.marked for w in clause.words):
+            exact = exact if exact is not None else [exact_key(t) for t in tokens]
+            if _contains(exact, [w.exact for w in clause.words]):
+                return None
+        elif _contains(folded, [w.folded for w in clause.words]):
+            return None
+    marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
+    if not marked:
+        return [], True
+    exact_set = set(exact if exact is not None else (exact_key(t) for t in tokens))
+    folded_set = set(folded)
+    exact_words = [w for w in marked if w.exact in exact_set]
+    present = [w for w in marked if w.folded in folded_set]
+    return exact_words, len(exact_words) == len(present)

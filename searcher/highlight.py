@@ -6,7 +6,7 @@ from .analysis import tokenize
 from .query import ParsedQuery, parse_query
 from .text import exact_key, fold
 
-__all__ = ["highlight_spans"]
+__all__ = ["highlight_spans", "words_found"]
 
 
 def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
@@ -38,3 +38,29 @@ def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
         ):
             spans.append((token.start, token.end))
     return spans
+
+
+def words_found(text: str, query: ParsedQuery) -> tuple[list[str], list[str], bool]:
+    """Which query words (as typed) ``text`` has, which it lacks, and whether the marked ones match exactly.
+
+    A word counts as found in any diacritic form (``ngoai`` and ``ngoại``
+    both find *ngoài*); the third value tells whether every marked word that
+    was found has its exact form there too.
+
+    >>> words_found("Ngoại giao và kinh tế", parse_query("ngoại giao đã làm gì"))
+    (['ngoại', 'giao'], ['đã', 'làm', 'gì'], True)
+    """
+    tokens = tokenize(text)
+    folded = {fold(t.text) for t in tokens}
+    exact = {exact_key(t.text) for t in tokens} if query.marked else set()
+    matched: list[str] = []
+    missing: list[str] = []
+    all_exact = True
+    for word in query.words:
+        if word.folded in folded or (word is query.prefix and any(f.startswith(word.folded) for f in folded)):
+            matched.append(word.text)
+            if word.marked and word is not query.prefix and word.exact not in exact:
+                all_exact = False
+        else:
+            missing.append(word.text)
+    return matched, missing, all_exact

@@ -23,6 +23,7 @@ from .corpus import CorpusFile, Document, UnreadableFile, inspect_file, iter_cor
 from .errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
 from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock
 from . import whoosh_patches
+from .bestmatch import BestMatchWriter
 
 __all__ = ["BuildSummary", "build_index", "ensure_index", "check_corpus", "Progress"]
 
@@ -77,7 +78,9 @@ def _read_manifest(searcher: Any) -> dict[str, dict[str, Any]]:
     return manifest
 
 
-def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, summary: BuildSummary) -> int:
+def _index_file(
+    writer: Any, file: CorpusFile, known: dict[str, Any] | None, summary: BuildSummary, best: BestMatchWriter
+) -> int:
     """Bring one file's paragraphs in the index up to date; return paragraphs written.
 
     The file is read through one open descriptor in two streaming passes
@@ -88,16 +91,16 @@ def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, sum
     try:
         stream = _open_regular(file.abspath)
     except OSError as exc:
-        return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "")
+        return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "", best)
     if stream is None:  # replaced by a FIFO or device since the corpus was listed
-        return _skip(writer, file, known, summary, "not a regular file", "")
+        return _skip(writer, file, known, summary, "not a regular file", "", best)
     with stream:
         try:
             check = inspect_file(stream)
         except UnreadableFile as exc:
-            return _skip(writer, file, known, summary, str(exc), "")
+            return _skip(writer, file, known, summary, str(exc), "", best)
         except OSError as exc:
-            return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "")
+            return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "", best)
         if known is not None and check.sha256 == known.get("sha256"):
             # Same bytes, new mtime: refresh the file record only.
             writer.delete_by_query(And([Term("kind", KIND_FILE), Term("path", path)]))
@@ -108,14 +111,17 @@ def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, sum
             return 0
         if known is not None:
             writer.delete_by_term("path", path)
+            best.delete_path(path)
         document = Document(path=path, title="")
         written = 0
         try:
             for para in iter_paragraphs(stream, check, document):
                 exact, folded, pairs, xpairs = index_terms(para.text)
+                pid = best.add(folded.split(), pairs.split())
                 writer.add_document(
                     kind=KIND_PARAGRAPH,
                     path=path,
+                    pid=str(pid),
                     line=para.line,
                     column=para.column,
                     ordinal=para.ordinal,
@@ -130,7 +136,7 @@ def _index_file(writer: Any, file: CorpusFile, known: dict[str, Any] | None, sum
         except OSError as exc:
             summary.warnings.append({"path": path, "reason": f"read error part-way: {exc.strerror or exc}"})
         if not written:  # empty, blank, only separators: its old paragraphs are already deleted
-            return _skip(writer, file, None, summary, "empty file (no text)", check.sha256)
+            return _skip(writer, file, None, summary, "empty file (no text)", check.sha256, best)
         record = _file_record(file, check.sha256, written)
         try:
             st = os.fstat(stream.fileno())
@@ -166,10 +172,17 @@ def _open_regular(abspath: str) -> Any:
 
 
 def _skip(
-    writer: Any, file: CorpusFile, known: dict[str, Any] | None, summary: BuildSummary, reason: str, sha256: str
+    writer: Any,
+    file: CorpusFile,
+    known: dict[str, Any] | None,
+    summary: BuildSummary,
+    reason: str,
+    sha256: str,
+    best: BestMatchWriter,
 ) -> int:
     if known is not None:
         writer.delete_by_term("path", file.path)
+        best.delete_path(file.path)
     summary.skipped.append({"path": file.path, "reason": reason})
     writer.add_document(**_file_record(file, sha256, 0, reason))
     return 0
@@ -305,8 +318,10 @@ def _full_build(
     generation = location.new_generation(corpus)
     ix = generation.open()
     writer = whoosh_patches.bulk_writer(ix, parallel and len(files) >= PARALLEL_MIN_FILES)
+    best = BestMatchWriter(generation.path)
     try:
-        _feed(writer, files, {}, summary, progress)
+        _feed(writer, files, {}, summary, progress, best)
+        best.commit()
         writer.commit()
     except BaseException:
         writer.cancel()
@@ -336,21 +351,26 @@ def _incremental(
     generation.check_files()  # truncated segment files: the caller rebuilds in full
     ix = generation.open()
     try:
+        best = BestMatchWriter(generation.path)
         try:
             with ix.searcher() as searcher:
                 manifest = _read_manifest(searcher)
+                current = {f.path: f for f in files}
+                touched = [p for p in manifest if p not in current] + [
+                    f.path for f in files if f.path in manifest and not _unchanged(manifest[f.path], f)
+                ]
+                for path in touched:  # the paragraphs this update will delete
+                    best.old_pids[path] = [
+                        int(fields["pid"])
+                        for fields in searcher.documents(path=path)
+                        if fields.get("kind") == KIND_PARAGRAPH and fields.get("pid") is not None
+                    ]
         except Exception as exc:  # a damaged index: the caller rebuilds it in full
             raise IndexUnusable(f"cannot read the index ({type(exc).__name__})") from None
-        current = {f.path: f for f in files}
         jobs: list[CorpusFile] = []
         for f in files:
             known = manifest.get(f.path)
-            if (
-                known is not None
-                and known.get("size") == f.size
-                and known.get("mtime_ns") == f.mtime_ns
-                and not _unopened(known)
-            ):
+            if known is not None and _unchanged(known, f):
                 summary.unchanged += 1
             else:
                 jobs.append(f)
@@ -362,9 +382,13 @@ def _incremental(
         try:
             for path in removed:
                 writer.delete_by_term("path", path)
+                best.delete_path(path)
                 if not manifest[path].get("skipped"):
                     summary.removed += 1
-            _feed(writer, jobs, manifest, summary, progress)
+            _feed(writer, jobs, manifest, summary, progress, best)
+            # Best-match postings first: if the Whoosh commit then fails, the
+            # files are still unrecorded there and the next build redoes them.
+            best.commit()
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -373,6 +397,11 @@ def _incremental(
         summary.paragraphs, summary.files = _totals(ix)
     finally:
         ix.close()
+
+
+def _unchanged(known: dict[str, Any], file: CorpusFile) -> bool:
+    """Whether a file's record says it is as indexed (same size and mtime, and not skipped for being unopenable)."""
+    return known.get("size") == file.size and known.get("mtime_ns") == file.mtime_ns and not _unopened(known)
 
 
 def _unopened(known: dict[str, Any]) -> bool:
@@ -391,9 +420,10 @@ def _feed(
     manifest: dict[str, dict[str, Any]],
     summary: BuildSummary,
     progress: Callable[[Progress], None] | None,
+    best: BestMatchWriter,
 ) -> None:
     for done, file in enumerate(files, 1):
-        summary.paragraphs_indexed += _index_file(writer, file, manifest.get(file.path), summary)
+        summary.paragraphs_indexed += _index_file(writer, file, manifest.get(file.path), summary, best)
         if progress is not None:
             progress(Progress(done, len(files), summary.paragraphs_indexed, file.path))
     summary.paragraphs = summary.paragraphs_indexed

@@ -54,6 +54,7 @@ class Plan:
 
     tiers: list[Tier]
     whole: bool = True
+    completions: Query | None = None  # of the unfinished last word, for best match
 
 
 def no_completions(fieldname: str, prefix: str) -> tuple[Query | None, bool]:
@@ -120,7 +121,7 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
             if exclusions:
                 query = And([query] + exclusions)
             tiers.append(Tier(query, exact or not parsed.marked, adjacent))
-    return Plan(tiers, whole)
+    return Plan(tiers, whole, completions)
 
 
 def phrase_query(fieldname: str, keys: list[str]) -> Query:
@@ -137,3 +138,4 @@ def exclusion_query(clause: Clause) -> Query:
     else:
         keys, unigrams, pairs = [w.folded for w in words], "folded", "pairs"
     return Term(unigrams, keys[0]) if len(keys) == 1 else phrase_query(pairs, keys)
+

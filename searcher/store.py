@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 # Bump whenever the schema or the meaning of any indexed term changes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 META_FILE = "searcher.json"
 FILES_FILE = "files.json"  # sizes of the segment files, written after every commit
@@ -65,6 +65,7 @@ def make_schema() -> Schema:
     return Schema(
         kind=ID(stored=True),
         path=ID(stored=True),
+        pid=ID(stored=True),  # the paragraph's number in the best-match postings (searcher.bestmatch)
         line=STORED(),
         column=STORED(),  # where a window of a very long line starts
         ordinal=STORED(),

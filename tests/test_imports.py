@@ -45,6 +45,7 @@ HEADLESS = [
     "searcher.indexer",
     "searcher.query",
     "searcher.planning",
+    "searcher.bestmatch",
     "searcher.engine",
     "searcher.highlight",
     "searcher.presentation",
