@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_search
+from conftest import run_cli, run_search
 from searcher import Engine
 from searcher.errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable, CorpusError
 from searcher.indexer import build_index
@@ -268,11 +268,9 @@ def test_file_that_becomes_unreadable_loses_its_old_paragraphs(setup):
 
 
 def test_cli_warns_about_skipped_files_by_name(tmp_path, make_corpus, capsys):
-    from searcher import index_cli
-
     corpus = make_corpus({**DOCS, "hỏng.txt": b"\xff\xfe\xfd", "rỗng.txt": b""}, name="corpus")
-    code = index_cli.main(["--corpus", str(corpus), "--index", str(tmp_path / "index"), "--json"])
-    out, err = capsys.readouterr()
+    result = run_cli("search-index", ["--corpus", str(corpus), "--index", str(tmp_path / "index"), "--json"], corpus, capsys=capsys)
+    code, out, err = result.returncode, result.stdout, result.stderr
     assert code == 0
     summary = json.loads(out)
     assert summary["added"] == 3
@@ -310,13 +308,11 @@ def test_newer_schema_is_a_clear_error(setup):
 
 
 def test_incremental_build_rebuilds_an_outdated_index(setup, capsys):
-    from searcher import index_cli
-
     corpus, index, _ = setup
     old = live_generation(index)
     _set_schema_version(index, 0)
-    code = index_cli.main(["--corpus", str(corpus), "--index", str(index), "--json"])
-    out, err = capsys.readouterr()
+    result = run_cli("search-index", ["--corpus", str(corpus), "--index", str(index), "--json"], corpus, capsys=capsys)
+    code, out, err = result.returncode, result.stdout, result.stderr
     assert code == 0, err
     summary = json.loads(out)
     assert summary["mode"] == "full" and summary["added"] == 3
@@ -377,12 +373,10 @@ def test_second_build_fails_while_the_lock_is_held(setup):
 
 
 def test_cli_exits_2_while_the_lock_is_held(setup, capsys):
-    from searcher import index_cli
-
     corpus, index, _ = setup
     with build_lock(index):
-        code = index_cli.main(["--corpus", str(corpus), "--index", str(index), "--wait", "0.2"])
-    out, err = capsys.readouterr()
+        result = run_cli("search-index", ["--corpus", str(corpus), "--index", str(index), "--wait", "0.2"], corpus, capsys=capsys)
+    code, out, err = result.returncode, result.stdout, result.stderr
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and err.startswith("search-index: error:")
@@ -452,14 +446,12 @@ def test_schema_version_changes_with_the_schema():
 
 
 def test_search_index_upgrades_an_index_of_the_first_release(tmp_path, make_corpus, capsys):
-    from searcher import index_cli
-
     corpus = make_corpus(DOCS, name="corpus")
     index = tmp_path / "index"
     _write_v1_index(corpus, index)
     (corpus / "d.txt").write_text("Tài liệu D\n\nwhiskey xray ngoại giao.\n", encoding="utf-8")
-    code = index_cli.main(["--corpus", str(corpus), "--index", str(index), "--json"])
-    out, err = capsys.readouterr()
+    result = run_cli("search-index", ["--corpus", str(corpus), "--index", str(index), "--json"], corpus, capsys=capsys)
+    code, err = result.returncode, result.stderr
     assert code == 0, err
     with Engine.open(index) as eng:
         assert paths_of(eng, "whiskey") == ["d.txt"]

@@ -18,7 +18,6 @@ import codecs
 import gzip
 import os
 import random
-import subprocess
 import threading
 import time
 import unicodedata
@@ -26,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from robust_support import cli, popen, session_pids, without_root_powers
+from conftest import run_cli, start_cli
+from robust_support import session_pids, without_root_powers
 from searcher import Engine
 from searcher.corpus import MAX_PARAGRAPH_CHARS, read_document, split_paragraphs
 from searcher.indexer import build_index
@@ -159,7 +159,7 @@ def test_search_index_warns_about_every_skipped_file_by_name(tmp_path):
     corpus.mkdir()
     for name, (data, _) in ENCODED.items():
         (corpus / name).write_bytes(data)
-    result = cli("index_cli", ["--corpus", corpus, "--index", tmp_path / "index", "--quiet"], tmp_path)
+    result = run_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index", "--quiet"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
@@ -287,7 +287,7 @@ def test_huge_one_line_file_in_bounded_memory(tmp_path):
             f.write(piece)
             written += len(piece.encode())
         f.write("\n")
-    build = popen("index_cli", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path)
+    build = start_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path)
     peak_kb = 0
     while build.poll() is None:
         current, hwm = _tree_rss_kb(build.pid)
@@ -391,12 +391,12 @@ def test_awkward_names_are_indexed_or_reported(tmp_path, named_corpus):
 
 def test_awkward_names_through_the_commands(tmp_path, named_corpus):
     corpus, readable, problems = named_corpus
-    result = cli("index_cli", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path, timeout=60)
+    result = run_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     for path in problems:
         assert f"search-index: warning: skipped {path}: " in result.stderr
-    found = cli("cli", ["--json", "--index", tmp_path / "index", "tenbay"], corpus)
+    found = run_cli("search", ["--json", "--index", tmp_path / "index", "tenbay"], corpus)
     assert found.returncode == 0, found.stderr
     assert '"nháy \'đơn\' \\"kép\\" và \\\\ và : và *.txt"' in found.stdout
 
@@ -416,18 +416,7 @@ def test_unreadable_files_and_folders_are_reported(tmp_path):
     os.chmod(corpus / "khoá.txt", 0)
     os.chmod(corpus / "kín", 0)
     try:
-        import sys
-
-        from conftest import clean_env
-
-        result = subprocess.run(
-            prefix + [sys.executable, "-m", "searcher.index_cli", "--corpus", str(corpus), "--index", str(tmp_path / "index")],
-            cwd=tmp_path,
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index"], tmp_path, prefix=prefix)
     finally:
         os.chmod(corpus / "khoá.txt", 0o644)
         os.chmod(corpus / "kín", 0o755)
