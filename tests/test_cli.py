@@ -130,12 +130,6 @@ def test_exit_2_missing_corpus(tmp_path):
     assert not (tmp_path / "index" / "CURRENT").exists()
 
 
-def test_exit_2_index_path_is_a_file(indexed, tmp_path):
-    (tmp_path / "index").write_text("I am a file")
-    line = assert_one_line_error(run_cli("search", ["--index", str(tmp_path / "index"), "ngoại"], indexed))
-    assert "not a directory" in line
-
-
 @pytest.mark.parametrize(
     "content",
     [
@@ -156,17 +150,6 @@ def test_exit_2_garbled_or_unreadable_current(indexed, tmp_path, content):
         (index / "CURRENT").write_bytes(content)
     line = assert_one_line_error(run_cli("search", ["--index", str(index), "ngoại"], indexed))
     assert "search-index --full" in line  # says how to fix it
-
-
-def test_exit_2_outdated_index(indexed, tmp_path):
-    index = tmp_path / "index"
-    shutil.copytree(indexed / "index", index)
-    generation = json.loads((index / "CURRENT").read_text())["generation"]
-    meta = json.loads((index / generation / "searcher.json").read_text())
-    meta["schema_version"] = 0
-    (index / generation / "searcher.json").write_text(json.dumps(meta))
-    line = assert_one_line_error(run_cli("search", ["--index", str(index), "ngoại"], indexed))
-    assert "rebuild" in line
 
 
 def test_exit_2_bad_limit(indexed):
@@ -390,31 +373,9 @@ def test_search_index_quiet(workspace):
     assert "bad.txt" in result.stderr  # warnings still go to stderr
 
 
-def test_search_index_warns_and_indexes_the_rest(workspace):
-    (workspace / "corpus" / "bad.txt").write_bytes(b"caf\xe9 \x81\x8d\x8f")
-    (workspace / "corpus" / "empty.txt").write_bytes(b"")
-    result = run_cli("search-index", ["--json"], workspace)
-    assert result.returncode == 0
-    summary = json.loads(result.stdout)
-    assert {s["path"] for s in summary["skipped"]} == {"bad.txt", "empty.txt"}
-    assert summary["added"] == 4
-    warnings = [l for l in result.stderr.splitlines() if l.startswith("search-index: warning:")]
-    assert len(warnings) == 2
-    assert "Traceback" not in result.stderr
-
-
-@pytest.mark.parametrize(
-    "args, fragment",
-    [
-        (["--corpus", "no-such-folder"], "no-such-folder"),
-        (["--index", "a-file"], "not a directory"),
-    ],
-)
-def test_search_index_errors(workspace, args, fragment):
-    (workspace / "a-file").write_text("x")
-    result = run_cli("search-index", args, workspace)
-    line = assert_one_line_error(result, "search-index")
-    assert fragment in line
+def test_search_index_missing_corpus(workspace):
+    line = assert_one_line_error(run_cli("search-index", ["--corpus", "no-such-folder"], workspace), "search-index")
+    assert "no-such-folder" in line
 
 
 def test_search_index_full(workspace):

@@ -165,7 +165,10 @@ def test_search_index_warns_about_every_skipped_file_by_name(tmp_path):
     lines = result.stderr.splitlines()
     for name, (_, expectation) in ENCODED.items():
         if expectation != "indexed":
-            assert any(line.startswith(f"search-index: warning: skipped {name}: ") for line in lines), (name, lines)
+            assert any(line.startswith(f"search-index: warning: skipped {name}: ") and expectation in line for line in lines), (name, lines)
+    # One warning per skipped file, and none for the files that were indexed.
+    warned = [line.removeprefix("search-index: warning: skipped ").split(": ")[0] for line in lines if "warning" in line]
+    assert sorted(warned) == sorted(name for name, (_, expectation) in ENCODED.items() if expectation != "indexed")
 
 
 # -- line ends across read chunks ------------------------------------------------------------
