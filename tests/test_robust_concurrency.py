@@ -258,24 +258,27 @@ def test_second_build_fails_fast_with_a_clear_message(tmp_path, versions, worksp
     first = start_cli("search-index", ["--corpus", corpus, "--index", index, "--full", "--quiet"], tmp_path)
     try:
         assert wait_for_lock_holder(index, first), "the first build never took the lock"
-        second = run_cli(
-            "search-index",
-            ["--corpus", corpus, "--index", index, "--quiet", "--wait", "0"] + (["--full"] if second_full else []),
-            tmp_path,
-        )
-        first_running = first.poll() is None
+        # Freeze the first build (and its workers) while it holds the lock, so it cannot
+        # finish before the second one asks: the second must meet the lock every time.
+        os.killpg(first.pid, signal.SIGSTOP)
+        try:
+            assert first.poll() is None and (index / ".lock").read_text().strip() == str(first.pid)
+            second = run_cli(
+                "search-index",
+                ["--corpus", corpus, "--index", index, "--quiet", "--wait", "0"] + (["--full"] if second_full else []),
+                tmp_path,
+            )
+            assert index_version(versions, index) == "A"  # neither build has changed what searches see
+        finally:
+            os.killpg(first.pid, signal.SIGCONT)
         out, err = first.communicate(timeout=120)
     finally:
         kill_session(first.pid)
     assert first.returncode == 0, err
-    assert "Traceback" not in second.stderr
-    if first_running:  # (on a very slow start the first may be done already)
-        assert second.returncode == 2, second.stderr
-        lines = second.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("search-index: error: another search-index"), second.stderr
-        assert second.stdout == ""
-    else:
-        assert second.returncode == 0, second.stderr
+    assert second.returncode == 2, second.stderr
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("search-index: error: another search-index"), second.stderr
+    assert second.stdout == ""
     assert index_version(versions, index) == "B"
     assert len(generations(index)) <= 2
 
