@@ -306,9 +306,6 @@ def test_index_inside_the_corpus_is_not_indexed(tmp_path, make_corpus):
 
 # -- indexes written by the previous release ----------------------------------------
 
-# The fields of schema version 1, as the first release wrote them (commit b8c3a4c).
-V1_FIELDS = {"kind", "path", "line", "ordinal", "title", "text", "info", "exact", "folded", "pairs"}
-
 
 def _write_v1_index(corpus: Path, index: Path) -> None:
     """Write an index exactly as the first release did: schema version 1, no later fields."""
@@ -343,28 +340,6 @@ def _write_v1_index(corpus: Path, index: Path) -> None:
     writer.commit()
     ix.close()
     (index / "CURRENT").write_text(json.dumps({"generation": generation.name, "previous": None}), encoding="utf-8")
-
-
-# The schema's fields for each SCHEMA_VERSION released so far.  Changing the fields without
-# bumping SCHEMA_VERSION makes old indexes look current (the bug of commit 540aba2, where
-# 'xpairs' arrived under version 1 and search-index then crashed on every existing index).
-# (A version may also change only what the terms mean: 3 has the fields of 2, but
-# exact keys with a '~' tone separator, Ð read as Đ, and no mark-only tokens.)
-KNOWN_SCHEMAS = {
-    1: V1_FIELDS,
-    2: V1_FIELDS | {"xpairs", "column"},
-    3: V1_FIELDS | {"xpairs", "column"},
-}
-
-
-def test_schema_version_changes_with_the_schema():
-    from searcher.store import SCHEMA_VERSION, make_schema
-
-    fields = set(make_schema().names())
-    # The current fields must be those recorded for the current version: adding
-    # a field means bumping SCHEMA_VERSION and recording it here.
-    assert SCHEMA_VERSION == max(KNOWN_SCHEMAS)
-    assert fields == KNOWN_SCHEMAS[SCHEMA_VERSION]
 
 
 def test_search_index_upgrades_an_index_of_the_first_release(tmp_path, make_corpus, capsys):

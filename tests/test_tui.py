@@ -514,19 +514,6 @@ async def test_history_saved_after_a_pause_on_results(
     assert History(index).entries == ["hòa bình"]
 
 
-def test_history_file_per_index(tmp_path: Path, data_home: Path) -> None:
-    a, b = History(tmp_path / "a"), History(tmp_path / "b")
-    assert a.path != b.path and a.path.parent == b.path.parent == data_home / "searcher" / "history"
-    assert a.path == History(str(tmp_path / "a" / ".." / "a")).path
-    for query in ["one", "two", "one", "  two  ", ""]:
-        a.add(query)
-    assert a.entries == ["one", "two"]
-    assert History(tmp_path / "a").newest_first() == ["two", "one"]
-    assert History(tmp_path / "b").entries == []
-    a.path.write_text("{not json", encoding="utf-8")
-    assert History(tmp_path / "a").entries == []
-
-
 # -- indexing ------------------------------------------------------------------------------------
 
 
