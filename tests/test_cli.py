@@ -21,6 +21,9 @@ HIT_HEADER = re.compile(r"^(\S+\.txt):(\d+)  ", re.M)
 JSON_KEYS = {"rank", "score", "path", "line", "paragraph", "title", "text", "spans"}
 SUMMARY_KEYS = {"mode", "added", "updated", "removed", "unchanged", "skipped", "paragraphs", "seconds"}
 
+# Every test here starts the commands as processes.
+pytestmark = pytest.mark.slow
+
 
 def assert_one_line_error(result, prog="search"):
     assert result.returncode == 2, (result.returncode, result.stderr)

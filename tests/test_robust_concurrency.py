@@ -54,6 +54,9 @@ ORPHAN_GRACE = 10.0
 
 QUERIES = [(m, m) for m in MARKERS] + [(q, None) for q in GENERAL_QUERIES]
 
+# Every test here runs builds and searches as processes.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def versions():

@@ -154,6 +154,7 @@ def test_windows_1258_text_is_searchable_with_and_without_marks(encoded):
         assert "ngoại giao" in hits[0].text or "văn hóa" in hits[0].text
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_search_index_warns_about_every_skipped_file_by_name(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -392,6 +393,7 @@ def test_awkward_names_are_indexed_or_reported(tmp_path, named_corpus):
     assert {s["path"] for s in again.skipped} == set(problems)
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_awkward_names_through_the_commands(tmp_path, named_corpus):
     corpus, readable, problems = named_corpus
     result = run_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path, timeout=60)
@@ -407,6 +409,7 @@ def test_awkward_names_through_the_commands(tmp_path, named_corpus):
 # -- unreadable files and folders ----------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_unreadable_files_and_folders_are_reported(tmp_path):
     prefix = without_root_powers()
     if prefix is None:

@@ -97,6 +97,7 @@ SEGMENT_FILES = ["*.toc", "*.trm", "*.pst", "*._stored.col", "*._folded_len.col"
 TOLERATED = {"*._folded_len.col", "*._xpairs_len.col"}
 
 
+@pytest.mark.slow  # runs the commands as processes
 @pytest.mark.parametrize("repair", ["full", "incremental"])
 @pytest.mark.parametrize("how", ["delete", "empty", "half"])
 @pytest.mark.parametrize("pattern", SEGMENT_FILES)
@@ -129,6 +130,7 @@ META_DAMAGE = {
 CURRENT_GARBAGE = [b"", b"\x00\xff\xfe", b"[]", b'"gen"', b"{}", b'{"generation": null}', b'{"generation": 5}', b'{"generation": ""}', b'{"generation": "../elsewhere"}', b'{"generation": ']
 
 
+@pytest.mark.slow  # runs the commands as processes
 @pytest.mark.parametrize("repair", ["full", "incremental"])
 @pytest.mark.parametrize("case", sorted(META_DAMAGE))
 def test_bad_metadata_or_schema(index_copy, capsys, case, repair):
@@ -140,6 +142,7 @@ def test_bad_metadata_or_schema(index_copy, capsys, case, repair):
     _assert_repaired(corpus, index, hits, capsys, full=repair == "full")
 
 
+@pytest.mark.slow  # runs the commands as processes
 @pytest.mark.parametrize("repair", ["full", "incremental"])
 @pytest.mark.parametrize("content", CURRENT_GARBAGE, ids=[repr(c)[2:-1] or "empty" for c in CURRENT_GARBAGE])
 def test_garbage_current_file(index_copy, capsys, content, repair):
@@ -151,6 +154,7 @@ def test_garbage_current_file(index_copy, capsys, content, repair):
     assert len(list(index.glob("gen-*"))) <= 2
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_damage_through_the_real_commands(index_copy):
     """The same, as a user sees it: the message, then the fix it names."""
     corpus, index, hits = index_copy
@@ -238,6 +242,7 @@ def _read_only(path: Path):
     return lambda: subprocess.run([chattr, "-R", "-i", str(path)], check=True)
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_read_only_index(index_copy, capsys):
     corpus, index, hits = index_copy
     undo = _read_only(index)
@@ -256,6 +261,7 @@ def test_read_only_index(index_copy, capsys):
     assert _search_json(index, corpus).stdout == hits
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_index_in_a_read_only_folder(paths, capsys):
     corpus, _, tmp_path = paths
     parent = tmp_path / "locked"
@@ -286,6 +292,7 @@ def test_read_only_corpus_is_indexed(tmp_path, capsys):
     assert json.loads(result.stdout)["added"] == 4
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_path_errors_through_the_real_commands(paths):
     corpus, a_file, tmp_path = paths
     for command, args in (
@@ -296,6 +303,7 @@ def test_path_errors_through_the_real_commands(paths):
         assert_one_line(run_cli(command, args, tmp_path), prog=command, names_fix=False)
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_unreadable_corpus(tmp_path):
     prefix = without_root_powers()
     if prefix is None:

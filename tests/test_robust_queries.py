@@ -142,12 +142,14 @@ def check_cli(result: subprocess.CompletedProcess, args) -> None:
         json.loads(line)
 
 
+@pytest.mark.slow  # runs the commands as processes
 @pytest.mark.parametrize("args", CLI_QUERIES, ids=range(len(CLI_QUERIES)))
 def test_hostile_queries_through_the_command(bundled, tmp_path, args):
     result, _ = run_search(bundled.index, args, tmp_path)
     check_cli(result, args)
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_query_bytes_that_are_not_utf8(bundled, tmp_path):
     """A terminal in another encoding: argv bytes that are not UTF-8."""
     for raw in (b"ngo\xe1i giao", b"\xff\xfe", b"\xc3", b"-\xff"):
