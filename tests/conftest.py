@@ -7,6 +7,7 @@ Nothing here writes into the repository (``corpus/`` and ``index/`` stay untouch
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -123,17 +124,45 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_module(
-    module: str,
-    args: list[str],
+# The commands a user runs, and the module behind each (``python -m`` runs the same code).
+COMMANDS = {"search": "searcher.cli", "search-index": "searcher.index_cli"}
+
+
+def command_line(command: str, args: list, prefix: list[str] | tuple[str, ...] = ()) -> list:
+    """The argv that runs ``command`` (``search`` or ``search-index``) with ``args`` (str, Path or bytes)."""
+    return [*prefix, sys.executable, "-m", COMMANDS[command], *(a if isinstance(a, bytes) else str(a) for a in args)]
+
+
+def run_cli(
+    command: str,
+    args: list,
     cwd: Path,
+    *,
     env: dict[str, str] | None = None,
-    timeout: float = 60,
+    timeout: float = 120,
     errors: str = "strict",
-):
-    """Run ``python -m <module> args`` the way a user runs the console script."""
+    prefix: list[str] | tuple[str, ...] = (),
+    capsys: pytest.CaptureFixture[str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run ``search`` or ``search-index`` the way a user runs it: a process in ``cwd``, a clean environment.
+
+    Returns the ``CompletedProcess`` (``returncode``, ``stdout``, ``stderr`` as text).
+    With ``capsys``, the command's ``main()`` runs in this process instead (much
+    faster; for the many error paths), and its result comes back in the same shape.
+    """
+    if capsys is not None:
+        import contextlib
+        import importlib
+
+        assert env is None and not prefix, "an in-process run has the test's environment"
+        main = importlib.import_module(COMMANDS[command]).main
+        capsys.readouterr()
+        with contextlib.chdir(cwd):
+            code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess([command, *args], code, out, err)
     return subprocess.run(
-        [sys.executable, "-m", module, *args],
+        command_line(command, args, prefix),
         cwd=cwd,
         env=env if env is not None else clean_env(),
         stdin=subprocess.DEVNULL,
@@ -143,3 +172,36 @@ def run_module(
         errors=errors,
         timeout=timeout,
     )
+
+
+def start_cli(command: str, args: list, cwd: Path, **options) -> subprocess.Popen:
+    """Start ``search`` or ``search-index`` in its own session (so its process tree can be found).
+
+    Output goes to pipes unless ``stdout``/``stderr`` say otherwise: after a
+    ``kill -9`` use files, since orphaned workers may hold the pipes open.
+    """
+    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **options}
+    return subprocess.Popen(
+        command_line(command, args),
+        cwd=cwd,
+        env=clean_env(),
+        stdin=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        start_new_session=True,
+        **options,
+    )
+
+
+def generation_dir(index: Path) -> Path:
+    """The folder of the generation an index's ``CURRENT`` points at."""
+    return index / json.loads((index / "CURRENT").read_text("utf-8"))["generation"]
+
+
+def set_schema_version(index: Path, version) -> None:
+    """Rewrite the schema version recorded in the live generation (as an older or newer release would have)."""
+    meta_path = generation_dir(index) / "searcher.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    meta["schema_version"] = version
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")

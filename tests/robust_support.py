@@ -4,7 +4,7 @@
   when ``../shared/corpora`` is there, else from synthetic Vietnamese text.
 * Two *versions* of such a corpus (``A`` and ``B``) with marker words, so a
   test can tell which version any answer came from (see :class:`Versions`).
-* Running ``search`` / ``search-index`` as subprocesses.
+* Following the processes of a build (run with ``conftest.start_cli``).
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ import json
 import os
 import random
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from conftest import clean_env, run_module
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_CORPORA = REPO.parent / "shared" / "corpora"
@@ -191,31 +189,6 @@ def make_versions(article_count: int = 110) -> Versions:
 
 
 # -- subprocesses -----------------------------------------------------------------------
-
-
-def cli(module: str, args: list[str], cwd: Path, timeout: float = 120, env: dict[str, str] | None = None):
-    """Run ``python -m searcher.<module> args`` and wait for it (undecodable output replaced)."""
-    return run_module(f"searcher.{module}", [str(a) for a in args], cwd, env=env, timeout=timeout, errors="replace")
-
-
-def popen(module: str, args: list[str], cwd: Path, **kwargs) -> subprocess.Popen:
-    """Start ``python -m searcher.<module> args`` in its own session (so its tree can be found).
-
-    Output goes to pipes unless ``stdout``/``stderr`` say otherwise: after a
-    ``kill -9`` use files, since orphaned workers may hold the pipes open.
-    """
-    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
-    return subprocess.Popen(
-        [sys.executable, "-m", f"searcher.{module}", *map(str, args)],
-        cwd=cwd,
-        env=clean_env(),
-        stdin=subprocess.DEVNULL,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        start_new_session=True,
-        **options,
-    )
 
 
 def workers_of(build: subprocess.Popen) -> list[int]:

@@ -9,12 +9,11 @@ import re
 import select
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, FILE_002, clean_env, run_module
+from conftest import CORPUS, FILE_002, clean_env, command_line, run_cli
 from searcher.text import clean, fold
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -22,13 +21,8 @@ HIT_HEADER = re.compile(r"^(\S+\.txt):(\d+)  ", re.M)
 JSON_KEYS = {"matched", "missing", "rank", "score", "path", "line", "paragraph", "title", "text", "spans"}
 SUMMARY_KEYS = {"mode", "added", "updated", "removed", "unchanged", "skipped", "paragraphs", "seconds"}
 
-
-def search(args, cwd, env=None):
-    return run_module("searcher.cli", args, cwd, env)
-
-
-def search_index(args, cwd, env=None):
-    return run_module("searcher.index_cli", args, cwd, env)
+# Every test here starts the commands as processes.
+pytestmark = pytest.mark.slow
 
 
 def assert_one_line_error(result, prog="search"):
@@ -53,7 +47,7 @@ def indexed(tmp_path_factory):
     """A folder with a copy of the corpus and its ./index, shared read-only by this module's tests."""
     root = tmp_path_factory.mktemp("cli")
     shutil.copytree(CORPUS, root / "corpus")
-    result = search_index(["--quiet"], root)
+    result = run_cli("search-index", ["--quiet"], root)
     assert result.returncode == 0, result.stderr
     return root
 
@@ -74,7 +68,7 @@ def test_console_scripts_are_installed(name, tmp_path):
 
 
 def test_first_search_builds_the_index(workspace):
-    result = search(["ngoại", "giao", "kinh", "tế"], workspace)
+    result = run_cli("search", ["ngoại", "giao", "kinh", "tế"], workspace)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "index" in result.stderr.lower()
@@ -85,7 +79,7 @@ def test_first_search_builds_the_index(workspace):
     assert headers[0] == (f"corpus/{FILE_002}", "13")
     assert "ngoại giao kinh tế" in result.stdout
     # The second search uses the index without rebuilding it.
-    again = search(["ngoại", "giao", "kinh", "tế"], workspace)
+    again = run_cli("search", ["ngoại", "giao", "kinh", "tế"], workspace)
     assert again.returncode == 0
     assert "index" not in again.stderr and "Traceback" not in again.stderr
     assert HIT_HEADER.findall(again.stdout)[:1] == headers[:1]
@@ -95,28 +89,28 @@ def test_first_search_builds_the_index(workspace):
 
 
 def test_exit_0_with_hits(indexed):
-    result = search(["hòa", "bình"], indexed)
+    result = run_cli("search", ["hòa", "bình"], indexed)
     assert result.returncode == 0
     assert HIT_HEADER.search(result.stdout)
     assert result.stderr == ""
 
 
 def test_exit_1_without_hits(indexed):
-    result = search(["zzqxv", "không-có-từ-này"], indexed)
+    result = run_cli("search", ["zzqxv", "không-có-từ-này"], indexed)
     assert result.returncode == 1
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
 
 
 def test_exit_1_when_exclusion_removes_everything(indexed):
-    assert search(["--", "P4G"], indexed).returncode == 0
-    result = search(["--", "P4G", "-p4g"], indexed)
+    assert run_cli("search", ["--", "P4G"], indexed).returncode == 0
+    result = run_cli("search", ["--", "P4G", "-p4g"], indexed)
     assert result.returncode == 1
     assert result.stdout == ""
 
 
 def test_exit_2_empty_query(indexed):
-    result = search([""], indexed)
+    result = run_cli("search", [""], indexed)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
@@ -129,20 +123,14 @@ def test_exit_2_empty_query(indexed):
 
 
 def test_exit_2_query_without_words(indexed):
-    line = assert_one_line_error(search(["!!!", "***"], indexed))
+    line = assert_one_line_error(run_cli("search", ["!!!", "***"], indexed))
     assert "query" in line
 
 
 def test_exit_2_missing_corpus(tmp_path):
-    line = assert_one_line_error(search(["ngoại"], tmp_path))
+    line = assert_one_line_error(run_cli("search", ["ngoại"], tmp_path))
     assert "corpus" in line
     assert not (tmp_path / "index" / "CURRENT").exists()
-
-
-def test_exit_2_index_path_is_a_file(indexed, tmp_path):
-    (tmp_path / "index").write_text("I am a file")
-    line = assert_one_line_error(search(["--index", str(tmp_path / "index"), "ngoại"], indexed))
-    assert "not a directory" in line
 
 
 @pytest.mark.parametrize(
@@ -163,24 +151,13 @@ def test_exit_2_garbled_or_unreadable_current(indexed, tmp_path, content):
         (index / "CURRENT").mkdir()  # unreadable even for root
     else:
         (index / "CURRENT").write_bytes(content)
-    line = assert_one_line_error(search(["--index", str(index), "ngoại"], indexed))
+    line = assert_one_line_error(run_cli("search", ["--index", str(index), "ngoại"], indexed))
     assert "search-index --full" in line  # says how to fix it
-
-
-def test_exit_2_outdated_index(indexed, tmp_path):
-    index = tmp_path / "index"
-    shutil.copytree(indexed / "index", index)
-    generation = json.loads((index / "CURRENT").read_text())["generation"]
-    meta = json.loads((index / generation / "searcher.json").read_text())
-    meta["schema_version"] = 0
-    (index / generation / "searcher.json").write_text(json.dumps(meta))
-    line = assert_one_line_error(search(["--index", str(index), "ngoại"], indexed))
-    assert "rebuild" in line
 
 
 def test_exit_2_bad_limit(indexed):
     for bad in ("0", "-3", "many"):
-        result = search(["-n", bad, "ngoại"], indexed)
+        result = run_cli("search", ["-n", bad, "ngoại"], indexed)
         assert result.returncode == 2
         assert "Traceback" not in result.stderr
 
@@ -190,7 +167,7 @@ def test_exit_2_bad_limit(indexed):
 
 def test_json_lines(indexed):
     # The seven paragraphs with the phrase itself (the adjacent tier: never cut by a time budget).
-    result = search(["--json", "-n", "7", "ngoại", "giao", "kinh", "tế"], indexed)
+    result = run_cli("search", ["--json", "-n", "7", "ngoại", "giao", "kinh", "tế"], indexed)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert len(lines) == 7
@@ -218,31 +195,31 @@ def test_json_lines(indexed):
 
 
 def test_json_output_is_utf8_not_escaped(indexed):
-    result = search(["--json", "-n", "1", "hòa", "bình"], indexed)
+    result = run_cli("search", ["--json", "-n", "1", "hòa", "bình"], indexed)
     assert "hòa bình" in result.stdout
     assert "\\u" not in result.stdout
 
 
 def test_limit(indexed):
-    result = search(["-n", "2", "ngoai"], indexed)
+    result = run_cli("search", ["-n", "2", "ngoai"], indexed)
     assert result.returncode == 0
     assert len(HIT_HEADER.findall(result.stdout)) == 2
-    result = search(["--json", "--limit", "2", "ngoai"], indexed)
+    result = run_cli("search", ["--json", "--limit", "2", "ngoai"], indexed)
     assert len(result.stdout.splitlines()) == 2
-    default = search(["--json", "ngoai"], indexed)
+    default = run_cli("search", ["--json", "ngoai"], indexed)
     assert len(default.stdout.splitlines()) == 10
 
 
 def test_no_colour_in_a_pipe(indexed):
     for args in (["ngoại", "giao"], ["--color", "auto", "ngoại", "giao"], ["--color", "never", "ngoại"]):
-        result = search(args, indexed)
+        result = run_cli("search", args, indexed)
         assert result.returncode == 0
         assert "\x1b" not in result.stdout
 
 
 def test_colour_always(indexed):
-    plain = search(["--color", "never", "ngoại", "giao"], indexed)
-    coloured = search(["--color", "always", "ngoại", "giao"], indexed)
+    plain = run_cli("search", ["--color", "never", "ngoại", "giao"], indexed)
+    coloured = run_cli("search", ["--color", "always", "ngoại", "giao"], indexed)
     assert coloured.returncode == 0
     assert "\x1b[" in coloured.stdout
     assert ANSI.sub("", coloured.stdout) == plain.stdout  # colour adds escapes, nothing else
@@ -255,7 +232,7 @@ def _run_on_terminal(args, cwd, env):
     master, slave = pty.openpty()
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "searcher.cli", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE
+            command_line("search", args), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE
         )
         os.close(slave)
         chunks = []
@@ -287,11 +264,11 @@ def test_colour_on_a_terminal_unless_no_color(indexed):
 def test_snippet_of_a_long_paragraph_is_cut_between_words(indexed):
     # 002 line 47 is 322 characters, just over the snippet width: the cut must not fall inside
     # its first word "Thứ" (it printed "… ứ hai, …" at 540aba2's parent; fixed in 540aba2).
-    result = search(["--color", "never", "-n", "50", "cơ", "quan", "đại", "diện"], indexed)
+    result = run_cli("search", ["--color", "never", "-n", "50", "cơ", "quan", "đại", "diện"], indexed)
     assert result.returncode == 0
     blocks = result.stdout.split("\n\n")
     assert any(":47  " in b for b in blocks)
-    records = [json.loads(line) for line in search(["--json", "-n", "50", "cơ", "quan", "đại", "diện"], indexed).stdout.splitlines()]
+    records = [json.loads(line) for line in run_cli("search", ["--json", "-n", "50", "cơ", "quan", "đại", "diện"], indexed).stdout.splitlines()]
     texts = {r["line"]: r["text"] for r in records if r["path"].endswith(FILE_002)}
     for block in blocks:
         header, _, body = block.partition("\n")
@@ -311,28 +288,39 @@ def test_snippet_of_a_long_paragraph_is_cut_between_words(indexed):
 # -- help -------------------------------------------------------------------------
 
 
-def test_search_help(tmp_path):
-    result = search(["--help"], tmp_path)
+def documented_options(command: str) -> list[str]:
+    """Every option the command's parser accepts, from the parser itself."""
+    import argparse
+
+    from searcher import cli, index_cli
+
+    parser = {"search": cli, "search-index": index_cli}[command].build_parser()
+    return [s for action in parser._actions if action.help != argparse.SUPPRESS for s in action.option_strings]
+
+
+@pytest.mark.parametrize("command", ["search", "search-index"])
+def test_help_lists_every_option(command, tmp_path):
+    result = run_cli(command, ["--help"], tmp_path)
     assert result.returncode == 0
-    text = result.stdout
-    for option in ("-n", "--limit", "--json", "--index", "--corpus", "--color", "--tui"):
-        assert option in text, option
+    options = documented_options(command)
+    assert "--json" in options and "--index" in options  # (the walk found the parser's options)
+    for option in options:
+        assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", result.stdout), option
+    assert not (tmp_path / "index").exists()  # --help builds nothing
+
+
+def test_search_help(tmp_path):
+    text = run_cli("search", ["--help"], tmp_path).stdout
     assert "exit status" in text
     assert re.search(r"0 hits found, 1 no hits, 2 error", text)
     assert "SEARCHER_INDEX" in text and "SEARCHER_CORPUS" in text and "NO_COLOR" in text
     assert "-word" in text  # the query syntax is explained
-    assert not (tmp_path / "index").exists()  # --help builds nothing
 
 
 def test_search_index_help(tmp_path):
-    result = search_index(["--help"], tmp_path)
-    assert result.returncode == 0
-    text = result.stdout
-    for option in ("--corpus", "--index", "--full", "--quiet", "--json", "--wait"):
-        assert option in text, option
+    text = run_cli("search-index", ["--help"], tmp_path).stdout
     assert "exit status" in text and "0 success" in text and "2 fatal" in text
     assert "SEARCHER_INDEX" in text and "SEARCHER_CORPUS" in text
-    assert not (tmp_path / "index").exists()
 
 
 # -- environment --------------------------------------------------------------------
@@ -341,25 +329,25 @@ def test_search_index_help(tmp_path):
 def test_environment_variables_set_index_and_corpus(tmp_path):
     shutil.copytree(CORPUS, tmp_path / "docs")
     env = clean_env(SEARCHER_INDEX=str(tmp_path / "idx"), SEARCHER_CORPUS="docs")
-    result = search(["--json", "-n", "1", "ngoại", "giao"], tmp_path, env)
+    result = run_cli("search", ["--json", "-n", "1", "ngoại", "giao"], tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "idx" / "CURRENT").is_file()
     assert not (tmp_path / "index").exists()
     assert json.loads(result.stdout)["path"].startswith("docs/")
-    summary = search_index(["--json"], tmp_path, env)
+    summary = run_cli("search-index", ["--json"], tmp_path, env=env)
     assert summary.returncode == 0
     data = json.loads(summary.stdout)
     assert data["unchanged"] == 4 and data["added"] == 0
     assert Path(data["index"]).name == "idx"
     # Options win over the environment.
-    result = search(["--index", str(tmp_path / "other"), "--corpus", "docs", "-n", "1", "ngoại"], tmp_path, env)
+    result = run_cli("search", ["--index", str(tmp_path / "other"), "--corpus", "docs", "-n", "1", "ngoại"], tmp_path, env=env)
     assert result.returncode == 0
     assert (tmp_path / "other" / "CURRENT").is_file()
 
 
 def test_environment_corpus_missing(tmp_path):
     env = clean_env(SEARCHER_CORPUS=str(tmp_path / "nowhere"))
-    line = assert_one_line_error(search(["ngoại"], tmp_path, env))
+    line = assert_one_line_error(run_cli("search", ["ngoại"], tmp_path, env=env))
     assert "nowhere" in line
 
 
@@ -367,7 +355,7 @@ def test_environment_corpus_missing(tmp_path):
 
 
 def test_search_index_json_summary(workspace):
-    result = search_index(["--json"], workspace)
+    result = run_cli("search-index", ["--json"], workspace)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert SUMMARY_KEYS <= set(summary)
@@ -375,63 +363,41 @@ def test_search_index_json_summary(workspace):
     assert summary["added"] == 4 and summary["skipped"] == []
     assert summary["paragraphs"] > 50
     assert isinstance(summary["seconds"], (int, float))
-    again = json.loads(search_index(["--json"], workspace).stdout)
+    again = json.loads(run_cli("search-index", ["--json"], workspace).stdout)
     assert again["mode"] == "incremental" and again["unchanged"] == 4 and again["added"] == 0
     assert again["paragraphs"] == summary["paragraphs"]
 
 
 def test_search_index_human_summary(workspace):
-    result = search_index([], workspace)
+    result = run_cli("search-index", [], workspace)
     assert result.returncode == 0
     assert "4 added" in result.stdout
     assert result.stdout.count("\n") == 1
 
 
 def test_search_index_quiet(workspace):
-    result = search_index(["--quiet"], workspace)
+    result = run_cli("search-index", ["--quiet"], workspace)
     assert result.returncode == 0
     assert result.stdout == ""
     assert (workspace / "index" / "CURRENT").is_file()
     (workspace / "corpus" / "bad.txt").write_bytes(b"\xff\xfe\xfd")
-    result = search_index(["-q"], workspace)
+    result = run_cli("search-index", ["-q"], workspace)
     assert result.returncode == 0
     assert result.stdout == ""
     assert "bad.txt" in result.stderr  # warnings still go to stderr
 
 
-def test_search_index_warns_and_indexes_the_rest(workspace):
-    (workspace / "corpus" / "bad.txt").write_bytes(b"caf\xe9 \x81\x8d\x8f")
-    (workspace / "corpus" / "empty.txt").write_bytes(b"")
-    result = search_index(["--json"], workspace)
-    assert result.returncode == 0
-    summary = json.loads(result.stdout)
-    assert {s["path"] for s in summary["skipped"]} == {"bad.txt", "empty.txt"}
-    assert summary["added"] == 4
-    warnings = [l for l in result.stderr.splitlines() if l.startswith("search-index: warning:")]
-    assert len(warnings) == 2
-    assert "Traceback" not in result.stderr
-
-
-@pytest.mark.parametrize(
-    "args, fragment",
-    [
-        (["--corpus", "no-such-folder"], "no-such-folder"),
-        (["--index", "a-file"], "not a directory"),
-    ],
-)
-def test_search_index_errors(workspace, args, fragment):
-    (workspace / "a-file").write_text("x")
-    result = search_index(args, workspace)
-    line = assert_one_line_error(result, "search-index")
-    assert fragment in line
+def test_search_index_missing_corpus(workspace):
+    line = assert_one_line_error(run_cli("search-index", ["--corpus", "no-such-folder"], workspace), "search-index")
+    assert "no-such-folder" in line
 
 
 def test_search_index_full(workspace):
-    assert search_index(["-q"], workspace).returncode == 0
-    result = search_index(["--full", "--json"], workspace)
+    assert run_cli("search-index", ["-q"], workspace).returncode == 0
+    result = run_cli("search-index", ["--full", "--json"], workspace)
     assert result.returncode == 0
     assert json.loads(result.stdout)["mode"] == "full"
-    assert search(["-n", "1", "ngoại"], workspace).returncode == 0
+    assert run_cli("search", ["-n", "1", "ngoại"], workspace).returncode == 0
 
 
 # -- the query language on the command line --------------------------------------------
@@ -439,7 +405,7 @@ def test_search_index_full(workspace):
 
 def test_quoted_phrase_and_excluded_phrase_arguments(indexed):
     # The README's example: search "ngoai giao" -"kinh te"
-    result = search(["--json", "-n", "50", "ngoai giao", "-kinh te"], indexed)
+    result = run_cli("search", ["--json", "-n", "50", "ngoai giao", "-kinh te"], indexed)
     assert result.returncode == 0
     for line in result.stdout.splitlines():
         text = json.loads(line)["text"]
@@ -457,7 +423,7 @@ def test_quoted_phrase_and_excluded_phrase_arguments(indexed):
     ],
 )
 def test_exclusion_on_the_command_line(indexed, args, excluded):
-    result = search(["--json", "-n", "50", *args], indexed)
+    result = run_cli("search", ["--json", "-n", "50", *args], indexed)
     assert result.returncode == 0, result.stderr
     assert result.stdout
     for line in result.stdout.splitlines():
@@ -465,7 +431,7 @@ def test_exclusion_on_the_command_line(indexed, args, excluded):
 
 
 def test_exclusion_after_double_dash_works(indexed):
-    result = search(["--json", "-n", "50", "--", "ngoại", "-ngoài"], indexed)
+    result = run_cli("search", ["--json", "-n", "50", "--", "ngoại", "-ngoài"], indexed)
     assert result.returncode == 0
     for line in result.stdout.splitlines():
         assert "ngoài" not in json.loads(line)["text"].lower()
@@ -475,10 +441,10 @@ def test_json_hit_list_is_not_silently_cut(tmp_path):
     lines = ["Tiêu đề", "Bài về ngoại giao hôm nay."] + [f"Giao dịch số {i} bằng ngoại tệ." for i in range(2000)]
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "many.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert search_index(["-q"], tmp_path).returncode == 0
-    single = search(["--json", "-n", "3000", "giao"], tmp_path)
+    assert run_cli("search-index", ["-q"], tmp_path).returncode == 0
+    single = run_cli("search", ["--json", "-n", "3000", "giao"], tmp_path)
     assert len(single.stdout.splitlines()) == 2001  # one word: every match
-    result = search(["--json", "-n", "3000", "ngoại", "giao"], tmp_path)
+    result = run_cli("search", ["--json", "-n", "3000", "ngoại", "giao"], tmp_path)
     assert result.returncode == 0
     printed = len(result.stdout.splitlines())
     assert printed == 2001 or "note" in result.stderr, (printed, result.stderr)

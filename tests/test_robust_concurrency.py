@@ -34,14 +34,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import clean_env, run_cli, start_cli
 from robust_support import (
     GENERAL_QUERIES,
     MARKERS,
-    cli,
     hits_of_json_lines,
     kill_session,
     make_versions,
-    popen,
     session_pids,
     wait_session_gone,
     workers_of,
@@ -54,6 +53,9 @@ CONCURRENCY_CYCLES = int(os.environ.get("SEARCHER_CONCURRENCY_CYCLES", "1"))
 ORPHAN_GRACE = 10.0
 
 QUERIES = [(m, m) for m in MARKERS] + [(q, None) for q in GENERAL_QUERIES]
+
+# Every test here runs builds and searches as processes.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ def workspace(tmp_path, versions):
     index = tmp_path / "index"
     versions.write(corpus, "A")
     started = time.monotonic()
-    result = cli("index_cli", ["--corpus", corpus, "--index", index, "--full", "--quiet"], tmp_path)
+    result = run_cli("search-index", ["--corpus", corpus, "--index", index, "--full", "--quiet"], tmp_path)
     assert result.returncode == 0, result.stderr
     return corpus, index, time.monotonic() - started
 
@@ -139,7 +141,7 @@ def test_searches_during_full_and_incremental_builds(tmp_path, versions, workspa
             count += 1
             during = building.is_set()
             # cwd is the corpus, so --json paths are the corpus-relative ones.
-            result = cli("cli", ["--json", "-n", "50", "--index", index, "--color", "never", query], corpus, timeout=60)
+            result = run_cli("search", ["--json", "-n", "50", "--index", index, "--color", "never", query], corpus, timeout=60)
             cli_records.append(
                 {
                     "query": query,
@@ -162,7 +164,7 @@ def test_searches_during_full_and_incremental_builds(tmp_path, versions, workspa
             args = ["--corpus", corpus, "--index", index, "--quiet", "--json"] + (["--full"] if full else [])
             building.set()
             started = time.monotonic()
-            result = cli("index_cli", args, tmp_path)
+            result = run_cli("search-index", args, tmp_path)
             building.clear()
             assert result.returncode == 0, result.stderr
             summary = json.loads(result.stdout)
@@ -210,8 +212,6 @@ def test_searches_during_full_and_incremental_builds(tmp_path, versions, workspa
 
 
 def popen_script(script: Path, args: list, cwd: Path):
-    from conftest import clean_env
-
     return subprocess.Popen(
         [sys.executable, str(script), *map(str, args)],
         cwd=cwd,
@@ -232,7 +232,7 @@ def test_engine_refresh_follows_builds(tmp_path, versions, workspace):
         for version, full in (("B", False), ("A", True), ("B", True)):
             versions.write(corpus, version)
             args = ["--corpus", corpus, "--index", index, "--quiet"] + (["--full"] if full else [])
-            assert cli("index_cli", args, tmp_path).returncode == 0
+            assert run_cli("search-index", args, tmp_path).returncode == 0
             engine.refresh(force=True)
             hits = {(h.path, h.line, h.text) for h in engine.search("xacnhan", limit=50, budget=30)}
             assert versions.versions_of(hits, "xacnhan") == {version}
@@ -258,27 +258,30 @@ def wait_for_lock_holder(index: Path, process, timeout: float = 60) -> bool:
 def test_second_build_fails_fast_with_a_clear_message(tmp_path, versions, workspace, second_full):
     corpus, index, _ = workspace
     versions.write(corpus, "B")
-    first = popen("index_cli", ["--corpus", corpus, "--index", index, "--full", "--quiet"], tmp_path)
+    first = start_cli("search-index", ["--corpus", corpus, "--index", index, "--full", "--quiet"], tmp_path)
     try:
         assert wait_for_lock_holder(index, first), "the first build never took the lock"
-        second = cli(
-            "index_cli",
-            ["--corpus", corpus, "--index", index, "--quiet", "--wait", "0"] + (["--full"] if second_full else []),
-            tmp_path,
-        )
-        first_running = first.poll() is None
+        # Freeze the first build (and its workers) while it holds the lock, so it cannot
+        # finish before the second one asks: the second must meet the lock every time.
+        os.killpg(first.pid, signal.SIGSTOP)
+        try:
+            assert first.poll() is None and (index / ".lock").read_text().strip() == str(first.pid)
+            second = run_cli(
+                "search-index",
+                ["--corpus", corpus, "--index", index, "--quiet", "--wait", "0"] + (["--full"] if second_full else []),
+                tmp_path,
+            )
+            assert index_version(versions, index) == "A"  # neither build has changed what searches see
+        finally:
+            os.killpg(first.pid, signal.SIGCONT)
         out, err = first.communicate(timeout=120)
     finally:
         kill_session(first.pid)
     assert first.returncode == 0, err
-    assert "Traceback" not in second.stderr
-    if first_running:  # (on a very slow start the first may be done already)
-        assert second.returncode == 2, second.stderr
-        lines = second.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("search-index: error: another search-index"), second.stderr
-        assert second.stdout == ""
-    else:
-        assert second.returncode == 0, second.stderr
+    assert second.returncode == 2, second.stderr
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("search-index: error: another search-index"), second.stderr
+    assert second.stdout == ""
     assert index_version(versions, index) == "B"
     assert len(generations(index)) <= 2
 
@@ -286,10 +289,10 @@ def test_second_build_fails_fast_with_a_clear_message(tmp_path, versions, worksp
 def test_second_build_waits_for_the_first(tmp_path, versions, workspace):
     corpus, index, _ = workspace
     versions.write(corpus, "B")
-    first = popen("index_cli", ["--corpus", corpus, "--index", index, "--full", "--quiet"], tmp_path)
+    first = start_cli("search-index", ["--corpus", corpus, "--index", index, "--full", "--quiet"], tmp_path)
     try:
         assert wait_for_lock_holder(index, first), "the first build never took the lock"
-        second = cli("index_cli", ["--corpus", corpus, "--index", index, "--json", "--wait", "120"], tmp_path)
+        second = run_cli("search-index", ["--corpus", corpus, "--index", index, "--json", "--wait", "120"], tmp_path)
         first.communicate(timeout=60)
     finally:
         kill_session(first.pid)
@@ -309,7 +312,7 @@ def _start_build(corpus: Path, index: Path, tmp_path: Path, full: bool, name: st
     """A ``search-index`` run writing its output to files (orphans may keep pipes open)."""
     args = ["--corpus", corpus, "--index", index, "--quiet"] + (["--full"] if full else [])
     err = open(tmp_path / f"{name}.err", "w", encoding="utf-8")
-    return popen("index_cli", args, tmp_path, stdout=subprocess.DEVNULL, stderr=err), tmp_path / f"{name}.err"
+    return start_cli("search-index", args, tmp_path, stdout=subprocess.DEVNULL, stderr=err), tmp_path / f"{name}.err"
 
 
 @pytest.mark.slow
@@ -349,13 +352,13 @@ def test_kill_9_at_random_moments(tmp_path, versions, workspace):
         # The index still opens, answers (the command too) and holds one version whole.
         after_kill = index_version(versions, index)
         assert after_kill in (state, target), context
-        answer = cli("cli", ["--json", "-n", "50", "--index", index, "xacnhan"], corpus)
+        answer = run_cli("search", ["--json", "-n", "50", "--index", index, "xacnhan"], corpus)
         assert answer.returncode == 0, f"{context}: {answer.stderr}"
         assert versions.versions_of(hits_of_json_lines(answer.stdout), "xacnhan") == {after_kill}, context
 
         # The next plain search-index completes, with no manual clean-up.
         started = time.monotonic()
-        again = cli("index_cli", ["--corpus", corpus, "--index", index, "--json"], tmp_path)
+        again = run_cli("search-index", ["--corpus", corpus, "--index", index, "--json"], tmp_path)
         assert again.returncode == 0, f"{context}: {again.stderr}"
         if after_kill == state:  # an uninterrupted incremental build of the same change: time it
             estimate[False] = time.monotonic() - started
@@ -369,7 +372,7 @@ def test_kill_9_at_random_moments(tmp_path, versions, workspace):
         state = target
     print(f"kill -9 trials (seed {seed}): {log}; trials that left orphaned processes: {orphans}")
     # Leftovers of the killed builds are gone after one more full build.
-    assert cli("index_cli", ["--corpus", corpus, "--index", index, "--full", "--quiet"], tmp_path).returncode == 0
+    assert run_cli("search-index", ["--corpus", corpus, "--index", index, "--full", "--quiet"], tmp_path).returncode == 0
     assert len(generations(index)) <= 2, generations(index)
     leftovers = [p.relative_to(index) for p in index.rglob("*") if p.name.endswith(".tmp")]
     assert not leftovers, leftovers
@@ -411,7 +414,7 @@ def test_kill_9_of_a_writer_process(tmp_path, versions, workspace):
         lines = message.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("search-index: error: the new index lost documents"), message
         assert index_version(versions, index) == "A"
-    assert cli("index_cli", ["--corpus", corpus, "--index", index, "--quiet"], tmp_path).returncode == 0
+    assert run_cli("search-index", ["--corpus", corpus, "--index", index, "--quiet"], tmp_path).returncode == 0
     assert index_version(versions, index) == "B"
 
 

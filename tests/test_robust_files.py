@@ -18,7 +18,6 @@ import codecs
 import gzip
 import os
 import random
-import subprocess
 import threading
 import time
 import unicodedata
@@ -26,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from robust_support import cli, popen, session_pids, without_root_powers
+from conftest import run_cli, start_cli
+from robust_support import session_pids, without_root_powers
 from searcher import Engine
 from searcher.corpus import MAX_PARAGRAPH_CHARS, read_document, split_paragraphs
 from searcher.indexer import build_index
@@ -154,18 +154,22 @@ def test_windows_1258_text_is_searchable_with_and_without_marks(encoded):
         assert "ngoại giao" in hits[0].text or "văn hóa" in hits[0].text
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_search_index_warns_about_every_skipped_file_by_name(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name, (data, _) in ENCODED.items():
         (corpus / name).write_bytes(data)
-    result = cli("index_cli", ["--corpus", corpus, "--index", tmp_path / "index", "--quiet"], tmp_path)
+    result = run_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index", "--quiet"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     for name, (_, expectation) in ENCODED.items():
         if expectation != "indexed":
-            assert any(line.startswith(f"search-index: warning: skipped {name}: ") for line in lines), (name, lines)
+            assert any(line.startswith(f"search-index: warning: skipped {name}: ") and expectation in line for line in lines), (name, lines)
+    # One warning per skipped file, and none for the files that were indexed.
+    warned = [line.removeprefix("search-index: warning: skipped ").split(": ")[0] for line in lines if "warning" in line]
+    assert sorted(warned) == sorted(name for name, (_, expectation) in ENCODED.items() if expectation != "indexed")
 
 
 # -- line ends across read chunks ------------------------------------------------------------
@@ -287,7 +291,7 @@ def test_huge_one_line_file_in_bounded_memory(tmp_path):
             f.write(piece)
             written += len(piece.encode())
         f.write("\n")
-    build = popen("index_cli", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path)
+    build = start_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path)
     peak_kb = 0
     while build.poll() is None:
         current, hwm = _tree_rss_kb(build.pid)
@@ -389,14 +393,15 @@ def test_awkward_names_are_indexed_or_reported(tmp_path, named_corpus):
     assert {s["path"] for s in again.skipped} == set(problems)
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_awkward_names_through_the_commands(tmp_path, named_corpus):
     corpus, readable, problems = named_corpus
-    result = cli("index_cli", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path, timeout=60)
+    result = run_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     for path in problems:
         assert f"search-index: warning: skipped {path}: " in result.stderr
-    found = cli("cli", ["--json", "--index", tmp_path / "index", "tenbay"], corpus)
+    found = run_cli("search", ["--json", "--index", tmp_path / "index", "tenbay"], corpus)
     assert found.returncode == 0, found.stderr
     assert '"nháy \'đơn\' \\"kép\\" và \\\\ và : và *.txt"' in found.stdout
 
@@ -404,6 +409,7 @@ def test_awkward_names_through_the_commands(tmp_path, named_corpus):
 # -- unreadable files and folders ----------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_unreadable_files_and_folders_are_reported(tmp_path):
     prefix = without_root_powers()
     if prefix is None:
@@ -416,18 +422,7 @@ def test_unreadable_files_and_folders_are_reported(tmp_path):
     os.chmod(corpus / "khoá.txt", 0)
     os.chmod(corpus / "kín", 0)
     try:
-        import sys
-
-        from conftest import clean_env
-
-        result = subprocess.run(
-            prefix + [sys.executable, "-m", "searcher.index_cli", "--corpus", str(corpus), "--index", str(tmp_path / "index")],
-            cwd=tmp_path,
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index"], tmp_path, prefix=prefix)
     finally:
         os.chmod(corpus / "khoá.txt", 0o644)
         os.chmod(corpus / "kín", 0o755)

@@ -14,15 +14,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, clean_env
-from robust_support import cli, without_root_powers
-from searcher import cli as search_cli
-from searcher import index_cli
+from conftest import CORPUS, generation_dir, run_cli, set_schema_version
+from robust_support import without_root_powers
 from searcher.indexer import build_index
 
 QUERY = ["ngoại", "giao"]
@@ -36,23 +33,18 @@ def pristine(tmp_path_factory):
     shutil.copytree(CORPUS, corpus)
     index = root / "index"
     build_index(corpus, index, parallel=False)
-    code, out, err = _search_json(index, corpus)
-    assert code == 0, err
-    return corpus, index, out
+    hits = _search_json(index, corpus)
+    assert hits.returncode == 0, hits.stderr
+    return corpus, index, hits.stdout
 
 
-def _run(main, args, capsys):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+def _search_json(index, corpus):
+    """``search --json`` as a subprocess (a damaged index must not poison this process's caches)."""
+    return run_cli("search", ["--json", "-n", "50", "--index", index, "--corpus", corpus, *QUERY], corpus)
 
 
-def _search_json(index, corpus, capsys=None):
-    result = cli("cli", ["--json", "-n", "50", "--index", index, "--corpus", corpus, *QUERY], corpus)
-    return result.returncode, result.stdout, result.stderr
-
-
-def assert_one_line(code: int, out: str, err: str, prog: str = "search", names_fix: bool = True) -> str:
+def assert_one_line(result, prog: str = "search", names_fix: bool = True) -> str:
+    code, out, err = result.returncode, result.stdout, result.stderr
     assert code == 2, (code, err)
     assert "Traceback" not in err
     lines = err.strip().splitlines()
@@ -72,10 +64,6 @@ def index_copy(tmp_path, pristine):
     return corpus, copy, hits
 
 
-def _generation(index: Path) -> Path:
-    return index / json.loads((index / "CURRENT").read_text())["generation"]
-
-
 def _damage(path: Path, how: str) -> None:
     if how == "delete":
         path.unlink()
@@ -88,16 +76,16 @@ def _damage(path: Path, how: str) -> None:
 
 
 def _search(index, corpus, capsys):
-    return _run(search_cli.main, ["--color", "never", "--index", index, "--corpus", corpus, *QUERY], capsys)
+    return run_cli("search", ["--color", "never", "--index", index, "--corpus", corpus, *QUERY], corpus, capsys=capsys)
 
 
 def _assert_repaired(corpus, index, hits, capsys, full: bool):
-    code, out, err = _run(index_cli.main, ["--corpus", corpus, "--index", index, "--quiet"] + (["--full"] if full else []), capsys)
-    assert code == 0, err
-    assert "Traceback" not in err
-    code, out, err = _search_json(index, corpus)
-    assert code == 0, err
-    assert [(h["path"], h["line"]) for h in map(json.loads, out.splitlines())] == [
+    repair = run_cli("search-index", ["--corpus", corpus, "--index", index, "--quiet"] + (["--full"] if full else []), corpus, capsys=capsys)
+    assert repair.returncode == 0, repair.stderr
+    assert "Traceback" not in repair.stderr
+    after = _search_json(index, corpus)
+    assert after.returncode == 0, after.stderr
+    assert [(h["path"], h["line"]) for h in map(json.loads, after.stdout.splitlines())] == [
         (h["path"], h["line"]) for h in map(json.loads, hits.splitlines())
     ]
 
@@ -109,20 +97,21 @@ SEGMENT_FILES = ["*.toc", "*.trm", "*.pst", "*._stored.col", "*._folded_len.col"
 TOLERATED = {"*._folded_len.col", "*._xpairs_len.col"}
 
 
+@pytest.mark.slow  # runs the commands as processes
 @pytest.mark.parametrize("repair", ["full", "incremental"])
 @pytest.mark.parametrize("how", ["delete", "empty", "half"])
 @pytest.mark.parametrize("pattern", SEGMENT_FILES)
 def test_damaged_segment_file(index_copy, capsys, pattern, how, repair):
     corpus, index, hits = index_copy
-    files = sorted(_generation(index).glob(pattern))
+    files = sorted(generation_dir(index).glob(pattern))
     assert files, pattern
     for path in files:
         _damage(path, how)
-    code, out, err = _search(index, corpus, capsys)
-    if pattern in TOLERATED and code != 2:
-        assert code == 0 and "Traceback" not in err
+    result = _search(index, corpus, capsys)
+    if pattern in TOLERATED and result.returncode != 2:
+        assert result.returncode == 0 and "Traceback" not in result.stderr
     else:
-        message = assert_one_line(code, out, err)
+        message = assert_one_line(result)
         assert "damaged" in message
     _assert_repaired(corpus, index, hits, capsys, full=repair == "full")
 
@@ -130,56 +119,51 @@ def test_damaged_segment_file(index_copy, capsys, pattern, how, repair):
 # -- schema versions, metadata, CURRENT ----------------------------------------------------------
 
 
-def _set_schema(index: Path, version) -> None:
-    meta_path = _generation(index) / "searcher.json"
-    meta = json.loads(meta_path.read_text())
-    meta["schema_version"] = version
-    meta_path.write_text(json.dumps(meta))
-
-
 META_DAMAGE = {
-    "older-schema": (lambda ix: _set_schema(ix, 1), "schema 1"),
-    "newer-schema": (lambda ix: _set_schema(ix, 99), "newer"),
-    "schema-not-a-number": (lambda ix: _set_schema(ix, "deux"), "searcher.json"),
-    "meta-garbage": (lambda ix: (_generation(ix) / "searcher.json").write_bytes(b"\x00\xff{"), "searcher.json"),
-    "meta-deleted": (lambda ix: (_generation(ix) / "searcher.json").unlink(), "missing"),
-    "generation-deleted": (lambda ix: shutil.rmtree(_generation(ix)), "missing"),
+    "older-schema": (lambda ix: set_schema_version(ix, 1), "schema 1"),
+    "newer-schema": (lambda ix: set_schema_version(ix, 99), "newer"),
+    "schema-not-a-number": (lambda ix: set_schema_version(ix, "deux"), "searcher.json"),
+    "meta-garbage": (lambda ix: (generation_dir(ix) / "searcher.json").write_bytes(b"\x00\xff{"), "searcher.json"),
+    "meta-deleted": (lambda ix: (generation_dir(ix) / "searcher.json").unlink(), "missing"),
+    "generation-deleted": (lambda ix: shutil.rmtree(generation_dir(ix)), "missing"),
 }
 CURRENT_GARBAGE = [b"", b"\x00\xff\xfe", b"[]", b'"gen"', b"{}", b'{"generation": null}', b'{"generation": 5}', b'{"generation": ""}', b'{"generation": "../elsewhere"}', b'{"generation": ']
 
 
+@pytest.mark.slow  # runs the commands as processes
 @pytest.mark.parametrize("repair", ["full", "incremental"])
 @pytest.mark.parametrize("case", sorted(META_DAMAGE))
 def test_bad_metadata_or_schema(index_copy, capsys, case, repair):
     corpus, index, hits = index_copy
     damage, fragment = META_DAMAGE[case]
     damage(index)
-    message = assert_one_line(*_search(index, corpus, capsys))
+    message = assert_one_line(_search(index, corpus, capsys))
     assert fragment in message
     _assert_repaired(corpus, index, hits, capsys, full=repair == "full")
 
 
+@pytest.mark.slow  # runs the commands as processes
 @pytest.mark.parametrize("repair", ["full", "incremental"])
 @pytest.mark.parametrize("content", CURRENT_GARBAGE, ids=[repr(c)[2:-1] or "empty" for c in CURRENT_GARBAGE])
 def test_garbage_current_file(index_copy, capsys, content, repair):
     corpus, index, hits = index_copy
     (index / "CURRENT").write_bytes(content)
-    assert_one_line(*_search(index, corpus, capsys))
+    assert_one_line(_search(index, corpus, capsys))
     _assert_repaired(corpus, index, hits, capsys, full=repair == "full")
     # The repaired index is tidy: one live generation (and at most the one before it).
     assert len(list(index.glob("gen-*"))) <= 2
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_damage_through_the_real_commands(index_copy):
     """The same, as a user sees it: the message, then the fix it names."""
     corpus, index, hits = index_copy
-    for path in _generation(index).glob("*.trm"):
+    for path in generation_dir(index).glob("*.trm"):
         path.write_bytes(b"")
-    result = cli("cli", ["--index", index, "--corpus", corpus, *QUERY], corpus)
-    assert_one_line(result.returncode, result.stdout, result.stderr)
-    fixed = cli("index_cli", ["--index", index, "--corpus", corpus, "--full"], corpus)
+    assert_one_line(run_cli("search", ["--index", index, "--corpus", corpus, *QUERY], corpus))
+    fixed = run_cli("search-index", ["--index", index, "--corpus", corpus, "--full"], corpus)
     assert fixed.returncode == 0, fixed.stderr
-    assert cli("cli", ["--index", index, "--corpus", corpus, *QUERY], corpus).returncode == 0
+    assert run_cli("search", ["--index", index, "--corpus", corpus, *QUERY], corpus).returncode == 0
 
 
 def test_engine_api_raises_index_unusable(index_copy):
@@ -188,13 +172,13 @@ def test_engine_api_raises_index_unusable(index_copy):
 
     corpus, index, _ = index_copy
     with Engine.open(index) as engine:
-        for path in _generation(index).glob("*.pst"):
+        for path in generation_dir(index).glob("*.pst"):
             path.write_bytes(b"")
         with pytest.raises(IndexUnusable, match="search-index --full"):
             engine.search("ngoại giao", budget=30)
             engine.refresh(force=True)
             engine.search("kinh tế xã hội", budget=30)
-    for path in _generation(index).glob("*.trm"):
+    for path in generation_dir(index).glob("*.trm"):
         path.write_bytes(b"")
     with pytest.raises(IndexUnusable, match="search-index --full"):
         Engine.open(index)
@@ -235,11 +219,9 @@ def test_unusable_paths(paths, capsys, command, case, fragment):
         index = a_file
     elif case == "index-under-a-file":
         index = a_file / "index"
-    if command == "search":
-        code, out, err = _run(search_cli.main, ["--index", index, "--corpus", corpus, *QUERY], capsys)
-    else:
-        code, out, err = _run(index_cli.main, ["--index", index, "--corpus", corpus], capsys)
-    message = assert_one_line(code, out, err, prog=command, names_fix=False)
+    query = QUERY if command == "search" else []
+    result = run_cli(command, ["--index", index, "--corpus", corpus, *query], tmp_path, capsys=capsys)
+    message = assert_one_line(result, prog=command, names_fix=False)
     assert fragment in message
     assert "damaged" not in message  # a path problem, not a broken index
     assert a_file.read_text(encoding="utf-8") == "not a folder\n"
@@ -260,37 +242,39 @@ def _read_only(path: Path):
     return lambda: subprocess.run([chattr, "-R", "-i", str(path)], check=True)
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_read_only_index(index_copy, capsys):
     corpus, index, hits = index_copy
     undo = _read_only(index)
     try:
         # Searching needs no write access...
-        code, out, err = _search_json(index, corpus)
-        assert code == 0, err
-        assert out == hits
+        found = _search_json(index, corpus)
+        assert found.returncode == 0, found.stderr
+        assert found.stdout == hits
         # ...updating it does: one line, exit 2, and the index is unchanged.
         for args in ([], ["--full"]):
-            code, out, err = _run(index_cli.main, ["--index", index, "--corpus", corpus] + args, capsys)
-            message = assert_one_line(code, out, err, prog="search-index", names_fix=False)
+            result = run_cli("search-index", ["--index", index, "--corpus", corpus] + args, corpus, capsys=capsys)
+            message = assert_one_line(result, prog="search-index", names_fix=False)
             assert str(index) in message
     finally:
         undo()
-    assert _search_json(index, corpus)[1] == hits
+    assert _search_json(index, corpus).stdout == hits
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_index_in_a_read_only_folder(paths, capsys):
     corpus, _, tmp_path = paths
     parent = tmp_path / "locked"
     parent.mkdir()
     undo = _read_only(parent)
     try:
-        for main, prog, extra in ((search_cli.main, "search", QUERY), (index_cli.main, "search-index", [])):
-            code, out, err = _run(main, ["--index", parent / "index", "--corpus", corpus, *extra], capsys)
-            message = assert_one_line(code, out, err, prog=prog, names_fix=False)
+        for command, extra in (("search", QUERY), ("search-index", [])):
+            result = run_cli(command, ["--index", parent / "index", "--corpus", corpus, *extra], tmp_path, capsys=capsys)
+            message = assert_one_line(result, prog=command, names_fix=False)
             assert "index" in message
         # As a user runs it: no "indexing …" announcement before the error.
-        result = cli("cli", ["--index", parent / "index", "--corpus", corpus, *QUERY], tmp_path)
-        assert_one_line(result.returncode, result.stdout, result.stderr, names_fix=False)
+        result = run_cli("search", ["--index", parent / "index", "--corpus", corpus, *QUERY], tmp_path)
+        assert_one_line(result, names_fix=False)
     finally:
         undo()
     assert not (parent / "index").exists()
@@ -301,24 +285,25 @@ def test_read_only_corpus_is_indexed(tmp_path, capsys):
     shutil.copytree(CORPUS, corpus)
     undo = _read_only(corpus)
     try:
-        code, out, err = _run(index_cli.main, ["--index", tmp_path / "index", "--corpus", corpus, "--json"], capsys)
+        result = run_cli("search-index", ["--index", tmp_path / "index", "--corpus", corpus, "--json"], tmp_path, capsys=capsys)
     finally:
         undo()
-    assert code == 0, err
-    assert json.loads(out)["added"] == 4
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["added"] == 4
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_path_errors_through_the_real_commands(paths):
     corpus, a_file, tmp_path = paths
-    for module, prog, args in (
-        ("cli", "search", ["--index", tmp_path / "index", "--corpus", tmp_path / "nothing", *QUERY]),
-        ("index_cli", "search-index", ["--index", a_file / "index", "--corpus", corpus]),
-        ("cli", "search", ["--index", a_file, "--corpus", corpus, *QUERY]),
+    for command, args in (
+        ("search", ["--index", tmp_path / "index", "--corpus", tmp_path / "nothing", *QUERY]),
+        ("search-index", ["--index", a_file / "index", "--corpus", corpus]),
+        ("search", ["--index", a_file, "--corpus", corpus, *QUERY]),
     ):
-        result = cli(module, args, tmp_path)
-        assert_one_line(result.returncode, result.stdout, result.stderr, prog=prog, names_fix=False)
+        assert_one_line(run_cli(command, args, tmp_path), prog=command, names_fix=False)
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_unreadable_corpus(tmp_path):
     prefix = without_root_powers()
     if prefix is None:
@@ -328,18 +313,11 @@ def test_unreadable_corpus(tmp_path):
     os.chmod(corpus, 0)
     try:
         results = [
-            subprocess.run(
-                prefix + [sys.executable, "-m", f"searcher.{module}", "--corpus", str(corpus), "--index", str(tmp_path / "index"), *extra],
-                cwd=tmp_path,
-                env=clean_env(),
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            for module, extra in (("index_cli", []), ("cli", QUERY))
+            run_cli(command, ["--corpus", corpus, "--index", tmp_path / "index", *extra], tmp_path, prefix=prefix)
+            for command, extra in (("search-index", []), ("search", QUERY))
         ]
     finally:
         os.chmod(corpus, 0o755)
     for result, prog in zip(results, ("search-index", "search")):
-        message = assert_one_line(result.returncode, result.stdout, result.stderr, prog=prog, names_fix=False)
+        message = assert_one_line(result, prog=prog, names_fix=False)
         assert "not readable" in message

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import clean_env
+from conftest import run_cli
 from searcher import Engine
 from searcher.errors import QueryError
 from searcher.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse_query
@@ -127,33 +126,30 @@ CLI_QUERIES = [
 
 def run_search(index: Path, args: list, cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "searcher.cli", "--index", str(index), "--json", *args],
-        cwd=cwd,
-        env=clean_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=120,
-    )
+    # surrogateescape: bytes that are not UTF-8 survive decoding, and check_cli looks for them.
+    result = run_cli("search", ["--index", index, "--json", *args], cwd, errors="surrogateescape")
     return result, time.perf_counter() - started
 
 
 def check_cli(result: subprocess.CompletedProcess, args) -> None:
-    err = result.stderr.decode("utf-8", "replace")
+    err = result.stderr
     assert result.returncode in (0, 1, 2), (args, result.returncode, err)
     assert "Traceback" not in err, err
     if result.returncode == 2:
         assert err.strip().splitlines()[-1].startswith("search: error: "), err
-    for line in result.stdout.decode("utf-8").splitlines():
+    assert not any("\udc80" <= ch <= "\udcff" for ch in result.stdout), "stdout is not UTF-8"
+    for line in result.stdout.splitlines():
         json.loads(line)
 
 
+@pytest.mark.slow  # runs the commands as processes
 @pytest.mark.parametrize("args", CLI_QUERIES, ids=range(len(CLI_QUERIES)))
 def test_hostile_queries_through_the_command(bundled, tmp_path, args):
     result, _ = run_search(bundled.index, args, tmp_path)
     check_cli(result, args)
 
 
+@pytest.mark.slow  # runs the commands as processes
 def test_query_bytes_that_are_not_utf8(bundled, tmp_path):
     """A terminal in another encoding: argv bytes that are not UTF-8."""
     for raw in (b"ngo\xe1i giao", b"\xff\xfe", b"\xc3", b"-\xff"):

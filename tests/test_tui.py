@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import ProgressBar
 
 from searcher.engine import Engine
 from searcher.errors import IndexUnusable
@@ -515,19 +514,6 @@ async def test_history_saved_after_a_pause_on_results(
     assert History(index).entries == ["hòa bình"]
 
 
-def test_history_file_per_index(tmp_path: Path, data_home: Path) -> None:
-    a, b = History(tmp_path / "a"), History(tmp_path / "b")
-    assert a.path != b.path and a.path.parent == b.path.parent == data_home / "searcher" / "history"
-    assert a.path == History(str(tmp_path / "a" / ".." / "a")).path
-    for query in ["one", "two", "one", "  two  ", ""]:
-        a.add(query)
-    assert a.entries == ["one", "two"]
-    assert History(tmp_path / "a").newest_first() == ["two", "one"]
-    assert History(tmp_path / "b").entries == []
-    a.path.write_text("{not json", encoding="utf-8")
-    assert History(tmp_path / "a").entries == []
-
-
 # -- indexing ------------------------------------------------------------------------------------
 
 
@@ -590,6 +576,7 @@ async def test_missing_index_is_built_with_progress(tmp_path: Path) -> None:
     shutil.copytree(CORPUS, corpus)
     index = tmp_path / "index"
     go = threading.Event()
+    midway = threading.Event()
     seen: list[Progress] = []
 
     def gated_build(*args: Any, progress: Any, **options: Any) -> Any:
@@ -598,6 +585,8 @@ async def test_missing_index_is_built_with_progress(tmp_path: Path) -> None:
         def spy(p: Progress) -> None:
             seen.append(p)
             progress(p)
+            if p.files_done == 2:
+                midway.wait(10)  # hold the build half done while the test looks at the bar
 
         return build_index(*args, progress=spy, **options)
 
@@ -605,10 +594,13 @@ async def test_missing_index_is_built_with_progress(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.building and isinstance(app.screen, IndexScreen)
-        assert app.screen.query_one("#index-progress") is not None
         assert "No index yet" in str(app.screen.query_one("#index-reason").visual)
         assert "Indexing" in app.main.message_text
         go.set()
+        bar = app.screen.query_one("#index-progress", ProgressBar)
+        await wait_until(pilot, lambda: bar.total == 4 and bar.progress == 2, timeout=10, what="the bar at 2 of 4 files")
+        assert "2/4 files" in str(app.screen.query_one("#index-current").visual)
+        midway.set()
         await wait_until(pilot, lambda: not app.building, timeout=20)
         assert seen and seen[-1].files_done == seen[-1].files_total == 4
         await wait_until(pilot, lambda: app.main.state == "results", timeout=5)

@@ -1,14 +1,16 @@
-"""Golden relevance on the bundled corpus (and a few tiny corpora), through searcher.Engine."""
+"""searcher.Engine: golden relevance on the bundled corpus (and a few tiny corpora), exclusions,
+hits, budgets, what the analyser makes searchable, and warm().
+
+Which characters a hit highlights: test_highlight.py.
+"""
 
 from __future__ import annotations
 
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from conftest import CORPUS, FILE_001, FILE_002, FILE_003, run_search
+from conftest import CORPUS, FILE_000, FILE_001, FILE_002, FILE_003, run_search
 from searcher.analysis import tokenize
 from searcher.errors import QueryError
 from searcher.text import clean, exact_key, fold
@@ -270,50 +272,6 @@ def test_exclusion_with_marks_only_excludes_that_form(engine):
     assert all(NGOAI_GRAVE not in exact_words(h.text) for h in kept)
 
 
-# -- highlight spans ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize("query", ["ngoai giao", "ngoại giao kinh tế", "HÒA BÌNH", "lan dau tien", "P4G"])
-def test_spans_point_at_the_accented_text(engine, query):
-    wanted = {fold(w) for w in query.split()}
-    hits = run_search(engine, query)
-    assert hits
-    for hit in hits:
-        assert hit.spans
-        assert hit.spans == sorted(hit.spans)
-        for start, end in hit.spans:
-            assert 0 <= start < end <= len(hit.text)
-            piece = hit.text[start:end]
-            assert fold(piece) in wanted, (piece, query)
-            # Whole tokens only.
-            assert start == 0 or not hit.text[start - 1].isalnum()
-            assert end == len(hit.text) or not hit.text[end].isalnum()
-
-
-def test_unmarked_query_highlights_every_form(engine):
-    hits = run_search(engine, "ngoai giao", limit=20)
-    for hit in hits:
-        expected = [(t.start, t.end) for t in tokenize(hit.text) if fold(t.text) in ("ngoai", "giao")]
-        assert hit.spans == expected
-
-
-def test_marked_query_does_not_highlight_the_other_word(engine):
-    hits = run_search(engine, "ngoại", limit=200)
-    both = [h for h in hits if {NGOAI_DOT, NGOAI_GRAVE} <= exact_words(h.text)]
-    assert both, "the corpus has paragraphs with both ngoại and ngoài (e.g. 002 line 36)"
-    for hit in both:
-        marked = [hit.text[a:b] for a, b in hit.spans]
-        assert marked and all(exact_key(m) == NGOAI_DOT for m in marked), marked
-        assert all(m.lower() != "ngoài" for m in marked)
-
-
-def test_highlight_falls_back_to_folded_form(small_engine):
-    eng = small_engine({"a.txt": "Tiêu đề\n\nở nước ngoài và ngoài trời\n"})
-    hits = run_search(eng, "ngoại")
-    assert len(hits) == 1 and not hits[0].exact
-    assert [hits[0].text[a:b] for a, b in hits[0].spans] == ["ngoài", "ngoài"]
-
-
 # -- hits -------------------------------------------------------------------------
 
 
@@ -346,24 +304,6 @@ def test_stray_combining_mark_in_query_is_ignored(engine):
     assert where(run_search(engine, "ngoại giao \u0301")) == where(run_search(engine, "ngoại giao"))
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(
-    query=st.one_of(
-        st.text(max_size=40),
-        st.lists(st.sampled_from(["ngoại", "giao", "ngoai", "-", '"', "kinh", "tế", "*", "AND", " ", "-x", "đ"]), max_size=8).map(" ".join),
-    ),
-    prefix=st.booleans(),
-)
-def test_any_query_either_searches_or_says_it_has_no_words(engine, query, prefix):
-    try:
-        result = engine.search(query, prefix=prefix, budget=5)
-    except QueryError:
-        return
-    for hit in result:
-        for start, end in hit.spans:
-            assert 0 <= start < end <= len(hit.text)
-
-
 # Regression: until the explicit budget was honoured for the lower tiers (fixed while this suite
 # was written), this returned about 1000 of the 2001 matches with complete=True.
 def test_generous_budget_gives_every_match(small_engine):
@@ -377,3 +317,77 @@ def test_generous_budget_gives_every_match(small_engine):
     # Every paragraph has both words: all of them must come back, or the result must say it was cut.
     assert len(result) == 2001 or (not result.complete and result.notes), (len(result), result.complete, result.notes)
     assert len(result) == 2001
+
+
+# -- words the analyser must make searchable ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, path, line",
+    [
+        ("8%", FILE_000, 10),  # "tăng trưởng ít nhất 8%"
+        ("P4G", FILE_003, 9),  # "hội nghị P4G"
+        ("18/21", FILE_003, 17),  # "18/21 thành viên G20"
+        ("http://www.baoquangtri.vn/tao-buoc-tien", FILE_001, 31),
+        ("baoquangtri", FILE_001, 31),
+    ],
+)
+def test_numbers_codes_and_url_parts_are_searchable(engine, query, path, line):
+    hits = run_search(engine, query)
+    assert [(h.path, h.line) for h in hits][:1] == [(path, line)]
+
+
+def test_g20_is_a_word_of_its_own(engine):
+    hits = run_search(engine, "G20", limit=50)
+    assert hits
+    for hit in hits:
+        assert "g20" in [fold(t.text) for t in tokenize(hit.text)]
+    assert (FILE_003, 17) in [(h.path, h.line) for h in hits]
+
+
+@pytest.mark.parametrize("word", ["ở", "ý", "máy", "thế", "cần"])
+def test_short_and_common_syllables_are_searchable(engine, word):
+    hits = run_search(engine, word, limit=100)
+    assert hits, word
+    # The exact word ranks first: the first hit really contains it, marks and all.
+    first = hits[0]
+    assert exact_key(word) in {exact_key(t.text) for t in tokenize(first.text)}
+    for hit in hits:
+        assert fold(word) in {fold(t.text) for t in tokenize(hit.text)}
+
+
+def test_an_ninh_is_searchable(engine):
+    hits = run_search(engine, "an ninh", limit=50)
+    assert len(hits) >= 3
+    for hit in hits[:3]:
+        assert "an ninh" in " ".join(fold(t.text) for t in tokenize(hit.text))
+
+
+# -- warm() -----------------------------------------------------------------------------
+
+
+def test_warm_precomputes_the_one_and_two_letter_prefixes(bundled):
+    from searcher import Engine
+
+    with Engine.open(bundled.index) as engine:
+        engine.warm()
+        # (private) The completions of every one- and two-letter prefix are ready before any search.
+        assert {("folded", "n"), ("folded", "ng"), ("folded", "gi"), ("folded", "h")} <= set(engine._completions)
+        hits = run_search(engine, "ngoai g", prefix=True, limit=20)
+        assert hits
+        assert all("ngoai" in folded_words(h.text) for h in hits)
+
+
+# Bug in Engine.warm (reported, not fixed here): among completions tied in frequency it evicts the
+# alphabetically first, while a search's own scan keeps it, so "ng" completes to "ngo" instead
+# of "ngay" once warmed, and the same prefix query ranks differently.
+@pytest.mark.xfail(strict=True, reason="Engine.warm breaks frequency ties unlike the search's own scan")
+def test_warm_does_not_change_the_answers(bundled):
+    from searcher import Engine
+
+    with Engine.open(bundled.index) as cold, Engine.open(bundled.index) as warmed:
+        warmed.warm()
+        for query in ("n", "ng", "ngoai g", "kinh t", "hòa b"):
+            assert where(run_search(warmed, query, prefix=True, limit=20)) == where(
+                run_search(cold, query, prefix=True, limit=20)
+            ), query

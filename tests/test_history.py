@@ -1,0 +1,44 @@
+"""The TUI's query history (searcher.tui.history): one file per index, under XDG_DATA_HOME.
+
+Saving and recalling history from the live-search screen: test_tui.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from searcher.tui.history import History
+from tui_support import data_home  # noqa: F401  (fixture: a temporary XDG_DATA_HOME)
+
+
+def test_history_file_per_index(tmp_path: Path, data_home: Path) -> None:
+    a, b = History(tmp_path / "a"), History(tmp_path / "b")
+    assert a.path != b.path and a.path.parent == b.path.parent == data_home / "searcher" / "history"
+    assert a.path == History(str(tmp_path / "a" / ".." / "a")).path
+    for query in ["one", "two", "one", "  two  ", ""]:
+        a.add(query)
+    assert a.entries == ["one", "two"]
+    assert History(tmp_path / "a").newest_first() == ["two", "one"]
+    assert History(tmp_path / "b").entries == []
+    a.path.write_text("{not json", encoding="utf-8")
+    assert History(tmp_path / "a").entries == []
+
+
+def test_a_repeated_query_moves_to_the_newest_place(tmp_path: Path) -> None:
+    history = History(tmp_path / "index")
+    assert history.add("ngoại giao") and history.add("kinh tế")
+    assert not history.add("kinh   tế")  # the newest already: nothing changes
+    assert history.add("ngoại  giao")
+    assert History(tmp_path / "index").newest_first() == ["ngoại giao", "kinh tế"]
+    assert History(tmp_path / "index").latest() == "ngoại giao"
+
+
+def test_history_keeps_the_newest_entries_only(tmp_path: Path) -> None:
+    from searcher.tui.history import MAX_ENTRIES
+
+    history = History(tmp_path / "index")
+    for i in range(MAX_ENTRIES + 5):
+        history.add(f"q{i}")
+    kept = History(tmp_path / "index").entries
+    assert len(kept) == MAX_ENTRIES
+    assert kept[0] == "q5" and kept[-1] == f"q{MAX_ENTRIES + 4}"
