@@ -34,7 +34,7 @@ from whoosh.collectors import Collector, WrappingCollector
 from whoosh.query import Or, Query, Term
 
 from . import bestmatch, whoosh_patches
-from .analysis import pair_term, tokenize
+from .analysis import iter_words, pair_term, tokenize
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, words_found
 from .planning import plan_query
@@ -451,12 +451,13 @@ class Engine:
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
             fields = searcher.stored_fields(docnum)
-            spans = highlight_spans(fields["text"], parsed)
+            tokens = tokenize(fields["text"])
+            spans = highlight_spans(fields["text"], parsed, tokens)
             hit = self._hit(rank, score, fields, spans, exact)
             if docnum in strict:
                 hit.matched = [w.text for w in parsed.words]  # the strict tiers require every word
             else:
-                hit.matched, hit.missing, hit.exact = words_found(fields["text"], parsed)
+                hit.matched, hit.missing, hit.exact = words_found(fields["text"], parsed, tokens)
             result_hits.append(hit)
         return result_hits, complete, filled
 
@@ -496,16 +497,26 @@ class Engine:
         """Best-match candidates that honour phrases and exclusions, with exact diacritics counted, best first."""
         kept: list[tuple[float, int, bool]] = []
         reader = searcher.reader()
+        marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
+        # The most the exact-diacritic bonus can add: candidates come in BM25
+        # order, so once one cannot catch up with the last hit kept, none can.
+        most_bonus = EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked)
+        needs_text = bool(marked or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
         for pid, score in zip(candidates.pids, candidates.scores):
+            if len(kept) >= wanted:
+                kept.sort(key=lambda item: (-item[0], item[1]))
+                if score + most_bonus < kept[wanted - 1][0]:
+                    break
             docnum = searcher.document_number(pid=str(pid))
             if docnum is None or docnum in strict or reader.is_deleted(docnum):
                 continue
-            text = searcher.stored_fields(docnum).get("text", "")
-            verdict = _verify(text, parsed)
-            if verdict is None:
-                continue
-            exact_words, all_exact = verdict
-            score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
+            all_exact = True
+            if needs_text:
+                verdict = _verify(searcher.stored_fields(docnum).get("text", ""), parsed)
+                if verdict is None:
+                    continue
+                exact_words, all_exact = verdict
+                score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
             kept.append((score, docnum, all_exact))
         kept.sort(key=lambda item: (-item[0], item[1]))
         return [(docnum, score, exact) for score, docnum, exact in kept[:wanted]]
@@ -630,7 +641,7 @@ def _contains(sequence: list[str], part: list[str]) -> bool:
 def _verify(text: str, parsed: ParsedQuery) -> "tuple[list[Any], bool] | None":
     """None when ``text`` breaks a quoted phrase or an exclusion; else the marked words it has
     in their exact form, and whether every marked word it has is in its exact form."""
-    tokens = [t.text for t in tokenize(text)]
+    tokens = list(iter_words(text))
     folded = [fold(t) for t in tokens]
     exact: list[str] | None = None
     for clause in parsed.clauses:

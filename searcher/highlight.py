@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .analysis import tokenize
+from .analysis import Token, tokenize
 from .query import ParsedQuery, parse_query
 from .text import exact_key, fold
 
 __all__ = ["highlight_spans", "words_found"]
 
 
-def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
+def highlight_spans(text: str, query: ParsedQuery, tokens: list[Token] | None = None) -> list[tuple[int, int]]:
     """Character spans in ``text`` of the tokens that match the query's words.
 
     A word typed without marks matches by folded form, so ``ngoai`` highlights
@@ -23,14 +23,15 @@ def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
     >>> highlight_spans("ngoài và ngoại", parse_query("ngoại"))
     [(9, 14)]
     """
-    tokens = [(t, fold(t.text)) for t in tokenize(text)]
+    pairs = [(t, fold(t.text)) for t in (tokens if tokens is not None else tokenize(text))]
     words = [w for w in query.words if w is not query.prefix]
-    present_exact = {exact_key(t.text) for t, _ in tokens} if any(w.marked for w in words) else set()
+    wanted_folds = {w.folded for w in words if w.marked}
+    present_exact = {exact_key(t.text) for t, f in pairs if f in wanted_folds} if wanted_folds else set()
     folded_wanted = {w.folded for w in words if not (w.marked and w.exact in present_exact)}
     exact_wanted = {w.exact for w in words if w.marked and w.exact in present_exact}
     prefix = query.prefix.folded if query.prefix is not None else None
     spans = []
-    for token, folded in tokens:
+    for token, folded in pairs:
         if (
             folded in folded_wanted
             or (exact_wanted and exact_key(token.text) in exact_wanted)
@@ -40,7 +41,7 @@ def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
     return spans
 
 
-def words_found(text: str, query: ParsedQuery) -> tuple[list[str], list[str], bool]:
+def words_found(text: str, query: ParsedQuery, tokens: list[Token] | None = None) -> tuple[list[str], list[str], bool]:
     """Which query words (as typed) ``text`` has, which it lacks, and whether the marked ones match exactly.
 
     A word counts as found in any diacritic form (``ngoai`` and ``ngoại``
@@ -50,9 +51,10 @@ def words_found(text: str, query: ParsedQuery) -> tuple[list[str], list[str], bo
     >>> words_found("Ngoại giao và kinh tế", parse_query("ngoại giao đã làm gì"))
     (['ngoại', 'giao'], ['đã', 'làm', 'gì'], True)
     """
-    tokens = tokenize(text)
+    tokens = tokens if tokens is not None else tokenize(text)
     folded = {fold(t.text) for t in tokens}
-    exact = {exact_key(t.text) for t in tokens} if query.marked else set()
+    marked_folds = {w.folded for w in query.words if w.marked}
+    exact = {exact_key(t.text) for t in tokens if fold(t.text) in marked_folds} if marked_folds else set()
     matched: list[str] = []
     missing: list[str] = []
     all_exact = True
