@@ -82,6 +82,12 @@ exit status: 0 done, 2 error (one line on stderr).""",
     parser.add_argument(
         "--distractors", type=int, default=0, metavar="N", help="add N paragraphs of ../shared/corpora to every corpus"
     )
+    parser.add_argument(
+        "--distractor-laws",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="take distractors from vi-law too, as bench/run.py does (default); --no-distractor-laws: wiki and news only",
+    )
     parser.add_argument("--queries", type=int, default=0, metavar="N", help="at most N questions per set, evenly spread")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_QUERIES} questions per set, no distractors, temp dir")
     parser.add_argument(
@@ -98,6 +104,9 @@ exit status: 0 done, 2 error (one line on stderr).""",
     parser.add_argument("--keep-work", action="store_true", help="keep the temp work dir of --quick")
     parser.add_argument("--json-out", metavar="FILE", help="write the JSON here (default bench/out/qa-<date>-d<N>.json)")
     parser.add_argument("--write-results", action="store_true", help="replace the whole-questions section of bench/RESULTS.md")
+    parser.add_argument(
+        "--from-json", metavar="FILE", help="run nothing: print (and with --write-results record) the run saved in FILE"
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     return parser
 
@@ -190,11 +199,16 @@ def write_set(qa: Path, name: str, corpus: Path, layout: str = "group") -> QASet
     return QASet(name, len(docs), len(groups), count, where, queries)
 
 
-def write_distractors(corpora: Path, n: int, corpus: Path) -> dict[str, Any]:
-    """N paragraphs of the shared corpora, sampled as bench/run.py does, under corpus/distractors/."""
+def write_distractors(corpora: Path, n: int, corpus: Path, laws: bool = True) -> dict[str, Any]:
+    """N paragraphs of the shared corpora, sampled as bench/run.py does, under corpus/distractors/.
+
+    ``laws=False`` leaves out ``vi-law`` (its codes include older versions of the very
+    laws ALQAC asks about, whose articles would compete with the right ones).
+    """
     import corpus_mix
 
-    sample = corpus_mix.take(corpora, n)
+    sources = [s for s in corpus_mix.SOURCES if laws or s[1] != "law"]
+    sample = corpus_mix.take(corpora, n, sources)
     size = corpus_mix.write_corpus(sample, corpus / DISTRACTOR_FOLDER)
     return {"paragraphs": len(sample.paragraphs), "articles": len(sample.articles), "per_source": sample.per_source, "bytes": size}
 
@@ -330,7 +344,7 @@ def run_set(
     distractors = None
     if args.distractors:
         log(f"{name}: adding {args.distractors:,} distractor paragraphs")
-        distractors = write_distractors(Path(args.corpora), args.distractors, corpus)
+        distractors = write_distractors(Path(args.corpora), args.distractors, corpus, laws=args.distractor_laws)
     rows = read_rows(corpus)
     mapping = check_mapping(qa_set, rows)
     log(f"{name}: {len(rows):,} paragraphs in {qa_set.files + (distractors or {}).get('articles', 0):,} files")
@@ -451,7 +465,7 @@ def build_table(result: dict[str, Any]) -> str:
         files = s["files"] + ((s.get("distractors") or {}).get("articles") or 0)
         lines.append(
             f"| {name} | {files:,} | {s['paragraphs']:,} ({s['qa_paragraphs']:,} + {s['paragraphs'] - s['qa_paragraphs']:,}) | "
-            f"{s['repeats_dropped']:,} of {s['written_paragraphs']:,} | " + " | ".join(cells) + " |"
+            f"{s.get('repeats_dropped', 0):,} of {s.get('written_paragraphs', s['qa_paragraphs']):,} | " + " | ".join(cells) + " |"
         )
     return "\n".join(lines)
 
@@ -459,7 +473,10 @@ def build_table(result: dict[str, Any]) -> str:
 def run_heading(result: dict[str, Any]) -> str:
     meta = result["meta"]
     d = meta["distractors"]
-    return f"### {meta['date']} · {'no distractors' if not d else f'+ {d:,} distractor paragraphs'} · {meta['git']['label']}"
+    what = "no distractors" if not d else f"+ {d:,} distractor paragraphs"
+    if d and not meta.get("distractor_laws", True):
+        what += " (no laws)"
+    return f"### {meta['date']} · {what} · {meta['git']['label']}"
 
 
 def run_section(result: dict[str, Any], json_name: str | None) -> str:
@@ -468,7 +485,7 @@ def run_section(result: dict[str, Any], json_name: str | None) -> str:
     facts = (
         f"Machine: {m['cpu']}, {m['cores']} cores · Python {v['python']} · Whoosh {v['whoosh']} · SQLite {v['sqlite']} · "
         f"tantivy {v['tantivy']} · searcher budget {meta['budget'] if meta['budget'] is not None else 'its own'} · "
-        f"{meta['limit']} paragraphs asked of each engine · one file per {meta['layout']}"
+        f"{meta['limit']} paragraphs asked of each engine · one file per {meta.get('layout', 'group')}"
         + (f" · raw numbers: `bench/out/{json_name}` (not committed)" if json_name else "")
     )
     return "\n".join([run_heading(result), "", facts, "", table(result), "", build_table(result), ""])
@@ -480,7 +497,13 @@ asked of searcher, SQLite FTS5 (`unicode61 remove_diacritics 2`, OR of the quote
 and Tantivy (BM25, simple tokenizer + lower case + ASCII folding, OR of the words) over the same paragraphs.
 A paragraph hit counts for its article/passage; hits are deduplicated by document in rank order, then cut at 10.
 *unaccented* = the question with its diacritics removed (case and punctuation kept). Latency is the search call
-only, warm. One subsection per distractor count, replaced by the next run with the same count."""
+only, warm. One subsection per distractor count, replaced by the next run with the same count (this section
+is rewritten by `bench/qa.py --write-results`; notes on it go below its end marker)."""
+
+
+def _distractor_count(run_text: str) -> int:
+    match = re.search(r" · \+ ([\d,]+) distractor", run_text.split("\n", 1)[0])
+    return int(match.group(1).replace(",", "")) if match else 0
 
 
 def write_results(path: Path, result: dict[str, Any], json_name: str | None) -> None:
@@ -501,7 +524,8 @@ def write_results(path: Path, result: dict[str, Any], json_name: str | None) -> 
     new_run = run_section(result, json_name).strip("\n")
     key = run_heading(result).split(" · ")[1]
     runs = [r for r in runs if r.split("\n", 1)[0].split(" · ")[1:2] != [key]]
-    runs.insert(0, new_run)
+    runs.append(new_run)
+    runs.sort(key=_distractor_count)  # no distractors first, then by how many
     section = "\n\n".join([QA_BEGIN, QA_HEADING, QA_INTRO, *runs, QA_END])
     text = head.rstrip("\n") + "\n\n" + section + "\n\n" + tail.lstrip("\n")
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
@@ -520,6 +544,17 @@ def _choose(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     log = Log(args.quiet)
+    if args.from_json:
+        try:
+            saved = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BenchError(f"cannot read {args.from_json}: {exc}") from None
+        if args.write_results:
+            here = Path(args.from_json).resolve().parent == DEFAULT_OUT.resolve()
+            write_results(RESULTS_MD, saved, Path(args.from_json).name if here else None)
+            log(f"updated {RESULTS_MD}")
+        print(run_section(saved, None))
+        return 0
     sets = _choose(args.sets, SETS, "set")
     variants = _choose(args.variants, VARIANTS, "variant")
     engines = _choose(args.engines, ENGINES, "engine")
@@ -552,6 +587,7 @@ def run(args: argparse.Namespace) -> int:
                 "versions": {**results_md.versions(), "tantivy": _tantivy_version()},
                 "quick": args.quick,
                 "distractors": args.distractors,
+                "distractor_laws": args.distractor_laws,
                 "limit": args.limit,
                 "layout": args.layout,
                 "budget": args.budget,
