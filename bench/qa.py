@@ -254,15 +254,16 @@ def check_index(engine: Any, qa_set: QASet) -> int:
 # -- the engines --------------------------------------------------------------
 
 
-def searcher_search(engine: Any, query: str, limit: int, budget: float | None) -> list[tuple[str, int]]:
-    """The searcher adapter, kept in one place: ranked ``(path, line)`` of one search."""
+def searcher_search(engine: Any, query: str, limit: int, budget: float | None) -> tuple[list[tuple[str, int]], bool]:
+    """The searcher adapter, kept in one place: ranked ``(path, line)`` of one search,
+    and whether its time budget cut any tier short (``complete``/``filled`` false)."""
     from searcher.errors import QueryError
 
     try:
         hits = engine.search(query, limit=limit, budget=budget)
     except QueryError:
-        return []
-    return [(h.path, h.line) for h in hits]
+        return [], False
+    return [(h.path, h.line) for h in hits], not (hits.complete and hits.filled)
 
 
 def strip_diacritics(text: str) -> str:
@@ -318,6 +319,7 @@ def summarize(rows: list[dict[str, Any]], engine: str) -> dict[str, Any]:
         "p50_ms": percentile(ms, 50),
         "p95_ms": percentile(ms, 95),
         "max_ms": max(ms) if ms else None,
+        "cut_by_budget": sum(1 for r in rows if r[engine].get("cut")),
     }
 
 
@@ -349,7 +351,8 @@ def run_set(
     mapping = check_mapping(qa_set, rows)
     log(f"{name}: {len(rows):,} paragraphs in {qa_set.files + (distractors or {}).get('articles', 0):,} files")
     builds: dict[str, Any] = {}
-    search: dict[str, Callable[[str], list[tuple[str, int]]]] = {}
+    # each engine: question -> (ranked (path, line), whether a time budget cut the search short)
+    search: dict[str, Callable[[str], tuple[list[tuple[str, int]], bool]]] = {}
 
     if "searcher" in engines:
         from searcher import Engine, build_index
@@ -371,14 +374,14 @@ def run_set(
         log(f"{name}: FTS5 build")
         builds["fts5"] = fts5_peer.build_rows(rows, base / "fts5.db")
         fts = fts5_peer.Peer(base / "fts5.db")
-        search["fts5"] = lambda q: fts.search(q, args.limit, any_word=True)
+        search["fts5"] = lambda q: (fts.search(q, args.limit, any_word=True), False)
     if "tantivy" in engines:
         import tantivy_peer
 
         log(f"{name}: Tantivy build")
         builds["tantivy"], table = tantivy_peer.build(rows, base / "tantivy")
         tan = tantivy_peer.Peer(base / "tantivy", table)
-        search["tantivy"] = lambda q: tan.search(q, args.limit)
+        search["tantivy"] = lambda q: (tan.search(q, args.limit), False)
     for engine_name, b in builds.items():
         if b["rows"] != len(rows):
             raise BenchError(f"{name}: {engine_name} holds {b['rows']} rows, expected {len(rows)}")
@@ -401,10 +404,10 @@ def run_set(
             order = order[i % len(order):] + order[: i % len(order)]  # alternate who goes first
             for engine_name in order:
                 started = time.perf_counter()
-                hits = search[engine_name](text)
+                hits, cut = search[engine_name](text)
                 elapsed = (time.perf_counter() - started) * 1000
                 s = score(hits, qa_set.where, relevant)
-                row[engine_name] = {"rank": s["rank"], "recall": s["recall"], "hits": s["hits"], "ms": elapsed}
+                row[engine_name] = {"rank": s["rank"], "recall": s["recall"], "hits": s["hits"], "ms": elapsed, "cut": cut}
             rows_out.append(row)
         per_query[variant] = rows_out
         results[variant] = {e: summarize(rows_out, e) for e in search}
@@ -451,6 +454,15 @@ def table(result: dict[str, Any]) -> str:
                     f"| {name} | {m['queries']:,} | {variant} | {engine} | {_f(m['p_at_1'])} | {_f(m['mrr10'])} | "
                     f"{_f(m['r_at_10'])} | {_f(m['no_hit'])} | {_ms(m['p50_ms'])} | {_ms(m['p95_ms'])} | {_ms(m['max_ms'])} |"
                 )
+    cuts = [
+        f"{name} {variant} {m['cut_by_budget']}/{m['queries']}"
+        for name, s in result["sets"].items()
+        for variant, engines in s["results"].items()
+        for engine, m in engines.items()
+        if engine == "searcher" and "cut_by_budget" in m
+    ]
+    if cuts:
+        lines += ["", "searcher searches cut short by its time budget (`complete` or `filled` false): " + ", ".join(cuts) + "."]
     return "\n".join(lines)
 
 

@@ -63,6 +63,7 @@ def test_every_set_variant_and_engine_has_figures(quick):
                 for stat in ("p50_ms", "p95_ms", "max_ms"):
                     assert isinstance(m[stat], float) and m[stat] >= 0, (name, variant, engine, stat)
                 assert m["p50_ms"] <= m["p95_ms"] <= m["max_ms"]
+                assert 0 <= m["cut_by_budget"] <= 60 and (engine == "searcher" or m["cut_by_budget"] == 0)
             assert len(s["per_query"][variant]) == 60
         for engine in ENGINES:
             assert s["build"][engine]["rows"] == s["paragraphs"], (name, engine)
