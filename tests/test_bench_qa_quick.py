@@ -38,7 +38,7 @@ def quick(tmp_path_factory) -> dict:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=480,
     )
     assert done.returncode == 0, f"bench/qa.py --quick exited {done.returncode}:\n{done.stderr[-3000:]}"
     after = results_md.read_bytes() if results_md.exists() else None
