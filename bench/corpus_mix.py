@@ -93,18 +93,23 @@ def _read_articles(path: Path, folder: str) -> Iterator[Article]:
                 yield Article(f"{folder}/{name}", _sanitize(str(rec.get("title") or "")).strip(), paragraphs)
 
 
-def quotas(n: int) -> list[int]:
-    total = sum(w for _, _, w in SOURCES)
-    shares = [n * w // total for _, _, w in SOURCES]
+def quotas(n: int, sources: list[tuple[str, str, int]] | None = None) -> list[int]:
+    sources = SOURCES if sources is None else sources
+    total = sum(w for _, _, w in sources)
+    shares = [n * w // total for _, _, w in sources]
     for i in range(n - sum(shares)):
         shares[i % len(shares)] += 1
     return shares
 
 
-def take(corpora: Path, n: int) -> Sample:
-    """Take whole articles until ``n`` body paragraphs (see the module doc)."""
-    readers = [_read_articles(corpora / name, folder) for name, folder, _ in SOURCES]
-    taken = [0] * len(SOURCES)
+def take(corpora: Path, n: int, sources: list[tuple[str, str, int]] | None = None) -> Sample:
+    """Take whole articles until ``n`` body paragraphs (see the module doc).
+
+    ``sources`` replaces :data:`SOURCES` (a subset of it, say), mixed the same way.
+    """
+    sources = SOURCES if sources is None else sources
+    readers = [_read_articles(corpora / name, folder) for name, folder, _ in sources]
+    taken = [0] * len(sources)
     articles: list[Article] = []
 
     def fill(i: int, want: int) -> None:
@@ -117,9 +122,9 @@ def take(corpora: Path, n: int) -> Sample:
             taken[i] += len(article.paragraphs)
             articles.append(article)
 
-    for i, share in enumerate(quotas(n)):
+    for i, share in enumerate(quotas(n, sources)):
         fill(i, share)
-    for i in range(len(SOURCES)):  # a source ran out: the others make up for it
+    for i in range(len(sources)):  # a source ran out: the others make up for it
         missing = n - sum(taken)
         if missing <= 0:
             break
@@ -137,7 +142,7 @@ def take(corpora: Path, n: int) -> Sample:
                 text = raw  # one string, not two (400k paragraphs add up)
             paragraphs.append(Paragraph(article.path, 3 + 2 * k, raw, text, source))
             duplicates[" ".join(text.split())] += 1
-    per_source = {folder: taken[i] for i, (_, folder, _) in enumerate(SOURCES)}
+    per_source = {folder: taken[i] for i, (_, folder, _) in enumerate(sources)}
     return Sample(articles, paragraphs, per_source, duplicates)
 
 
