@@ -19,7 +19,7 @@ from typing import Sequence, TextIO
 
 from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
 from .options import add_location_arguments
-from .presentation import display_path, make_snippet
+from .presentation import display_path, make_snippet, where
 
 __all__ = ["main", "build_parser"]
 
@@ -189,6 +189,10 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # typ
             file=announce,
             flush=True,
         )
+        from .index_cli import describe_conversions
+
+        for line in describe_conversions(summary.converted):
+            print(f"search: {line}", file=announce)
         for skipped in summary.skipped:
             print(f"search: warning: skipped {skipped['path']}: {skipped['reason']}", file=announce)
     return Engine.open(index)
@@ -219,7 +223,8 @@ def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-un
     for index, hit in enumerate(result):
         if index:
             out.write("\n")
-        location = f"{style['path']}{display_path(hit.file)}{style['reset']}:{style['line']}{hit.line}{style['reset']}"
+        suffix = where(hit.file, hit.line, hit.page, hit.chapter)
+        location = f"{style['path']}{display_path(hit.file)}{style['reset']}{suffix[0]}{style['line']}{suffix[1:]}{style['reset']}"
         title = hit.title if len(hit.title) <= 100 else hit.title[:99] + "…"
         out.write(f"{location}  {style['title']}{title}{style['reset']}\n")
         snippet = make_snippet(hit.text, hit.spans)

@@ -95,6 +95,8 @@ class Hit:
     file: str
     exact: bool = True  # False when only the diacritic-folded form matched
     column: int = 0  # 0-based start column in ``line`` (windows of very long lines)
+    page: int | None = None  # PDF page (1-based); ``line`` is then the line on that page
+    chapter: int | None = None  # EPUB chapter (1-based); ``line`` is then the paragraph in it
 
     def to_json(self, path: str | None = None) -> dict[str, Any]:
         """The ``--json`` record (``path`` may be replaced by a display path)."""
@@ -107,6 +109,8 @@ class Hit:
             "title": self.title,
             "text": self.text,
             "spans": [list(s) for s in self.spans],
+            **({"page": self.page} if self.page is not None else {}),
+            **({"chapter": self.chapter} if self.chapter is not None else {}),
         }
 
 
@@ -414,6 +418,8 @@ class Engine:
             file=str(self.corpus / fields["path"]),
             exact=exact,
             column=fields.get("column", 0),
+            page=fields.get("page"),
+            chapter=fields.get("chapter"),
         )
 
     @staticmethod

@@ -98,7 +98,20 @@ def _describe(s: dict[str, Any]) -> str:
         f"{s['added']} added, {s['updated']} updated, {s['removed']} removed, "
         f"{s['unchanged']} unchanged, {skipped} skipped; "
         f"{s['paragraphs']} paragraphs in {s['files']} files; {s['seconds']:.2f} s"
+        + "".join(f"\n{line}" for line in describe_conversions(s.get("converted") or {}))
     )
+
+
+def describe_conversions(converted: dict[str, int]) -> list[str]:
+    """One line per legacy encoding a build converted: ``converted from TCVN3: 14 files``.
+
+    >>> describe_conversions({"tcvn3": 14, "vni": 1})
+    ['converted from TCVN3: 14 files', 'converted from VNI: 1 file']
+    """
+    return [
+        f"converted from {encoding.upper()}: {count} file{'s' if count != 1 else ''}"
+        for encoding, count in sorted(converted.items())
+    ]
 
 
 class _progress_display:

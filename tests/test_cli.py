@@ -482,3 +482,24 @@ def test_json_hit_list_is_not_silently_cut(tmp_path):
     assert result.returncode == 0
     printed = len(result.stdout.splitlines())
     assert printed == 2001 or "note" in result.stderr, (printed, result.stderr)
+
+
+# -- documents in other formats ---------------------------------------------------
+
+
+def test_locations_of_hits_in_documents(tmp_path):
+    from test_formats import PDF_PAGES, S3, make_docx, make_pdf
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_pdf(docs / "báo-cáo.pdf", PDF_PAGES)
+    make_docx(docs / "công-văn.docx")
+    (docs / "ghi-chú.md").write_text(f"# Ghi chú\n\n{S3}\n", encoding="utf-8")
+    args = ["--index", str(tmp_path / "index"), "--corpus", str(docs), "--color", "never"]
+    result = search([*args, "quốc phòng, an ninh"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    headers = {line.split("  ")[0] for line in result.stdout.splitlines() if line.startswith("docs/")}
+    assert headers == {"docs/báo-cáo.pdf p.2", "docs/công-văn.docx ¶4", "docs/ghi-chú.md:3"}
+    records = [json.loads(line) for line in search([*args, "--json", "quốc phòng"], tmp_path).stdout.splitlines()]
+    pages = {r["path"]: r.get("page") for r in records}
+    assert pages == {"docs/báo-cáo.pdf": 2, "docs/công-văn.docx": None, "docs/ghi-chú.md": None}

@@ -48,6 +48,7 @@ HEADLESS = [
     "searcher.engine",
     "searcher.highlight",
     "searcher.presentation",
+    "searcher.selection",
     "searcher.whoosh_patches",
     "searcher.cli",
     "searcher.index_cli",
