@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-__all__ = ["Snippet", "make_snippet", "display_path", "location", "where"]
+__all__ = ["Snippet", "make_snippet", "display_path", "location", "where", "describe_conversions"]
 
 
 def display_path(file: str) -> str:
@@ -53,6 +53,18 @@ def location(file: str, line: int, page: int | None = None, chapter: int | None 
     '/nowhere/báo-cáo.pdf p.12'
     """
     return display_path(file) + where(file, line, page, chapter)
+
+def describe_conversions(converted: dict[str, int]) -> list[str]:
+    """One line per legacy encoding a build converted: ``converted from TCVN3: 14 files``.
+
+    >>> describe_conversions({"tcvn3": 14, "vni": 1})
+    ['converted from TCVN3: 14 files', 'converted from VNI: 1 file']
+    """
+    return [
+        f"converted from {encoding.upper()}: {count} file{'s' if count != 1 else ''}"
+        for encoding, count in sorted(converted.items())
+    ]
+
 
 ELLIPSIS = "…"
 

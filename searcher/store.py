@@ -291,10 +291,14 @@ def make_private_dir(path: Path | str) -> Path:
     that already exists keeps its mode (see :func:`exposure_warning`).
     """
     path = Path(path)
-    if not path.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    missing = []
+    folder = path
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):  # the cache folder above a default index is private too
         try:
-            path.mkdir(mode=0o700)
+            folder.mkdir(mode=0o700)
         except FileExistsError:
             pass
     return path

@@ -25,6 +25,7 @@ from textual.binding import Binding
 
 from ..engine import Engine
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
+from ..opener import open_command
 from ..presentation import display_path, location
 from .history import History
 from .screens import BuildOutcome, HelpScreen, IndexScreen, SearchScreen
@@ -303,9 +304,9 @@ class SearchApp(App[int]):
                 self._history_warned = True
                 self.notify(f"cannot save the query history: {exc.strerror or exc}", severity="warning")
 
-    def open_in_editor(self, file: str, line: int) -> None:
-        """Suspend the UI and run ``$VISUAL``/``$EDITOR`` at ``+line path``."""
-        argv = editor_command(display_path(file), line)
+    def open_in_editor(self, file: str, line: int, page: int | None = None) -> None:
+        """Suspend the UI and open the hit: ``$VISUAL``/``$EDITOR`` at ``+line path``, a PDF viewer at ``page``."""
+        argv = open_command(display_path(file), line, page)
         outcome: dict[str, Any] = {}
 
         def run() -> None:
