@@ -373,9 +373,42 @@ def run_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query
     except SearcherError:
         engine = None  # the UI shows the error and offers F5
     app = make_app(index, corpus, query, engine=engine)
+    stop_watching = _watch_in_background(str(engine.corpus) if engine is not None else str(corpus), str(index))
     try:
         code = app.run()
     finally:
+        stop_watching()
         if app.engine is not None:
             app.engine.close()
     return code if isinstance(code, int) else 0
+
+
+def _watch_in_background(corpus: str, index: str) -> Callable[[], None]:
+    """While the UI is open, keep the index current as its folder changes (``SEARCHER_TUI_WATCH=0`` turns it off).
+
+    The app's periodic check then sees the updated index and refreshes the results.
+    Returns the function that stops watching.
+    """
+    if os.environ.get("SEARCHER_TUI_WATCH", "1") == "0" or not os.path.isdir(corpus):
+        return lambda: None
+    import io
+    import threading
+
+    from ..watch import watch
+
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            watch(corpus, index, quiet=True, stop_event=stop, err=io.StringIO(), wait=30.0)
+        except Exception:
+            pass  # a convenience: the UI works on without it, and F5 still re-indexes
+
+    thread = threading.Thread(target=run, name="searcher-watch", daemon=True)
+    thread.start()
+
+    def stop_watching() -> None:
+        stop.set()
+        thread.join(5)
+
+    return stop_watching
