@@ -19,7 +19,7 @@ from typing import Sequence, TextIO
 
 from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
 from .options import add_location_arguments
-from .presentation import display_path, make_snippet
+from .presentation import describe_conversions, display_path, make_snippet, where
 
 __all__ = ["main", "build_parser"]
 
@@ -43,14 +43,21 @@ examples:
   search ngoại giao kinh tế
   search "ngoai giao" -"kinh te"
   search --json -n 3 hòa bình | jq .path
+  search -C ~/Documents/cong-van quyết định
+  search --open 2 hòa bình          open the 2nd hit in $EDITOR or a PDF viewer
 
-The first search with no index builds one from --corpus (see also search-index).
+Which index: --index DIR; else -C FOLDER; else $SEARCHER_INDEX; else ./index
+built from --corpus/$SEARCHER_CORPUS; else this folder's index if it was
+indexed (search-index FOLDER); else ./index and ./corpus when either exists
+here; else the index of the nearest indexed folder above, as git finds .git.
+The first search with no index builds one from the corpus (see search-index).
 With no QUERY on a terminal, or with --tui, the interactive live search opens.
 
 exit status: 0 hits found, 1 no hits, 2 error (bad query, missing corpus,
 unusable index); errors print one line on stderr.
 environment: SEARCHER_INDEX, SEARCHER_CORPUS set the defaults of --index and
---corpus; NO_COLOR turns colour off.
+--corpus; NO_COLOR turns colour off; SEARCHER_PDF_VIEWER is the command that
+--open runs for a PDF ({file} and {page} are filled in).
 """
 
 # ANSI styles, written by hand: importing Rich here would cost start-up time.
@@ -75,7 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("query", nargs="*", metavar="QUERY", help="words to search for (joined with spaces)")
     parser.add_argument("-n", "--limit", type=_positive_int, default=10, metavar="N", help="show at most N hits (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per hit, one per line")
-    add_location_arguments(parser, "folder of .txt files, indexed on first use")
+    parser.add_argument(
+        "-C",
+        dest="folder",
+        metavar="FOLDER",
+        help="search the index of FOLDER (see search-index FOLDER), building it on first use",
+    )
+    add_location_arguments(parser, "folder of documents, indexed on first use into --index")
     parser.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -96,12 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="only paragraphs with every word (grep's meaning; exit 1 when none has them all)",
     )
     parser.add_argument("--tui", action="store_true", help="open the interactive live search (QUERY pre-fills it)")
+    parser.add_argument(
+        "--open",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="open the Nth hit: $EDITOR at the line, a PDF viewer at the page, else xdg-open",
+    )
     return parser
 
 
 # Options that take a value; anything else starting with "-" after these is an
 # exclusion in the query (``search ngoại -ngoài``), not an option.
-_VALUE_OPTIONS = {"-n", "--limit", "--index", "--corpus", "--color", "--budget"}
+_VALUE_OPTIONS = {"-n", "--limit", "--index", "--corpus", "--color", "--budget", "-C", "--open"}
 _FLAG_OPTIONS = {"-h", "--help", "--json", "--tui", "--all"}
 
 
@@ -155,6 +175,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(split_argv(sys.argv[1:] if argv is None else argv))
     query = " ".join(args.query).strip()
     try:
+        from .places import NoIndexHere, resolve
+
+        try:
+            where_ = resolve(index=args.index, corpus=args.corpus, folder=args.folder)
+        except NoIndexHere as exc:
+            raise SearcherError(str(exc)) from None
+        args.index, args.corpus = where_.index, where_.corpus
         if args.tui or (not query and sys.stdin.isatty() and sys.stdout.isatty()):
             return _run_tui(args, query)
         if not query:
@@ -199,6 +226,8 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # typ
             file=announce,
             flush=True,
         )
+        for line in describe_conversions(summary.converted):
+            print(f"search: {line}", file=announce)
         for skipped in summary.skipped:
             print(f"search: warning: skipped {skipped['path']}: {skipped['reason']}", file=announce)
     return Engine.open(index)
@@ -207,7 +236,11 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # typ
 def _search(args: argparse.Namespace, query: str) -> int:
     engine = _open_engine(args.index, args.corpus)
     with engine:
-        result = engine.search(query, limit=args.limit, budget=args.budget, all_words=args.all_words)
+        result = engine.search(
+            query, limit=max(args.limit, args.open or 0), budget=args.budget, all_words=args.all_words
+        )
+    if args.open is not None and result and len(result) < args.open:
+        raise SearcherError(f"--open {args.open}: there {'is' if len(result) == 1 else 'are'} only {len(result)} hits")
     out = sys.stdout
     if args.json:
         for hit in result:
@@ -226,7 +259,26 @@ def _search(args: argparse.Namespace, query: str) -> int:
         else:
             print(f"search: not in the index: {' '.join(result.unknown)}", file=sys.stderr)
     out.flush()
+    if args.open is not None and result:
+        return _open_hit(result, args.open)
     return EXIT_FOUND if result else EXIT_NOT_FOUND
+
+
+def _open_hit(result, number: int) -> int:  # type: ignore[no-untyped-def]
+    """Open the ``number``-th hit (1-based) with :func:`searcher.opener.open_command`."""
+    import subprocess
+
+    from .opener import open_command
+
+    hit = result[number - 1]
+    argv = open_command(display_path(hit.file), hit.line, hit.page)
+    try:
+        status = subprocess.call(argv)
+    except OSError as exc:
+        raise SearcherError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+    if status != 0:
+        raise SearcherError(f"{argv[0]} exited with status {status}")
+    return EXIT_FOUND
 
 
 def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-untyped-def]
@@ -235,7 +287,8 @@ def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-un
     for index, hit in enumerate(result):
         if index:
             out.write("\n")
-        location = f"{style['path']}{display_path(hit.file)}{style['reset']}:{style['line']}{hit.line}{style['reset']}"
+        suffix = where(hit.file, hit.line, hit.page, hit.chapter)
+        location = f"{style['path']}{display_path(hit.file)}{style['reset']}{suffix[0]}{style['line']}{suffix[1:]}{style['reset']}"
         title = hit.title if len(hit.title) <= 100 else hit.title[:99] + "…"
         out.write(f"{location}  {style['title']}{title}{style['reset']}\n")
         snippet = make_snippet(hit.text, hit.spans)

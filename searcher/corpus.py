@@ -1,6 +1,8 @@
-"""Reading a corpus: finding its ``.txt`` files, decoding them, splitting paragraphs.
+"""Reading a corpus: finding its files, decoding ``.txt`` files, splitting paragraphs.
 
-A corpus is a folder tree of ``.txt`` files.  A paragraph is a block of lines
+A corpus is a folder tree of ``.txt`` files and documents in the formats
+:mod:`searcher.formats` reads (Markdown, HTML, Word, OpenDocument, EPUB, PDF);
+this module reads the ``.txt`` files.  A paragraph is a block of lines
 between blank lines; in a file with no blank lines each line is a paragraph,
 except that a hard-wrapped line (the previous line has no closing punctuation
 and this one starts in lower case) continues the paragraph before it.  Lines
@@ -21,9 +23,9 @@ import io
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from .text import clean, clean_line
 
@@ -53,6 +55,8 @@ _CLOSING = tuple('.!?…:;"”’»)]}')
 _VIETNAMESE_MARKERS = set("ăâêôơưđĂÂÊÔƠƯĐ\u0300\u0301\u0303\u0309\u0323")
 
 
+_LEGACY_SAMPLE = 65536
+_UNICODE_ONLY = re.compile("[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĩũ]", re.I)
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 
@@ -103,22 +107,49 @@ class FileCheck:
     encoding: str
     skip: int  # bytes of byte-order mark to skip
     has_blank_lines: bool
+    legacy: str | None = None  # "tcvn3" or "vni": text typed in a pre-Unicode font, converted when read
+
+
+TEXT_SUFFIX = ".txt"
+
+
+def indexed_suffixes() -> tuple[str, ...]:
+    """File name endings the corpus takes: ``.txt`` and every format :mod:`searcher.formats` reads."""
+    from .formats import SUPPORTED_SUFFIXES  # lazily: searcher.formats imports this module
+
+    return (TEXT_SUFFIX, *SUPPORTED_SUFFIXES)
+
+
+def is_document(path: str) -> bool:
+    """Whether ``path`` is read by :mod:`searcher.formats` rather than as a ``.txt`` file.
+
+    >>> is_document("a/b.PDF"), is_document("notes.txt")
+    (True, False)
+    """
+    return path.lower().endswith(indexed_suffixes()[1:])
 
 
 def iter_corpus_files(
-    root: Path, exclude: list[Path] | None = None, problems: list[dict[str, str]] | None = None
+    root: Path,
+    exclude: list[Path] | None = None,
+    problems: list[dict[str, str]] | None = None,
+    select: Callable[[str, bool], bool] | None = None,
 ) -> Iterator[CorpusFile]:
-    """Yield every visible ``.txt`` file under ``root``, sorted, skipping hidden ones.
+    """Yield every visible file under ``root`` that the index takes, sorted, skipping hidden ones.
 
+    The index takes ``.txt`` files and the document formats (:func:`indexed_suffixes`).
     Hidden files and folders (starting with ``.``) and the folders in
-    ``exclude`` (the index, when it lives inside the corpus) are not visited.
+    ``exclude`` (the index, when it lives inside the corpus) are not visited;
+    nor is any path for which ``select(relpath, is_folder)`` is False
+    (``.searchignore`` and ``--include``/``--exclude``, see :mod:`searcher.selection`).
     Symbolic links to folders are not followed, so link loops cannot trap us.
-    Unreadable folders, ``.txt`` entries that are not readable regular files
+    Unreadable folders, entries that are not readable regular files
     (broken or looping links, FIFOs) and names that are not valid UTF-8 are
     passed over, each reported as ``{"path", "reason"}`` into ``problems``.
     """
     root = Path(root)
     excluded = {os.path.realpath(p) for p in (exclude or [])}
+    suffixes = indexed_suffixes()
 
     def report(relpath: str, reason: str) -> None:
         if problems is not None:
@@ -135,12 +166,16 @@ def iter_corpus_files(
             if entry.name.startswith("."):
                 continue
             relpath = f"{rel}{entry.name}"
-            is_txt = entry.name.lower().endswith(".txt")
+            is_txt = entry.name.lower().endswith(suffixes)
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if os.path.realpath(entry.path) in excluded:
                         continue
+                    if select is not None and not select(relpath, True):
+                        continue
                     yield from walk(entry.path, relpath + "/")
+                elif is_txt and select is not None and not select(relpath, False):
+                    continue
                 elif is_txt and entry.is_file():
                     if not _utf8_name(relpath):
                         report(relpath, "file name is not valid UTF-8")
@@ -214,11 +249,18 @@ def inspect_file(stream: BinaryIO) -> FileCheck:
         encoding = encoding or "utf-8"
     stream.seek(0)
     try:
-        return _scan(stream, encoding, skip)
+        check = _scan(stream, encoding, skip)
+        legacy = _legacy_font(head[skip:].decode(encoding, errors="ignore"))
+        return replace(check, legacy=legacy) if legacy else check
     except UnicodeDecodeError as exc:
         if encoding != "utf-8":
             raise UnreadableFile(f"invalid {encoding.upper()} text") from None
         utf8_error = exc
+    # The raw bytes of a TCVN3 or VNI font read as Latin-1 are that font's mojibake.
+    legacy = _legacy_font(head.decode("latin-1"))
+    if legacy:
+        stream.seek(0)
+        return replace(_scan(stream, "latin-1", 0), legacy=legacy)
     stream.seek(0)
     try:
         check = _scan(stream, "cp1258", 0)
@@ -229,6 +271,19 @@ def inspect_file(stream: BinaryIO) -> FileCheck:
     raise UnreadableFile(
         f"not UTF-8 (invalid byte at offset {utf8_error.start}) nor recognisably Windows-1258 text"
     ) from None
+
+
+def _legacy_font(sample: str) -> str | None:
+    """``"tcvn3"``/``"vni"`` when the text was typed in that pre-Unicode font (see :mod:`searcher.legacy`)."""
+    sample = sample[:_LEGACY_SAMPLE]
+    if sample.isascii():
+        return None
+    from .legacy import detect_legacy, has_unicode_vietnamese
+
+    # Unicode Vietnamese is full of letters that no Latin-1 mojibake holds: a cheap "no".
+    if has_unicode_vietnamese(sample[:4000]) and len(_UNICODE_ONLY.findall(sample[:4000])) >= 8:
+        return None
+    return detect_legacy(sample)
 
 
 def _scan(stream: BinaryIO, encoding: str, skip: int) -> FileCheck:
@@ -471,10 +526,16 @@ class _Assembler:
         self.ordinal += 1
 
 
-def _paragraphs_from_lines(lines: Iterable[tuple[str, bool]], has_blank_lines: bool, document: Document) -> Iterator[Paragraph]:
+def _paragraphs_from_lines(
+    lines: Iterable[tuple[str, bool]], has_blank_lines: bool, document: Document, legacy: str | None = None
+) -> Iterator[Paragraph]:
     assembler = _Assembler(has_blank_lines)
     number, column, starts = 1, 0, True
+    if legacy:
+        from .legacy import convert, has_unicode_vietnamese
     for piece, ends_line in lines:
+        if legacy and not has_unicode_vietnamese(piece):
+            piece = convert(piece, legacy)  # before cleaning: TCVN3 spells ư as a soft hyphen
         cleaned = clean(piece)
         yield from assembler.add_line(number, column, cleaned, ends_line, starts)
         if document.title == "" and assembler.title:
@@ -489,7 +550,9 @@ def _paragraphs_from_lines(lines: Iterable[tuple[str, bool]], has_blank_lines: b
 
 def iter_paragraphs(stream: BinaryIO, check: FileCheck, document: Document) -> Iterator[Paragraph]:
     """Second pass: decode ``stream`` and yield its paragraphs; sets ``document.title``."""
-    yield from _paragraphs_from_lines(_iter_lines(_iter_text(stream, check)), check.has_blank_lines, document)
+    yield from _paragraphs_from_lines(
+        _iter_lines(_iter_text(stream, check)), check.has_blank_lines, document, check.legacy
+    )
 
 
 def decode(data: bytes) -> str:
@@ -504,7 +567,16 @@ def decode(data: bytes) -> str:
 
 
 def read_document(root: str | os.PathLike[str], relpath: str) -> Document:
-    """Read and split one corpus file.  Raises ``OSError`` or :class:`UnreadableFile`."""
+    """Read and split one corpus file, of any format.  Raises ``OSError`` or :class:`UnreadableFile`."""
+    if is_document(relpath):
+        from .formats import DocumentSkipped, paragraphs_of
+
+        document = Document(path=relpath, title="")
+        try:
+            document.paragraphs = list(paragraphs_of(Path(root) / relpath, document))
+        except DocumentSkipped as exc:
+            raise UnreadableFile(exc.reason) from None
+        return document
     with open(Path(root) / relpath, "rb") as stream:
         check = inspect_file(stream)
         document = Document(path=relpath, title="")

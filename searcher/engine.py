@@ -112,6 +112,8 @@ class Hit:
     def complete_match(self) -> bool:
         """Whether the paragraph has every word of the query."""
         return not self.missing
+    page: int | None = None  # PDF page (1-based); ``line`` is then the line on that page
+    chapter: int | None = None  # EPUB chapter (1-based); ``line`` is then the paragraph in it
 
     def to_json(self, path: str | None = None) -> dict[str, Any]:
         """The ``--json`` record (``path`` may be replaced by a display path)."""
@@ -126,6 +128,8 @@ class Hit:
             "spans": [list(s) for s in self.spans],
             "matched": list(self.matched),
             "missing": list(self.missing),
+            **({"page": self.page} if self.page is not None else {}),
+            **({"chapter": self.chapter} if self.chapter is not None else {}),
         }
 
 
@@ -544,6 +548,8 @@ class Engine:
             file=str(self.corpus / fields["path"]),
             exact=exact,
             column=fields.get("column", 0),
+            page=fields.get("page"),
+            chapter=fields.get("chapter"),
         )
 
     @staticmethod

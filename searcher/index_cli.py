@@ -13,12 +13,13 @@ import sys
 from typing import Any, Callable, Sequence
 
 from .errors import EXIT_ERROR, SearcherError
-from .options import add_location_arguments
+from .options import add_location_arguments, add_selection_arguments
+from .presentation import describe_conversions
 
 __all__ = ["main", "build_parser"]
 
 DESCRIPTION = """\
-Build or update the search index of a folder of .txt files.
+Build or update the search index of a folder of documents.
 
 By default only new, changed (size/mtime, then content hash) and deleted files
 are processed. --full rebuilds everything into a new index beside the old one
@@ -28,9 +29,18 @@ interrupted build leaves the old index untouched.
 
 EPILOG = """\
 examples:
-  search-index                          update ./index from ./corpus
+  search-index ~/Documents/cong-van     index a folder (the index goes to the cache folder)
+  search-index --watch ~/Documents/cong-van   ... and keep it current as files change
+  search-index                          update ./index from ./corpus (or this indexed folder)
   search-index --corpus ~/docs --index ~/.cache/docs-index --full
+  search-index --list                   the indexed folders, their size and age
+  search-index --forget ~/Documents/cong-van
+  search-index . --exclude 'drafts/' --exclude '*.bak'
   search-index --quiet --json | jq .added
+
+Formats: .txt, .md, .html/.htm, .docx, .odt, .epub, .pdf; TCVN3 and VNI text is
+converted. A .searchignore file (gitignore syntax) at the top of the folder
+leaves files out, as --exclude does; --include keeps only matching files.
 
 Files that cannot be read as text are skipped with a warning naming the file.
 A second search-index on the same index waits up to --wait seconds, then fails.
@@ -48,7 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_location_arguments(parser, "folder of .txt files to index")
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        metavar="FOLDER",
+        help="folder to index; its index goes to the user's cache folder unless --index is given",
+    )
+    add_location_arguments(parser, "folder to index (same as FOLDER, but the index defaults to ./index)")
+    add_selection_arguments(parser)
+    parser.add_argument("--list", action="store_true", help="list the indexed folders (size, paragraphs, age) and exit")
+    parser.add_argument("--forget", metavar="FOLDER", help="delete the index of FOLDER from the cache folder and exit")
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="after the build, keep the index current as files change (Ctrl-C stops)",
+    )
     parser.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary (warnings still go to stderr)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
@@ -65,11 +89,31 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``search-index``; returns the exit code."""
     args = build_parser().parse_args(argv)
-    from .indexer import build_index
-
     try:
+        if args.list:
+            return _list(args.json)
+        if args.forget:
+            return _forget(args.forget, args.wait)
+        _resolve(args)
+        from .indexer import build_index
+
         with _progress_display(enabled=not args.quiet and sys.stderr.isatty()) as progress:
-            summary = build_index(args.corpus, args.index, full=args.full, progress=progress, wait=args.wait)
+            summary = build_index(
+                args.corpus,
+                args.index,
+                full=args.full,
+                progress=progress,
+                wait=args.wait,
+                include=args.include,
+                exclude=args.exclude,
+                keep_workers=args.watch,
+            )
+        _report(summary, args)
+        if args.watch:
+            from .watch import watch
+
+            return watch(args.corpus, args.index, wait=args.wait, quiet=args.quiet, json_lines=args.json)
+        return 0
     except SearcherError as exc:
         print(f"search-index: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -80,15 +124,108 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"search-index: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_ERROR
 
+
+def _resolve(args: argparse.Namespace) -> None:
+    """Fill in ``args.index`` and ``args.corpus`` (FOLDER first, else as ``search`` finds them)."""
+    if args.folder and args.corpus:
+        raise SearcherError("give the folder to index either as FOLDER or with --corpus, not both")
+    import os
+
+    from .places import NoIndexHere, index_for, resolve
+
+    if args.folder:
+        args.corpus = os.path.abspath(args.folder)
+        args.index = args.index or str(index_for(args.folder))
+        return
+    try:
+        found = resolve(index=args.index, corpus=args.corpus)
+    except NoIndexHere as exc:
+        raise SearcherError(str(exc).replace("no index here", "no folder to index given", 1)) from None
+    args.index, args.corpus = found.index, found.corpus
+
+
+def _report(summary: Any, args: argparse.Namespace) -> None:
     for skipped in summary.skipped:
         print(f"search-index: warning: skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
     for warning in summary.warnings:
         print(f"search-index: warning: {warning['path']}: {warning['reason']}", file=sys.stderr)
     if args.json:
-        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+        print(json.dumps(summary.to_dict(), ensure_ascii=False), flush=True)
     elif not args.quiet:
-        print(_describe(summary.to_dict()))
+        print(_describe(summary.to_dict()), flush=True)
+
+
+def _list(as_json: bool) -> int:
+    """``--list``: the folders indexed in the cache folder."""
+    from .places import cache_dir, list_indexes
+
+    indexes = list_indexes()
+    if as_json:
+        for entry in indexes:
+            print(json.dumps(entry, ensure_ascii=False))
+        return 0
+    if not indexes:
+        print(f"no indexed folders (indexes live in {cache_dir()})")
+        return 0
+    for entry in indexes:
+        paragraphs = entry["paragraphs"] if entry["paragraphs"] is not None else "?"
+        gone = "  (folder gone)" if not entry["exists"] else ""
+        print(
+            f"{entry['folder']}  {_size(entry['bytes'])}  {paragraphs} paragraphs  "
+            f"{_age(entry['age_s'])}{gone}"
+        )
     return 0
+
+
+def _forget(folder: str, wait: float) -> int:
+    """``--forget FOLDER``: delete the cache index of FOLDER (waiting for a running build)."""
+    import os
+    import shutil
+
+    from .places import index_for, list_indexes
+    from .store import build_lock
+
+    index = index_for(folder)
+    if not index.is_dir():  # the folder may be gone: match what was recorded
+        real = os.path.realpath(folder)
+        index = next((index.__class__(e["index"]) for e in list_indexes() if e["folder"] == real), index)
+    if not index.is_dir():
+        raise SearcherError(f"no index of {folder} in the cache folder (see search-index --list)")
+    with build_lock(index, wait=wait):
+        shutil.rmtree(index)
+    print(f"forgot the index of {folder} ({index})")
+    return 0
+
+
+def _size(n: int) -> str:
+    """A size for people.
+
+    >>> _size(1536), _size(5 * 1024 * 1024)
+    ('1.5 KB', '5.0 MB')
+    """
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def _age(seconds: float | None) -> str:
+    """How long ago an index was updated.
+
+    >>> _age(30), _age(7200), _age(3 * 86400)
+    ('updated just now', 'updated 2 h ago', 'updated 3 days ago')
+    """
+    if seconds is None:
+        return "never built"
+    if seconds < 60:
+        return "updated just now"
+    if seconds < 3600:
+        return f"updated {seconds // 60:.0f} min ago"
+    if seconds < 86400:
+        return f"updated {seconds // 3600:.0f} h ago"
+    return f"updated {seconds // 86400:.0f} days ago"
 
 
 def _describe(s: dict[str, Any]) -> str:
@@ -98,6 +235,7 @@ def _describe(s: dict[str, Any]) -> str:
         f"{s['added']} added, {s['updated']} updated, {s['removed']} removed, "
         f"{s['unchanged']} unchanged, {skipped} skipped; "
         f"{s['paragraphs']} paragraphs in {s['files']} files; {s['seconds']:.2f} s"
+        + "".join(f"\n{line}" for line in describe_conversions(s.get("converted") or {}))
     )
 
 

@@ -4,24 +4,43 @@
 new, changed and deleted files are touched), or a full rebuild into a fresh
 generation that is swapped in atomically.  One bad file never aborts a build;
 it is reported in the summary's ``skipped`` list.
+
+``.txt`` files are streamed here (:mod:`searcher.corpus`); documents in other
+formats are read by :mod:`searcher.formats` in sandboxed worker processes, a
+few ahead of the writer in threads, so both workers stay busy.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import stat
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from whoosh.query import And, Term
 
 from .analysis import index_terms
-from .corpus import CorpusFile, Document, UnreadableFile, inspect_file, iter_corpus_files, iter_paragraphs
+from .corpus import (
+    CorpusFile,
+    Document,
+    UnreadableFile,
+    inspect_file,
+    is_document,
+    iter_corpus_files,
+    iter_paragraphs,
+)
+from . import formats
+from .formats import DocumentSkipped, Extracted
+from .selection import FileSelection
 from .errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
-from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock
+from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock, exposure_warning, make_private_dir
 from . import whoosh_patches
 from .bestmatch import BestMatchWriter
 
@@ -29,6 +48,10 @@ __all__ = ["BuildSummary", "build_index", "ensure_index", "check_corpus", "Progr
 
 # Below this many files, starting writer sub-processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
+# Documents extracted ahead of the writer (in threads, each waiting on a worker process).
+READ_AHEAD = 8
+SELECTION_FILE = "selection.json"  # the --include/--exclude patterns an index was built with
+ABOUT_FILE = "about.json"  # folder, paragraphs, files, updated: what search-index --list shows
 
 
 @dataclass
@@ -57,6 +80,7 @@ class BuildSummary:
     paragraphs: int = 0  # paragraphs in the index after the build
     paragraphs_indexed: int = 0  # paragraphs written by this build
     files: int = 0  # files with text in the index after the build
+    converted: dict[str, int] = field(default_factory=dict)  # legacy encoding → files converted by this build
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +112,8 @@ def _index_file(
     or delete meanwhile cannot mix two versions.
     """
     path = file.path
+    if is_document(path):
+        return _index_document(writer, file, known, summary, _read_document(file, known))
     try:
         stream = _open_regular(file.abspath)
     except OSError as exc:
@@ -138,6 +164,9 @@ def _index_file(
         if not written:  # empty, blank, only separators: its old paragraphs are already deleted
             return _skip(writer, file, None, summary, "empty file (no text)", check.sha256, best)
         record = _file_record(file, check.sha256, written)
+        if check.legacy:
+            record["info"]["converted"] = check.legacy
+            summary.converted[check.legacy] = summary.converted.get(check.legacy, 0) + 1
         try:
             st = os.fstat(stream.fileno())
             if st.st_size != file.size or st.st_mtime_ns != file.mtime_ns:
@@ -152,6 +181,108 @@ def _index_file(
     else:
         summary.updated += 1
     return written
+
+
+@dataclass
+class _ReadDocument:
+    """What reading one document found, before anything is written."""
+
+    sha256: str = ""
+    unchanged: bool = False
+    extracted: Extracted | None = None
+    skipped: str = ""
+    changed: bool = False  # the file changed while it was read
+
+
+def _read_document(file: CorpusFile, known: dict[str, Any] | None) -> _ReadDocument:
+    """Hash a document and, unless its bytes are the ones indexed, extract it (thread-safe)."""
+    try:
+        stream = _open_regular(file.abspath)
+    except OSError as exc:
+        return _ReadDocument(skipped=f"cannot read: {exc.strerror or exc}")
+    if stream is None:
+        return _ReadDocument(skipped="not a regular file")
+    with stream:
+        try:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
+        except OSError as exc:
+            return _ReadDocument(skipped=f"cannot read: {exc.strerror or exc}")
+    if known is not None and digest == known.get("sha256"):
+        return _ReadDocument(sha256=digest, unchanged=True)
+    try:
+        extracted = formats.extract(file.abspath)
+    except DocumentSkipped as exc:
+        return _ReadDocument(sha256=digest, skipped=exc.reason)
+    try:
+        st = os.stat(file.abspath)
+        changed = st.st_size != file.size or st.st_mtime_ns != file.mtime_ns
+    except OSError:
+        changed = True
+    return _ReadDocument(sha256=digest, extracted=extracted, changed=changed)
+
+
+def _index_document(
+    writer: Any,
+    file: CorpusFile,
+    known: dict[str, Any] | None,
+    summary: BuildSummary,
+    read: _ReadDocument,
+    best: BestMatchWriter,
+) -> int:
+    """Write what :func:`_read_document` found; return paragraphs written."""
+    path = file.path
+    if read.unchanged and known is not None:
+        writer.delete_by_query(And([Term("kind", KIND_FILE), Term("path", path)]))
+        record = _file_record(file, read.sha256, known.get("paragraphs", 0), known.get("skipped", ""))
+        if known.get("converted"):
+            record["info"]["converted"] = known["converted"]
+        writer.add_document(**record)
+        summary.unchanged += 1
+        return 0
+    if read.extracted is None:
+        return _skip(writer, file, known, summary, read.skipped, read.sha256, best)
+    if known is not None:
+        writer.delete_by_term("path", path)
+        best.delete_path(path)
+    extracted = read.extracted
+    for para in extracted.paragraphs:
+        exact, folded, pairs, xpairs = index_terms(para.text)
+        where = {}
+        if para.page is not None:
+            where["page"] = para.page
+        if para.chapter is not None:
+            where["chapter"] = para.chapter
+        pid = best.add(folded.split(), pairs.split())
+        writer.add_document(
+            kind=KIND_PARAGRAPH,
+            path=path,
+            pid=str(pid),
+            line=para.line,
+            column=para.column,
+            ordinal=para.ordinal,
+            title=extracted.title,
+            text=para.text,
+            exact=exact,
+            folded=folded,
+            pairs=pairs,
+            xpairs=xpairs,
+            **where,
+        )
+    for warning in extracted.warnings:
+        summary.warnings.append({"path": path, "reason": warning})
+    record = _file_record(file, read.sha256, len(extracted.paragraphs))
+    if extracted.converted_from:
+        record["info"]["converted"] = extracted.converted_from
+        summary.converted[extracted.converted_from] = summary.converted.get(extracted.converted_from, 0) + 1
+    if read.changed:
+        record["info"]["mtime_ns"] = -1
+        summary.warnings.append({"path": path, "reason": "changed while being indexed; will be re-checked"})
+    writer.add_document(**record)
+    if known is None or known.get("skipped"):
+        summary.added += 1
+    else:
+        summary.updated += 1
+    return len(extracted.paragraphs)
 
 
 def _open_regular(abspath: str) -> Any:
@@ -208,10 +339,17 @@ def build_index(
     progress: Callable[[Progress], None] | None = None,
     wait: float = 5.0,
     parallel: bool = True,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    keep_workers: bool = False,
 ) -> BuildSummary:
-    """Bring the index at ``index`` up to date with the ``.txt`` files under ``corpus``.
+    """Bring the index at ``index`` up to date with the files under ``corpus``.
 
     Incremental unless ``full`` is true or there is no usable index yet.
+    ``include``/``exclude`` are gitignore-style patterns choosing files (with
+    the folder's ``.searchignore``); None keeps the ones the index was built
+    with.  The document parsers' worker processes are stopped at the end
+    unless ``keep_workers`` (a watcher building again soon).
     Raises :class:`~searcher.errors.CorpusError` for a missing corpus and
     :class:`~searcher.errors.IndexBusy` when another build holds the lock.
 
@@ -225,45 +363,117 @@ def build_index(
     if location.root.exists() and not location.root.is_dir():
         raise IndexUnusable(f"index path {location.root} is not a directory")
     try:
-        location.root.mkdir(parents=True, exist_ok=True)
+        make_private_dir(location.root)
     except OSError as exc:
         raise IndexUnusable(f"cannot create index folder {location.root}: {exc.strerror}") from None
     if not os.access(location.root, os.W_OK | os.X_OK):
         raise IndexUnusable(f"index folder is not writable: {location.root}")
 
     summary = BuildSummary(corpus=str(corpus_path), index=str(location.root))
-    with build_lock(location.root, wait=wait):
-        generation = None
-        reason = ""
-        if not full:
-            try:
-                generation = location.current()
-            except IndexMissing:
-                generation = None
-            except IndexUnusable as exc:
-                reason = f"rebuilt in full: {exc}"
-            if generation is not None and generation.meta.get("corpus") != str(corpus_path.resolve()):
-                # The hits' file paths come from the corpus the index was built from.
-                reason = f"rebuilt in full: the index was built from {generation.meta.get('corpus')}"
-                generation = None
-        problems: list[dict[str, str]] = []  # unreadable folders, broken links, bad names
-        files = list(iter_corpus_files(corpus_path, exclude=[location.root], problems=problems))
-        if generation is not None:
-            try:
-                _incremental(generation, files, summary, progress)
-            except IndexUnusable as exc:
-                summary = BuildSummary(corpus=str(corpus_path), index=str(location.root))
-                reason = f"rebuilt in full: {exc}"
-                generation = None
-        if generation is None:
-            summary.mode = "full"
-            if reason:
-                summary.warnings.append({"path": str(location.root), "reason": reason})
-            _full_build(location, corpus_path, files, summary, progress, parallel)
-        summary.skipped[:0] = problems
-        location.collect_garbage()
+    exposed = exposure_warning(location.root)
+    try:
+        with build_lock(location.root, wait=wait):
+            _build_locked(location, corpus_path, summary, full, progress, parallel, include, exclude)
+    finally:
+        if not keep_workers:
+            formats.shutdown()
+    if exposed:
+        summary.warnings.append({"path": str(location.root), "reason": exposed})
     summary.seconds = round(time.monotonic() - started, 3)
+    _write_about(location.root, summary)
     return summary
+
+
+def _build_locked(
+    location: IndexLocation,
+    corpus_path: Path,
+    summary: BuildSummary,
+    full: bool,
+    progress: Callable[[Progress], None] | None,
+    parallel: bool,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+) -> None:
+    """The body of :func:`build_index`, run under the build lock."""
+    select = _selection(location.root, corpus_path, include, exclude)
+    generation = None
+    reason = ""
+    if not full:
+        try:
+            generation = location.current()
+        except IndexMissing:
+            generation = None
+        except IndexUnusable as exc:
+            reason = f"rebuilt in full: {exc}"
+        if generation is not None and generation.meta.get("corpus") != str(corpus_path.resolve()):
+            # The hits' file paths come from the corpus the index was built from.
+            reason = f"rebuilt in full: the index was built from {generation.meta.get('corpus')}"
+            generation = None
+    problems: list[dict[str, str]] = []  # unreadable folders, broken links, bad names
+    files = list(
+        iter_corpus_files(
+            corpus_path, exclude=[location.root], problems=problems, select=select if select.active else None
+        )
+    )
+    if generation is not None:
+        try:
+            _incremental(generation, files, summary, progress)
+        except IndexUnusable as exc:
+            _reset(summary)
+            reason = f"rebuilt in full: {exc}"
+            generation = None
+    if generation is None:
+        summary.mode = "full"
+        if reason:
+            summary.warnings.append({"path": str(location.root), "reason": reason})
+        _full_build(location, corpus_path, files, summary, progress, parallel)
+    summary.skipped[:0] = problems
+    location.collect_garbage()
+
+
+def _reset(summary: BuildSummary) -> None:
+    """Forget what a failed incremental pass counted (a full build follows)."""
+    fresh = BuildSummary(corpus=summary.corpus, index=summary.index)
+    for name, value in asdict(fresh).items():
+        setattr(summary, name, value)
+
+
+def _selection(
+    root: Path, corpus: Path, include: Sequence[str] | None, exclude: Sequence[str] | None
+) -> FileSelection:
+    """The file selection of this build; patterns given are saved, missing ones come from the last build."""
+    saved: dict[str, Any] = {}
+    try:
+        saved = json.loads((root / SELECTION_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        pass
+    if not isinstance(saved, dict):
+        saved = {}
+    if include is not None or exclude is not None:
+        saved = {
+            "include": list(include if include is not None else saved.get("include", [])),
+            "exclude": list(exclude if exclude is not None else saved.get("exclude", [])),
+        }
+        tmp = root / f"{SELECTION_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(saved, ensure_ascii=False), "utf-8")
+        os.replace(tmp, root / SELECTION_FILE)
+    return FileSelection(corpus, include=saved.get("include", []), exclude=saved.get("exclude", []))
+
+
+def _write_about(root: Path, summary: BuildSummary) -> None:
+    """Record what ``search-index --list`` shows about this index (best effort)."""
+    about = {
+        "folder": str(Path(summary.corpus).resolve()),
+        "paragraphs": summary.paragraphs,
+        "files": summary.files,
+        "updated": time.time(),
+    }
+    try:
+        tmp = root / f"{ABOUT_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(about, ensure_ascii=False), "utf-8")
+        os.replace(tmp, root / ABOUT_FILE)
+    except OSError:
+        pass
 
 
 def ensure_index(
@@ -273,6 +483,8 @@ def ensure_index(
     progress: Callable[[Progress], None] | None = None,
     on_build: Callable[[str], None] | None = None,
     wait: float = 5.0,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
 ) -> BuildSummary | None:
     """Make sure there is an index at ``index``, building it from ``corpus`` when there is none.
 
@@ -298,12 +510,12 @@ def ensure_index(
     if location.root.exists() and not location.root.is_dir():
         raise IndexUnusable(f"index path {location.root} is not a directory")
     try:  # before announcing a build that cannot happen
-        location.root.mkdir(parents=True, exist_ok=True)
+        make_private_dir(location.root)
     except OSError as exc:
         raise IndexUnusable(f"cannot create index folder {index}: {exc.strerror or exc}") from None
     if on_build is not None:
         on_build(f"no index at {index} yet; indexing {corpus} …")
-    return build_index(corpus, index, progress=progress, wait=wait)
+    return build_index(corpus, index, progress=progress, wait=wait, include=include, exclude=exclude)
 
 
 def _full_build(
@@ -422,10 +634,32 @@ def _feed(
     progress: Callable[[Progress], None] | None,
     best: BestMatchWriter,
 ) -> None:
-    for done, file in enumerate(files, 1):
-        summary.paragraphs_indexed += _index_file(writer, file, manifest.get(file.path), summary, best)
-        if progress is not None:
-            progress(Progress(done, len(files), summary.paragraphs_indexed, file.path))
+    documents = [f for f in files if is_document(f.path)]
+    ahead: dict[str, Future[_ReadDocument]] = {}
+    queue = deque(documents)
+    executor = ThreadPoolExecutor(max_workers=formats.Limits().workers) if documents else None
+
+    def fill() -> None:
+        while queue and len(ahead) < READ_AHEAD:
+            f = queue.popleft()
+            ahead[f.path] = executor.submit(_read_document, f, manifest.get(f.path))  # type: ignore[union-attr]
+
+    try:
+        for done, file in enumerate(files, 1):
+            known = manifest.get(file.path)
+            if file.path in ahead or (queue and queue[0] is file):
+                fill()
+                read = ahead.pop(file.path).result()
+                fill()
+                summary.paragraphs_indexed += _index_document(writer, file, known, summary, read, best)
+            else:
+                summary.paragraphs_indexed += _index_file(writer, file, known, summary, best)
+            if progress is not None:
+                progress(Progress(done, len(files), summary.paragraphs_indexed, file.path))
+    finally:
+        if executor is not None:
+            queue.clear()
+            executor.shutdown(wait=True, cancel_futures=True)
     summary.paragraphs = summary.paragraphs_indexed
     summary.files = summary.added
 

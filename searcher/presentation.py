@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-__all__ = ["Snippet", "make_snippet", "display_path", "location"]
+__all__ = ["Snippet", "make_snippet", "display_path", "location", "where", "describe_conversions"]
 
 
 def display_path(file: str) -> str:
@@ -25,13 +25,46 @@ def display_path(file: str) -> str:
     return file if relative.startswith(".." + os.sep) or relative == ".." else relative
 
 
-def location(file: str, line: int) -> str:
-    """``path:line``, the location format editors, grep and ripgrep understand.
+# Formats whose ``line`` counts paragraphs, not lines of a file an editor could open.
+_PARAGRAPH_FORMATS = (".docx", ".odt", ".epub")
+
+
+def where(file: str, line: int, page: int | None = None, chapter: int | None = None) -> str:
+    """The part of a location after the path: ``:12`` for text, `` p.3`` for a PDF page, `` ¶4`` for a paragraph.
+
+    >>> where("a.txt", 12), where("a.pdf", 2, page=3), where("a.docx", 4), where("a.epub", 5, chapter=2)
+    (':12', ' p.3', ' ¶4', ' ch.2 ¶5')
+    """
+    if page is not None:
+        return f" p.{page}"
+    if chapter is not None:
+        return f" ch.{chapter} ¶{line}"
+    if file.lower().endswith(_PARAGRAPH_FORMATS):
+        return f" ¶{line}"
+    return f":{line}"
+
+
+def location(file: str, line: int, page: int | None = None, chapter: int | None = None) -> str:
+    """``path:line``, the location format editors, grep and ripgrep understand; ``path p.12`` for a PDF.
 
     >>> location("/nowhere/văn-bản.txt", 12)
     '/nowhere/văn-bản.txt:12'
+    >>> location("/nowhere/báo-cáo.pdf", 3, page=12)
+    '/nowhere/báo-cáo.pdf p.12'
     """
-    return f"{display_path(file)}:{line}"
+    return display_path(file) + where(file, line, page, chapter)
+
+def describe_conversions(converted: dict[str, int]) -> list[str]:
+    """One line per legacy encoding a build converted: ``converted from TCVN3: 14 files``.
+
+    >>> describe_conversions({"tcvn3": 14, "vni": 1})
+    ['converted from TCVN3: 14 files', 'converted from VNI: 1 file']
+    """
+    return [
+        f"converted from {encoding.upper()}: {count} file{'s' if count != 1 else ''}"
+        for encoding, count in sorted(converted.items())
+    ]
+
 
 ELLIPSIS = "…"
 

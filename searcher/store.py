@@ -40,10 +40,12 @@ __all__ = [
     "IndexLocation",
     "Generation",
     "build_lock",
+    "make_private_dir",
+    "exposure_warning",
 ]
 
 # Bump whenever the schema or the meaning of any indexed term changes.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 4  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
 
 META_FILE = "searcher.json"
 FILES_FILE = "files.json"  # sizes of the segment files, written after every commit
@@ -69,6 +71,8 @@ def make_schema() -> Schema:
         line=STORED(),
         column=STORED(),  # where a window of a very long line starts
         ordinal=STORED(),
+        page=STORED(),  # PDF page (1-based), absent for other formats
+        chapter=STORED(),  # EPUB chapter (1-based), absent for other formats
         title=STORED(),
         text=STORED(),
         info=STORED(),  # file records: size, mtime_ns, sha256, paragraphs
@@ -233,10 +237,10 @@ class IndexLocation:
 
     def new_generation(self, corpus: Path) -> Generation:
         """Create an empty, unpublished generation folder with its metadata."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.root)
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         path = self.root / f"{GEN_PREFIX}{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
-        path.mkdir()
+        path.mkdir(mode=0o700)
         meta = {
             "format": "searcher-index",
             "schema_version": SCHEMA_VERSION,
@@ -281,6 +285,40 @@ class IndexLocation:
             leftover.unlink(missing_ok=True)
 
 
+def make_private_dir(path: Path | str) -> Path:
+    """Create ``path`` (and missing parents) readable by its owner only (mode 0700).
+
+    An index holds the text of every document it was built from.  A folder
+    that already exists keeps its mode (see :func:`exposure_warning`).
+    """
+    path = Path(path)
+    missing = []
+    folder = path
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):  # the cache folder above a default index is private too
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+    return path
+
+
+def exposure_warning(path: Path | str) -> str:
+    """A one-line warning when the folder ``path`` can be read by other users, else ``""``."""
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        return ""
+    if mode & 0o044 and mode & 0o011:
+        return (
+            f"the index folder is readable by other users (mode {mode:04o}) and holds the text of your documents; "
+            f"make it private with: chmod 700 {path}"
+        )
+    return ""
+
+
 @contextmanager
 def build_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
     """Hold the index's build lock, waiting up to ``wait`` seconds for it.
@@ -288,9 +326,8 @@ def build_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
     The lock is an ``flock`` on ``.lock``: the kernel drops it when its holder
     dies, so a crashed build never leaves a stale lock behind.
     """
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    root = make_private_dir(root)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + wait
         while True:

@@ -62,13 +62,28 @@ class FreshReaderIndex(whoosh_index.FileIndex):
     """
 
     def reader(self, reuse: Any = None) -> Any:
-        try:
-            fresh = super().reader()
-        except Exception as exc:  # FileFormatError, OSError, struct.error, ...
-            raise IndexUnusable(
-                f"index at {self.storage.folder} is damaged ({type(exc).__name__}: {exc}); "
-                "rebuild it with: search-index --full"
-            ) from None
+        for _attempt in range(5):
+            try:
+                fresh = super().reader()
+                break
+            except FileNotFoundError:
+                # An incremental commit finished between Whoosh reading the
+                # newest TOC's number and opening it (it deletes the older
+                # TOC): read the number again.
+                time.sleep(0.01)
+            except Exception as exc:  # FileFormatError, OSError, struct.error, ...
+                raise IndexUnusable(
+                    f"index at {self.storage.folder} is damaged ({type(exc).__name__}: {exc}); "
+                    "rebuild it with: search-index --full"
+                ) from None
+        else:
+            try:
+                fresh = super().reader()
+            except Exception as exc:
+                raise IndexUnusable(
+                    f"index at {self.storage.folder} is damaged ({type(exc).__name__}: {exc}); "
+                    "rebuild it with: search-index --full"
+                ) from None
         if reuse is not None:
             try:
                 reuse.close()  # the searcher being refreshed is discarded by its caller

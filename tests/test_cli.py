@@ -448,3 +448,107 @@ def test_json_hit_list_is_not_silently_cut(tmp_path):
     assert result.returncode == 0
     printed = len(result.stdout.splitlines())
     assert printed == 2001 or "note" in result.stderr, (printed, result.stderr)
+
+
+# -- documents in other formats ---------------------------------------------------
+
+
+def test_locations_of_hits_in_documents(tmp_path):
+    from test_formats import PDF_PAGES, S3, make_docx, make_pdf
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_pdf(docs / "báo-cáo.pdf", PDF_PAGES)
+    make_docx(docs / "công-văn.docx")
+    (docs / "ghi-chú.md").write_text(f"# Ghi chú\n\n{S3}\n", encoding="utf-8")
+    args = ["--index", str(tmp_path / "index"), "--corpus", str(docs), "--color", "never"]
+    result = search([*args, "quốc phòng, an ninh"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    headers = {line.split("  ")[0] for line in result.stdout.splitlines() if line.startswith("docs/")}
+    assert headers == {"docs/báo-cáo.pdf p.2", "docs/công-văn.docx ¶4", "docs/ghi-chú.md:3"}
+    records = [json.loads(line) for line in search([*args, "--json", "quốc phòng"], tmp_path).stdout.splitlines()]
+    pages = {r["path"]: r.get("page") for r in records}
+    assert pages == {"docs/báo-cáo.pdf": 2, "docs/công-văn.docx": None, "docs/ghi-chú.md": None}
+
+
+# -- an index you never have to name ---------------------------------------------------
+
+
+@pytest.fixture
+def home(tmp_path):
+    """A folder of documents with a subfolder, and an environment with its own cache folder."""
+    docs = tmp_path / "Tài liệu"
+    (docs / "2024" / "quý 1").mkdir(parents=True)
+    (docs / "a.txt").write_text("Công văn A\n\nngoại giao kinh tế\n", encoding="utf-8")
+    (docs / "2024" / "b.md").write_text("# Quyết định B\n\nhòa bình ổn định\n", encoding="utf-8")
+    (docs / "2024" / "nháp.txt").write_text("Bản nháp\n\nhòa bình nháp\n", encoding="utf-8")
+    (docs / "2024" / "cũ.bak.txt").write_text("Bản cũ\n\nhòa bình cũ\n", encoding="utf-8")
+    (docs / ".searchignore").write_text("# not these\n*.bak.txt\n", encoding="utf-8")
+    env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    return docs, env
+
+
+def test_search_index_folder_then_search_from_a_subfolder(home, tmp_path):
+    docs, env = home
+    built = search_index([str(docs), "--exclude", "nháp.txt"], tmp_path, env)
+    assert built.returncode == 0, built.stderr
+    index = next((tmp_path / "cache" / "searcher" / "indexes").iterdir())
+    assert oct(index.stat().st_mode & 0o777) == "0o700"
+    result = search(["hòa", "bình"], docs / "2024" / "quý 1", env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{docs / '2024' / 'b.md'}:3  Quyết định B")
+    assert "nháp" not in result.stdout and "cũ" not in result.stdout  # --exclude, .searchignore
+    # -C works from anywhere; the exclusion is kept by later updates.
+    (docs / "2024" / "c.txt").write_text("Mới C\n\nhòa bình mới\n", encoding="utf-8")
+    assert search_index([str(docs)], tmp_path, env).returncode == 0
+    found = search(["-C", str(docs), "--json", "hòa", "bình"], tmp_path, env)
+    paths = sorted(json.loads(line)["path"] for line in found.stdout.splitlines())
+    assert paths == ["Tài liệu/2024/b.md", "Tài liệu/2024/c.txt"]  # relative to the current folder
+
+
+def test_search_index_list_and_forget(home, tmp_path):
+    docs, env = home
+    assert search_index([str(docs), "--quiet"], tmp_path, env).returncode == 0
+    listed = search_index(["--list"], tmp_path, env)
+    assert listed.returncode == 0
+    assert listed.stdout.startswith(f"{docs}  ") and "3 paragraphs" not in listed.stdout
+    assert re.search(r"\d+ paragraphs +updated just now", listed.stdout), listed.stdout
+    forgot = search_index(["--forget", str(docs)], tmp_path, env)
+    assert forgot.returncode == 0, forgot.stderr
+    assert search_index(["--list"], tmp_path, env).stdout.startswith("no indexed folders")
+    line = assert_one_line_error(search(["hòa"], docs, env))
+    assert "search-index ." in line
+    assert_one_line_error(search_index(["--forget", str(docs)], tmp_path, env), prog="search-index")
+
+
+def test_an_index_readable_by_others_is_warned_about(workspace):
+    (workspace / "index").mkdir(mode=0o755)
+    os.chmod(workspace / "index", 0o755)
+    result = search_index(["--quiet"], workspace)
+    assert result.returncode == 0
+    assert "readable by other users (mode 0755)" in result.stderr and "chmod 700" in result.stderr
+    os.chmod(workspace / "index", 0o700)
+    assert "readable" not in search_index(["--quiet"], workspace).stderr
+
+
+def test_open_runs_the_editor_at_the_line_or_the_viewer_at_the_page(tmp_path):
+    from test_formats import PDF_PAGES, make_pdf
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_pdf(docs / "r.pdf", PDF_PAGES)
+    (docs / "n.txt").write_text("Ghi chú\n\nan ninh quốc phòng\n", encoding="utf-8")
+    record = tmp_path / "argv.txt"
+    fake = tmp_path / "fake-open"
+    fake.write_text(f'#!/bin/sh\nprintf "%s|" "$@" >> "{record}"\necho >> "{record}"\n')
+    fake.chmod(0o755)
+    env = clean_env(EDITOR=str(fake), SEARCHER_PDF_VIEWER=f"{fake} --page={{page}} {{file}}")
+    args = ["-C", str(docs), "--color", "never"]
+    first = search([*args, "--json", "an", "ninh"], tmp_path, env)
+    order = [json.loads(line)["path"] for line in first.stdout.splitlines()]
+    for n, path in enumerate(order, 1):
+        assert search([*args, "--open", str(n), "an", "ninh"], tmp_path, env).returncode == 0
+    opened = record.read_text().splitlines()
+    expected = {"docs/r.pdf": "--page=2|docs/r.pdf|", "docs/n.txt": "+3|docs/n.txt|"}  # paths as printed
+    assert opened == [expected[p] for p in order]
+    assert_one_line_error(search([*args, "--open", "9", "an", "ninh"], tmp_path, env))

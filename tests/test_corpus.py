@@ -302,13 +302,16 @@ def test_undecodable_bytes_raise_unreadable_file(tmp_path, data, reason):
 # -- finding files -----------------------------------------------------------
 
 
-def test_iter_corpus_files_skips_hidden_non_txt_and_the_index(make_corpus):
+def test_iter_corpus_files_skips_hidden_unsupported_and_the_index(make_corpus):
     root = make_corpus(
         {
             "b.txt": "b",
             "a.txt": "a",
             "C.TXT": "c",
-            "notes.md": "not text for us",
+            "notes.md": "a format we read",
+            "report.PDF": b"%PDF-1.7",
+            "photo.jpg": b"\xff\xd8\xff",
+            "notes.rtf": "not a format we read",
             ".hidden.txt": "hidden",
             ".git/config.txt": "hidden folder",
             "sub/d.txt": "nested",
@@ -318,7 +321,7 @@ def test_iter_corpus_files_skips_hidden_non_txt_and_the_index(make_corpus):
     )
     found = list(iter_corpus_files(root, exclude=[root / "index"]))
     paths = [f.path for f in found]
-    assert sorted(paths) == ["C.TXT", "a.txt", "b.txt", "sub/d.txt"]
+    assert sorted(paths) == ["C.TXT", "a.txt", "b.txt", "notes.md", "report.PDF", "sub/d.txt"]
     assert paths == sorted(paths, key=lambda p: p.split("/"))  # deterministic order
     for f in found:
         st = os.stat(f.abspath)

@@ -20,6 +20,8 @@ def test_history_file_per_index(tmp_path: Path, data_home: Path) -> None:
     assert a.entries == ["one", "two"]
     assert History(tmp_path / "a").newest_first() == ["two", "one"]
     assert History(tmp_path / "b").entries == []
+    assert a.path.stat().st_mode & 0o777 == 0o600  # queries tell what the documents hold
+    assert (data_home / "searcher" / "history").stat().st_mode & 0o777 == 0o700
     a.path.write_text("{not json", encoding="utf-8")
     assert History(tmp_path / "a").entries == []
 

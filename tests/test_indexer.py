@@ -363,3 +363,113 @@ def test_engine_rejects_an_index_of_the_first_release(tmp_path, make_corpus):
         Engine.open(index)
     message = str(info.value)
     assert "schema 1" in message and "search-index" in message and "\n" not in message
+
+
+# -- documents in other formats ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory):
+    """One small document of each format, made here with the makers of tests/test_formats.py."""
+    from test_formats import PDF_PAGES, S1, S3, S4, TITLE, make_docx, make_epub, make_odt, make_pdf
+    from searcher.legacy import encode_tcvn3, encode_vni
+
+    folder = tmp_path_factory.mktemp("documents")
+    (folder / "a.md").write_text(f"# {TITLE}\n\n{S1}\n\n- {S3}\n", encoding="utf-8")
+    (folder / "a.html").write_text(f"<html><body>\n<p>{S1}</p>\n<p>{S3}</p>\n</body></html>\n", encoding="utf-8")
+    make_docx(folder / "a.docx")
+    make_odt(folder / "a.odt")
+    make_epub(folder / "a.epub")
+    make_pdf(folder / "a.pdf", PDF_PAGES)
+    (folder / "old").mkdir()
+    (folder / "old" / "tcvn3.txt").write_bytes(encode_tcvn3(f"Công văn cũ\n\n{S4}\n").encode("latin-1"))
+    (folder / "old" / "vni.txt").write_text(encode_vni(f"Quyết định cũ\n\n{S4}\n"), encoding="utf-8")
+    index = tmp_path_factory.mktemp("documents-index") / "index"
+    summary = build_index(folder, index)
+    return folder, index, summary
+
+
+def test_every_format_is_indexed_with_a_location_to_open(documents):
+    from test_formats import S3
+
+    folder, index, summary = documents
+    assert summary.skipped == [] and summary.files == 8
+    with Engine.open(index) as engine:
+        hits = {h.path: h for h in run_search(engine, S3, limit=20) if h.text == S3}
+    assert set(hits) == {"a.md", "a.html", "a.docx", "a.odt", "a.epub", "a.pdf"}
+    assert (hits["a.md"].line, hits["a.html"].line) == (5, 3)  # source lines
+    assert hits["a.docx"].line == 4 and hits["a.odt"].line == 4  # paragraph numbers
+    assert (hits["a.epub"].chapter, hits["a.epub"].line) == (2, 1)
+    assert (hits["a.pdf"].page, hits["a.pdf"].line) == (2, 1)
+    assert hits["a.pdf"].to_json()["page"] == 2 and "page" not in hits["a.md"].to_json()
+    assert hits["a.pdf"].title == "Ngoại giao kinh tế"
+
+
+def test_legacy_font_text_files_are_converted_and_counted(documents):
+    from test_formats import S4
+
+    folder, index, summary = documents
+    assert summary.converted == {"tcvn3": 1, "vni": 1}
+    with Engine.open(index) as engine:
+        found = {h.path: h.text for h in run_search(engine, "độc lập dân tộc", limit=20)}
+        assert found["old/tcvn3.txt"].lower() == S4.lower() and found["old/vni.txt"] == S4
+        titles = {h.path: h.title for h in run_search(engine, "cũ", limit=20)}
+    assert titles["old/vni.txt"] == "Quyết định cũ"
+
+
+def test_unchanged_documents_are_not_read_again(tmp_path, documents, monkeypatch):
+    import shutil
+
+    from searcher import formats
+    from test_formats import S2
+
+    folder = tmp_path / "docs"
+    shutil.copytree(documents[0], folder)
+    index = tmp_path / "index"
+    build_index(folder, index)
+    bump_mtime(folder / "a.pdf")  # same bytes, new time: hashed, not extracted
+    (folder / "a.md").write_text(f"# Mới\n\n{S2}\n", encoding="utf-8")
+    (folder / "a.odt").unlink()
+    extracted = []
+    real_extract = formats.extract
+    monkeypatch.setattr(formats, "extract", lambda path, *a, **k: extracted.append(Path(path).name) or real_extract(path, *a, **k))
+    summary = build_index(folder, index)
+    assert extracted == ["a.md"]
+    assert (summary.updated, summary.removed, summary.unchanged) == (1, 1, 6)
+    assert summary.converted == {}
+    with Engine.open(index) as engine:
+        assert paths_of(engine, "hòa bình ổn định") == ["a.docx", "a.epub", "a.md", "a.pdf"]
+
+
+def test_hostile_documents_are_skipped_with_a_reason_and_counted(tmp_path, documents, capsys):
+    import shutil
+
+    from searcher import index_cli
+    from test_formats import raw_docx, write_zip, CONTENT_TYPES
+
+    folder = tmp_path / "docs"
+    shutil.copytree(documents[0], folder)
+    pdf = (folder / "a.pdf").read_bytes()
+    (folder / "truncated.pdf").write_bytes(pdf[: len(pdf) // 3])
+    (folder / "login.pdf").write_text("<!DOCTYPE html><html><body>Đăng nhập</body></html>", encoding="utf-8")
+    (folder / "locked.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000))
+    write_zip(folder / "bomb.docx", {"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": b"<a>" + b" " * (40 << 20) + b"</a>"})
+    secret = tmp_path / "secret.txt"
+    secret.write_text("MARKER-XXE-SECRET")
+    raw_docx(folder / "xxe.docx", "<w:p><w:r><w:t>&xxe;</w:t></w:r></w:p>",
+             prolog=f'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret}">]>')
+    code = index_cli.main(["--corpus", str(folder), "--index", str(tmp_path / "index"), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0
+    summary = json.loads(captured.out)
+    reasons = {s["path"]: s["reason"] for s in summary["skipped"]}
+    assert set(reasons) == {"truncated.pdf", "login.pdf", "locked.docx", "bomb.docx", "xxe.docx"}
+    assert "damaged" in reasons["truncated.pdf"] and reasons["login.pdf"] == "not a PDF (looks like HTML)"
+    assert reasons["locked.docx"] == "encrypted" and "zip bomb" in reasons["bomb.docx"]
+    assert "unsafe XML" in reasons["xxe.docx"]
+    for name in reasons:
+        assert f"skipped {name}: " in captured.err
+    assert summary["files"] == 8  # every other file is indexed
+    with Engine.open(tmp_path / "index") as engine:
+        assert not run_search(engine, "MARKER XXE SECRET")
+        assert len(paths_of(engine, "an ninh")) == 6

@@ -25,6 +25,7 @@ KNOWN_SCHEMAS = {
     1: V1_FIELDS,
     2: V1_FIELDS | {"xpairs", "column"},
     3: V1_FIELDS | {"xpairs", "column"},
+    4: V1_FIELDS | {"xpairs", "column", "pid", "page", "chapter"},
 }
 
 

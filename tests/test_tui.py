@@ -764,3 +764,28 @@ async def test_a_cut_short_live_pass_is_completed_in_place(shared_index: tuple[P
         assert screen.selection_key == chosen  # the selection survived the refresh
         assert "more coming" not in screen.status.left_text
         assert engine.budgets == [None, screens.REFINE_BUDGET]
+
+
+def test_the_folder_is_watched_while_the_ui_is_open(tmp_path: Path, monkeypatch) -> None:
+    from searcher.indexer import build_index
+    from searcher.tui.app import _watch_in_background
+
+    corpus, index = tmp_path / "docs", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("A\n\nmột\n", encoding="utf-8")
+    build_index(corpus, index)
+    monkeypatch.setenv("SEARCHER_TUI_WATCH", "0")
+    assert _watch_in_background(str(corpus), str(index)).__name__ == "<lambda>"  # the setting turns it off
+    monkeypatch.delenv("SEARCHER_TUI_WATCH")
+    stop = _watch_in_background(str(corpus), str(index))
+    try:
+        time.sleep(0.5)
+        (corpus / "b.txt").write_text("B\n\nchim cánh cụt\n", encoding="utf-8")
+        with Engine.open(index) as engine:
+            deadline = time.monotonic() + 10
+            while not engine.search("cánh cụt", budget=5) and time.monotonic() < deadline:
+                time.sleep(0.1)
+                engine.refresh(force=True)
+            assert engine.search("cánh cụt", budget=5)
+    finally:
+        stop()

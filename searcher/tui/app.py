@@ -25,6 +25,7 @@ from textual.binding import Binding
 
 from ..engine import Engine
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
+from ..opener import open_command
 from ..presentation import display_path, location
 from .history import History
 from .screens import BuildOutcome, HelpScreen, IndexScreen, SearchScreen
@@ -303,9 +304,9 @@ class SearchApp(App[int]):
                 self._history_warned = True
                 self.notify(f"cannot save the query history: {exc.strerror or exc}", severity="warning")
 
-    def open_in_editor(self, file: str, line: int) -> None:
-        """Suspend the UI and run ``$VISUAL``/``$EDITOR`` at ``+line path``."""
-        argv = editor_command(display_path(file), line)
+    def open_in_editor(self, file: str, line: int, page: int | None = None) -> None:
+        """Suspend the UI and open the hit: ``$VISUAL``/``$EDITOR`` at ``+line path``, a PDF viewer at ``page``."""
+        argv = open_command(display_path(file), line, page)
         outcome: dict[str, Any] = {}
 
         def run() -> None:
@@ -372,9 +373,42 @@ def run_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query
     except SearcherError:
         engine = None  # the UI shows the error and offers F5
     app = make_app(index, corpus, query, engine=engine)
+    stop_watching = _watch_in_background(str(engine.corpus) if engine is not None else str(corpus), str(index))
     try:
         code = app.run()
     finally:
+        stop_watching()
         if app.engine is not None:
             app.engine.close()
     return code if isinstance(code, int) else 0
+
+
+def _watch_in_background(corpus: str, index: str) -> Callable[[], None]:
+    """While the UI is open, keep the index current as its folder changes (``SEARCHER_TUI_WATCH=0`` turns it off).
+
+    The app's periodic check then sees the updated index and refreshes the results.
+    Returns the function that stops watching.
+    """
+    if os.environ.get("SEARCHER_TUI_WATCH", "1") == "0" or not os.path.isdir(corpus):
+        return lambda: None
+    import io
+    import threading
+
+    from ..watch import watch
+
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            watch(corpus, index, quiet=True, stop_event=stop, err=io.StringIO(), wait=30.0)
+        except Exception:
+            pass  # a convenience: the UI works on without it, and F5 still re-indexes
+
+    thread = threading.Thread(target=run, name="searcher-watch", daemon=True)
+    thread.start()
+
+    def stop_watching() -> None:
+        stop.set()
+        thread.join(5)
+
+    return stop_watching

@@ -89,7 +89,7 @@ class History:
 
     def save(self) -> None:
         """Write the file atomically (raises ``OSError`` when that is impossible)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private_dirs(self.path.parent)  # queries say what the documents hold: owner only
         payload = json.dumps({"index": self.index, "queries": self.entries}, ensure_ascii=False, indent=1)
         fd, tmp = tempfile.mkstemp(prefix=".history-", dir=self.path.parent)
         try:
@@ -102,3 +102,16 @@ class History:
             except OSError:
                 pass
             raise
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and its missing parents with mode 0700 (the file itself is 0600, from mkstemp)."""
+    missing = []
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass

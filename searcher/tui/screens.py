@@ -487,7 +487,7 @@ class SearchScreen(Screen[None]):
     def action_edit(self) -> None:
         hit = self.results.selected_hit
         if hit is not None:
-            self.search_app.open_in_editor(hit.file, hit.line)
+            self.search_app.open_in_editor(hit.file, hit.line, hit.page)
 
     def action_copy_location(self) -> None:
         hit = self.results.selected_hit
@@ -691,7 +691,7 @@ class DocumentScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_edit(self) -> None:
-        self.search_app.open_in_editor(self.hit.file, self.current_line)
+        self.search_app.open_in_editor(self.hit.file, self.current_line, self.hit.page)
 
     def action_copy_location(self) -> None:
         self.search_app.copy_location(self.hit.file, self.current_line)

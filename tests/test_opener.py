@@ -1,0 +1,28 @@
+"""Opening a hit: the editor at the line for text formats, a PDF viewer at the page, xdg-open otherwise."""
+
+from __future__ import annotations
+
+from searcher.opener import open_command, pdf_viewer_command
+
+
+def test_text_formats_open_in_the_editor_at_the_line() -> None:
+    for name in ("a.txt", "b.md", "c.HTML"):
+        assert open_command(name, 7, environ={"EDITOR": "nano"}) == ["nano", "+7", name]
+    assert open_command("a.txt", 7, environ={}) == ["vi", "+7", "a.txt"]
+    assert open_command("a.txt", 3, environ={"EDITOR": "nano", "VISUAL": "code -w"}) == ["code", "-w", "+3", "a.txt"]
+
+
+def test_pdf_opens_at_the_page() -> None:
+    env = {"SEARCHER_PDF_VIEWER": "zathura --page {page} '{file}'"}
+    assert open_command("báo cáo.pdf", 3, page=12, environ=env) == ["zathura", "--page", "12", "báo cáo.pdf"]
+    assert open_command("r.pdf", 3, page=2, environ={"SEARCHER_PDF_VIEWER": "mupdf"}) == ["mupdf", "r.pdf"]
+    found = {"okular"}
+    assert pdf_viewer_command("r.pdf", 5, {}, which=lambda p: p if p in found else None) == ["okular", "-p", "5", "r.pdf"]
+    found = {"zathura", "okular"}
+    assert pdf_viewer_command("r.pdf", 5, {}, which=lambda p: p if p in found else None) == ["zathura", "--page", "5", "r.pdf"]
+    assert pdf_viewer_command("r.pdf", 5, {}, which=lambda p: None) == ["xdg-open", "r.pdf"]
+
+
+def test_other_formats_open_with_the_desktop_opener() -> None:
+    for name in ("a.docx", "b.odt", "c.epub"):
+        assert open_command(name, 4, environ={"EDITOR": "nano"}) == ["xdg-open", name]
