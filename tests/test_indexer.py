@@ -24,7 +24,8 @@ DOCS = {
 
 
 def paths_of(engine, query):
-    return sorted({h.path for h in run_search(engine, query, limit=100)})
+    """The files with a paragraph that has every word of ``query`` (what an update must change)."""
+    return sorted({h.path for h in run_search(engine, query, limit=100, all_words=True)})
 
 
 def bump_mtime(path: Path, seconds: int = 5) -> None:
