@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Engine", "Hit", "SearchResult", "build_index", "__version__"]
+__all__ = ["Engine", "Hit", "SearchResult", "build_index", "ensure_index", "__version__"]
 
 if TYPE_CHECKING:
     from .engine import Engine, Hit, SearchResult
-    from .indexer import build_index
+    from .indexer import build_index, ensure_index
 
 
 def __getattr__(name: str) -> Any:
@@ -24,8 +24,8 @@ def __getattr__(name: str) -> Any:
         from . import engine
 
         return getattr(engine, name)
-    if name == "build_index":
-        from .indexer import build_index
+    if name in ("build_index", "ensure_index"):
+        from . import indexer
 
-        return build_index
+        return getattr(indexer, name)
     raise AttributeError(f"module 'searcher' has no attribute {name!r}")

@@ -313,7 +313,7 @@ class BestMatchIndex:
         """
         import numpy as np
 
-        k1, b = K1, B
+        k1 = K1
         result = Candidates()
         weighted: list[tuple[int | None, str, float]] = []  # (word index or None for a pair, term, weight)
         for position, terms in enumerate(words):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .analysis import Token, tokenize
-from .query import ParsedQuery, parse_query
+from .query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
 from .text import exact_key, fold
 
 __all__ = ["highlight_spans", "words_found"]

@@ -464,11 +464,11 @@ def test_locations_of_hits_in_documents(tmp_path):
     make_docx(docs / "công-văn.docx")
     (docs / "ghi-chú.md").write_text(f"# Ghi chú\n\n{S3}\n", encoding="utf-8")
     args = ["--index", str(tmp_path / "index"), "--corpus", str(docs), "--color", "never"]
-    result = search([*args, "quốc phòng, an ninh"], tmp_path)
+    result = run_cli("search", [*args, "quốc phòng, an ninh"], tmp_path)
     assert result.returncode == 0, result.stderr
     headers = {line.split("  ")[0] for line in result.stdout.splitlines() if line.startswith("docs/")}
     assert headers == {"docs/báo-cáo.pdf p.2", "docs/công-văn.docx ¶4", "docs/ghi-chú.md:3"}
-    records = [json.loads(line) for line in search([*args, "--json", "quốc phòng"], tmp_path).stdout.splitlines()]
+    records = [json.loads(line) for line in run_cli("search", [*args, "--json", "quốc phòng"], tmp_path).stdout.splitlines()]
     pages = {r["path"]: r.get("page") for r in records}
     assert pages == {"docs/báo-cáo.pdf": 2, "docs/công-văn.docx": None, "docs/ghi-chú.md": None}
 
@@ -492,45 +492,45 @@ def home(tmp_path):
 
 def test_search_index_folder_then_search_from_a_subfolder(home, tmp_path):
     docs, env = home
-    built = search_index([str(docs), "--exclude", "nháp.txt"], tmp_path, env)
+    built = run_cli("search-index", [str(docs), "--exclude", "nháp.txt"], tmp_path, env=env)
     assert built.returncode == 0, built.stderr
     index = next((tmp_path / "cache" / "searcher" / "indexes").iterdir())
     assert oct(index.stat().st_mode & 0o777) == "0o700"
-    result = search(["hòa", "bình"], docs / "2024" / "quý 1", env)
+    result = run_cli("search", ["hòa", "bình"], docs / "2024" / "quý 1", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{docs / '2024' / 'b.md'}:3  Quyết định B")
     assert "nháp" not in result.stdout and "cũ" not in result.stdout  # --exclude, .searchignore
     # -C works from anywhere; the exclusion is kept by later updates.
     (docs / "2024" / "c.txt").write_text("Mới C\n\nhòa bình mới\n", encoding="utf-8")
-    assert search_index([str(docs)], tmp_path, env).returncode == 0
-    found = search(["-C", str(docs), "--json", "hòa", "bình"], tmp_path, env)
+    assert run_cli("search-index", [str(docs)], tmp_path, env=env).returncode == 0
+    found = run_cli("search", ["-C", str(docs), "--json", "hòa", "bình"], tmp_path, env=env)
     paths = sorted(json.loads(line)["path"] for line in found.stdout.splitlines())
     assert paths == ["Tài liệu/2024/b.md", "Tài liệu/2024/c.txt"]  # relative to the current folder
 
 
 def test_search_index_list_and_forget(home, tmp_path):
     docs, env = home
-    assert search_index([str(docs), "--quiet"], tmp_path, env).returncode == 0
-    listed = search_index(["--list"], tmp_path, env)
+    assert run_cli("search-index", [str(docs), "--quiet"], tmp_path, env=env).returncode == 0
+    listed = run_cli("search-index", ["--list"], tmp_path, env=env)
     assert listed.returncode == 0
     assert listed.stdout.startswith(f"{docs}  ") and "3 paragraphs" not in listed.stdout
     assert re.search(r"\d+ paragraphs +updated just now", listed.stdout), listed.stdout
-    forgot = search_index(["--forget", str(docs)], tmp_path, env)
+    forgot = run_cli("search-index", ["--forget", str(docs)], tmp_path, env=env)
     assert forgot.returncode == 0, forgot.stderr
-    assert search_index(["--list"], tmp_path, env).stdout.startswith("no indexed folders")
-    line = assert_one_line_error(search(["hòa"], docs, env))
+    assert run_cli("search-index", ["--list"], tmp_path, env=env).stdout.startswith("no indexed folders")
+    line = assert_one_line_error(run_cli("search", ["hòa"], docs, env=env))
     assert "search-index ." in line
-    assert_one_line_error(search_index(["--forget", str(docs)], tmp_path, env), prog="search-index")
+    assert_one_line_error(run_cli("search-index", ["--forget", str(docs)], tmp_path, env=env), prog="search-index")
 
 
 def test_an_index_readable_by_others_is_warned_about(workspace):
     (workspace / "index").mkdir(mode=0o755)
     os.chmod(workspace / "index", 0o755)
-    result = search_index(["--quiet"], workspace)
+    result = run_cli("search-index", ["--quiet"], workspace)
     assert result.returncode == 0
     assert "readable by other users (mode 0755)" in result.stderr and "chmod 700" in result.stderr
     os.chmod(workspace / "index", 0o700)
-    assert "readable" not in search_index(["--quiet"], workspace).stderr
+    assert "readable" not in run_cli("search-index", ["--quiet"], workspace).stderr
 
 
 def test_open_runs_the_editor_at_the_line_or_the_viewer_at_the_page(tmp_path):
@@ -546,11 +546,44 @@ def test_open_runs_the_editor_at_the_line_or_the_viewer_at_the_page(tmp_path):
     fake.chmod(0o755)
     env = clean_env(EDITOR=str(fake), SEARCHER_PDF_VIEWER=f"{fake} --page={{page}} {{file}}")
     args = ["-C", str(docs), "--color", "never"]
-    first = search([*args, "--json", "an", "ninh"], tmp_path, env)
+    first = run_cli("search", [*args, "--json", "an", "ninh"], tmp_path, env=env)
     order = [json.loads(line)["path"] for line in first.stdout.splitlines()]
     for n, path in enumerate(order, 1):
-        assert search([*args, "--open", str(n), "an", "ninh"], tmp_path, env).returncode == 0
+        assert run_cli("search", [*args, "--open", str(n), "an", "ninh"], tmp_path, env=env).returncode == 0
     opened = record.read_text().splitlines()
     expected = {"docs/r.pdf": "--page=2|docs/r.pdf|", "docs/n.txt": "+3|docs/n.txt|"}  # paths as printed
     assert opened == [expected[p] for p in order]
-    assert_one_line_error(search([*args, "--open", "9", "an", "ninh"], tmp_path, env))
+    assert_one_line_error(run_cli("search", [*args, "--open", "9", "an", "ninh"], tmp_path, env=env))
+
+
+# -- best match on the command line ------------------------------------------------------
+
+QUESTION = "ngành ngoại giao đã đóng góp gì cho kinh tế?"
+
+
+def test_cli_marks_best_match_hits_with_their_missing_words(bundled, tmp_path):
+    done = run_cli("search", ["--index", str(bundled.index), "-n", "3", QUESTION], tmp_path)
+    assert done.returncode == 0, done.stderr
+    marks = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("(không có:")]
+    assert len(marks) == 3 and all("gì" in mark for mark in marks), done.stdout
+    assert "not in the index: gì" in done.stderr
+
+
+def test_cli_json_has_matched_and_missing(bundled, tmp_path):
+    done = run_cli("search", ["--index", str(bundled.index), "--json", "-n", "2", QUESTION], tmp_path)
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(records) == 2
+    for record in records:
+        assert "gì" in record["missing"] and "ngoại" in record["matched"]
+
+
+def test_cli_all_exits_1_when_no_paragraph_has_every_word(bundled, tmp_path):
+    done = run_cli("search", ["--index", str(bundled.index), "--all", QUESTION], tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert "not in the index: gì" in done.stderr
+
+
+def test_cli_names_the_words_when_none_is_in_the_index(bundled, tmp_path):
+    done = run_cli("search", ["--index", str(bundled.index), "xyzzyq", "qwfpgj"], tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.strip() == "search: no paragraph has any of these words: xyzzyq qwfpgj"
