@@ -39,6 +39,7 @@ from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, words_found
 from .planning import plan_query
 from .query import ParsedQuery, parse_query
+from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_key, fold
 from .store import KIND_FILE, KIND_PARAGRAPH, Generation, IndexLocation
 
@@ -343,9 +344,11 @@ class Engine:
         else:
             budget = budget if budget > 0 else 86400.0
             fill_budget = budget  # an explicit budget is the caller's to spend
+        rewrites: list[tuple[str, str]] = []
         with self._lock:
             try:
                 self.refresh()
+                parsed, rewrites = rewrite_typed(parsed, self._known)
                 result_hits, complete, filled = self._search_once(
                     parsed, limit, started, budget, fill_budget, cancelled, all_words
                 )
@@ -372,6 +375,9 @@ class Engine:
                         "rebuild it with: search-index --full"
                     ) from None
         result = SearchResult(result_hits, parsed)
+        if rewrites:
+            result.rewrites = rewrites
+            result.notes.insert(0, rewrite_note(rewrites))
         result.complete = complete
         result.filled = filled
         result.unknown = unknown
@@ -524,6 +530,12 @@ class Engine:
             kept.append((score, docnum, all_exact))
         kept.sort(key=lambda item: (-item[0], item[1]))
         return [(docnum, score, exact) for score, docnum, exact in kept[:wanted]]
+
+    def _known(self, fieldname: str, term: str, as_prefix: bool) -> bool:
+        """Whether some paragraph has ``term`` in ``fieldname`` (or, ``as_prefix``, a term starting with it)."""
+        if not as_prefix:
+            return self._searcher.doc_frequency(fieldname, term) > 0
+        return next(iter(self._searcher.reader().iter_prefix(fieldname, term)), None) is not None
 
     def _unknown_words(self, parsed: ParsedQuery) -> list[str]:
         """The query's words (as typed) that no paragraph contains, in any diacritic form."""

@@ -1,0 +1,124 @@
+"""Typing Vietnamese without a Vietnamese keyboard (issue 10): Telex/VNI-typed queries."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import CORPUS, run_cli, run_search
+from searcher.query import parse_query
+from searcher.rewrite import rewrite_typed
+
+HIT_HEADER = re.compile(r"^(\S+\.txt):(\d+)  ", re.M)
+
+
+def _known(folded: set[str] = frozenset(), exact: set[str] = frozenset()):
+    def known(field: str, term: str, as_prefix: bool) -> bool:
+        terms = folded if field == "folded" else exact
+        return any(t.startswith(term) for t in terms) if as_prefix else term in terms
+
+    return known
+
+
+# -- the rule, without an index -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, searched",
+    [
+        ("ngoaij giao", ["ngoại", "giao"]),
+        ("ngoai5 giao", ["ngoại", "giao"]),
+        ("VIEEJT NAM", ["VIỆT", "NAM"]),
+        ("dduwowngf", ["đường"]),
+        ("hoaf bifnh", ["hòa", "bình"]),
+    ],
+)
+def test_telex_and_vni_words_the_index_knows_are_decoded(typed, searched):
+    known = _known({"giao", "nam"}, {"ngoai~5", "viêt~5", "đương~2", "hoa~2", "binh~2"})
+    parsed, rewrites = rewrite_typed(parse_query(typed), known)
+    assert [w.text for w in parsed.words] == searched
+    assert rewrites and all(a != b for a, b in rewrites)
+
+
+@pytest.mark.parametrize("typed", ["bus", "tax", "class", "2024", "G20", "5", "A4"])
+def test_traps_are_not_rewritten(typed):
+    # The index knows both readings: the word as typed wins, and numbers or codes are never read as VNI.
+    known = _known({"bus", "tax", "class", "2024", "g20", "5", "a4"}, {"bu~1", "ta~4", "a~4"})
+    parsed, rewrites = rewrite_typed(parse_query(f"Điều {typed}"), known)
+    assert rewrites == []
+    assert [w.text for w in parsed.words] == ["Điều", typed]
+
+
+def test_a_decoded_word_the_index_does_not_know_is_not_searched():
+    parsed, rewrites = rewrite_typed(parse_query("tax"), _known(set(), set()))
+    assert rewrites == [] and parsed.words[0].text == "tax"
+
+
+def test_the_unfinished_word_of_a_live_query():
+    known = _known({"giao", "ngoai"}, {"ngoai~5"})
+    parsed, rewrites = rewrite_typed(parse_query("ngoaij gi", prefix=True), known)
+    assert rewrites == [("ngoaij", "ngoại")]
+    assert parsed.prefix is parsed.words[-1] and parsed.prefix.text == "gi"
+    # The last word is decoded too, and stays the prefix.
+    parsed, rewrites = rewrite_typed(parse_query("giao ngoaij", prefix=True), known)
+    assert rewrites == [("ngoaij", "ngoại")] and parsed.prefix is parsed.words[-1]
+
+
+def test_exclusions_are_decoded_too():
+    parsed, rewrites = rewrite_typed(parse_query("giao -ngoaij"), _known({"giao"}, {"ngoai~5"}))
+    assert parsed.excluded[0].words[0].text == "ngoại"
+
+
+# -- the engine -----------------------------------------------------------------
+
+
+def test_engine_searches_the_decoded_word_and_says_so(engine):
+    typed = run_search(engine, "ngoaij giao kinh tees", limit=5)
+    marked = run_search(engine, "ngoại giao kinh tế", limit=5)
+    assert [(h.path, h.line) for h in typed] == [(h.path, h.line) for h in marked]
+    assert typed.rewrites == [("ngoaij", "ngoại"), ("tees", "tế")]
+    assert "searching ngoaij as ngoại, tees as tế" in typed.notes
+    assert marked.rewrites == []
+
+
+def test_live_search_decodes_while_typing(engine):
+    result = run_search(engine, "ngoaij gi", prefix=True)
+    assert result.rewrites == [("ngoaij", "ngoại")]
+    assert result and all("ngoại gi" in h.text.lower() for h in result[:3])
+
+
+def test_words_the_index_knows_as_typed_stay(small_engine):
+    eng = small_engine({"a.txt": "Xe bus chạy qua.\n\nEm bé bú sữa.\n\nĐiều 5 năm 2024 của G20.\n"})
+    result = run_search(eng, "bus")
+    assert result.rewrites == [] and "Xe bus" in result[0].text
+    for query in ("Điều 5", "2024", "G20"):
+        assert run_search(eng, query).rewrites == []
+
+
+# -- the command line -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("typing")
+    shutil.copytree(CORPUS, root / "corpus")
+    assert run_cli("search-index", ["--quiet"], root).returncode == 0
+    return root
+
+
+def test_cli_telex_query_has_the_top_5_of_the_marked_one_and_a_note(indexed):
+    typed = run_cli("search", ["-n", "5", "ngoaij", "giao", "kinh", "tees"], indexed)
+    marked = run_cli("search", ["-n", "5", "ngoại", "giao", "kinh", "tế"], indexed)
+    assert typed.returncode == marked.returncode == 0, typed.stderr
+    assert HIT_HEADER.findall(typed.stdout) == HIT_HEADER.findall(marked.stdout) != []
+    assert "search: note: searching ngoaij as ngoại, tees as tế" in typed.stderr
+    assert "searching" not in marked.stderr
+
+
+def test_cli_upper_case(indexed):
+    result = run_cli("search", ["VIEEJT", "NAM"], indexed)
+    assert result.returncode == 0
+    assert "search: note: searching VIEEJT as VIỆT" in result.stderr
+    assert "Việt Nam" in result.stdout
