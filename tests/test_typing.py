@@ -122,3 +122,52 @@ def test_cli_upper_case(indexed):
     assert result.returncode == 0
     assert "search: note: searching VIEEJT as VIỆT" in result.stderr
     assert "Việt Nam" in result.stdout
+
+
+# -- i/y spellings ------------------------------------------------------------------
+
+IY_CORPUS = {
+    "a.txt": (
+        "Lý luận chính trị là nền tảng.\n\n"
+        "Bàn về lí luận văn học.\n\n"
+        "Kỹ thuật số và kĩ năng mềm.\n\n"
+        "Tuy vậy, anh vẫn đi.\n\n"
+        "Cái túi của tui bị rách.\n\n"
+        "Y tế cơ sở.\n\n"
+        "Ý kiến của chị.\n"
+    )
+}
+
+
+def test_one_spelling_finds_the_other_with_the_own_spelling_first(small_engine):
+    eng = small_engine(IY_CORPUS)
+    result = run_search(eng, "lí luận")
+    assert [h.text[:6] for h in result] == ["Bàn về", "Lý luậ"]
+    assert run_search(eng, "ly luan")[0].text.startswith("Lý luận")
+    assert run_search(eng, "li luan")[0].text.startswith("Bàn về")
+    both = run_search(eng, "kỹ")
+    assert len(both) == 1 and both[0].spans == [(0, 2), (15, 17)]  # both spellings highlighted
+
+
+def test_uy_ui_and_initial_y_stay_apart(small_engine):
+    eng = small_engine(IY_CORPUS)
+    assert [h.text[:3] for h in run_search(eng, "tuy")] == ["Tuy"]
+    assert [h.text[:3] for h in run_search(eng, "tui")] == ["Cái"]
+    assert [h.text[:4] for h in run_search(eng, "y tế", all_words=True)] == ["Y tế"]
+    assert run_search(eng, "i") == []
+
+
+def test_live_search_quy_goes_on_to_quyet(small_engine):
+    eng = small_engine({"a.txt": "Quyết định của quý vị.\n\nQuí khách.\n"})
+    result = run_search(eng, "quy", prefix=True)
+    assert len(result) == 2
+
+
+def test_cli_li_luan_finds_ly_luan(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Lý luận chính trị là nền tảng.\n", encoding="utf-8")
+    assert run_cli("search-index", ["--quiet"], tmp_path).returncode == 0
+    result = run_cli("search", ["lí", "luận"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Lý luận chính trị" in result.stdout
