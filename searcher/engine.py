@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 from whoosh.collectors import Collector, WrappingCollector
 from whoosh.query import Or, Query, Term
 
-from . import bestmatch, whoosh_patches
+from . import accents, bestmatch, whoosh_patches
 from .analysis import iter_words, pair_term, tokenize
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, same_spelling, words_found
@@ -345,6 +345,7 @@ class Engine:
             budget = budget if budget > 0 else 86400.0
             fill_budget = budget  # an explicit budget is the caller's to spend
         rewrites: list[tuple[str, str]] = []
+        suggestion: str | None = None
         with self._lock:
             try:
                 self.refresh()
@@ -353,6 +354,7 @@ class Engine:
                     parsed, limit, started, budget, fill_budget, cancelled, all_words
                 )
                 unknown = self._unknown_words(parsed)
+                suggestion = accents.suggest(self._searcher, parsed)
             except SearcherError:
                 raise
             except Exception as exc:  # Whoosh reports damage in many shapes
@@ -375,6 +377,7 @@ class Engine:
                         "rebuild it with: search-index --full"
                     ) from None
         result = SearchResult(result_hits, parsed)
+        result.suggestion = suggestion
         if rewrites:
             result.rewrites = rewrites
             result.notes.insert(0, rewrite_note(rewrites))

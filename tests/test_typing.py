@@ -109,8 +109,9 @@ def indexed(tmp_path_factory):
 
 
 def test_cli_telex_query_has_the_top_5_of_the_marked_one_and_a_note(indexed):
-    typed = run_cli("search", ["-n", "5", "ngoaij", "giao", "kinh", "tees"], indexed)
-    marked = run_cli("search", ["-n", "5", "ngoại", "giao", "kinh", "tế"], indexed)
+    # --budget 0: a loaded machine must not cut one of the two searches short.
+    typed = run_cli("search", ["-n", "5", "--budget", "0", "ngoaij", "giao", "kinh", "tees"], indexed)
+    marked = run_cli("search", ["-n", "5", "--budget", "0", "ngoại", "giao", "kinh", "tế"], indexed)
     assert typed.returncode == marked.returncode == 0, typed.stderr
     assert HIT_HEADER.findall(typed.stdout) == HIT_HEADER.findall(marked.stdout) != []
     assert "search: note: searching ngoaij as ngoại, tees as tế" in typed.stderr
@@ -171,3 +172,34 @@ def test_cli_li_luan_finds_ly_luan(tmp_path):
     result = run_cli("search", ["lí", "luận"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Lý luận chính trị" in result.stdout
+
+
+# -- did you mean -------------------------------------------------------------------
+
+
+def test_did_you_mean_restores_the_marks(engine):
+    assert run_search(engine, "ngoai giao kinh te").suggestion == "ngoại giao kinh tế"
+    assert run_search(engine, "Viet Nam").suggestion == "Việt Nam"
+    # Nothing to offer: marks typed, one word, or a live query.
+    assert run_search(engine, "ngoại giao").suggestion is None
+    assert run_search(engine, "ngoai").suggestion is None
+    assert run_search(engine, "ngoai gi", prefix=True).suggestion is None
+
+
+def test_did_you_mean_only_when_clearly_more_likely(small_engine):
+    eng = small_engine({"a.txt": "Ông ba đi.\n\nÔng bà đi.\n\nBa mẹ và bà.\n"})
+    assert run_search(eng, "ong ba").suggestion is None  # ông ba and ông bà, once each
+    eng = small_engine({"a.txt": "Ông bà đi.\n\nÔng bà về.\n\nÔng ba đi.\n"})
+    assert run_search(eng, "ong ba").suggestion == "ông bà"
+
+
+def test_did_you_mean_syllable_by_syllable_when_the_phrase_is_nowhere(small_engine):
+    eng = small_engine({"a.txt": "Kinh tế phát triển.\n\nViệt Nam tươi đẹp.\n\nNgười Việt.\n\nKinh tế Việt.\n"})
+    # "tế việt nam" is in no paragraph; the pairs tế việt and việt nam are.
+    assert run_search(eng, "te viet nam").suggestion == "tế việt nam"
+
+
+def test_cli_prints_the_suggestion(indexed):
+    result = run_cli("search", ["ngoai", "giao", "kinh", "te"], indexed)
+    assert result.returncode == 0
+    assert "search: did you mean: ngoại giao kinh tế" in result.stderr
