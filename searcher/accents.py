@@ -36,7 +36,7 @@ __all__ = ["suggest", "restore", "PHRASE_MARGIN", "VITERBI_MARGIN"]
 
 PHRASE_MARGIN = 2.0  # the top rendering of the phrase must be this many times as frequent as the next
 VITERBI_MARGIN = 4.0  # at every syllable, the best path must be this many times as likely as any other
-MAX_PARAGRAPHS = 200  # paragraphs read to count renderings of the phrase
+MAX_PARAGRAPHS = 50  # paragraphs read to count renderings of the phrase
 SMOOTHING = 1.0  # weight of the single-syllable estimate in a pair's probability
 
 # What each plain letter may stand for in a marked syllable.
