@@ -7,8 +7,9 @@ length: *ở* and *ý* are tokens like any other.
 Each paragraph is indexed under four term streams, all space-separated so
 the Whoosh side needs no custom analyzer class:
 
-* ``exact``  – :func:`searcher.text.exact_key` of every token;
-* ``folded`` – :func:`searcher.text.fold` of every token;
+* ``exact``  – :func:`searcher.text.exact_term` of every token (its exact key);
+* ``folded`` – :func:`searcher.text.folded_term` of every token (its folded form);
+  both spell a final i/y one way where the two are interchangeable (*kỹ* = *kĩ*);
 * ``pairs``  – folded adjacent-token pairs (``ngoai_giao``), and
 * ``xpairs`` – the same pairs of exact keys (``ngoai~5_giao``).  Single
   syllables are very frequent in Vietnamese; pairs are rare, so a
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, NamedTuple
 
-from .text import exact_key, fold
+from .text import exact_term, folded_term
 
 __all__ = ["Token", "tokenize", "index_terms", "pair_term", "MAX_TOKEN_CHARS"]
 
@@ -79,8 +80,8 @@ def index_terms(text: str) -> tuple[str, str, str, str]:
     'ngoai~5_giao giao_viêt~5 viêt~5_nam'
     """
     words = list(iter_words(text))
-    exact = [exact_key(w) for w in words]
-    folded = [fold(w) for w in words]
+    exact = [exact_term(w) for w in words]
+    folded = [folded_term(w) for w in words]
     pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
     exact_pairs = [pair_term(a, b) for a, b in zip(exact, exact[1:])]
     return " ".join(exact), " ".join(folded), " ".join(pairs), " ".join(exact_pairs)

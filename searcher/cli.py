@@ -252,6 +252,8 @@ def _search(args: argparse.Namespace, query: str) -> int:
         _print_hits(result, out, color)
     for note in result.notes:
         print(f"search: note: {note}", file=sys.stderr)
+    if result.suggestion:
+        print(f"search: did you mean: {result.suggestion}", file=sys.stderr)
     if not result and result.unknown:
         words = {w.text for w in result.query.words}
         if set(result.unknown) >= words:

@@ -33,13 +33,14 @@ if TYPE_CHECKING:
 from whoosh.collectors import Collector, WrappingCollector
 from whoosh.query import Or, Query, Term
 
-from . import bestmatch, whoosh_patches
+from . import accents, bestmatch, whoosh_patches
 from .analysis import iter_words, pair_term, tokenize
 from .errors import IndexUnusable, QueryError, SearcherError
-from .highlight import highlight_spans, words_found
+from .highlight import highlight_spans, same_spelling, words_found
 from .planning import plan_query
 from .query import ParsedQuery, parse_query
-from .text import exact_key, fold
+from .rewrite import rewrite_note, rewrite_typed
+from .text import exact_term, folded_term, iy_sensitive
 from .store import KIND_FILE, KIND_PARAGRAPH, Generation, IndexLocation
 
 __all__ = ["Engine", "Hit", "SearchResult"]
@@ -343,13 +344,17 @@ class Engine:
         else:
             budget = budget if budget > 0 else 86400.0
             fill_budget = budget  # an explicit budget is the caller's to spend
+        rewrites: list[tuple[str, str]] = []
+        suggestion: str | None = None
         with self._lock:
             try:
                 self.refresh()
+                parsed, rewrites = rewrite_typed(parsed, self._known)
                 result_hits, complete, filled = self._search_once(
                     parsed, limit, started, budget, fill_budget, cancelled, all_words
                 )
                 unknown = self._unknown_words(parsed)
+                suggestion = accents.suggest(self._searcher, parsed)
             except SearcherError:
                 raise
             except Exception as exc:  # Whoosh reports damage in many shapes
@@ -372,6 +377,10 @@ class Engine:
                         "rebuild it with: search-index --full"
                     ) from None
         result = SearchResult(result_hits, parsed)
+        result.suggestion = suggestion
+        if rewrites:
+            result.rewrites = rewrites
+            result.notes.insert(0, rewrite_note(rewrites))
         result.complete = complete
         result.filled = filled
         result.unknown = unknown
@@ -452,6 +461,10 @@ class Engine:
                 found[docnum] = (TIER_STEP * score / (score + BEST_SCALE), exact)
         complete = complete and plan_whole
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
+        if any(iy_sensitive(w.folded) for w in parsed.words if w is not parsed.prefix):
+            # kỹ and kĩ are one term: within a tier, the user's own spelling first.
+            own = {d for d, _ in ranked if same_spelling(searcher.stored_fields(d)["text"], parsed)}
+            ranked.sort(key=lambda item: (-(item[1][0] // TIER_STEP), item[0] not in own, -item[1][0], item[0]))
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
             fields = searcher.stored_fields(docnum)
@@ -524,6 +537,12 @@ class Engine:
             kept.append((score, docnum, all_exact))
         kept.sort(key=lambda item: (-item[0], item[1]))
         return [(docnum, score, exact) for score, docnum, exact in kept[:wanted]]
+
+    def _known(self, fieldname: str, term: str, as_prefix: bool) -> bool:
+        """Whether some paragraph has ``term`` in ``fieldname`` (or, ``as_prefix``, a term starting with it)."""
+        if not as_prefix:
+            return self._searcher.doc_frequency(fieldname, term) > 0
+        return next(iter(self._searcher.reader().iter_prefix(fieldname, term)), None) is not None
 
     def _unknown_words(self, parsed: ParsedQuery) -> list[str]:
         """The query's words (as typed) that no paragraph contains, in any diacritic form."""
@@ -648,14 +667,14 @@ def _verify(text: str, parsed: ParsedQuery) -> "tuple[list[Any], bool] | None":
     """None when ``text`` breaks a quoted phrase or an exclusion; else the marked words it has
     in their exact form, and whether every marked word it has is in its exact form."""
     tokens = list(iter_words(text))
-    folded = [fold(t) for t in tokens]
+    folded = [folded_term(t) for t in tokens]
     exact: list[str] | None = None
     for clause in parsed.clauses:
         if len(clause.words) > 1 and not _contains(folded, [w.folded for w in clause.words]):
             return None
     for clause in parsed.excluded:
         if any(w.marked for w in clause.words):
-            exact = exact if exact is not None else [exact_key(t) for t in tokens]
+            exact = exact if exact is not None else [exact_term(t) for t in tokens]
             if _contains(exact, [w.exact for w in clause.words]):
                 return None
         elif _contains(folded, [w.folded for w in clause.words]):
@@ -663,7 +682,7 @@ def _verify(text: str, parsed: ParsedQuery) -> "tuple[list[Any], bool] | None":
     marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
     if not marked:
         return [], True
-    exact_set = set(exact if exact is not None else (exact_key(t) for t in tokens))
+    exact_set = set(exact if exact is not None else (exact_term(t) for t in tokens))
     folded_set = set(folded)
     exact_words = [w for w in marked if w.exact in exact_set]
     present = [w for w in marked if w.folded in folded_set]

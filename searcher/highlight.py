@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from .analysis import Token, tokenize
 from .query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
-from .text import exact_key, fold
+from .text import exact_term, fold, folded_term, iy_sensitive
 
-__all__ = ["highlight_spans", "words_found"]
+__all__ = ["highlight_spans", "words_found", "same_spelling"]
 
 
 def highlight_spans(text: str, query: ParsedQuery, tokens: list[Token] | None = None) -> list[tuple[int, int]]:
@@ -22,20 +22,26 @@ def highlight_spans(text: str, query: ParsedQuery, tokens: list[Token] | None = 
     [(0, 5), (17, 19)]
     >>> highlight_spans("ngoài và ngoại", parse_query("ngoại"))
     [(9, 14)]
+
+    Both spellings of a final i/y that :func:`searcher.text.iy_variant` merges light up:
+
+    >>> highlight_spans("lý luận, lí luận", parse_query("lí"))
+    [(0, 2), (9, 11)]
     """
-    pairs = [(t, fold(t.text)) for t in (tokens if tokens is not None else tokenize(text))]
+    pairs = [(t, folded_term(t.text)) for t in (tokens if tokens is not None else tokenize(text))]
     words = [w for w in query.words if w is not query.prefix]
     wanted_folds = {w.folded for w in words if w.marked}
-    present_exact = {exact_key(t.text) for t, f in pairs if f in wanted_folds} if wanted_folds else set()
+    present_exact = {exact_term(t.text) for t, f in pairs if f in wanted_folds} if wanted_folds else set()
     folded_wanted = {w.folded for w in words if not (w.marked and w.exact in present_exact)}
     exact_wanted = {w.exact for w in words if w.marked and w.exact in present_exact}
-    prefix = query.prefix.folded if query.prefix is not None else None
+    # The unfinished word as typed, too: ``quy`` goes on to *quyết* although its term is ``qui``.
+    prefixes = (query.prefix.folded, fold(query.prefix.text)) if query.prefix is not None else None
     spans = []
     for token, folded in pairs:
         if (
             folded in folded_wanted
-            or (exact_wanted and exact_key(token.text) in exact_wanted)
-            or (prefix is not None and folded.startswith(prefix))
+            or (exact_wanted and exact_term(token.text) in exact_wanted)
+            or (prefixes is not None and (folded.startswith(prefixes) or fold(token.text).startswith(prefixes)))
         ):
             spans.append((token.start, token.end))
     return spans
@@ -52,17 +58,38 @@ def words_found(text: str, query: ParsedQuery, tokens: list[Token] | None = None
     (['ngoại', 'giao'], ['đã', 'làm', 'gì'], True)
     """
     tokens = tokens if tokens is not None else tokenize(text)
-    folded = {fold(t.text) for t in tokens}
+    folded_list = [folded_term(t.text) for t in tokens]
+    folded = set(folded_list)
     marked_folds = {w.folded for w in query.words if w.marked}
-    exact = {exact_key(t.text) for t in tokens if fold(t.text) in marked_folds} if marked_folds else set()
+    exact = {exact_term(t.text) for t in tokens if folded_term(t.text) in marked_folds} if marked_folds else set()
     matched: list[str] = []
     missing: list[str] = []
     all_exact = True
     for word in query.words:
-        if word.folded in folded or (word is query.prefix and any(f.startswith(word.folded) for f in folded)):
+        if word.folded in folded or (
+            word is query.prefix
+            and any(f.startswith(word.folded) or fold(t.text).startswith(fold(word.text)) for t, f in zip(tokens, folded_list))
+        ):
             matched.append(word.text)
             if word.marked and word is not query.prefix and word.exact not in exact:
                 all_exact = False
         else:
             missing.append(word.text)
     return matched, missing, all_exact
+
+
+def same_spelling(text: str, query: ParsedQuery, tokens: list[Token] | None = None) -> bool:
+    """Whether ``text`` spells the query's i/y words as the user typed them, wherever it has them.
+
+    *lý* and *lí* are one index term; a paragraph with the user's own spelling ranks first.
+
+    >>> same_spelling("lý luận", parse_query("lí luận")), same_spelling("lí luận", parse_query("lí luận"))
+    (False, True)
+    """
+    words = [w for w in query.words if w is not query.prefix and iy_sensitive(w.folded)]
+    if not words:
+        return True
+    tokens = tokens if tokens is not None else tokenize(text)
+    spelled = {fold(t.text) for t in tokens}
+    merged = {folded_term(t.text) for t in tokens}
+    return all(fold(w.text) in spelled for w in words if w.folded in merged)

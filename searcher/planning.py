@@ -31,6 +31,7 @@ from whoosh.query import And, Not, Or, Phrase, Query, Term
 
 from .analysis import pair_term
 from .query import Clause, ParsedQuery, QueryWord
+from .text import fold
 
 __all__ = ["Tier", "Plan", "Complete", "plan_query", "no_completions", "phrase_query", "exclusion_query"]
 
@@ -73,10 +74,13 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
     completions: Query | None = None
     pair_next: Query | None = None
     if prefix is not None:
+        # The unfinished word by its term and as typed: ``quy`` is the term
+        # ``qui`` (quý = quí), and as typed it goes on to *quyết*.
+        stems = dict.fromkeys([prefix.folded, fold(prefix.text)])
         if full_words:  # the pair completions are the precise ones: find them first
-            pair_next, found_all = complete("pairs", pair_term(full_words[-1].folded, prefix.folded))
+            pair_next, found_all = _complete_any(complete, "pairs", [pair_term(full_words[-1].folded, s) for s in stems])
             whole = whole and found_all
-        completions, found_all = complete("folded", prefix.folded)
+        completions, found_all = _complete_any(complete, "folded", list(stems))
         whole = whole and found_all
         if completions is None:
             completions = Term("folded", prefix.folded)
@@ -122,6 +126,20 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
                 query = And([query] + exclusions)
             tiers.append(Tier(query, exact or not parsed.marked, adjacent))
     return Plan(tiers, whole, completions)
+
+
+def _complete_any(complete: Complete, fieldname: str, stems: list[str]) -> tuple[Query | None, bool]:
+    """The completions of any of ``stems`` (one Or, None if none), and whether every scan was whole."""
+    found: list[Query] = []
+    whole = True
+    for stem in stems:
+        query, found_all = complete(fieldname, stem)
+        whole = whole and found_all
+        if query is not None:
+            found.extend(query.subqueries if isinstance(query, Or) else [query])
+    if not found:
+        return None, whole
+    return (found[0] if len(found) == 1 else Or(found)), whole
 
 
 def phrase_query(fieldname: str, keys: list[str]) -> Query:

@@ -5,7 +5,7 @@ quotes are plain text or ignored, so no query can fail to parse.
 
 >>> q = parse_query('ngoại giao "kinh tế" -mỹ')
 >>> [w.folded for w in q.words], [c.quoted for c in q.clauses], [w.folded for c in q.excluded for w in c.words]
-(['ngoai', 'giao', 'kinh', 'te'], [False, False, True], ['my'])
+(['ngoai', 'giao', 'kinh', 'te'], [False, False, True], ['mi'])
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from .analysis import iter_words
-from .text import clean_line, exact_key, fold, has_marks
+from .text import clean_line, exact_term, folded_term, has_marks
 
 __all__ = ["QueryWord", "Clause", "ParsedQuery", "parse_query", "MAX_QUERY_CHARS", "MAX_QUERY_WORDS"]
 
@@ -27,7 +27,7 @@ _SEGMENT_RE = re.compile(r'(-?)[' + _QUOTES + r']([^' + _QUOTES + r']*)[' + _QUO
 
 @dataclass(frozen=True)
 class QueryWord:
-    """One word of a query in the three forms the engine uses.
+    """One word of a query in the three forms the engine uses (``folded`` and ``exact`` are index terms).
 
     >>> w = QueryWord.of("Ngoại")
     >>> w.folded, w.exact, w.marked
@@ -41,7 +41,7 @@ class QueryWord:
 
     @classmethod
     def of(cls, text: str) -> "QueryWord":
-        return cls(text, fold(text), exact_key(text), has_marks(text))
+        return cls(text, folded_term(text), exact_term(text), has_marks(text))
 
 
 @dataclass(frozen=True)

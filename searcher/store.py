@@ -45,7 +45,8 @@ __all__ = [
 ]
 
 # Bump whenever the schema or the meaning of any indexed term changes.
-SCHEMA_VERSION = 4  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
+SCHEMA_VERSION = 5  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
+# 5: exact, folded and pair terms spell final i/y one way (kỹ = kĩ, lý = lí, quý = quí)
 
 META_FILE = "searcher.json"
 FILES_FILE = "files.json"  # sizes of the segment files, written after every commit

@@ -27,6 +27,9 @@ __all__ = [
     "fold",
     "has_marks",
     "iy_variant",
+    "exact_term",
+    "folded_term",
+    "iy_sensitive",
     "TONE_MARKS",
 ]
 
@@ -186,3 +189,35 @@ def iy_variant(key_or_word: str) -> str:
     ('tuy', 'hay', 'y~1')
     """
     return _IY_SPELLING.sub(r"\1i", key_or_word, count=1)
+
+
+_IY_EITHER = re.compile(r"^([hklmstv]|qu)[iy](?=~|$)")
+
+
+def iy_sensitive(key_or_word: str) -> bool:
+    """Whether this folded syllable or exact key is one whose final i/y :func:`iy_variant` merges.
+
+    >>> iy_sensitive("ly"), iy_sensitive("li"), iy_sensitive("tuy"), iy_sensitive("y")
+    (True, True, False, False)
+    """
+    return _IY_EITHER.match(key_or_word) is not None
+
+
+@lru_cache(maxsize=200_000)
+def exact_term(token: str) -> str:
+    """The ``exact`` index term of a token: its :func:`exact_key`, with final i/y spelled one way.
+
+    >>> exact_term("kỹ"), exact_term("Kĩ"), exact_term("tuỳ")
+    ('ki~4', 'ki~4', 'tuy~2')
+    """
+    return iy_variant(exact_key(token))
+
+
+@lru_cache(maxsize=200_000)
+def folded_term(token: str) -> str:
+    """The ``folded`` index term of a token: its :func:`fold`, with final i/y spelled one way.
+
+    >>> folded_term("lý"), folded_term("QUÝ"), folded_term("Y")
+    ('li', 'qui', 'y')
+    """
+    return iy_variant(fold(token))

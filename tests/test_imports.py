@@ -45,6 +45,8 @@ HEADLESS = [
     "searcher.indexer",
     "searcher.query",
     "searcher.planning",
+    "searcher.rewrite",
+    "searcher.accents",
     "searcher.bestmatch",
     "searcher.engine",
     "searcher.highlight",

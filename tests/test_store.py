@@ -26,6 +26,8 @@ KNOWN_SCHEMAS = {
     2: V1_FIELDS | {"xpairs", "column"},
     3: V1_FIELDS | {"xpairs", "column"},
     4: V1_FIELDS | {"xpairs", "column", "pid", "page", "chapter"},
+    # 5: the fields of 4; exact, folded and pair terms spell final i/y one way (iy_variant: kỹ = kĩ).
+    5: V1_FIELDS | {"xpairs", "column", "pid", "page", "chapter"},
 }
 
 

@@ -1,0 +1,154 @@
+""""Did you mean": an unaccented query with its marks restored from the index's own statistics.
+
+For a query of two or more syllables typed without marks (``ngoai giao kinh te``):
+
+1. **The whole phrase.**  The paragraphs that have the folded phrase are found
+   through the pair terms; the renderings of the phrase in their text are
+   counted, and the most frequent is offered when it is at least
+   :data:`PHRASE_MARGIN` times as frequent as the next.
+2. **Syllable by syllable**, when no paragraph has the phrase: Viterbi over
+   each syllable's exact forms (the ones the ``exact`` field knows), with
+   pair counts from the ``xpairs`` field backing off to single-syllable
+   counts.  Offered only when, at every syllable, the best sequence is at
+   least :data:`VITERBI_MARGIN` times as likely as the best one with another
+   form there.
+
+Everything comes from term statistics and a bounded number of stored
+paragraphs, so it costs a few milliseconds.  The searcher is any object with
+Whoosh's ``doc_frequency``, ``docs_for_query`` and ``stored_fields``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from typing import Any, Sequence
+
+from whoosh.query import Phrase, Term
+
+from .analysis import pair_term, tokenize
+from .inputmethod import _place_tone
+from .query import ParsedQuery
+from .text import exact_key, exact_term, fold, folded_term
+
+__all__ = ["suggest", "restore", "PHRASE_MARGIN", "VITERBI_MARGIN"]
+
+PHRASE_MARGIN = 2.0  # the top rendering of the phrase must be this many times as frequent as the next
+VITERBI_MARGIN = 4.0  # at every syllable, the best path must be this many times as likely as any other
+MAX_PARAGRAPHS = 50  # paragraphs read to count renderings of the phrase
+SMOOTHING = 1.0  # weight of the single-syllable estimate in a pair's probability
+
+# What each plain letter may stand for in a marked syllable.
+_VARIANTS = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "d": "dđ"}
+
+
+def suggest(searcher: Any, parsed: ParsedQuery) -> str | None:
+    """The query with its marks restored, when it was typed without marks and one reading clearly wins."""
+    if parsed.marked or parsed.prefix is not None or parsed.excluded or len(parsed.words) < 2:
+        return None
+    typed = [w.text for w in parsed.words]
+    restored = restore(searcher, typed)
+    if restored is None:
+        return None
+    words = [_with_case(t, r) for t, r in zip(typed, restored)]
+    if [folded_term(w) for w in words] != [folded_term(t) for t in typed] or words == typed:
+        return None
+    return " ".join(words)
+
+
+def restore(searcher: Any, words: Sequence[str]) -> list[str] | None:
+    """The lower-case marked forms of ``words`` (typed without marks), or None when no reading clearly wins."""
+    folded = [folded_term(w) for w in words]
+    counts = _phrase_renderings(searcher, folded)
+    if counts:
+        ranked = counts.most_common(2)
+        best, count = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0
+        return list(best) if count >= PHRASE_MARGIN * runner_up else None
+    return _viterbi(searcher, [fold(w) for w in words])
+
+
+def _phrase_renderings(searcher: Any, folded: list[str]) -> Counter[tuple[str, ...]]:
+    """How often each rendering (lower case, as written) of the folded phrase occurs, tone placement aside."""
+    pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
+    query = Term("pairs", pairs[0]) if len(pairs) == 1 else Phrase("pairs", pairs)
+    by_key: Counter[tuple[str, ...]] = Counter()
+    surface: dict[tuple[str, ...], Counter[tuple[str, ...]]] = {}
+    size = len(folded)
+    for docnum in itertools.islice(searcher.docs_for_query(query), MAX_PARAGRAPHS):
+        text = searcher.stored_fields(docnum).get("text", "")
+        tokens = [t.text for t in tokenize(text)]
+        terms = [folded_term(t) for t in tokens]
+        for i in range(len(terms) - size + 1):
+            if terms[i : i + size] == folded:
+                written = tuple(t.lower() for t in tokens[i : i + size])
+                key = tuple(exact_key(t) for t in written)
+                by_key[key] += 1
+                surface.setdefault(key, Counter())[written] += 1
+    return Counter({surface[key].most_common(1)[0][0]: n for key, n in by_key.items()})
+
+
+def _forms(searcher: Any, plain: str) -> dict[str, int]:
+    """The marked forms of one plain syllable that the index knows, with their paragraph counts."""
+    options = [_VARIANTS.get(ch, ch) for ch in plain]
+    if math.prod(len(o) for o in options) > 64:
+        return {}
+    found: dict[str, int] = {}
+    for letters in itertools.product(*options):
+        base = "".join(letters)
+        for tone in (None, 1, 2, 3, 4, 5):
+            word = _place_tone(base, tone) if tone else base
+            if word is None:
+                continue
+            count = searcher.doc_frequency("exact", exact_term(word))
+            if count:
+                found[word] = count
+    return found
+
+
+def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
+    """The most likely marked sequence, by pair counts backing off to single syllables; None when unsure."""
+    forms = [_forms(searcher, p) for p in plain]
+    if any(not f for f in forms):
+        return None
+    total = max(1, searcher.doc_count())
+    options = [list(f) for f in forms]
+
+    def unigram(i: int, word: str) -> float:
+        return forms[i][word] / total
+
+    def transition(i: int, left: str, right: str) -> float:
+        together = searcher.doc_frequency("xpairs", pair_term(exact_term(left), exact_term(right)))
+        return math.log((together + SMOOTHING * unigram(i, right)) / (forms[i - 1][left] + SMOOTHING))
+
+    trans = [
+        {(a, b): transition(i, a, b) for a in options[i - 1] for b in options[i]} for i in range(1, len(options))
+    ]
+    forward = [{w: math.log(unigram(0, w)) for w in options[0]}]
+    for i in range(1, len(options)):
+        forward.append(
+            {b: max(forward[-1][a] + trans[i - 1][a, b] for a in options[i - 1]) for b in options[i]}
+        )
+    backward = [{w: 0.0 for w in options[-1]}]
+    for i in range(len(options) - 2, -1, -1):
+        backward.insert(
+            0, {a: max(trans[i][a, b] + backward[0][b] for b in options[i + 1]) for a in options[i]}
+        )
+    result = []
+    margin = math.log(VITERBI_MARGIN)
+    for i in range(len(options)):
+        scores = sorted(((forward[i][w] + backward[i][w], w) for w in options[i]), reverse=True)
+        if len(scores) > 1 and scores[0][0] - scores[1][0] < margin:
+            return None
+        result.append(scores[0][1])
+    return result
+
+
+def _with_case(typed: str, restored: str) -> str:
+    """``restored`` in the case pattern of ``typed`` (``Viet`` → *Việt*, ``VIET`` → *VIỆT*)."""
+    if typed.isupper() and len(typed) > 1:
+        return restored.upper()
+    if typed[:1].isupper():
+        return restored[:1].upper() + restored[1:]
+    return restored
