@@ -19,7 +19,6 @@ the CLI and the TUI only print them.
 
 from __future__ import annotations
 
-import heapq
 import os
 import threading
 import time
@@ -615,23 +614,21 @@ class Engine:
         """
         with self._lock:
             ix, known = self._ix, self._completions
-        best: dict[str, list[tuple[int, str]]] = {}
+        everything: dict[str, list[tuple[int, str]]] = {}
         with ix.reader() as reader:
             for term, info in reader.iter_field("folded"):
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
                 frequency = info.doc_frequency()
                 for length in (1, 2):
                     if len(text) >= length:
-                        heap = best.setdefault(text[:length], [])
-                        if len(heap) < PREFIX_EXPANSIONS:
-                            heapq.heappush(heap, (frequency, text))
-                        elif frequency > heap[0][0]:
-                            heapq.heapreplace(heap, (frequency, text))
+                        everything.setdefault(text[:length], []).append((frequency, text))
+        # The same order as a search's own lexicon scan: most frequent first, ties alphabetical.
+        best = {prefix: sorted(found, key=lambda c: (-c[0], c[1]))[:PREFIX_EXPANSIONS] for prefix, found in everything.items()}
         with self._lock:
             if self._completions is not known:
                 return  # the index changed meanwhile; these numbers are stale
-            for prefix, heap in best.items():
-                terms = [Term("folded", text) for _, text in sorted(heap, key=lambda c: (-c[0], c[1]))]
+            for prefix, chosen in best.items():
+                terms = [Term("folded", text) for _, text in chosen]
                 self._completions[("folded", prefix)] = terms[0] if len(terms) == 1 else Or(terms)
 
     @staticmethod

@@ -381,10 +381,8 @@ def test_warm_precomputes_the_one_and_two_letter_prefixes(bundled):
         assert all("ngoai" in folded_words(h.text) for h in hits)
 
 
-# Bug in Engine.warm (reported, not fixed here): among completions tied in frequency it evicts the
-# alphabetically first, while a search's own scan keeps it, so "ng" completes to "ngo" instead
-# of "ngay" once warmed, and the same prefix query ranks differently.
-@pytest.mark.xfail(strict=True, reason="Engine.warm breaks frequency ties unlike the search's own scan")
+# Engine.warm once evicted the alphabetically first of completions tied in frequency, while a
+# search's own scan kept it: "ng" completed to "ngo" instead of "ngay" once warmed.
 def test_warm_does_not_change_the_answers(bundled):
     from searcher import Engine
 
