@@ -454,16 +454,21 @@ class Engine:
                 found[docnum] = (bonus + min(score, TIER_STEP - 1), tier.exact)
             adjacent_found = adjacent_found or (tier.adjacent and bool(hits))
         strict = set(found)
+        # Equal scores (the same paragraph in two files is common: two versions of
+        # a law) go in the folder's order, which the strict tiers' docnums follow
+        # and the best-match pids (numbered as the build read the files) too.
+        order = {docnum: docnum for docnum in found}
         if candidates is not None and not all_words and len(found) < limit:
-            for docnum, score, exact in self._best_hits(searcher, parsed, candidates, strict, limit - len(found)):
+            for docnum, score, exact, pid in self._best_hits(searcher, parsed, candidates, strict, limit - len(found)):
                 # Below every strict tier, in BM25's order.
                 found[docnum] = (TIER_STEP * score / (score + BEST_SCALE), exact)
+                order[docnum] = pid
         complete = complete and plan_whole
-        ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
+        ranked = sorted(found.items(), key=lambda item: (-item[1][0], order[item[0]]))
         if any(iy_sensitive(w.folded) for w in parsed.words if w is not parsed.prefix):
             # kỹ and kĩ are one term: within a tier, the user's own spelling first.
             own = {d for d, _ in ranked if same_spelling(searcher.stored_fields(d)["text"], parsed)}
-            ranked.sort(key=lambda item: (-(item[1][0] // TIER_STEP), item[0] not in own, -item[1][0], item[0]))
+            ranked.sort(key=lambda item: (-(item[1][0] // TIER_STEP), item[0] not in own, -item[1][0], order[item[0]]))
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
             fields = searcher.stored_fields(docnum)
@@ -509,8 +514,11 @@ class Engine:
 
     def _best_hits(
         self, searcher: Any, parsed: ParsedQuery, candidates: "Candidates", strict: set[int], wanted: int
-    ) -> list[tuple[int, float, bool]]:
-        """Best-match candidates that honour phrases and exclusions, with exact diacritics counted, best first."""
+    ) -> list[tuple[int, float, bool, int]]:
+        """Best-match candidates that honour phrases and exclusions, with exact diacritics counted, best first.
+
+        Returns ``(docnum, score, exact, pid)``; equal scores keep the pids' order (the folder's).
+        """
         kept: list[tuple[float, int, bool]] = []
         reader = searcher.reader()
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
@@ -520,7 +528,7 @@ class Engine:
         needs_text = bool(marked or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
         for pid, score in zip(candidates.pids, candidates.scores):
             if len(kept) >= wanted:
-                kept.sort(key=lambda item: (-item[0], item[1]))
+                kept.sort(key=lambda item: (-item[0], item[3]))
                 if score + most_bonus < kept[wanted - 1][0]:
                     break
             docnum = searcher.document_number(pid=str(pid))
@@ -533,9 +541,9 @@ class Engine:
                     continue
                 exact_words, all_exact = verdict
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
-            kept.append((score, docnum, all_exact))
-        kept.sort(key=lambda item: (-item[0], item[1]))
-        return [(docnum, score, exact) for score, docnum, exact in kept[:wanted]]
+            kept.append((score, docnum, all_exact, pid))
+        kept.sort(key=lambda item: (-item[0], item[3]))
+        return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
 
     def _known(self, fieldname: str, term: str, as_prefix: bool) -> bool:
         """Whether some paragraph has ``term`` in ``fieldname`` (or, ``as_prefix``, a term starting with it)."""
