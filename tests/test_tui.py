@@ -17,7 +17,7 @@ from searcher.engine import Engine
 from searcher.errors import IndexUnusable
 from searcher.indexer import Progress, build_index
 from searcher.text import fold
-from searcher.tui import screens
+from searcher.tui import search_screen as screens
 from searcher.tui.app import editor_command, format_age, format_size, make_app, run_app
 from searcher.tui.history import History, history_file
 from searcher.tui.screens import DocumentScreen, HelpScreen, HistoryScreen, IndexScreen, SearchScreen

@@ -27,7 +27,9 @@ from ..engine import Engine
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
 from ..presentation import display_path, location
 from .history import History
-from .screens import BuildOutcome, HelpScreen, IndexScreen, SearchScreen
+from .help_screen import HelpScreen
+from .index_screen import BuildOutcome, IndexScreen
+from .search_screen import SearchScreen
 
 __all__ = ["SearchApp", "make_app", "run_app", "editor_command"]
 

@@ -1,0 +1,190 @@
+"""The document view: a whole source document scrolled to the hit; ``n``/``N`` walk the matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..corpus import UnreadableFile, read_document
+from ..engine import Hit
+from ..highlight import highlight_spans
+from ..query import ParsedQuery
+from .widgets import highlighted
+
+if TYPE_CHECKING:
+    from .app import SearchApp
+
+__all__ = ["DocumentScreen"]
+
+@dataclass
+class _Para:
+    line: int
+    ordinal: int
+    text: str
+    spans: list[tuple[int, int]]
+
+
+class DocumentScreen(Screen[None]):
+    """A whole source document, scrolled to the hit; ``n``/``N`` walk through the matches."""
+
+    AUTO_FOCUS = "#doc-body"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("n", "next_match", "Next match"),
+        Binding("N,shift+n", "previous_match", "Previous"),
+        Binding("e", "edit", "Editor"),
+        Binding("y", "copy_location", "Copy path:line"),
+    ]
+
+    def __init__(self, hit: Hit, query: ParsedQuery) -> None:
+        super().__init__()
+        self.hit = hit
+        self.query_parsed = query
+        self.notice = ""
+        self.paragraphs: list[_Para] = []
+        self.hit_index = 0
+        self.matches: list[tuple[int, int, int]] = []  # (paragraph index, start, end)
+        self.current: int | None = None
+
+    @property
+    def search_app(self) -> "SearchApp":
+        return self.app  # type: ignore[return-value]
+
+    def _load(self) -> None:
+        hit = self.hit
+        engine = self.search_app.engine
+        corpus = Path(engine.corpus) if engine is not None else Path(hit.file).parent
+        try:
+            document = read_document(corpus, hit.path)
+            paragraphs = [(p.line, p.ordinal, p.text) for p in document.paragraphs]
+        except (OSError, UnreadableFile) as exc:
+            self.notice = f"the source file cannot be read ({exc}); showing the indexed text"
+            indexed = engine.document(hit.path) if engine is not None else [hit]
+            paragraphs = [(p.line, p.paragraph, p.text) for p in indexed]
+        query = self.query_parsed
+        self.paragraphs = [_Para(line, ordinal, text, highlight_spans(text, query)) for line, ordinal, text in paragraphs]
+        self.hit_index = self._locate()
+        self.matches = [(i, s, e) for i, p in enumerate(self.paragraphs) for s, e in p.spans]
+        self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
+
+    def _locate(self) -> int:
+        hit, paras = self.hit, self.paragraphs
+        if not paras:
+            return 0
+        if hit.paragraph < len(paras) and paras[hit.paragraph].text == hit.text:
+            return hit.paragraph
+        for i, p in enumerate(paras):
+            if p.text == hit.text:
+                return i
+        if not self.notice:
+            self.notice = "the file changed since it was indexed; re-index with F5"
+        return min(range(len(paras)), key=lambda i: abs(paras[i].line - hit.line))
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        self._load()
+        yield Static(id="doc-header")
+        with VerticalScroll(id="doc-body"):
+            for i, _para in enumerate(self.paragraphs):
+                classes = "para -hit" if i == self.hit_index else "para"
+                yield Static(self._render_para(i), id=f"para-{i}", classes=classes, markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._update_header()
+        self.call_after_refresh(self._scroll_to_current)
+
+    def _render_para(self, index: int) -> Content:
+        para = self.paragraphs[index]
+        current = None
+        if self.current is not None:
+            i, start, end = self.matches[self.current]
+            if i == index:
+                current = (start, end)
+        return highlighted(para.text, para.spans, current=current)
+
+    @property
+    def current_line(self) -> int:
+        """The file line of the current match (of the hit when there is none)."""
+        if self.current is None:
+            return self.paragraphs[self.hit_index].line if self.paragraphs else self.hit.line
+        i, start, _ = self.matches[self.current]
+        para = self.paragraphs[i]
+        return para.line + para.text.count("\n", 0, start)
+
+    @property
+    def current_paragraph(self) -> int | None:
+        return None if self.current is None else self.matches[self.current][0]
+
+    def _update_header(self) -> None:
+        hit = self.hit
+        if self.current is None:
+            where = "no matches in this document"
+        else:
+            where = f"match {self.current + 1}/{len(self.matches)}"
+        parts: list[str | tuple[str, str]] = [
+            (" ".join(hit.title.split()), "bold"),
+            "\n",
+            (hit.path, "$text-accent"),
+            ":",
+            (str(self.current_line), "$text-success"),
+            f"  ·  {where}",
+        ]
+        if self.notice:
+            parts += ["  ·  ", (self.notice, "$text-warning")]
+        self.query_one("#doc-header", Static).update(Content.assemble(*parts))
+
+    def _scroll_to_current(self) -> None:
+        index = self.current_paragraph
+        if index is None:
+            index = self.hit_index
+        if not self.paragraphs:
+            return
+        body = self.query_one("#doc-body", VerticalScroll)
+        widget = self.query_one(f"#para-{index}", Static)
+        if widget.outer_size.height < body.size.height or self.current is None:
+            body.scroll_to_widget(widget, center=True, animate=False, immediate=True)
+            return
+        # A paragraph taller than the view: aim at the match's line inside it.
+        _, start, _ = self.matches[self.current]
+        text = self.paragraphs[index].text
+        y = widget.virtual_region.y + int(widget.size.height * start / max(1, len(text)))
+        body.scroll_to_region(Region(0, y, 1, 1), center=True, animate=False, immediate=True)
+
+    def _goto(self, target: int) -> None:
+        if self.current is None or not self.matches:
+            self.notify("No matches in this document.", timeout=2)
+            return
+        old = self.current_paragraph
+        self.current = target % len(self.matches)
+        for index in {old, self.current_paragraph}:
+            if index is not None:
+                self.query_one(f"#para-{index}", Static).update(self._render_para(index))
+        self._update_header()
+        self._scroll_to_current()
+
+    def action_next_match(self) -> None:
+        if self.current is not None and self.current + 1 == len(self.matches):
+            self.notify("Back to the first match.", timeout=1.5)
+        self._goto((self.current or 0) + 1)
+
+    def action_previous_match(self) -> None:
+        if self.current == 0 and self.matches:
+            self.notify("Back to the last match.", timeout=1.5)
+        self._goto((self.current or 0) - 1)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_edit(self) -> None:
+        self.search_app.open_in_editor(self.hit.file, self.current_line)
+
+    def action_copy_location(self) -> None:
+        self.search_app.copy_location(self.hit.file, self.current_line)

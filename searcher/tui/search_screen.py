@@ -1,0 +1,519 @@
+"""The main screen: the query, the results, the preview and the status line."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Callable
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.worker import get_current_worker
+
+from ..engine import Hit, SearchResult
+from ..errors import QueryError, SearcherError
+from ..highlight import highlight_spans
+from ..query import ParsedQuery
+from ..text import fold
+from .document_screen import DocumentScreen
+from .history_screen import HistoryScreen
+from .widgets import MUTED_STYLE, PreviewPane, QueryInput, ResultsList, StatusLine, highlighted
+
+if TYPE_CHECKING:
+    from .app import SearchApp
+
+__all__ = ["SearchScreen", "context_content", "suggestions"]
+
+DEBOUNCE = 0.12  # seconds of typing quiet before a search starts
+RESULT_LIMIT = 50  # hits listed once a search has settled
+LIVE_LIMIT = 20  # hits of the fast pass at each keystroke (a screenful, within the live budget)
+HISTORY_PAUSE = 2.0  # seconds results stay on screen before the query goes to history
+REFINE_BUDGET = 0.5  # seconds for the fuller pass when the live pass was cut short
+DOC_CACHE = 32  # documents kept for the preview
+
+HELP_TEXT = """\
+[b]Type to search[/b] — results update as you type.
+
+  [b]ngoại giao[/b]       diacritics are optional: [i]ngoai giao[/i] finds it too
+  [b]"kinh tế" -mỹ[/b]    quoted words in that order; [b]-word[/b] excludes
+  [b]ngoại gi[/b]         the last word matches as a prefix while you type
+
+[b]↑[/b] or [b]Ctrl-R[/b] recalls an earlier query · [b]F1[/b] help · [b]Esc[/b] quits
+"""
+
+
+def _fmt_ms(seconds: float) -> str:
+    ms = seconds * 1000
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def suggestions(query: ParsedQuery) -> list[str]:
+    """What to try when a query finds nothing."""
+    tips: list[str] = []
+    words = query.words
+    if query.marked:
+        tips.append(f"type without diacritics: {fold(' '.join(query.raw.split()))}")
+    if any(c.quoted for c in query.clauses):
+        tips.append("drop the quotes, so the words may stand apart")
+    if len(words) > 1:
+        tips.append(f"use fewer words: {' '.join(w.text for w in words[:-1])}")
+    if query.excluded:
+        tips.append("remove the -exclusions")
+    if not tips:
+        tips.append("check the spelling, or try a shorter or more common word")
+    return tips
+
+
+class SearchScreen(Screen[None]):
+    """The main screen: query, results, preview, status line."""
+
+    AUTO_FOCUS = "#query"
+    BINDINGS = [
+        Binding("escape", "escape", "Clear/Quit"),
+        Binding("ctrl+r", "history", "History"),
+        Binding("f5", "reindex", "Re-index"),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.gen = 0  # bumped by every change of the query: older searches are stale
+        self.shown_gen = -1  # the generation whose outcome is on screen
+        self.result: SearchResult | None = None
+        self.result_text = ""
+        self.state = "help"  # help | results | empty | error | waiting
+        self._debounce: Timer | None = None
+        self._pause_timer: Timer | None = None
+        self._typed_at = 0.0
+        self._open_when_ready = False
+        self.settled = True  # False while a fuller pass of the current search is on its way
+        self._preview_key: tuple[str, int, str] | None = None
+        self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
+        self._docs_lock = threading.Lock()
+
+    @property
+    def search_app(self) -> "SearchApp":
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ------------------------------------------------------------
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield QueryInput(placeholder="type to search…  (F1 help)", id="query", select_on_focus=False)
+        with Container(id="body"):
+            with Vertical(id="results-pane"):
+                yield ResultsList(id="results", compact=True)
+                yield Static(id="message")
+            yield PreviewPane(id="preview")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def query_input(self) -> QueryInput:
+        return self.query_one("#query", QueryInput)
+
+    @property
+    def results(self) -> ResultsList:
+        return self.query_one("#results", ResultsList)
+
+    @property
+    def preview(self) -> PreviewPane:
+        return self.query_one("#preview", PreviewPane)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    @property
+    def message_text(self) -> str:
+        return str(self.query_one("#message", Static).visual)
+
+    def on_mount(self) -> None:
+        self.query_input.cursor_blink = self.search_app.cursor_blink
+        self.query_one("#results-pane").border_title = "Results"
+        self.preview.border_title = "Preview"
+        self._show_help()
+        self.shown_gen = self.gen
+        self.update_index_status()
+        if self.initial_query:
+            self.query_input.value = self.initial_query
+            self.query_input.cursor_position = len(self.initial_query)
+        self.search_app.start()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= 110, "-wide")
+
+    # -- typing and searching ----------------------------------------------
+
+    @on(Input.Changed, "#query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.gen += 1
+        self._typed_at = time.perf_counter()
+        self._open_when_ready = False
+        if self._pause_timer is not None:
+            self._pause_timer.stop()
+            self._pause_timer = None
+        if self._debounce is not None:
+            self._debounce.stop()
+        gen = self.gen
+        self._debounce = self.set_timer(DEBOUNCE, lambda: self.start_search(gen))
+
+    def start_search(self, gen: int | None = None, keep: tuple[str, int] | None = None) -> None:
+        """Search for what the input holds now (``gen`` None: a re-run, e.g. after re-indexing)."""
+        rerun = gen is None
+        if gen is None:
+            self.gen += 1
+            gen = self.gen
+        elif gen != self.gen:
+            return
+        self._debounce = None
+        self.settled = False
+        text = self.query_input.value
+        if not text.strip():
+            self.shown_gen = gen
+            self.settled = True
+            self._show_help()
+            return
+        engine = self.search_app.engine
+        if engine is None:
+            self.shown_gen = gen
+            self.settled = True
+            self._show_message(self.search_app.no_engine_reason(), "waiting")
+            return
+        started = time.perf_counter() if rerun or not self._typed_at else self._typed_at
+        self._search(engine, text, gen, keep, started)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, engine: Any, text: str, gen: int, keep: tuple[str, int] | None, started: float) -> None:
+        """Search in a thread: a fast pass for a screenful of hits with the engine's
+        live budget, then, when that pass was cut short or may have more hits, a
+        fuller one whose hits replace it in place (the selection stays)."""
+        worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return worker.is_cancelled or gen != self.gen
+
+        app = self.search_app
+        force, app.force_refresh = app.force_refresh, False
+        outcome = self._run_search(engine, text, cancelled, LIVE_LIMIT, None, force)
+        if cancelled():
+            return
+        result = outcome[1] if outcome[0] == "ok" else None
+        final = result is None or (
+            len(result) < LIVE_LIMIT and result.complete and getattr(result, "filled", True)
+        )
+        self.search_app.call_from_thread_safe(self._finish_search, gen, text, outcome, keep, started, final)
+        if final:
+            return
+        outcome = self._run_search(engine, text, cancelled, RESULT_LIMIT, REFINE_BUDGET)
+        if cancelled():
+            return
+        self.search_app.call_from_thread_safe(self._finish_search, gen, text, outcome, None, started, True, True)
+
+    @staticmethod
+    def _run_search(
+        engine: Any, text: str, cancelled: Callable[[], bool], limit: int, budget: float | None, force: bool = False
+    ) -> tuple[str, Any]:
+        options: dict[str, Any] = {"limit": limit, "prefix": True, "cancelled": cancelled}
+        if budget is not None:
+            options["budget"] = budget
+        try:
+            engine.refresh(force=force)
+            return ("ok", engine.search(text, **options))
+        except QueryError as exc:
+            return ("query-error", str(exc))
+        except SearcherError as exc:
+            return ("error", str(exc))
+        except Exception as exc:  # never a traceback in the UI
+            return ("error", f"unexpected {type(exc).__name__}: {exc}")
+
+    def _finish_search(
+        self,
+        gen: int,
+        text: str,
+        outcome: tuple[str, Any],
+        keep: tuple[str, int] | None,
+        started: float,
+        final: bool = True,
+        refined: bool = False,
+    ) -> None:
+        if gen != self.gen:
+            return  # a newer query was typed meanwhile: never show stale hits
+        self.shown_gen = gen
+        self.settled = final
+        kind, value = outcome
+        if refined:
+            if kind != "ok":
+                return  # keep the fast pass on screen
+            keep = self.selection_key  # the user may have moved meanwhile
+            if self.result is not None and [(h.path, h.paragraph) for h in value] == [
+                (h.path, h.paragraph) for h in self.result
+            ]:
+                self.result = value
+                self.status.set_left(self._status_text(value))
+                self.query_one("#results-pane").border_title = self._results_title(value)
+                return
+        if kind == "query-error":
+            self.result = None
+            self._show_message(Content.assemble("Nothing to search for in ", (text, "bold"), f": {value}."), "error")
+            self.status.set_left("")
+            self._after_results(text, 0, started)
+            return
+        if kind == "error":
+            self.result = None
+            self._show_message(Content.assemble(("Error: ", "bold $text-error"), value), "error")
+            self.status.set_left(f"error: {value}", error=True)
+            self._after_results(text, 0, started)
+            return
+        result: SearchResult = value
+        self.result = result
+        self.result_text = text
+        selected = 0
+        if keep is not None:
+            for index, hit in enumerate(result):
+                if (hit.path, hit.paragraph) == keep:
+                    selected = index
+                    break
+        if result:
+            self.state = "results"
+            self.query_one("#message").display = False
+            self.results.display = True
+            self.preview.display = True
+            self.results.show_hits(result, selected)
+            self.query_one("#results-pane").border_title = self._results_title(result)
+            self._show_preview(self.results.selected_hit)
+        elif not self.settled:
+            self._show_message(Content.assemble("Searching for ", (text.strip(), "bold"), "…"), "empty")
+        else:
+            tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query))
+            self._show_message(
+                Content.assemble(("No hits", "bold"), " for ", (text.strip(), "bold"), ".\n\nTry:\n", tips),
+                "empty",
+            )
+        self.status.set_left(self._status_text(result))
+        self._after_results(text, len(result), started, result.elapsed, refined)
+        if self._pause_timer is not None:
+            self._pause_timer.stop()
+            self._pause_timer = None
+        if result and text.strip():
+            self._pause_timer = self.set_timer(HISTORY_PAUSE, lambda: self.search_app.remember(text))
+        if self._open_when_ready:
+            self._open_when_ready = False
+            if result:
+                self.action_open()
+
+    def _results_title(self, result: SearchResult) -> str:
+        if not self.settled:
+            return f"{_plural(len(result), 'hit')}…"
+        if len(result) < RESULT_LIMIT:
+            return _plural(len(result), "hit")
+        return f"first {RESULT_LIMIT} hits"
+
+    def _status_text(self, result: SearchResult) -> str:
+        left = f"{_plural(len(result), 'hit')}" if result else "no hits"
+        if self.search_app.show_timings:
+            left += f" · {_fmt_ms(result.elapsed)}"
+        if not self.settled:
+            left += " · more coming…"
+        if result.notes and self.settled:
+            left += " · " + "; ".join(result.notes)
+        return left
+
+    def _after_results(self, text: str, hits: int, started: float, search_s: float | None = None, refined: bool = False) -> None:
+        app = self.search_app
+        if app.timing_log is None:
+            return
+        done = time.perf_counter()
+
+        def painted() -> None:
+            app.log_timing(text, hits, search_s, done - started, time.perf_counter() - started, refined)
+
+        self.call_after_refresh(painted)
+
+    def _show_help(self) -> None:
+        self.result = None
+        app = self.search_app
+        if app.engine is None and (app.building or app.engine_error):
+            self._show_message(app.no_engine_reason(), "waiting")
+        else:
+            self._show_message(Content.from_markup(HELP_TEXT), "help")
+        self.status.set_left("")
+
+    def _show_message(self, content: Content | str, state: str) -> None:
+        self.state = state
+        message = self.query_one("#message", Static)
+        message.update(content)
+        message.set_class(state == "error", "-error")
+        message.display = True
+        results = self.results
+        had_focus = results.has_focus
+        results.display = False
+        results.show_hits([])
+        self.query_one("#results-pane").border_title = "Results"
+        self.preview.show("", "Preview")
+        self._preview_key = None
+        self.preview.display = False
+        if had_focus or self.preview.has_focus:
+            self.query_input.focus()
+
+    def update_index_status(self) -> None:
+        self.status.set_right(self.search_app.index_summary())
+
+    # -- preview -------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#results")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._show_preview(self.results.selected_hit)
+
+    @on(OptionList.OptionSelected, "#results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_open()
+
+    def _show_preview(self, hit: Hit | None) -> None:
+        if hit is None or self.result is None:
+            self._preview_key = None
+            self.preview.show("", "Preview")
+            return
+        key = (hit.path, hit.paragraph, self.result_text)
+        if key == self._preview_key:
+            return  # already shown (the fuller pass of the same search)
+        self._preview_key = key
+        # The paragraph itself at once; its neighbours when the document is loaded.
+        self.preview.show(highlighted(hit.text, hit.spans), hit.title)
+        self.preview.border_subtitle = f"{hit.path}:{hit.line}"
+        self._load_context(hit, self.result.query)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _load_context(self, hit: Hit, query: ParsedQuery) -> None:
+        try:
+            paragraphs = self.document(hit.path)
+        except Exception:
+            return
+        content = context_content(hit, paragraphs, query)
+        if content is not None and not get_current_worker().is_cancelled:
+            self.search_app.call_from_thread_safe(self._set_context, hit, content)
+
+    def _set_context(self, hit: Hit, content: Content) -> None:
+        if self.results.selected_hit is hit:
+            self.preview.show(content, hit.title)
+
+    def document(self, path: str) -> list[Hit]:
+        """The indexed paragraphs of a document (cached; call from a worker thread)."""
+        with self._docs_lock:
+            if path in self._docs:
+                self._docs.move_to_end(path)
+                return self._docs[path]
+        engine = self.search_app.engine
+        paragraphs = engine.document(path) if engine is not None else []
+        with self._docs_lock:
+            self._docs[path] = paragraphs
+            while len(self._docs) > DOC_CACHE:
+                self._docs.popitem(last=False)
+        return paragraphs
+
+    def forget_documents(self) -> None:
+        with self._docs_lock:
+            self._docs.clear()
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_move(self, where: str) -> None:
+        results = self.results
+        if where == "up" and not self.query_input.value and self.state == "help":
+            self.recall_latest()
+            return
+        if not results.display or not results.hits:
+            return
+        {
+            "up": results.action_cursor_up,
+            "down": results.action_cursor_down,
+            "pageup": results.action_page_up,
+            "pagedown": results.action_page_down,
+            "home": results.action_first,
+            "end": results.action_last,
+        }[where]()
+
+    def recall_latest(self) -> None:
+        latest = self.search_app.history.latest()
+        if latest:
+            self.set_query(latest)
+        else:
+            self.notify("No earlier queries yet.", timeout=2)
+
+    def set_query(self, text: str) -> None:
+        query_input = self.query_input
+        query_input.value = text
+        query_input.cursor_position = len(text)
+        query_input.focus()
+
+    def action_escape(self) -> None:
+        if self.query_input.value:
+            self.set_query("")
+        else:
+            self.app.exit(0)
+
+    def action_open(self) -> None:
+        if self.shown_gen != self.gen and self.query_input.value.strip():
+            # Enter pressed before the results of what was typed arrived: open when they do.
+            self._open_when_ready = True
+            if self._debounce is not None:
+                self._debounce.stop()
+                self.start_search(self.gen)
+            return
+        hit = self.results.selected_hit
+        if hit is None or self.result is None:
+            return
+        self.search_app.remember(self.result_text)
+        self.app.push_screen(DocumentScreen(hit, self.result.query))
+
+    def action_edit(self) -> None:
+        hit = self.results.selected_hit
+        if hit is not None:
+            self.search_app.open_in_editor(hit.file, hit.line)
+
+    def action_copy_location(self) -> None:
+        hit = self.results.selected_hit
+        if hit is not None:
+            self.search_app.copy_location(hit.file, hit.line)
+
+    def action_history(self) -> None:
+        def picked(query: str | None) -> None:
+            if query:
+                self.set_query(query)
+
+        self.app.push_screen(HistoryScreen(self.search_app.history.newest_first()), picked)
+
+    def action_reindex(self) -> None:
+        self.search_app.action_reindex()
+
+    @property
+    def selection_key(self) -> tuple[str, int] | None:
+        hit = self.results.selected_hit
+        return (hit.path, hit.paragraph) if hit is not None else None
+
+
+def context_content(hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_chars: int = 110) -> Content | None:
+    """The hit's paragraph with the end of the one before and the two after, matches highlighted."""
+    index = next((i for i, p in enumerate(paragraphs) if p.paragraph == hit.paragraph), None)
+    if index is None:
+        return None
+    parts: list[Content] = []
+    if index > 0:
+        previous = " ".join(paragraphs[index - 1].text.split())
+        if len(previous) > before_chars:
+            cut = previous.find(" ", len(previous) - before_chars)
+            previous = "… " + previous[cut + 1 if cut >= 0 else len(previous) - before_chars :]
+        parts.append(highlighted(previous, highlight_spans(previous, query), MUTED_STYLE))
+    parts.append(highlighted(hit.text, hit.spans))
+    for following in paragraphs[index + 1 : index + 3]:
+        parts.append(highlighted(following.text, highlight_spans(following.text, query), MUTED_STYLE))
+    return Content("\n\n").join(parts)
