@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from searcher.engine import Engine
+from searcher.highlight import phrase_spans
 from searcher.errors import IndexUnusable
 from searcher.indexer import Progress, build_index
 from searcher.text import fold
@@ -95,6 +96,7 @@ async def test_unfinished_last_word_is_a_prefix(shared_index: tuple[Path, Path])
 
 @run_async
 async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) -> None:
+    from searcher.highlight import best_cluster, phrase_spans
     from searcher.presentation import make_snippet
     from searcher.tui.widgets import snippet_width
 
@@ -106,7 +108,10 @@ async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) 
         prompt = results.get_option_at_index(0).prompt
         head, body = prompt.plain.split("\n", 1)
         assert head.startswith(f"{hit.path}:{hit.line}")
-        snippet = make_snippet(hit.text, hit.spans, width=snippet_width(results.prompt_width()))
+        query = app.main.result.query
+        snippet = make_snippet(
+            hit.text, phrase_spans(hit.text, query), width=snippet_width(results.prompt_width()), focus=best_cluster(hit.text, query)
+        )
         assert body == snippet.text
         marked = sorted((s.start - len(head) - 1, s.end - len(head) - 1) for s in prompt.spans if s.start > len(head))
         assert marked == sorted(snippet.spans)
@@ -115,7 +120,7 @@ async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) 
 @run_async
 async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path]) -> None:
     corpus, index = shared_index
-    slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=1.5)
+    slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=3.0)
     app = app_for(shared_index, engine=slow)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main
@@ -137,7 +142,7 @@ async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path])
         assert all("kinh" in {fold(h.text[s:e]) for s, e in h.spans} for h in screen.results.hits)
         # Even a stale outcome that reaches the UI thread is dropped.
         stale = Engine.open(index).search("ngoai", limit=5)
-        screen._finish_search(screen.gen - 1, "ngoai", ("ok", stale), None, time.perf_counter())
+        screen._searched(SearchScreen.Searched(screen.gen - 1, "ngoai", time.perf_counter(), result=stale))
         assert screen.result_text == "kinh te"
 
 
@@ -337,11 +342,10 @@ async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Pat
         assert " ".join(doc.paragraphs[0].text.split()) in " ".join(source.split())
         para = doc.paragraphs[doc.hit_index]
         assert para.text == hit.text and para.line == hit.line and doc.hit_index == hit.paragraph
-        assert para.spans == hit.spans
+        assert para.spans == phrase_spans(hit.text, screen.result.query)  # whole phrases highlighted
         assert doc.current_paragraph == doc.hit_index
-        # Every match of the document is highlighted.
-        total = sum(len(p.spans) for p in doc.paragraphs)
-        assert len(doc.matches) == total > len(hit.spans)
+        # Every phrase match of the document is a match.
+        assert len(doc.matches) == sum(len(p.matches) for p in doc.paragraphs) > 1
         # The hit's paragraph is on screen.
         body = doc.query_one("#doc-body")
         widget = doc.query_one(f"#para-{doc.hit_index}")
@@ -412,21 +416,33 @@ async def test_e_runs_the_editor_at_the_line(shared_index: tuple[Path, Path], mo
         await pilot.press("e")
         assert len(calls) == 1
         argv = calls[0]
-        assert argv[:2] == ["myedit", "--wait"]
-        assert argv[2] == f"+{doc.current_line}"
+        assert argv[:4] == ["sh", "-c", 'myedit --wait "$@"', "myedit --wait"]
+        assert argv[4] == f"+{doc.current_line}"
         assert doc.current_line == hit.line + hit.text.count("\n", 0, hit.spans[0][0])
-        assert os.path.samefile(argv[3], hit.file)
+        assert os.path.samefile(argv[5], hit.file)
         assert isinstance(app.screen, DocumentScreen) and app.is_running
         # From the results list too (when it has the focus).
         await pilot.press("escape")
         await pilot.press("tab", "e")
-        assert calls[1][2] == f"+{hit.line}"
+        assert calls[1][4] == f"+{hit.line}"
 
 
 def test_editor_command_fallbacks() -> None:
-    assert editor_command("a.txt", 7, {}) == ["vi", "+7", "a.txt"]
-    assert editor_command("a.txt", 7, {"EDITOR": "nano"}) == ["nano", "+7", "a.txt"]
-    assert editor_command("a b.txt", 3, {"EDITOR": "nano", "VISUAL": "code -w"}) == ["code", "-w", "+3", "a b.txt"]
+    sh = ["sh", "-c"]
+    assert editor_command("a.txt", 7, {}) == sh + ['vi "$@"', "vi", "+7", "a.txt"]
+    assert editor_command("a.txt", 7, {"EDITOR": "nano"}) == sh + ['nano "$@"', "nano", "+7", "a.txt"]
+    assert editor_command("a b.txt", 3, {"EDITOR": "nano", "VISUAL": "code -w"})[2:] == ['code -w "$@"', "code -w", "+3", "a b.txt"]
+
+
+def test_editor_value_with_arguments_and_quotes_runs_like_git(tmp_path: Path) -> None:
+    """``$EDITOR`` goes through ``sh -c '$EDITOR "$@"'``: arguments and quotes in it work, the path is one word."""
+    script = tmp_path / "my editor.sh"
+    out = tmp_path / "args.txt"
+    script.write_text(f'#!/bin/sh\nfor a in "$@"; do echo "$a"; done > "{out}"\n')
+    script.chmod(0o755)
+    argv = editor_command("a b.txt", 4, {"EDITOR": f"'{script}' --wait"})
+    assert subprocess.call(argv) == 0
+    assert out.read_text().splitlines() == ["--wait", "+4", "a b.txt"]
 
 
 @run_async
@@ -502,7 +518,7 @@ async def test_history_saved_after_a_pause_on_results(
     shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus, index = shared_index
-    monkeypatch.setattr(screens, "HISTORY_PAUSE", 0.3)
+    monkeypatch.setattr(screens, "HISTORY_PAUSE", 1.0)
     app = app_for(shared_index)
     async with app.run_test(size=SIZE) as pilot:
         await type_query(pilot, "hòa bình")
@@ -511,7 +527,7 @@ async def test_history_saved_after_a_pause_on_results(
         await wait_until(pilot, results_for(app, "hòa bìnhx"))
         await pilot.press("backspace")
         await wait_until(pilot, results_for(app, "hòa bình"))
-        await pilot.pause(0.6)
+        await pilot.pause(1.3)
     assert History(index).entries == ["hòa bình"]
 
 
@@ -547,7 +563,8 @@ async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path]) -> None:
         assert [h.path for h in screen.results.hits] == ["new.txt"]
         assert app.stats is not None and app.stats["files"] == 5
         assert "5 files" in screen.status.right_text
-        assert any("Index up to date" in str(n.title) for n in app._notifications)
+        # The toast says what changed, not just "up to date".
+        assert any(n.title == "Index updated" and "1 file added" in str(n.message) for n in app._notifications)
 
 
 @run_async

@@ -12,7 +12,6 @@ keystroke-to-results and keystroke-to-paint times.
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 import time
@@ -24,11 +23,13 @@ from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
 
 from ..engine import Engine
+from ..indexer import BuildSummary
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
 from ..presentation import display_path, location
 from .history import History
 from .help_screen import HelpScreen
 from .index_screen import BuildOutcome, IndexScreen
+from .protocol import SearchEngine
 from .search_screen import SearchScreen
 
 __all__ = ["SearchApp", "make_app", "run_app", "editor_command"]
@@ -37,14 +38,17 @@ CHECK_INTERVAL = 2.0  # seconds between checks for an index rebuilt from outside
 
 
 def editor_command(path: str, line: int, environ: dict[str, str] | os._Environ[str] | None = None) -> list[str]:
-    """``$VISUAL`` (or ``$EDITOR``, or ``vi``) with ``+line path``."""
+    """``$VISUAL`` (or ``$EDITOR``, or ``vi``) at ``+line path``, run the way git runs it.
+
+    The value goes through ``sh -c '<value> "$@"'``, so ``code --wait`` or a
+    quoted path with spaces works, and the file name is never re-split.
+
+    >>> editor_command("a b.txt", 3, {"EDITOR": "emacs -nw"})
+    ['sh', '-c', 'emacs -nw "$@"', 'emacs -nw', '+3', 'a b.txt']
+    """
     env = os.environ if environ is None else environ
-    editor = env.get("VISUAL") or env.get("EDITOR") or "vi"
-    try:
-        argv = shlex.split(editor)
-    except ValueError:
-        argv = [editor]
-    return (argv or ["vi"]) + [f"+{line}", path]
+    editor = (env.get("VISUAL") or env.get("EDITOR") or "").strip() or "vi"
+    return ["sh", "-c", f'{editor} "$@"', editor, f"+{line}", path]
 
 
 def _run_command(argv: Sequence[str]) -> int:
@@ -71,6 +75,28 @@ def format_age(seconds: float) -> str:
     return f"{seconds / 86400:.0f} days ago"
 
 
+def describe_build(summary: BuildSummary) -> tuple[str, str]:
+    """The toast after a build: a title, and what changed (``600 files updated · …``).
+
+    >>> describe_build(BuildSummary(updated=600, unchanged=700, paragraphs=23653, seconds=12.0))
+    ('Index updated', '600 files updated · 23,653 paragraphs · 12.0 s')
+    """
+    changes = [
+        f"{_count(n, 'file')} {verb}"
+        for n, verb in ((summary.added, "added"), (summary.updated, "updated"), (summary.removed, "removed"))
+        if n
+    ]
+    if summary.skipped:
+        changes.append(f"{_count(len(summary.skipped), 'file')} skipped")
+    title = "Index updated" if changes else "Index up to date"
+    what = ", ".join(changes) if changes else "no file changed"
+    return title, f"{what} · {summary.paragraphs:,} paragraphs · {summary.seconds:.1f} s"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 class SearchApp(App[int]):
     """Live search over one index."""
 
@@ -88,7 +114,7 @@ class SearchApp(App[int]):
         corpus: str | os.PathLike[str],
         query: str = "",
         *,
-        engine: Any = None,
+        engine: SearchEngine | None = None,
         editor_runner: Callable[[list[str]], int | None] | None = None,
         build: Callable[..., Any] | None = None,
         clock: Callable[[], float] = time.time,
@@ -101,7 +127,7 @@ class SearchApp(App[int]):
         self.index = str(index)
         self.corpus = str(corpus)
         self.initial_query = query
-        self.engine: Any = engine
+        self.engine: SearchEngine | None = engine
         self.editor_runner = editor_runner or _run_command
         self.build_function = build
         self.clock = clock
@@ -175,14 +201,12 @@ class SearchApp(App[int]):
         self._warm(engine)
 
     @staticmethod
-    def _warm(engine: Any) -> None:
+    def _warm(engine: SearchEngine) -> None:
         """Let the engine precompute what the first keystrokes need (call from a worker)."""
-        warm = getattr(engine, "warm", None)
-        if callable(warm):
-            try:
-                warm()
-            except Exception:
-                pass  # only an optimisation
+        try:
+            engine.warm()
+        except Exception:
+            pass  # only an optimisation
 
     def _set_stats(self, stats: dict[str, Any], fingerprint: Any, changed: bool) -> None:
         self.stats = stats
@@ -265,13 +289,8 @@ class SearchApp(App[int]):
                 self.engine_error = ""
                 self.force_refresh = True  # the next search reopens the index (in its worker)
             if summary is not None:
-                message = (
-                    f"{summary.added} added, {summary.updated} updated, {summary.removed} removed, "
-                    f"{summary.unchanged} unchanged · {summary.paragraphs:,} paragraphs in {summary.seconds:.1f} s"
-                )
-                if summary.skipped:
-                    message += f" · {len(summary.skipped)} files skipped"
-                self.notify(message, title="Index up to date", timeout=4)
+                title, message = describe_build(summary)
+                self.notify(message, title=title, timeout=5)
             if self.engine is not None:
                 self.load_stats()
         self.main.forget_documents()
@@ -321,11 +340,14 @@ class SearchApp(App[int]):
                 run()
         except SuspendNotSupported:
             run()  # headless (tests): the injected runner captures the command
+        editor = argv[3] if argv[:2] == ["sh", "-c"] else argv[0]
         if "error" in outcome:
             exc = outcome["error"]
-            self.notify(f"cannot run {argv[0]}: {exc.strerror or exc}", severity="error")
+            self.notify(f"cannot run {editor}: {exc.strerror or exc}", severity="error")
+        elif outcome.get("status") in (126, 127):  # the shell could not find or run it
+            self.notify(f"cannot run {editor}: command not found (set $VISUAL or $EDITOR)", severity="error")
         elif outcome.get("status") not in (0, None):
-            self.notify(f"{argv[0]} exited with status {outcome['status']}", severity="warning")
+            self.notify(f"{editor} exited with status {outcome['status']}", severity="warning")
 
     def copy_location(self, file: str, line: int) -> None:
         text = location(file, line)

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static
 
 from ..corpus import UnreadableFile, read_document
 from ..engine import Hit
-from ..highlight import highlight_spans
+from ..highlight import phrase_spans, query_matches
 from ..query import ParsedQuery
 from .widgets import highlighted
 
@@ -29,7 +29,8 @@ class _Para:
     line: int
     ordinal: int
     text: str
-    spans: list[tuple[int, int]]
+    spans: list[tuple[int, int]]  # what is highlighted (whole phrases merged)
+    matches: list[tuple[int, int]]  # what n/N step through
 
 
 class DocumentScreen(Screen[None]):
@@ -70,9 +71,19 @@ class DocumentScreen(Screen[None]):
             indexed = engine.document(hit.path) if engine is not None else [hit]
             paragraphs = [(p.line, p.paragraph, p.text) for p in indexed]
         query = self.query_parsed
-        self.paragraphs = [_Para(line, ordinal, text, highlight_spans(text, query)) for line, ordinal, text in paragraphs]
+        self.paragraphs = [
+            _Para(line, ordinal, text, phrase_spans(text, query), query_matches(text, query))
+            for line, ordinal, text in paragraphs
+        ]
         self.hit_index = self._locate()
-        self.matches = [(i, s, e) for i, p in enumerate(self.paragraphs) for s, e in p.spans]
+        hit_para = self.paragraphs[self.hit_index] if self.paragraphs else None
+        if hit_para is not None and not hit_para.matches:
+            # A best-match hit lacks some words: its best cluster is still a match.
+            from ..highlight import best_cluster
+
+            cluster = best_cluster(hit_para.text, query)
+            hit_para.matches = [cluster] if cluster is not None else []
+        self.matches = [(i, s, e) for i, p in enumerate(self.paragraphs) for s, e in p.matches]
         self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
 
     def _locate(self) -> int:
@@ -108,7 +119,10 @@ class DocumentScreen(Screen[None]):
             i, start, end = self.matches[self.current]
             if i == index:
                 current = (start, end)
-        return highlighted(para.text, para.spans, current=current)
+        spans = para.spans
+        if current is not None:
+            spans = [current] + [(s, e) for s, e in spans if e <= current[0] or s >= current[1]]
+        return highlighted(para.text, spans, current=current)
 
     @property
     def current_line(self) -> int:
@@ -129,8 +143,11 @@ class DocumentScreen(Screen[None]):
             where = "no matches in this document"
         else:
             where = f"match {self.current + 1}/{len(self.matches)}"
-        parts: list[str | tuple[str, str]] = [
-            (" ".join(hit.title.split()), "bold"),
+        title = " ".join(hit.title.split())
+        parts: list[str | tuple[str, str] | Content] = [
+            highlighted(title, phrase_spans(title, self.query_parsed), style="bold").truncate(
+                max(10, self.app.size.width - 2), ellipsis=True
+            ),
             "\n",
             (hit.path, "$text-accent"),
             ":",

@@ -73,9 +73,12 @@ class IndexScreen(ModalScreen[BuildOutcome]):
             return
         bar = self.query_one("#index-progress", ProgressBar)
         bar.update(total=max(1, progress.files_total), progress=progress.files_done)
-        self.query_one("#index-current", Label).update(
-            f"{progress.files_done:,}/{progress.files_total:,} files · {progress.paragraphs:,} paragraphs · {progress.current}"
-        )
+        counts = f"{progress.files_done:,}/{progress.files_total:,} files · {progress.paragraphs:,} paragraphs"
+        if progress.files_total and progress.files_done >= progress.files_total:
+            # Every file is read: the index is being written and swapped in.
+            self.query_one("#index-current", Label).update(f"{counts} · finishing… (writing the index)")
+        else:
+            self.query_one("#index-current", Label).update(f"{counts} · {progress.current}")
 
     def _on_progress(self, progress: Any) -> None:
         if self._cancel.is_set():

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from textual import on, work
 from textual.binding import Binding
+from textual.message import Message
 from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -23,6 +25,7 @@ from ..query import ParsedQuery
 from ..text import fold
 from .document_screen import DocumentScreen
 from .history_screen import HistoryScreen
+from .protocol import SearchEngine
 from .widgets import MUTED_STYLE, PreviewPane, QueryInput, ResultsList, StatusLine, highlighted
 
 if TYPE_CHECKING:
@@ -30,11 +33,14 @@ if TYPE_CHECKING:
 
 __all__ = ["SearchScreen", "context_content", "suggestions"]
 
-DEBOUNCE = 0.12  # seconds of typing quiet before a search starts
+FAST_SEARCH = 0.03  # searches quicker than this start at every keystroke, with no debounce
+MAX_DEBOUNCE = 0.06  # the longest wait for typing to pause, when searches are slow
 RESULT_LIMIT = 50  # hits listed once a search has settled
 LIVE_LIMIT = 20  # hits of the fast pass at each keystroke (a screenful, within the live budget)
 HISTORY_PAUSE = 2.0  # seconds results stay on screen before the query goes to history
 REFINE_BUDGET = 0.5  # seconds for the fuller pass when the live pass was cut short
+# No "searching…" outlives this: the live pass's budget, the fuller pass's, and a margin.
+SPINNER_LIMIT = 0.2 + REFINE_BUDGET + 0.5
 DOC_CACHE = 32  # documents kept for the preview
 
 HELP_TEXT = """\
@@ -57,10 +63,17 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
-def suggestions(query: ParsedQuery) -> list[str]:
-    """What to try when a query finds nothing."""
+def suggestions(query: ParsedQuery, unknown: Sequence[str] = ()) -> list[str]:
+    """What to try when a query finds nothing (``unknown``: its words no paragraph contains)."""
     tips: list[str] = []
     words = query.words
+    unknown_folded = {fold(u) for u in unknown}
+    if unknown:
+        rest = [w.text for w in words if w.folded not in unknown_folded]
+        tips.append(f"check the spelling of {', '.join(unknown)}")
+        if rest:
+            tips.append(f"search without it: {' '.join(rest)}")
+        return tips
     if query.marked:
         tips.append(f"type without diacritics: {fold(' '.join(query.raw.split()))}")
     if any(c.quoted for c in query.clauses):
@@ -81,8 +94,24 @@ class SearchScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "escape", "Clear/Quit"),
         Binding("ctrl+r", "history", "History"),
+        Binding("ctrl+g", "accept_suggestion", "Did you mean", show=False),
         Binding("f5", "reindex", "Re-index"),
     ]
+
+    @dataclass
+    class Searched(Message):
+        """One pass of a search is over (posted by the search worker)."""
+
+        gen: int
+        text: str
+        started: float  # when the keystroke that asked for it arrived (perf_counter)
+        result: SearchResult | None = None
+        error: str = ""  # the search failed: what to tell the user
+        query_error: bool = False  # the query had nothing to search for
+        keep: tuple[str, int] | None = None
+        final: bool = True  # no fuller pass follows
+        refined: bool = False  # this is the fuller pass
+        seconds: float = 0.0  # wall time of the pass in the worker
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
@@ -97,6 +126,8 @@ class SearchScreen(Screen[None]):
         self._typed_at = 0.0
         self._open_when_ready = False
         self.settled = True  # False while a fuller pass of the current search is on its way
+        self._recent = 0.0  # smoothed wall time of the recent live passes: sets the debounce
+        self._watchdog: Timer | None = None
         self._preview_key: tuple[str, int, str] | None = None
         self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
         self._docs_lock = threading.Lock()
@@ -108,7 +139,8 @@ class SearchScreen(Screen[None]):
     # -- layout ------------------------------------------------------------
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield QueryInput(placeholder="type to search…  (F1 help)", id="query", select_on_focus=False)
+        yield QueryInput(placeholder="type to search…  (F1 help)", id="query", select_on_focus=False, compact=True)
+        yield Static(id="query-info", markup=False)
         with Container(id="body"):
             with Vertical(id="results-pane"):
                 yield ResultsList(id="results", compact=True)
@@ -164,8 +196,17 @@ class SearchScreen(Screen[None]):
             self._pause_timer = None
         if self._debounce is not None:
             self._debounce.stop()
+            self._debounce = None
         gen = self.gen
-        self._debounce = self.set_timer(DEBOUNCE, lambda: self.start_search(gen))
+        delay = self.debounce_delay()
+        if delay <= 0:
+            self.start_search(gen)
+        else:
+            self._debounce = self.set_timer(delay, lambda: self.start_search(gen))
+
+    def debounce_delay(self) -> float:
+        """No wait while searches come back fast; a short one, at most :data:`MAX_DEBOUNCE`, when they are slow."""
+        return 0.0 if self._recent < FAST_SEARCH else min(MAX_DEBOUNCE, self._recent)
 
     def start_search(self, gen: int | None = None, keep: tuple[str, int] | None = None) -> None:
         """Search for what the input holds now (``gen`` None: a re-run, e.g. after re-indexing)."""
@@ -190,13 +231,17 @@ class SearchScreen(Screen[None]):
             self._show_message(self.search_app.no_engine_reason(), "waiting")
             return
         started = time.perf_counter() if rerun or not self._typed_at else self._typed_at
+        if self._watchdog is not None:
+            self._watchdog.stop()
+        self._watchdog = self.set_timer(SPINNER_LIMIT, lambda: self._give_up(gen))
         self._search(engine, text, gen, keep, started)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, engine: Any, text: str, gen: int, keep: tuple[str, int] | None, started: float) -> None:
+    def _search(self, engine: SearchEngine, text: str, gen: int, keep: tuple[str, int] | None, started: float) -> None:
         """Search in a thread: a fast pass for a screenful of hits with the engine's
         live budget, then, when that pass was cut short or may have more hits, a
-        fuller one whose hits replace it in place (the selection stays)."""
+        fuller one whose hits replace it in place (the selection stays).
+        Whatever happens, the last message posted has ``final`` set."""
         worker = get_current_worker()
 
         def cancelled() -> bool:
@@ -204,77 +249,107 @@ class SearchScreen(Screen[None]):
 
         app = self.search_app
         force, app.force_refresh = app.force_refresh, False
-        outcome = self._run_search(engine, text, cancelled, LIVE_LIMIT, None, force)
+        message = self._run_search(engine, text, gen, started, cancelled, LIVE_LIMIT, None, force)
         if cancelled():
             return
-        result = outcome[1] if outcome[0] == "ok" else None
-        final = result is None or (
-            len(result) < LIVE_LIMIT and result.complete and getattr(result, "filled", True)
-        )
-        self.search_app.call_from_thread_safe(self._finish_search, gen, text, outcome, keep, started, final)
-        if final:
+        result = message.result
+        message.keep = keep
+        message.final = result is None or (len(result) < LIVE_LIMIT and result.complete and result.filled)
+        self.post_message(message)
+        if message.final:
             return
-        outcome = self._run_search(engine, text, cancelled, RESULT_LIMIT, REFINE_BUDGET)
+        message = self._run_search(engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET)
         if cancelled():
             return
-        self.search_app.call_from_thread_safe(self._finish_search, gen, text, outcome, None, started, True, True)
+        message.refined = True
+        self.post_message(message)
 
-    @staticmethod
+    @classmethod
     def _run_search(
-        engine: Any, text: str, cancelled: Callable[[], bool], limit: int, budget: float | None, force: bool = False
-    ) -> tuple[str, Any]:
-        options: dict[str, Any] = {"limit": limit, "prefix": True, "cancelled": cancelled}
-        if budget is not None:
-            options["budget"] = budget
+        cls,
+        engine: SearchEngine,
+        text: str,
+        gen: int,
+        started: float,
+        cancelled: Callable[[], bool],
+        limit: int,
+        budget: float | None,
+        force: bool = False,
+    ) -> "SearchScreen.Searched":
+        begun = time.perf_counter()
+        message = cls.Searched(gen, text, started)
         try:
             engine.refresh(force=force)
-            return ("ok", engine.search(text, **options))
+            message.result = engine.search(text, limit=limit, prefix=True, budget=budget, cancelled=cancelled)
         except QueryError as exc:
-            return ("query-error", str(exc))
+            message.error, message.query_error = str(exc), True
         except SearcherError as exc:
-            return ("error", str(exc))
+            message.error = str(exc)
         except Exception as exc:  # never a traceback in the UI
-            return ("error", f"unexpected {type(exc).__name__}: {exc}")
+            message.error = f"unexpected {type(exc).__name__}: {exc}"
+        message.seconds = time.perf_counter() - begun
+        return message
 
-    def _finish_search(
-        self,
-        gen: int,
-        text: str,
-        outcome: tuple[str, Any],
-        keep: tuple[str, int] | None,
-        started: float,
-        final: bool = True,
-        refined: bool = False,
-    ) -> None:
-        if gen != self.gen:
+    def _give_up(self, gen: int) -> None:
+        """The search of ``gen`` overran its budget: settle with what is on screen."""
+        self._watchdog = None
+        if gen != self.gen or self.settled:
+            return
+        self.settled = True
+        result = self.result if self.shown_gen == gen else None
+        if result is None:
+            self._show_message(
+                Content.assemble(("No hits yet", "bold"), " for ", (self.query_input.value.strip(), "bold"),
+                                 ": the search is taking too long. Try fewer or less common words."),
+                "empty",
+            )
+            self.status.set_left("search took too long")
+        else:
+            self._settle_view(result, self.result_text)
+
+    @on(Searched)
+    def _searched(self, message: "SearchScreen.Searched") -> None:
+        message.stop()
+        if message.gen != self.gen:
             return  # a newer query was typed meanwhile: never show stale hits
+        if not message.refined:
+            # Smoothed live-pass time: a slow index gets a short debounce, a fast one none.
+            self._recent = message.seconds if not self._recent else 0.5 * self._recent + 0.5 * message.seconds
+        self._finish_search(message)
+
+    def _finish_search(self, message: "SearchScreen.Searched") -> None:
+        gen, text, started, result = message.gen, message.text, message.started, message.result
+        refined = message.refined
+        keep = message.keep
         self.shown_gen = gen
-        self.settled = final
-        kind, value = outcome
+        self.settled = message.final or refined
+        if self.settled and self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
         if refined:
-            if kind != "ok":
-                return  # keep the fast pass on screen
-            keep = self.selection_key  # the user may have moved meanwhile
-            if self.result is not None and [(h.path, h.paragraph) for h in value] == [
-                (h.path, h.paragraph) for h in self.result
-            ]:
-                self.result = value
-                self.status.set_left(self._status_text(value))
-                self.query_one("#results-pane").border_title = self._results_title(value)
-                return
-        if kind == "query-error":
+            if result is None:
+                if self.result is not None:
+                    self._settle_view(self.result, self.result_text)  # keep the fast pass on screen
+                    return
+            else:
+                keep = self.selection_key  # the user may have moved meanwhile
+                if result and self.result is not None and [(h.path, h.paragraph) for h in result] == [
+                    (h.path, h.paragraph) for h in self.result
+                ]:
+                    self.result = result
+                    self._settle_view(result, text)
+                    return
+        if result is None:
             self.result = None
-            self._show_message(Content.assemble("Nothing to search for in ", (text, "bold"), f": {value}."), "error")
-            self.status.set_left("")
+            self._show_info(None)
+            if message.query_error:
+                self._show_message(Content.assemble("Nothing to search for in ", (text, "bold"), f": {message.error}."), "error")
+                self.status.set_left("")
+            else:
+                self._show_message(Content.assemble(("Error: ", "bold $text-error"), message.error), "error")
+                self.status.set_left(f"error: {message.error}", error=True)
             self._after_results(text, 0, started)
             return
-        if kind == "error":
-            self.result = None
-            self._show_message(Content.assemble(("Error: ", "bold $text-error"), value), "error")
-            self.status.set_left(f"error: {value}", error=True)
-            self._after_results(text, 0, started)
-            return
-        result: SearchResult = value
         self.result = result
         self.result_text = text
         selected = 0
@@ -288,18 +363,9 @@ class SearchScreen(Screen[None]):
             self.query_one("#message").display = False
             self.results.display = True
             self.preview.display = True
-            self.results.show_hits(result, selected)
-            self.query_one("#results-pane").border_title = self._results_title(result)
+            self.results.show_hits(result, selected, result.query)
             self._show_preview(self.results.selected_hit)
-        elif not self.settled:
-            self._show_message(Content.assemble("Searching for ", (text.strip(), "bold"), "…"), "empty")
-        else:
-            tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query))
-            self._show_message(
-                Content.assemble(("No hits", "bold"), " for ", (text.strip(), "bold"), ".\n\nTry:\n", tips),
-                "empty",
-            )
-        self.status.set_left(self._status_text(result))
+        self._settle_view(result, text)
         self._after_results(text, len(result), started, result.elapsed, refined)
         if self._pause_timer is not None:
             self._pause_timer.stop()
@@ -310,6 +376,44 @@ class SearchScreen(Screen[None]):
             self._open_when_ready = False
             if result:
                 self.action_open()
+
+    def _settle_view(self, result: SearchResult, text: str) -> None:
+        """Title, status line, the line under the query and, without hits, the no-hits help."""
+        self._show_info(result)
+        self.query_one("#results-pane").border_title = self._results_title(result)
+        self.status.set_left(self._status_text(result))
+        if result:
+            return
+        if not self.settled:
+            self._show_message(Content.assemble("Searching for ", (text.strip(), "bold"), "…"), "empty")
+            return
+        lines: list[str | tuple[str, str]] = [("No hits", "bold"), " for ", (text.strip(), "bold"), "."]
+        if result.unknown:
+            lines += ["\n\n", "Not in the index: ", (", ".join(result.unknown), "bold")]
+        if result.suggestion:
+            lines += ["\n\n", "Did you mean ", (result.suggestion, "bold"), "?  ", ("Ctrl-G", "bold $text-accent"), " searches it."]
+        tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query, result.unknown))
+        lines += ["\n\nTry:\n", tips]
+        self._show_message(Content.assemble(*lines), "empty")
+
+    def _show_info(self, result: SearchResult | None) -> None:
+        """The line under the query: Telex/VNI words read as Vietnamese, and a did-you-mean."""
+        parts: list[str | tuple[str, str]] = []
+        if result is not None and result.rewrites:
+            parts.append("searching ")
+            for i, (typed, searched) in enumerate(result.rewrites):
+                parts += [", " if i else "", (typed, "bold"), " as ", (searched, "bold")]
+        if result is not None and result.suggestion:
+            if parts:
+                parts.append("  ·  ")
+            parts += ["did you mean ", (result.suggestion, "bold"), "? ", ("Ctrl-G", "bold $text-accent")]
+        info = self.query_one("#query-info", Static)
+        info.update(Content.assemble(*parts) if parts else "")
+        info.display = bool(parts)
+
+    def action_accept_suggestion(self) -> None:
+        if self.result is not None and self.result.suggestion and self.shown_gen == self.gen:
+            self.set_query(self.result.suggestion)
 
     def _results_title(self, result: SearchResult) -> str:
         if not self.settled:
@@ -341,6 +445,7 @@ class SearchScreen(Screen[None]):
 
     def _show_help(self) -> None:
         self.result = None
+        self._show_info(None)
         app = self.search_app
         if app.engine is None and (app.building or app.engine_error):
             self._show_message(app.no_engine_reason(), "waiting")

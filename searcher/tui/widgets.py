@@ -20,7 +20,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..engine import Hit
+from ..highlight import best_cluster, phrase_spans
 from ..presentation import make_snippet
+from ..query import ParsedQuery
 
 __all__ = [
     "MATCH_STYLE",
@@ -64,23 +66,34 @@ def highlighted(
     return Content.assemble(*parts)
 
 
-def hit_prompt(hit: Hit, width: int) -> Content:
-    """One result: ``path:line  title`` on a line, then the CLI's snippet around the matches."""
+def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None) -> Content:
+    """One result in two lines: ``path:line  title`` (and ``k/n words`` for a
+    best-match hit), then one line of the paragraph centred on its best cluster,
+    whole phrases highlighted."""
     width = max(20, width)
+    words = ""
+    if hit.missing:
+        found = len(hit.matched)
+        words = f"  {found}/{found + len(hit.missing)} words"
     head = Content.assemble(
         (hit.path, PATH_STYLE),
         ":",
         (str(hit.line), LINE_STYLE),
         "  ",
         (" ".join(hit.title.split()), TITLE_STYLE),
-    ).truncate(width, ellipsis=True)
-    snippet = make_snippet(hit.text, hit.spans, width=snippet_width(width))
-    return Content("\n").join([head, highlighted(snippet.text, snippet.spans)])
+    ).truncate(max(10, width - len(words)), ellipsis=True)
+    if words:
+        head = Content.assemble(head, (words, MUTED_STYLE))
+    spans = phrase_spans(hit.text, query) if query is not None else hit.spans
+    focus = best_cluster(hit.text, query) if query is not None else None
+    snippet = make_snippet(hit.text, spans, width=snippet_width(width), focus=focus)
+    body = highlighted(snippet.text, snippet.spans).truncate(width, ellipsis=True)
+    return Content("\n").join([head, body])
 
 
 def snippet_width(width: int) -> int:
-    """Characters of snippet that fit about two lines of a results list ``width`` cells wide."""
-    return max(40, 2 * width - 6)
+    """Characters of snippet that fit one line of a results list ``width`` cells wide."""
+    return max(20, width - 5)  # room for the two ellipses
 
 
 class QueryInput(Input):
@@ -109,13 +122,15 @@ class ResultsList(OptionList):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.hits: list[Hit] = []
+        self.query: ParsedQuery | None = None
         self._rendered_width = 0
 
-    def show_hits(self, hits: Sequence[Hit], keep: int | None = None) -> None:
+    def show_hits(self, hits: Sequence[Hit], keep: int | None = None, query: ParsedQuery | None = None) -> None:
         """Replace the options with ``hits``; highlight ``keep`` (default the first)."""
         self.hits = list(hits)
+        self.query = query
         width = self._rendered_width = self.prompt_width()
-        self.set_options([Option(hit_prompt(hit, width)) for hit in self.hits])
+        self.set_options([Option(hit_prompt(hit, width, query)) for hit in self.hits])
         if self.hits:
             index = keep if keep is not None and 0 <= keep < len(self.hits) else 0
             self.highlighted = index
@@ -140,7 +155,7 @@ class ResultsList(OptionList):
         if self.hits and self.prompt_width() != self._rendered_width:
             keep = self.highlighted
             width = self._rendered_width = self.prompt_width()
-            self.set_options([Option(hit_prompt(hit, width)) for hit in self.hits])
+            self.set_options([Option(hit_prompt(hit, width, self.query)) for hit in self.hits])
             if keep is not None:
                 self.highlighted = keep
 
