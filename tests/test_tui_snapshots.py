@@ -43,6 +43,9 @@ class FixedEngine:
     def close(self) -> None:
         pass
 
+    def warm(self) -> None:
+        pass
+
     def stats(self) -> dict[str, Any]:
         paragraphs = sum(len(d.paragraphs) for d in self.documents.values())
         return {

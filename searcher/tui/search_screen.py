@@ -297,6 +297,7 @@ class SearchScreen(Screen[None]):
             return
         self.settled = True
         result = self.result if self.shown_gen == gen else None
+        self.shown_gen = gen
         if result is None:
             self._show_message(
                 Content.assemble(("No hits yet", "bold"), " for ", (self.query_input.value.strip(), "bold"),
@@ -380,12 +381,13 @@ class SearchScreen(Screen[None]):
     def _settle_view(self, result: SearchResult, text: str) -> None:
         """Title, status line, the line under the query and, without hits, the no-hits help."""
         self._show_info(result)
-        self.query_one("#results-pane").border_title = self._results_title(result)
         self.status.set_left(self._status_text(result))
         if result:
+            self.query_one("#results-pane").border_title = self._results_title(result)
             return
         if not self.settled:
             self._show_message(Content.assemble("Searching for ", (text.strip(), "bold"), "…"), "empty")
+            self.query_one("#results-pane").border_title = self._results_title(result)
             return
         lines: list[str | tuple[str, str]] = [("No hits", "bold"), " for ", (text.strip(), "bold"), "."]
         if result.unknown:
@@ -395,6 +397,7 @@ class SearchScreen(Screen[None]):
         tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query, result.unknown))
         lines += ["\n\nTry:\n", tips]
         self._show_message(Content.assemble(*lines), "empty")
+        self.query_one("#results-pane").border_title = self._results_title(result)
 
     def _show_info(self, result: SearchResult | None) -> None:
         """The line under the query: Telex/VNI words read as Vietnamese, and a did-you-mean."""
