@@ -120,7 +120,7 @@ async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) 
 @run_async
 async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path]) -> None:
     corpus, index = shared_index
-    slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=3.0)
+    slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=30)
     app = app_for(shared_index, engine=slow)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main
@@ -134,6 +134,7 @@ async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path])
         await wait_until(pilot, results_for(app, "kinh te"))
         assert not slow.slow_finished.is_set()
         newer = [(h.path, h.paragraph) for h in screen.results.hits]
+        slow.release.set()
         await wait_until(pilot, slow.slow_finished.is_set, what="the slow search to end")
         await pilot.pause(0.2)
         assert slow.cancelled_seen is True  # it was told to stop
@@ -518,7 +519,7 @@ async def test_history_saved_after_a_pause_on_results(
     shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus, index = shared_index
-    monkeypatch.setattr(screens, "HISTORY_PAUSE", 1.0)
+    monkeypatch.setattr(screens, "HISTORY_PAUSE", 2.0)
     app = app_for(shared_index)
     async with app.run_test(size=SIZE) as pilot:
         await type_query(pilot, "hòa bình")
@@ -527,7 +528,7 @@ async def test_history_saved_after_a_pause_on_results(
         await wait_until(pilot, results_for(app, "hòa bìnhx"))
         await pilot.press("backspace")
         await wait_until(pilot, results_for(app, "hòa bình"))
-        await pilot.pause(1.3)
+        await pilot.pause(2.5)
     assert History(index).entries == ["hòa bình"]
 
 

@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from ..engine import Hit, SearchResult
 from ..errors import QueryError, SearcherError
-from ..highlight import highlight_spans
+from ..highlight import best_cluster, highlight_spans, phrase_spans
 from ..query import ParsedQuery
 from ..text import fold
 from .document_screen import DocumentScreen
@@ -496,7 +496,9 @@ class SearchScreen(Screen[None]):
             return  # already shown (the fuller pass of the same search)
         self._preview_key = key
         # The paragraph itself at once; its neighbours when the document is loaded.
-        self.preview.show(highlighted(hit.text, hit.spans), hit.title)
+        query = self.result.query
+        cluster = best_cluster(hit.text, query)
+        self.preview.show(highlighted(hit.text, phrase_spans(hit.text, query)), hit.title, cluster[0] if cluster else None)
         self.preview.border_subtitle = f"{hit.path}:{hit.line}"
         self._load_context(hit, self.result.query)
 
@@ -506,13 +508,13 @@ class SearchScreen(Screen[None]):
             paragraphs = self.document(hit.path)
         except Exception:
             return
-        content = context_content(hit, paragraphs, query)
-        if content is not None and not get_current_worker().is_cancelled:
-            self.search_app.call_from_thread_safe(self._set_context, hit, content)
+        made = context_content(hit, paragraphs, query)
+        if made is not None and not get_current_worker().is_cancelled:
+            self.search_app.call_from_thread_safe(self._set_context, hit, *made)
 
-    def _set_context(self, hit: Hit, content: Content) -> None:
+    def _set_context(self, hit: Hit, content: Content, focus: int | None) -> None:
         if self.results.selected_hit is hit:
-            self.preview.show(content, hit.title)
+            self.preview.show(content, hit.title, focus)
 
     def document(self, path: str) -> list[Hit]:
         """The indexed paragraphs of a document (cached; call from a worker thread)."""
@@ -609,8 +611,11 @@ class SearchScreen(Screen[None]):
         return (hit.path, hit.paragraph) if hit is not None else None
 
 
-def context_content(hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_chars: int = 110) -> Content | None:
-    """The hit's paragraph with the end of the one before and the two after, matches highlighted."""
+def context_content(
+    hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_chars: int = 110
+) -> tuple[Content, int | None] | None:
+    """The hit's paragraph with the end of the one before and the two after, matches highlighted,
+    and the offset of the hit's best cluster in it (for the preview to scroll to)."""
     index = next((i for i, p in enumerate(paragraphs) if p.paragraph == hit.paragraph), None)
     if index is None:
         return None
@@ -621,7 +626,9 @@ def context_content(hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_
             cut = previous.find(" ", len(previous) - before_chars)
             previous = "… " + previous[cut + 1 if cut >= 0 else len(previous) - before_chars :]
         parts.append(highlighted(previous, highlight_spans(previous, query), MUTED_STYLE))
-    parts.append(highlighted(hit.text, hit.spans))
+    start = sum(len(p.plain) + 2 for p in parts)
+    cluster = best_cluster(hit.text, query)
+    parts.append(highlighted(hit.text, phrase_spans(hit.text, query)))
     for following in paragraphs[index + 1 : index + 3]:
-        parts.append(highlighted(following.text, highlight_spans(following.text, query), MUTED_STYLE))
-    return Content("\n\n").join(parts)
+        parts.append(highlighted(following.text, phrase_spans(following.text, query), MUTED_STYLE))
+    return Content("\n\n").join(parts), (start + cluster[0] if cluster else None)

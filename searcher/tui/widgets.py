@@ -179,10 +179,30 @@ class PreviewPane(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="preview-text")
 
-    def show(self, content: Content | str, title: str = "") -> None:
+    def show(self, content: Content | str, title: str = "", focus: int | None = None) -> None:
+        """Show ``content``; ``focus`` (a character offset in it) is scrolled to the middle of the pane."""
         self.query_one("#preview-text", Static).update(content)
         self.border_title = title
         self.scroll_home(animate=False)
+        if focus is not None and isinstance(content, Content):
+            self.call_after_refresh(self._scroll_to_offset, content, focus)
+
+    def _scroll_to_offset(self, content: Content, offset: int) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return
+        line = position = 0
+        for paragraph in content.split("\n", allow_blank=True):
+            text = paragraph.plain
+            cursor = 0
+            for piece in paragraph.wrap(width) or [paragraph]:
+                found = text.find(piece.plain.strip(), cursor)
+                cursor = (found if found >= 0 else cursor) + len(piece.plain.strip())
+                if position + cursor >= offset:
+                    self.scroll_to(y=max(0, line - self.scrollable_content_region.height // 2), animate=False)
+                    return
+                line += 1
+            position += len(text) + 1
 
 
 class StatusLine(Horizontal):
