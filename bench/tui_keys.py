@@ -59,13 +59,14 @@ def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-u
         time.sleep(0.05)
 
 
-def read_log(path: Path) -> list[tuple[str, str, float]]:
+def read_log(path: Path) -> list[tuple[str, str, float, float, float]]:
     rows = []
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             m = LINE_RE.match(line)
             if m:
-                rows.append((m.group(1), m.group(2), float(m.group(6))))
+                search = float(m.group(4)) if m.group(4) != "-" else float("nan")
+                rows.append((m.group(1), m.group(2), float(m.group(6)), search, float(m.group(5))))
     return rows
 
 
@@ -102,8 +103,10 @@ def run_size(index: str, corpus: str, width: int, height: int, queries: list[str
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     rows = read_log(log)
-    live = [ms for kind, _, ms in rows if kind == "live"]
-    refined = [ms for kind, _, ms in rows if kind == "refined"]
+    live = [ms for kind, _, ms, _, _ in rows if kind == "live"]
+    refined = [ms for kind, _, ms, _, _ in rows if kind == "refined"]
+    search = [s for kind, _, _, s, _ in rows if kind == "live" and s == s]
+    to_results = [r for kind, _, _, _, r in rows if kind == "live"]
     shutil.rmtree(log.parent, ignore_errors=True)
     return {
         "size": f"{width}x{height}",
@@ -113,6 +116,11 @@ def run_size(index: str, corpus: str, width: int, height: int, queries: list[str
         "p95_ms": percentile(live, 0.95),
         "max_ms": max(live) if live else float("nan"),
         "mean_ms": statistics.fmean(live) if live else float("nan"),
+        "search_p50_ms": percentile(search, 0.5),
+        "search_p95_ms": percentile(search, 0.95),
+        "results_p50_ms": percentile(to_results, 0.5),
+        "results_p95_ms": percentile(to_results, 0.95),
+        "rows": rows,
         "refined_paints": len(refined),
         "refined_p50_ms": percentile(refined, 0.5),
         "refined_p95_ms": percentile(refined, 0.95),
@@ -141,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{figures['size']}: {figures['keystrokes']} keystrokes, {figures['paints']} paints, "
             f"keystroke-to-paint p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, max {figures['max_ms']:.1f} ms; "
-            f"fuller passes: {figures['refined_paints']} (p50 {figures['refined_p50_ms']:.0f} ms)"
+            f"fuller passes: {figures['refined_paints']} (p50 {figures['refined_p50_ms']:.0f} ms); "
+            f"search itself p50 {figures['search_p50_ms']:.1f} / p95 {figures['search_p95_ms']:.1f} ms, "
+            f"keystroke-to-results p50 {figures['results_p50_ms']:.1f} / p95 {figures['results_p95_ms']:.1f} ms"
         )
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -6,7 +6,7 @@ from .analysis import tokenize
 from .query import ParsedQuery, parse_query
 from .text import exact_key, fold
 
-__all__ = ["highlight_spans", "phrase_spans", "best_cluster", "query_matches"]
+__all__ = ["highlight_spans", "phrase_spans", "best_cluster", "phrases_and_cluster", "query_matches"]
 
 
 def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
@@ -99,11 +99,15 @@ def phrase_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
     >>> [text[s:e] for s, e in phrase_spans(text, parse_query("hợp tác quốc tế"))]
     ['Hợp tác quốc tế', 'hợp', 'tác']
     """
-    spans = highlight_spans(text, query)
+    return _merge_phrases(text, query, _word_matches(text, query, strict=False))
+
+
+def _merge_phrases(text: str, query: ParsedQuery, matches: list[tuple[int, int, frozenset[int]]]) -> list[tuple[int, int]]:
+    spans = [(s, e) for s, e, _ in matches]  # the same tokens highlight_spans lights up
     count = len(query.words)
     if count < 2 or len(spans) < 2:
         return spans
-    phrases = _phrases(_word_matches(text, query, strict=False), text, count)
+    phrases = _phrases(matches, text, count)
     if not phrases:
         return spans
     merged = list(phrases)
@@ -120,7 +124,16 @@ def best_cluster(text: str, query: ParsedQuery, strict: bool = False) -> tuple[i
     >>> text[s:e]
     'tình bạn'
     """
-    matches = _word_matches(text, query, strict)
+    return _cluster(text, query, _word_matches(text, query, strict))
+
+
+def phrases_and_cluster(text: str, query: ParsedQuery) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+    """``(phrase_spans(text, query), best_cluster(text, query))``, reading the text once."""
+    matches = _word_matches(text, query, strict=False)
+    return _merge_phrases(text, query, matches), _cluster(text, query, matches)
+
+
+def _cluster(text: str, query: ParsedQuery, matches: list[tuple[int, int, frozenset[int]]]) -> tuple[int, int] | None:
     if not matches:
         return None
     count = len(query.words)

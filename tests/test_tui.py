@@ -217,10 +217,15 @@ async def test_navigation_keys_work_while_typing(shared_index: tuple[Path, Path]
         assert results.highlighted == 2
         await pilot.press("up")
         assert results.highlighted == 1
-        await pilot.press("end")
+        await pilot.press("ctrl+end")
         assert results.highlighted == count - 1
-        await pilot.press("home")
+        await pilot.press("ctrl+home")
         assert results.highlighted == 0
+        # Home/End move the cursor inside the query.
+        await pilot.press("home")
+        assert screen.query_input.cursor_position == 0 and results.highlighted == 0
+        await pilot.press("end")
+        assert screen.query_input.cursor_position == len("ngoai giao")
         await pilot.press("pagedown")
         assert results.highlighted > 1
         await pilot.press("pageup")
@@ -763,10 +768,10 @@ class CutShortEngine:
 
     def search(self, text: str, **options: Any) -> Any:
         self.budgets.append(options.get("budget"))
-        if options.get("budget") is not None:
+        if options.get("budget") == screens.REFINE_BUDGET:
             time.sleep(0.4)  # time to move the selection before the fuller pass lands
         result = self.engine.search(text, **options)
-        if options.get("budget") is None:
+        if options.get("budget") != screens.REFINE_BUDGET:
             del result[2:]
             result.complete = False
         return result
@@ -789,4 +794,4 @@ async def test_a_cut_short_live_pass_is_completed_in_place(shared_index: tuple[P
         assert len(screen.results.hits) == len(full) > 2
         assert screen.selection_key == chosen  # the selection survived the refresh
         assert "more coming" not in screen.status.left_text
-        assert engine.budgets == [None, screens.REFINE_BUDGET]
+        assert engine.budgets == [screens.LIVE_BUDGET, screens.REFINE_BUDGET]

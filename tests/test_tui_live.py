@@ -269,3 +269,91 @@ async def test_fast_searches_start_at_the_keystroke() -> None:
 
 def hits_of(result: SearchResult) -> list[Hit]:
     return list(result)
+
+
+# -- editing keys -----------------------------------------------------------------
+
+
+@run_async
+async def test_up_walks_back_through_the_history_one_query_at_a_time(shared_index: tuple[Path, Path]) -> None:
+    from searcher.tui.history import History
+
+    corpus, index = shared_index
+    for query in ["kinh tế", "hòa bình", "ngoại giao"]:
+        History(index).add(query)
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        seen = []
+        for _ in range(3):
+            await pilot.press("up")
+            seen.append(screen.query_input.value)
+            await wait_until(pilot, results_for(app, seen[-1]))
+        assert seen == ["ngoại giao", "hòa bình", "kinh tế"]
+        # Once the query is edited, ↑ moves in the results again.
+        await pilot.press("end", "space", "x", "backspace", "backspace")
+        await wait_until(pilot, results_for(app, "kinh tế"))
+        await pilot.press("down", "up")
+        assert screen.query_input.value == "kinh tế"
+
+
+# -- totals, more hits, grouping, palette, settings, narrow status ---------------------
+
+
+@run_async
+async def test_scrolling_past_the_last_hit_loads_more() -> None:
+    app = app_on(FixedEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await ask(pilot, "giao")
+        assert len(screen.results.hits) == search_screen.RESULT_LIMIT
+        assert screen.query_one("#results-pane").border_title == f"{search_screen.RESULT_LIMIT}+ hits"
+        await pilot.press("ctrl+end")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: len(screen.results.hits) > search_screen.RESULT_LIMIT, what="more hits")
+        assert screen.results.highlighted >= search_screen.RESULT_LIMIT - 1  # the selection stayed at the end
+
+
+@run_async
+async def test_grouping_by_file_toggles_and_is_remembered(data_home: Path) -> None:
+    from searcher.tui.settings import Settings
+
+    app = app_on(FixedEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await ask(pilot, "ngoại giao")
+        every = len(screen.results.hits)
+        await pilot.press("f2")
+        paths = [h.path for h in screen.results.hits]
+        assert len(paths) == len(set(paths)) < every  # one row per file
+        assert "more" in screen.results.get_option_at_index(0).prompt.plain.split("\n")[0]
+        app.theme = "textual-light"
+        await pilot.pause(0.1)
+    settings = Settings.load()
+    assert settings.group_by_file is True and settings.theme == "textual-light"
+    app = app_on(FixedEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "ngoại giao")
+        assert app.theme == "textual-light" and app.main.results.grouped
+
+
+@run_async
+async def test_command_palette_has_the_apps_commands() -> None:
+    app = app_on(FixedEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "ngoại giao")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Re-index", "History", "Group by file", "Copy path:line", "Open in editor"):
+            assert wanted in titles
+        assert any("theme" in t.lower() for t in titles)
+
+
+@run_async
+async def test_narrow_status_keeps_the_hit_count_and_time() -> None:
+    app = make_app("no-index", "corpus", engine=FixedEngine(), cursor_blink=False, check_interval=0, clock=lambda: 1e10)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ask(pilot, "ngoại giao")
+        left = app.main.query_one("#status-left")
+        assert left.size.width >= 16
+        text = app.main.status.left_text
+        assert "hits" in text and "ms" in text

@@ -16,10 +16,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from textual import work
-from textual.app import App, SuspendNotSupported
+from textual.app import App, SuspendNotSupported, SystemCommand
+from textual.screen import Screen
 from textual.binding import Binding
 
 from ..engine import Engine
@@ -30,6 +31,7 @@ from .history import History
 from .help_screen import HelpScreen
 from .index_screen import BuildOutcome, IndexScreen
 from .protocol import SearchEngine
+from .settings import Settings
 from .search_screen import SearchScreen
 
 __all__ = ["SearchApp", "make_app", "run_app", "editor_command"]
@@ -136,6 +138,8 @@ class SearchApp(App[int]):
         self.check_interval = check_interval
         self.timing_log = timing_log if timing_log is not None else (os.environ.get("SEARCHER_TUI_LOG") or None)
         self.history = History(self.index)
+        self.settings = Settings.load()
+        self._settings_warned = False
         self.stats: dict[str, Any] | None = None
         self.fingerprint: Any = None
         self.building = False
@@ -151,6 +155,9 @@ class SearchApp(App[int]):
         return self.main
 
     def on_mount(self) -> None:
+        if self.settings.theme and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.check_interval > 0:
             self.set_interval(self.check_interval, self.check_index)
 
@@ -353,6 +360,36 @@ class SearchApp(App[int]):
         text = location(file, line)
         self.copy_to_clipboard(text)
         self.notify(f"Copied {text}", timeout=2)
+
+    def _theme_changed(self, theme: Any) -> None:
+        if self.settings.theme != theme.name:
+            self.settings.theme = theme.name
+            self.save_settings()
+
+    def save_settings(self) -> None:
+        """Save the theme and grouping (see :mod:`searcher.tui.settings`); a failure is reported once."""
+        try:
+            self.settings.save()
+        except OSError as exc:
+            if not self._settings_warned:
+                self._settings_warned = True
+                self.notify(f"cannot save the settings: {exc.strerror or exc}", severity="warning")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: the app's own commands first, then Textual's (themes, keys, quit, …)."""
+        main = self.main
+        yield SystemCommand("Re-index", "Update the index from the corpus (F5)", self.action_reindex)
+        yield SystemCommand("History", "Pick an earlier query (Ctrl-R)", main.action_history)
+        yield SystemCommand(
+            "Group by file" if not self.settings.group_by_file else "Ungroup results",
+            "One row per file, with the count of its other hits (F2)",
+            main.action_toggle_grouping,
+        )
+        target = screen if hasattr(screen, "action_copy_location") else main
+        yield SystemCommand("Copy path:line", "Copy the selected hit's location (y)", target.action_copy_location)  # type: ignore[attr-defined]
+        yield SystemCommand("Open in editor", "Run $VISUAL / $EDITOR at the hit (e)", target.action_edit)  # type: ignore[attr-defined]
+        yield SystemCommand("Help", "Keys and query language (F1)", self.action_help)
+        yield from super().get_system_commands(screen)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -19,11 +19,13 @@ KEYS_HELP = """\
 [b]Searching[/b]
   type              search as you type (the last word is a prefix)
   ↑ ↓ PgUp PgDn     move in the results, also while typing
-  Home End          first / last result (Ctrl-A Ctrl-E: start / end of the query)
+  Home End          start / end of the query (also Ctrl-A Ctrl-E)
+  Ctrl-Home Ctrl-End  first / last result
   Enter             open the selected hit in its document
   Tab Shift-Tab     move the focus (query, results, preview)
   e  y              (results focused) open in $EDITOR / copy path:line
-  ↑ on empty query  recall the last query;  Ctrl-R  pick from the history
+  ↑ on empty query  recall earlier queries, one at a time;  Ctrl-R  pick one
+  Ctrl-G            search the did-you-mean suggestion shown under the query
   Esc               clear the query; on an empty query, quit
   F5                re-index the corpus (Esc cancels)
   Ctrl-P            command palette (themes, …)

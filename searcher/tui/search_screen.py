@@ -20,7 +20,8 @@ from textual.worker import get_current_worker
 
 from ..engine import Hit, SearchResult
 from ..errors import QueryError, SearcherError
-from ..highlight import best_cluster, highlight_spans, phrase_spans
+from ..highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
+from ..presentation import make_snippet
 from ..query import ParsedQuery
 from ..text import fold
 from .document_screen import DocumentScreen
@@ -33,14 +34,18 @@ if TYPE_CHECKING:
 
 __all__ = ["SearchScreen", "context_content", "suggestions"]
 
-FAST_SEARCH = 0.03  # searches quicker than this start at every keystroke, with no debounce
-MAX_DEBOUNCE = 0.06  # the longest wait for typing to pause, when searches are slow
-RESULT_LIMIT = 50  # hits listed once a search has settled
-LIVE_LIMIT = 20  # hits of the fast pass at each keystroke (a screenful, within the live budget)
+FAST_SEARCH = 0.08  # searches quicker than this start at every keystroke, with no debounce
+MAX_DEBOUNCE = 0.05  # the longest wait for typing to pause, when searches are slow
+RESULT_LIMIT = 50  # hits listed once a search has settled; scrolling past the last asks for this many more
+LIVE_LIMIT = 20  # at most this many hits in the fast pass at each keystroke (a screenful)
+LIVE_BUDGET = 0.015  # seconds of engine time for that pass, whatever the screen size
+REFINE_DELAY = 0.15  # the fuller pass waits for typing to pause this long: it must not slow the next keystroke
 HISTORY_PAUSE = 2.0  # seconds results stay on screen before the query goes to history
 REFINE_BUDGET = 0.5  # seconds for the fuller pass when the live pass was cut short
 # No "searching…" outlives this: the live pass's budget, the fuller pass's, and a margin.
 SPINNER_LIMIT = 0.2 + REFINE_BUDGET + 0.5
+PREVIEW_CHARS = 600  # a longer paragraph is previewed as a window around its best cluster until typing pauses
+CONTEXT_DELAY = 0.2  # seconds after a keystroke before the preview follows the selected hit
 DOC_CACHE = 32  # documents kept for the preview
 
 HELP_TEXT = """\
@@ -95,6 +100,7 @@ class SearchScreen(Screen[None]):
         Binding("escape", "escape", "Clear/Quit"),
         Binding("ctrl+r", "history", "History"),
         Binding("ctrl+g", "accept_suggestion", "Did you mean", show=False),
+        Binding("f2", "toggle_grouping", "Group by file", show=False),
         Binding("f5", "reindex", "Re-index"),
     ]
 
@@ -126,8 +132,13 @@ class SearchScreen(Screen[None]):
         self._typed_at = 0.0
         self._open_when_ready = False
         self.settled = True  # False while a fuller pass of the current search is on its way
+        self._history_pos: int | None = None  # where ↑ is in the history (newest first)
+        self._recalled = ""  # the query ↑ put in the input
         self._recent = 0.0  # smoothed wall time of the recent live passes: sets the debounce
         self._watchdog: Timer | None = None
+        self.limit = RESULT_LIMIT  # hits asked for by the fuller pass (grows as the user scrolls on)
+        self._loading_more = False
+        self._context_timer: Timer | None = None
         self._preview_key: tuple[str, int, str] | None = None
         self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
         self._docs_lock = threading.Lock()
@@ -189,6 +200,7 @@ class SearchScreen(Screen[None]):
     @on(Input.Changed, "#query")
     def _query_changed(self, event: Input.Changed) -> None:
         self.gen += 1
+        self.limit = RESULT_LIMIT
         self._typed_at = time.perf_counter()
         self._open_when_ready = False
         if self._pause_timer is not None:
@@ -206,7 +218,12 @@ class SearchScreen(Screen[None]):
 
     def debounce_delay(self) -> float:
         """No wait while searches come back fast; a short one, at most :data:`MAX_DEBOUNCE`, when they are slow."""
-        return 0.0 if self._recent < FAST_SEARCH else min(MAX_DEBOUNCE, self._recent)
+        return 0.0 if self._recent < FAST_SEARCH else min(MAX_DEBOUNCE, self._recent / 2)
+
+    def live_limit(self) -> int:
+        """Hits of the fast pass: what the results pane shows (two lines a hit), and a few more."""
+        rows = self.query_one("#results-pane").size.height or 20
+        return max(8, min(LIVE_LIMIT, rows // 2 + 2))
 
     def start_search(self, gen: int | None = None, keep: tuple[str, int] | None = None) -> None:
         """Search for what the input holds now (``gen`` None: a re-run, e.g. after re-indexing)."""
@@ -249,15 +266,22 @@ class SearchScreen(Screen[None]):
 
         app = self.search_app
         force, app.force_refresh = app.force_refresh, False
-        message = self._run_search(engine, text, gen, started, cancelled, LIVE_LIMIT, None, force)
+        limit = self.live_limit()
+        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force)
         if cancelled():
             return
         result = message.result
         message.keep = keep
-        message.final = result is None or (len(result) < LIVE_LIMIT and result.complete and result.filled)
+        message.final = result is None or (len(result) < limit and result.complete and result.filled)
         self.post_message(message)
         if message.final:
             return
+        pause_until = time.perf_counter() + REFINE_DELAY
+        while time.perf_counter() < pause_until:
+            if cancelled():
+                return  # typing went on: the next keystroke's search runs instead
+            time.sleep(0.01)
+        self.limit = RESULT_LIMIT
         message = self._run_search(engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET)
         if cancelled():
             return
@@ -319,6 +343,7 @@ class SearchScreen(Screen[None]):
         self._finish_search(message)
 
     def _finish_search(self, message: "SearchScreen.Searched") -> None:
+        self._loading_more = False
         gen, text, started, result = message.gen, message.text, message.started, message.result
         refined = message.refined
         keep = message.keep
@@ -364,6 +389,7 @@ class SearchScreen(Screen[None]):
             self.query_one("#message").display = False
             self.results.display = True
             self.preview.display = True
+            self.results.grouped = self.search_app.settings.group_by_file
             self.results.show_hits(result, selected, result.query)
             self._show_preview(self.results.selected_hit)
         self._settle_view(result, text)
@@ -411,22 +437,69 @@ class SearchScreen(Screen[None]):
                 parts.append("  ·  ")
             parts += ["did you mean ", (result.suggestion, "bold"), "? ", ("Ctrl-G", "bold $text-accent")]
         info = self.query_one("#query-info", Static)
-        info.update(Content.assemble(*parts) if parts else "")
-        info.display = bool(parts)
+        if parts or info.display:
+            info.update(Content.assemble(*parts) if parts else "", layout=False)
+        if info.display != bool(parts):
+            info.display = bool(parts)
+
+    def action_toggle_grouping(self) -> None:
+        """F2: one row per file (its best hit, and how many more it has), or every hit; remembered."""
+        settings = self.search_app.settings
+        settings.group_by_file = not settings.group_by_file
+        self.search_app.save_settings()
+        results = self.results
+        results.grouped = settings.group_by_file
+        if self.result is not None and results.display:
+            keep = self.selection_key
+            results.show_hits(self.result, None, self.result.query)
+            for index, hit in enumerate(results.hits):
+                if keep is not None and hit.path == keep[0]:
+                    results.highlighted = index
+                    break
+            self.query_one("#results-pane").border_title = self._results_title(self.result)
+        self.notify("Grouped by file" if settings.group_by_file else "Every hit listed", timeout=1.5)
 
     def action_accept_suggestion(self) -> None:
         if self.result is not None and self.result.suggestion and self.shown_gen == self.gen:
             self.set_query(self.result.suggestion)
 
+    def _may_have_more(self, result: SearchResult) -> bool:
+        return bool(result) and (len(result) >= self.limit or not result.complete)
+
+    def load_more(self) -> bool:
+        """Past the last hit: search again for :data:`RESULT_LIMIT` more (the selection stays).
+        False when there is nothing more to load (the cursor may wrap around)."""
+        result, engine = self.result, self.search_app.engine
+        if self._loading_more:
+            return True
+        if result is None or engine is None or not self.settled:
+            return False
+        if not self._may_have_more(result) or self.shown_gen != self.gen:
+            return False
+        self._loading_more = True
+        self.limit = max(self.limit, len(result)) + RESULT_LIMIT
+        self.status.set_left(self._status_text(result) + " · loading more…")
+        self._search_more(engine, self.result_text, self.gen, self.limit)
+        return True
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search_more(self, engine: SearchEngine, text: str, gen: int, limit: int) -> None:
+        worker = get_current_worker()
+        message = self._run_search(
+            engine, text, gen, time.perf_counter(), lambda: worker.is_cancelled or gen != self.gen, limit, REFINE_BUDGET
+        )
+        message.refined = True
+        self.post_message(message)
+
     def _results_title(self, result: SearchResult) -> str:
-        if not self.settled:
-            return f"{_plural(len(result), 'hit')}…"
-        if len(result) < RESULT_LIMIT:
-            return _plural(len(result), "hit")
-        return f"first {RESULT_LIMIT} hits"
+        count = f"{len(result):,}+ hits" if self._may_have_more(result) else _plural(len(result), "hit")
+        if self.results.grouped and result:
+            count += f" in {_plural(len({h.path for h in result}), 'file')}"
+        return count if self.settled else count + "…"
 
     def _status_text(self, result: SearchResult) -> str:
-        left = f"{_plural(len(result), 'hit')}" if result else "no hits"
+        many = self._may_have_more(result)
+        left = (f"{len(result):,}+ hits" if many else _plural(len(result), "hit")) if result else "no hits"
         if self.search_app.show_timings:
             left += f" · {_fmt_ms(result.elapsed)}"
         if not self.settled:
@@ -486,7 +559,10 @@ class SearchScreen(Screen[None]):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.action_open()
 
-    def _show_preview(self, hit: Hit | None) -> None:
+    def _show_preview(self, hit: Hit | None, now: bool = False) -> None:
+        if self._context_timer is not None:
+            self._context_timer.stop()
+            self._context_timer = None
         if hit is None or self.result is None:
             self._preview_key = None
             self.preview.show("", "Preview")
@@ -494,13 +570,28 @@ class SearchScreen(Screen[None]):
         key = (hit.path, hit.paragraph, self.result_text)
         if key == self._preview_key:
             return  # already shown (the fuller pass of the same search)
+        query = self.result.query
+        if not now and time.perf_counter() - self._typed_at < CONTEXT_DELAY:
+            # While typing, the results list is painted at once and the preview follows on a
+            # pause: rendering a paragraph at every keystroke would delay the paint of the hits.
+            self._context_timer = self.set_timer(CONTEXT_DELAY, lambda: self._preview_when_still(hit))
+            return
         self._preview_key = key
         # The paragraph itself at once; its neighbours when the document is loaded.
-        query = self.result.query
-        cluster = best_cluster(hit.text, query)
-        self.preview.show(highlighted(hit.text, phrase_spans(hit.text, query)), hit.title, cluster[0] if cluster else None)
+        spans, cluster = phrases_and_cluster(hit.text, query)
+        if len(hit.text) > PREVIEW_CHARS:
+            # A long paragraph: a window around the best cluster until the document is loaded.
+            window = make_snippet(hit.text, spans, width=PREVIEW_CHARS, focus=cluster)
+            self.preview.show(highlighted(window.text, window.spans), hit.title)
+        else:
+            self.preview.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
         self.preview.border_subtitle = f"{hit.path}:{hit.line}"
-        self._load_context(hit, self.result.query)
+        self._load_context(hit, query)
+
+    def _preview_when_still(self, hit: Hit) -> None:
+        self._context_timer = None
+        if self.results.selected_hit is hit:
+            self._show_preview(hit, now=True)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _load_context(self, hit: Hit, query: ParsedQuery) -> None:
@@ -538,11 +629,16 @@ class SearchScreen(Screen[None]):
 
     def action_move(self, where: str) -> None:
         results = self.results
-        if where == "up" and not self.query_input.value and self.state == "help":
-            self.recall_latest()
+        value = self.query_input.value
+        walking = not value.strip() or (self._history_pos is not None and value == self._recalled)
+        if where == "up" and walking and not results.highlighted:
+            self.recall_older()
             return
         if not results.display or not results.hits:
             return
+        if where in ("down", "pagedown", "end") and results.highlighted == len(results.hits) - 1:
+            if self.load_more():
+                return
         {
             "up": results.action_cursor_up,
             "down": results.action_cursor_down,
@@ -552,12 +648,19 @@ class SearchScreen(Screen[None]):
             "end": results.action_last,
         }[where]()
 
+    def recall_older(self) -> None:
+        """↑ on an empty or recalled query: the next older query of the history."""
+        entries = self.search_app.history.newest_first()
+        position = 0 if self._history_pos is None or self.query_input.value != self._recalled else self._history_pos + 1
+        if position >= len(entries):
+            self.notify("No earlier queries." if entries else "No earlier queries yet.", timeout=2)
+            return
+        self.set_query(entries[position])
+        self._history_pos, self._recalled = position, entries[position]
+
     def recall_latest(self) -> None:
-        latest = self.search_app.history.latest()
-        if latest:
-            self.set_query(latest)
-        else:
-            self.notify("No earlier queries yet.", timeout=2)
+        self._history_pos = None
+        self.recall_older()
 
     def set_query(self, text: str) -> None:
         query_input = self.query_input

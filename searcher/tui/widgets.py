@@ -20,7 +20,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..engine import Hit
-from ..highlight import best_cluster, phrase_spans
+from ..highlight import phrases_and_cluster
 from ..presentation import make_snippet
 from ..query import ParsedQuery
 
@@ -66,7 +66,7 @@ def highlighted(
     return Content.assemble(*parts)
 
 
-def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None) -> Content:
+def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None, more: int = 0) -> Content:
     """One result in two lines: ``path:line  title`` (and ``k/n words`` for a
     best-match hit), then one line of the paragraph centred on its best cluster,
     whole phrases highlighted."""
@@ -75,6 +75,8 @@ def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None) -> Conten
     if hit.missing:
         found = len(hit.matched)
         words = f"  {found}/{found + len(hit.missing)} words"
+    if more:
+        words += f"  +{more} more"
     head = Content.assemble(
         (hit.path, PATH_STYLE),
         ":",
@@ -84,8 +86,7 @@ def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None) -> Conten
     ).truncate(max(10, width - len(words)), ellipsis=True)
     if words:
         head = Content.assemble(head, (words, MUTED_STYLE))
-    spans = phrase_spans(hit.text, query) if query is not None else hit.spans
-    focus = best_cluster(hit.text, query) if query is not None else None
+    spans, focus = phrases_and_cluster(hit.text, query) if query is not None else (hit.spans, None)
     snippet = make_snippet(hit.text, spans, width=snippet_width(width), focus=focus)
     body = highlighted(snippet.text, snippet.spans).truncate(width, ellipsis=True)
     return Content("\n").join([head, body])
@@ -105,8 +106,9 @@ class QueryInput(Input):
         Binding("down", "screen.move('down')", "Down", show=False),
         Binding("pageup", "screen.move('pageup')", "Page up", show=False),
         Binding("pagedown", "screen.move('pagedown')", "Page down", show=False),
-        Binding("home", "screen.move('home')", "First", show=False),
-        Binding("end", "screen.move('end')", "Last", show=False),
+        # Home/End stay the input's (start/end of the query); these move in the results.
+        Binding("ctrl+home", "screen.move('home')", "First", show=False),
+        Binding("ctrl+end", "screen.move('end')", "Last", show=False),
     ]
 
 
@@ -122,19 +124,41 @@ class ResultsList(OptionList):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.hits: list[Hit] = []
+        self.more: list[int] = []  # grouped: the other hits of each row's file
+        self.grouped = False
         self.query: ParsedQuery | None = None
         self._rendered_width = 0
 
     def show_hits(self, hits: Sequence[Hit], keep: int | None = None, query: ParsedQuery | None = None) -> None:
         """Replace the options with ``hits``; highlight ``keep`` (default the first)."""
-        self.hits = list(hits)
         self.query = query
-        width = self._rendered_width = self.prompt_width()
-        self.set_options([Option(hit_prompt(hit, width, query)) for hit in self.hits])
+        if self.grouped:
+            best: dict[str, Hit] = {}
+            counts: dict[str, int] = {}
+            for hit in hits:
+                best.setdefault(hit.path, hit)
+                counts[hit.path] = counts.get(hit.path, 0) + 1
+            self.hits = list(best.values())
+            self.more = [counts[h.path] - 1 for h in self.hits]
+            if keep is not None and 0 <= keep < len(hits):
+                keep = self.hits.index(best[hits[keep].path])
+        else:
+            self.hits = list(hits)
+            self.more = [0] * len(self.hits)
+        self._render_options()
         if self.hits:
             index = keep if keep is not None and 0 <= keep < len(self.hits) else 0
             self.highlighted = index
             self.scroll_to_highlight()
+
+    def action_cursor_down(self) -> None:
+        if self.hits and self.highlighted == len(self.hits) - 1 and self.screen.load_more():  # type: ignore[attr-defined]
+            return  # more hits are on their way: stay on the last one
+        super().action_cursor_down()
+
+    def _render_options(self) -> None:
+        width = self._rendered_width = self.prompt_width()
+        self.set_options([Option(hit_prompt(hit, width, self.query, more)) for hit, more in zip(self.hits, self.more)])
 
     def prompt_width(self) -> int:
         """Cells available to a result's text (estimated from the parent while hidden)."""
@@ -154,8 +178,7 @@ class ResultsList(OptionList):
     def on_resize(self, event: events.Resize) -> None:
         if self.hits and self.prompt_width() != self._rendered_width:
             keep = self.highlighted
-            width = self._rendered_width = self.prompt_width()
-            self.set_options([Option(hit_prompt(hit, width, self.query)) for hit in self.hits])
+            self._render_options()
             if keep is not None:
                 self.highlighted = keep
 
@@ -214,7 +237,7 @@ class StatusLine(Horizontal):
 
     def set_left(self, text: str | Content, error: bool = False) -> None:
         widget = self.query_one("#status-left", Static)
-        widget.update(text)
+        widget.update(text, layout=False)  # one line of fixed size: no layout pass needed
         widget.set_class(error, "-error")
 
     def set_right(self, text: str) -> None:
