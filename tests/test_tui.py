@@ -261,7 +261,7 @@ async def test_click_selects_and_double_click_opens(shared_index: tuple[Path, Pa
         assert results.highlighted == 1
         assert isinstance(app.screen, SearchScreen)
         await pilot.double_click(results, offset=(5, y))
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         assert app.screen.hit is results.hits[1]
 
 
@@ -317,7 +317,7 @@ async def test_ctrl_c_and_ctrl_q_quit_from_anywhere(shared_index: tuple[Path, Pa
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, results_for(app, "ngoai giao"))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press(key)
         await pilot.pause()
     assert not app.is_running
@@ -329,7 +329,7 @@ async def test_ctrl_c_and_ctrl_q_quit_from_anywhere(shared_index: tuple[Path, Pa
 async def open_second_hit(app: Any, pilot: Any, query: str = "ngoai giao") -> DocumentScreen:
     await wait_until(pilot, results_for(app, query))
     await pilot.press("down", "enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+    await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
     await pilot.pause(0.1)
     return app.screen  # type: ignore[return-value]
 
@@ -488,7 +488,7 @@ async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path
         await type_query(pilot, "kinh te")
         await wait_until(pilot, results_for(app, "kinh te"))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press("escape", "escape")
         assert screen.query_input.value == ""
         await wait_until(pilot, results_for(app, ""))
@@ -749,7 +749,7 @@ async def test_theme_switching(shared_index: tuple[Path, Path]) -> None:
         app.theme = "textual-light"
         await pilot.pause(0.1)
         await pilot.press("down", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press("escape")
         after = app.export_screenshot()
         assert before != after and "ngoại" in after.replace("&#160;", " ")

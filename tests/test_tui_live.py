@@ -239,7 +239,7 @@ async def test_n_counts_phrase_matches_only(shared_index: tuple[Path, Path]) -> 
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, results_for(app, "ngoại giao"))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         doc: DocumentScreen = app.screen  # type: ignore[assignment]
         for i, start, end in doc.matches:
             assert doc.paragraphs[i].text[start:end].lower() == "ngoại giao"
@@ -357,3 +357,23 @@ async def test_narrow_status_keeps_the_hit_count_and_time() -> None:
         assert left.size.width >= 16
         text = app.main.status.left_text
         assert "hits" in text and "ms" in text
+
+
+@run_async
+async def test_a_long_document_is_read_in_a_worker_and_shown_as_a_window(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "\n\n".join(f"Đoạn {i}: chuyện ngoại giao và kinh tế số {i}." for i in range(6000))
+    (corpus / "long.txt").write_text("Tài liệu dài\n\n" + body + "\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", parallel=False)
+    app = make_app(tmp_path / "index", corpus, "kinh tế số 5000", cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "kinh tế số 5000"), timeout=10)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        doc: DocumentScreen = app.screen  # type: ignore[assignment]
+        assert doc.loaded or doc.query("#doc-loading")  # composed before the file is read
+        await wait_until(pilot, lambda: doc.loaded, timeout=20)
+        assert len(doc.paragraphs) >= 6000
+        assert len(doc.query(".para")) <= 1500
+        assert "shown" in doc.notice and doc.paragraphs[doc.hit_index].text.startswith("Đoạn 5000:")

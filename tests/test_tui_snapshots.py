@@ -170,7 +170,7 @@ def test_document_view(snap_compare: Any) -> None:
     async def run_before(pilot: Any) -> None:
         await settled("ngoại giao")(pilot)
         await pilot.press("down", "enter")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, DocumentScreen) and pilot.app.screen.loaded)
         await pilot.pause(0.05)
         await pilot.press("n")
         await pilot.pause(0.05)

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import on, work
 from textual.binding import Binding
+from textual.message import Message
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Region
@@ -15,7 +17,7 @@ from textual.widgets import Footer, Static
 
 from ..corpus import UnreadableFile, read_document
 from ..engine import Hit
-from ..highlight import phrase_spans, query_matches
+from ..highlight import best_cluster, phrase_spans, query_matches
 from ..query import ParsedQuery
 from .widgets import highlighted
 
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from .app import SearchApp
 
 __all__ = ["DocumentScreen"]
+
+MAX_MOUNTED = 1500  # paragraphs mounted at most (a window around the hit)
 
 @dataclass
 class _Para:
@@ -45,8 +49,14 @@ class DocumentScreen(Screen[None]):
         Binding("y", "copy_location", "Copy path:line"),
     ]
 
+    @dataclass
+    class Loaded(Message):
+        """The document was read and its matches found (posted by the loading worker)."""
+
     def __init__(self, hit: Hit, query: ParsedQuery) -> None:
         super().__init__()
+        self.loaded = False  # True once the paragraphs are on screen
+        self.first = 0  # index of the first paragraph mounted (a long document shows a window)
         self.hit = hit
         self.query_parsed = query
         self.notice = ""
@@ -58,6 +68,17 @@ class DocumentScreen(Screen[None]):
     @property
     def search_app(self) -> "SearchApp":
         return self.app  # type: ignore[return-value]
+
+    @work(thread=True, exclusive=True, group="document", exit_on_error=False)
+    def _load_worker(self) -> None:
+        """Read and decode the file, find the matches: off the UI thread (files of tens of MB)."""
+        try:
+            self._load()
+        except Exception as exc:  # never a traceback: show what the index has
+            self.notice = f"cannot show this document ({type(exc).__name__}: {exc})"
+            self.paragraphs = [_Para(self.hit.line, self.hit.paragraph, self.hit.text, list(self.hit.spans), [])]
+            self.hit_index, self.matches, self.current = 0, [], None
+        self.post_message(self.Loaded())
 
     def _load(self) -> None:
         hit = self.hit
@@ -79,8 +100,6 @@ class DocumentScreen(Screen[None]):
         hit_para = self.paragraphs[self.hit_index] if self.paragraphs else None
         if hit_para is not None and not hit_para.matches:
             # A best-match hit lacks some words: its best cluster is still a match.
-            from ..highlight import best_cluster
-
             cluster = best_cluster(hit_para.text, query)
             hit_para.matches = [cluster] if cluster is not None else []
         self.matches = [(i, s, e) for i, p in enumerate(self.paragraphs) for s, e in p.matches]
@@ -100,15 +119,38 @@ class DocumentScreen(Screen[None]):
         return min(range(len(paras)), key=lambda i: abs(paras[i].line - hit.line))
 
     def compose(self):  # type: ignore[no-untyped-def]
-        self._load()
         yield Static(id="doc-header")
         with VerticalScroll(id="doc-body"):
-            for i, _para in enumerate(self.paragraphs):
-                classes = "para -hit" if i == self.hit_index else "para"
-                yield Static(self._render_para(i), id=f"para-{i}", classes=classes, markup=False)
+            yield Static("Reading the document…", id="doc-loading", classes="para")
         yield Footer()
 
     def on_mount(self) -> None:
+        hit = self.hit
+        self.query_one("#doc-header", Static).update(
+            Content.assemble((" ".join(hit.title.split()), "bold"), "\n", (hit.path, "$text-accent"), ":", (str(hit.line), "$text-success"))
+        )
+        self._load_worker()
+
+    @on(Loaded)
+    async def _loaded(self, message: "DocumentScreen.Loaded") -> None:
+        # A very long document shows a window of paragraphs around the hit (mounting one
+        # widget per paragraph of a 50 MB file would take minutes); n/N stay inside it.
+        first = max(0, self.hit_index - MAX_MOUNTED // 2)
+        last = min(len(self.paragraphs), first + MAX_MOUNTED)
+        first = max(0, last - MAX_MOUNTED)
+        self.first = first
+        if first > 0 or last < len(self.paragraphs):
+            shown = f"paragraphs {first + 1:,}–{last:,} of {len(self.paragraphs):,} shown"
+            self.notice = f"{shown}; {self.notice}" if self.notice else shown
+            self.matches = [m for m in self.matches if first <= m[0] < last]
+            self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
+        body = self.query_one("#doc-body", VerticalScroll)
+        await body.query_one("#doc-loading").remove()
+        await body.mount_all(
+            Static(self._render_para(i), id=f"para-{i}", classes="para -hit" if i == self.hit_index else "para", markup=False)
+            for i in range(first, last)
+        )
+        self.loaded = True
         self._update_header()
         self.call_after_refresh(self._scroll_to_current)
 
@@ -176,6 +218,8 @@ class DocumentScreen(Screen[None]):
         body.scroll_to_region(Region(0, y, 1, 1), center=True, animate=False, immediate=True)
 
     def _goto(self, target: int) -> None:
+        if not self.loaded:
+            return
         if self.current is None or not self.matches:
             self.notify("No matches in this document.", timeout=2)
             return

@@ -139,6 +139,7 @@ class SearchScreen(Screen[None]):
         self.limit = RESULT_LIMIT  # hits asked for by the fuller pass (grows as the user scrolls on)
         self._loading_more = False
         self._context_timer: Timer | None = None
+        self._burst = False  # the last change of the query came right after another one
         self._preview_key: tuple[str, int, str] | None = None
         self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
         self._docs_lock = threading.Lock()
@@ -201,7 +202,9 @@ class SearchScreen(Screen[None]):
     def _query_changed(self, event: Input.Changed) -> None:
         self.gen += 1
         self.limit = RESULT_LIMIT
-        self._typed_at = time.perf_counter()
+        now = time.perf_counter()
+        self._burst = now - self._typed_at < CONTEXT_DELAY  # typing on, not a single change
+        self._typed_at = now
         self._open_when_ready = False
         if self._pause_timer is not None:
             self._pause_timer.stop()
@@ -391,7 +394,7 @@ class SearchScreen(Screen[None]):
             self.preview.display = True
             self.results.grouped = self.search_app.settings.group_by_file
             self.results.show_hits(result, selected, result.query)
-            self._show_preview(self.results.selected_hit)
+            self._show_preview(self.results.selected_hit, typing=self._burst)
         self._settle_view(result, text)
         self._after_results(text, len(result), started, result.elapsed, refined)
         if self._pause_timer is not None:
@@ -559,7 +562,7 @@ class SearchScreen(Screen[None]):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.action_open()
 
-    def _show_preview(self, hit: Hit | None, now: bool = False) -> None:
+    def _show_preview(self, hit: Hit | None, typing: bool = False) -> None:
         if self._context_timer is not None:
             self._context_timer.stop()
             self._context_timer = None
@@ -571,7 +574,7 @@ class SearchScreen(Screen[None]):
         if key == self._preview_key:
             return  # already shown (the fuller pass of the same search)
         query = self.result.query
-        if not now and time.perf_counter() - self._typed_at < CONTEXT_DELAY:
+        if typing and time.perf_counter() - self._typed_at < CONTEXT_DELAY:
             # While typing, the results list is painted at once and the preview follows on a
             # pause: rendering a paragraph at every keystroke would delay the paint of the hits.
             self._context_timer = self.set_timer(CONTEXT_DELAY, lambda: self._preview_when_still(hit))
@@ -591,7 +594,7 @@ class SearchScreen(Screen[None]):
     def _preview_when_still(self, hit: Hit) -> None:
         self._context_timer = None
         if self.results.selected_hit is hit:
-            self._show_preview(hit, now=True)
+            self._show_preview(hit)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _load_context(self, hit: Hit, query: ParsedQuery) -> None:
