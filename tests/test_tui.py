@@ -563,7 +563,7 @@ async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path]) -> None:
         assert screen.state == "empty"
         (corpus / "new.txt").write_text("Tin mới\n\nMột đoạn có từ quasarquux ở đây.\n", encoding="utf-8")
         await pilot.press("f5")
-        assert isinstance(app.screen, IndexScreen) or not app.building
+        assert app.main.query("#index-panel") or not app.building
         await wait_until(pilot, lambda: not app.building and isinstance(app.screen, SearchScreen), timeout=20)
         await wait_until(pilot, lambda: screen.state == "results" and results_for(app, "quasarquux")())
         assert [h.path for h in screen.results.hits] == ["new.txt"]
@@ -593,8 +593,12 @@ async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path]) -> None:
         await pilot.press("f5")
         await wait_until(pilot, gate.is_set)
         await pilot.pause(0.15)
-        assert isinstance(app.screen, IndexScreen)
-        assert "files" in str(app.screen.query_one("#index-current").visual)
+        # F5 keeps the results on screen: searching goes on meanwhile, on the old index.
+        assert isinstance(app.screen, SearchScreen)
+        assert "files" in str(app.main.query_one("#index-current").visual)
+        await type_query(pilot, " giao")
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        assert app.building and app.main.state == "results"
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.building, timeout=5)
         assert isinstance(app.screen, SearchScreen)

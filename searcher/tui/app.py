@@ -29,7 +29,7 @@ from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
 from ..presentation import display_path, location
 from .history import History
 from .help_screen import HelpScreen
-from .index_screen import BuildOutcome, IndexScreen
+from .index_screen import BuildOutcome, IndexPanel, IndexScreen
 from .protocol import SearchEngine
 from .settings import Settings
 from .search_screen import SearchScreen
@@ -268,10 +268,15 @@ class SearchApp(App[int]):
             return
         self.building = True
         self.main.update_index_status()
-        screen = IndexScreen(
-            self.reindex_corpus(), self.index, reason=reason, build=self.build_function, first_run=first_run
-        )
-        self.push_screen(screen, self._build_finished)
+        if self.engine is None or first_run:
+            screen = IndexScreen(
+                self.reindex_corpus(), self.index, reason=reason, build=self.build_function, first_run=first_run
+            )
+            self.push_screen(screen, self._build_finished)
+        else:
+            # An update: the old index keeps answering while the new one is built.
+            panel = IndexPanel(self.reindex_corpus(), self.index, self._build_finished, build=self.build_function)
+            self.main.mount(panel, before=self.main.status)
 
     def action_reindex(self) -> None:
         self.start_build()

@@ -17,7 +17,7 @@ from ..errors import SearcherError
 if TYPE_CHECKING:
     from .app import SearchApp
 
-__all__ = ["IndexScreen", "BuildOutcome"]
+__all__ = ["IndexScreen", "IndexPanel", "BuildOutcome"]
 
 @dataclass
 class BuildOutcome:
@@ -30,8 +30,74 @@ class _BuildCancelled(Exception):
     pass
 
 
-class IndexScreen(ModalScreen[BuildOutcome]):
-    """Builds or updates the index in a worker thread, with a progress bar; Esc cancels."""
+class _Build:
+    """The build itself, shared by the first-run dialog and the F5 panel: a worker thread,
+    progress polled a few times a second, Esc cancels; the outcome goes to ``_finished``."""
+
+    corpus: str
+    index: str
+    first_run: bool
+    _build_index: Callable[..., Any] | None
+    _cancel: threading.Event
+    _progress: Any
+    outcome: BuildOutcome | None
+
+    def _setup(self, corpus: str, index: str, build: Callable[..., Any] | None, first_run: bool) -> None:
+        self.corpus = corpus
+        self.index = index
+        self.first_run = first_run
+        self._build_index = build
+        self._cancel = threading.Event()
+        self._progress = None
+        self.outcome = None
+
+    def _poll(self) -> None:
+        progress = self._progress
+        if progress is None:
+            return
+        bar = self.query_one("#index-progress", ProgressBar)  # type: ignore[attr-defined]
+        bar.update(total=max(1, progress.files_total), progress=progress.files_done)
+        counts = f"{progress.files_done:,}/{progress.files_total:,} files · {progress.paragraphs:,} paragraphs"
+        label = self.query_one("#index-current", Label)  # type: ignore[attr-defined]
+        if self._cancel.is_set():
+            label.update("cancelling… (the previous index stays)")
+        elif progress.files_total and progress.files_done >= progress.files_total:
+            # Every file is read: the index is being written and swapped in.
+            label.update(f"{counts} · finishing… (writing the index)")
+        else:
+            label.update(f"{counts} · {progress.current}")
+
+    def _on_progress(self, progress: Any) -> None:
+        if self._cancel.is_set():
+            raise _BuildCancelled()
+        self._progress = progress
+
+    def _build(self) -> BuildOutcome:
+        if self._build_index is not None:
+            build_index = self._build_index
+        elif self.first_run:
+            from ..indexer import ensure_index as build_index  # the first-use build every face shares
+        else:
+            from ..indexer import build_index
+        try:
+            summary = build_index(self.corpus, self.index, progress=self._on_progress, wait=2.0)
+        except _BuildCancelled:
+            return BuildOutcome("cancelled")
+        except SearcherError as exc:
+            return BuildOutcome("error", message=str(exc))
+        except Exception as exc:
+            return BuildOutcome("error", message=f"unexpected {type(exc).__name__}: {exc}")
+        if self._cancel.is_set() and summary is None:
+            return BuildOutcome("cancelled")
+        return BuildOutcome("done", summary)
+
+    def action_cancel(self) -> None:
+        self._cancel.set()
+        self.query_one("#index-current", Label).update("cancelling… (the previous index stays)")  # type: ignore[attr-defined]
+
+
+class IndexScreen(_Build, ModalScreen[BuildOutcome]):
+    """The first build (nothing to search yet): a dialog with a progress bar; Esc cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -44,14 +110,8 @@ class IndexScreen(ModalScreen[BuildOutcome]):
         first_run: bool = False,
     ) -> None:
         super().__init__()
-        self.first_run = first_run
-        self.corpus = corpus
-        self.index = index
+        self._setup(corpus, index, build, first_run)
         self.reason = reason
-        self._build_index = build
-        self._cancel = threading.Event()
-        self._progress: Any = None
-        self.outcome: BuildOutcome | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
         with Vertical(id="index-dialog") as dialog:
@@ -67,49 +127,40 @@ class IndexScreen(ModalScreen[BuildOutcome]):
         self.set_interval(0.1, self._poll)
         self._run()
 
-    def _poll(self) -> None:
-        progress = self._progress
-        if progress is None:
-            return
-        bar = self.query_one("#index-progress", ProgressBar)
-        bar.update(total=max(1, progress.files_total), progress=progress.files_done)
-        counts = f"{progress.files_done:,}/{progress.files_total:,} files · {progress.paragraphs:,} paragraphs"
-        if progress.files_total and progress.files_done >= progress.files_total:
-            # Every file is read: the index is being written and swapped in.
-            self.query_one("#index-current", Label).update(f"{counts} · finishing… (writing the index)")
-        else:
-            self.query_one("#index-current", Label).update(f"{counts} · {progress.current}")
+    @work(thread=True, exclusive=True, group="build", exit_on_error=False)
+    def _run(self) -> None:
+        self.outcome = self._build()
+        app: SearchApp = self.app  # type: ignore[assignment]
+        app.call_from_thread_safe(self.dismiss, self.outcome)
 
-    def _on_progress(self, progress: Any) -> None:
-        if self._cancel.is_set():
-            raise _BuildCancelled()
-        self._progress = progress
+
+class IndexPanel(_Build, Vertical):
+    """F5: the update runs under the results, which keep answering from the old index
+    until the new one is swapped in; Esc cancels it."""
+
+    def __init__(
+        self, corpus: str, index: str, finished: Callable[[BuildOutcome], None], build: Callable[..., Any] | None = None
+    ) -> None:
+        super().__init__(id="index-panel")
+        self._setup(corpus, index, build, first_run=False)
+        self._finished = finished
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        self.border_title = "Re-indexing"
+        self.border_subtitle = "Esc cancels · searching goes on meanwhile"
+        yield ProgressBar(id="index-progress", show_eta=False)
+        yield Label("looking for files…", id="index-current")
+
+    def on_mount(self) -> None:
+        self.set_interval(0.2, self._poll)
+        self._run()
 
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run(self) -> None:
-        if self._build_index is not None:
-            build_index = self._build_index
-        elif self.first_run:
-            from ..indexer import ensure_index as build_index  # the first-use build every face shares
-        else:
-            from ..indexer import build_index
-        try:
-            summary = build_index(self.corpus, self.index, progress=self._on_progress, wait=2.0)
-        except _BuildCancelled:
-            outcome = BuildOutcome("cancelled")
-        except SearcherError as exc:
-            outcome = BuildOutcome("error", message=str(exc))
-        except Exception as exc:
-            outcome = BuildOutcome("error", message=f"unexpected {type(exc).__name__}: {exc}")
-        else:
-            if self._cancel.is_set() and summary is None:
-                outcome = BuildOutcome("cancelled")
-            else:
-                outcome = BuildOutcome("done", summary)
-        self.outcome = outcome
+        self.outcome = self._build()
         app: SearchApp = self.app  # type: ignore[assignment]
-        app.call_from_thread_safe(self.dismiss, outcome)
+        app.call_from_thread_safe(self._done, self.outcome)
 
-    def action_cancel(self) -> None:
-        self._cancel.set()
-        self.query_one("#index-current", Label).update("cancelling… (the previous index stays)")
+    async def _done(self, outcome: BuildOutcome) -> None:
+        await self.remove()
+        self._finished(outcome)

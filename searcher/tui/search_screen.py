@@ -26,6 +26,7 @@ from ..query import ParsedQuery
 from ..text import fold
 from .document_screen import DocumentScreen
 from .history_screen import HistoryScreen
+from .index_screen import IndexPanel
 from .protocol import SearchEngine
 from .widgets import MUTED_STYLE, PreviewPane, QueryInput, ResultsList, StatusLine, highlighted
 
@@ -672,6 +673,10 @@ class SearchScreen(Screen[None]):
         query_input.focus()
 
     def action_escape(self) -> None:
+        panels = self.query(IndexPanel)
+        if panels:
+            panels.first().action_cancel()  # Esc cancels a running re-index first
+            return
         if self.query_input.value:
             self.set_query("")
         else:
