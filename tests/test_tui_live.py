@@ -377,3 +377,17 @@ async def test_a_long_document_is_read_in_a_worker_and_shown_as_a_window(tmp_pat
         assert len(doc.paragraphs) >= 6000
         assert len(doc.query(".para")) <= 1500
         assert "shown" in doc.notice and doc.paragraphs[doc.hit_index].text.startswith("Đoạn 5000:")
+
+
+@run_async
+async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index: tuple[Path, Path]) -> None:
+    corpus, index = shared_index
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        for query in ("kinh", "ngoai giao"):
+            await pilot.press("ctrl+u", *[" " if c == " " else c for c in query])
+            await wait_until(pilot, results_for(app, query))
+            await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+            hit = screen.results.selected_hit
+            assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"

@@ -27,7 +27,8 @@ KEYS_HELP = """\
   ↑ on empty query  recall earlier queries, one at a time;  Ctrl-R  pick one
   Ctrl-G            search the did-you-mean suggestion shown under the query
   Esc               clear the query; on an empty query, quit
-  F5                re-index the corpus (Esc cancels)
+  F2                group the hits by file (one row a file), or not
+  F5                re-index the corpus; searching goes on meanwhile (Esc cancels)
   Ctrl-P            command palette (themes, …)
   Ctrl-C Ctrl-Q     quit
 

@@ -578,7 +578,7 @@ class SearchScreen(Screen[None]):
         if typing and time.perf_counter() - self._typed_at < CONTEXT_DELAY:
             # While typing, the results list is painted at once and the preview follows on a
             # pause: rendering a paragraph at every keystroke would delay the paint of the hits.
-            self._context_timer = self.set_timer(CONTEXT_DELAY, lambda: self._preview_when_still(hit))
+            self._context_timer = self.set_timer(CONTEXT_DELAY, self._preview_when_still)
             return
         self._preview_key = key
         # The paragraph itself at once; its neighbours when the document is loaded.
@@ -592,10 +592,10 @@ class SearchScreen(Screen[None]):
         self.preview.border_subtitle = f"{hit.path}:{hit.line}"
         self._load_context(hit, query)
 
-    def _preview_when_still(self, hit: Hit) -> None:
+    def _preview_when_still(self) -> None:
         self._context_timer = None
-        if self.results.selected_hit is hit:
-            self._show_preview(hit)
+        if self.state == "results":
+            self._show_preview(self.results.selected_hit)  # whatever is selected now
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _load_context(self, hit: Hit, query: ParsedQuery) -> None:
