@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import os
+from dataclasses import dataclass
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from textual import work
+from textual.message import Message
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.screen import Screen
 from textual.binding import Binding
@@ -110,6 +112,18 @@ class SearchApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("f1", "help", "Help"),
     ]
+
+    @dataclass
+    class StatsLoaded(Message):
+        """The index's statistics were read (posted by a worker); ``changed``: it changed since last time."""
+
+        stats: dict[str, Any]
+        fingerprint: Any
+        changed: bool
+
+    @dataclass
+    class IndexChecked(Message):
+        """The periodic check found the index unchanged (posted by a worker)."""
 
     def __init__(
         self,
@@ -205,7 +219,7 @@ class SearchApp(App[int]):
             stats = engine.stats()
         except Exception:
             return
-        self.call_from_thread_safe(self._set_stats, stats, fingerprint, changed)
+        self.post_message(self.StatsLoaded(stats, fingerprint, changed))
         self._warm(engine)
 
     @staticmethod
@@ -223,6 +237,12 @@ class SearchApp(App[int]):
         gc.collect()
         gc.freeze()
         gc.set_threshold(700, 10, 1000)  # full collections become rare: each one stalls the UI
+
+    def on_search_app_index_checked(self, message: "SearchApp.IndexChecked") -> None:
+        self.main.update_index_status()  # the age of the index moves on
+
+    def on_search_app_stats_loaded(self, message: "SearchApp.StatsLoaded") -> None:
+        self._set_stats(message.stats, message.fingerprint, message.changed)
 
     def _set_stats(self, stats: dict[str, Any], fingerprint: Any, changed: bool) -> None:
         self.stats = stats
@@ -250,12 +270,12 @@ class SearchApp(App[int]):
             fingerprint = engine.version  # the engine counts the changes it picked up
             if fingerprint != self.fingerprint and self.fingerprint is not None:
                 stats = engine.stats()
-                self.call_from_thread_safe(self._set_stats, stats, fingerprint, True)
+                self.post_message(self.StatsLoaded(stats, fingerprint, True))
                 self._warm(engine)
                 return
         except Exception:
             return
-        self.call_from_thread_safe(self.main.update_index_status)
+        self.post_message(self.IndexChecked())
 
     # -- indexing ----------------------------------------------------------------------
 

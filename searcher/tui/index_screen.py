@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from textual import work
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar
 
 from ..errors import SearcherError
-
-if TYPE_CHECKING:
-    from .app import SearchApp
 
 __all__ = ["IndexScreen", "IndexPanel", "BuildOutcome"]
 
@@ -24,6 +22,13 @@ class BuildOutcome:
     status: str  # done | cancelled | error
     summary: Any = None
     message: str = ""
+
+
+@dataclass
+class Built(Message):
+    """A build or update is over (posted by the build worker)."""
+
+    outcome: BuildOutcome
 
 
 class _BuildCancelled(Exception):
@@ -130,8 +135,11 @@ class IndexScreen(_Build, ModalScreen[BuildOutcome]):
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run(self) -> None:
         self.outcome = self._build()
-        app: SearchApp = self.app  # type: ignore[assignment]
-        app.call_from_thread_safe(self.dismiss, self.outcome)
+        self.post_message(Built(self.outcome))
+
+    def on_built(self, message: "Built") -> None:
+        message.stop()
+        self.dismiss(message.outcome)
 
 
 class IndexPanel(_Build, Vertical):
@@ -158,9 +166,9 @@ class IndexPanel(_Build, Vertical):
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run(self) -> None:
         self.outcome = self._build()
-        app: SearchApp = self.app  # type: ignore[assignment]
-        app.call_from_thread_safe(self._done, self.outcome)
+        self.post_message(Built(self.outcome))
 
-    async def _done(self, outcome: BuildOutcome) -> None:
+    async def on_built(self, message: "Built") -> None:
+        message.stop()
         await self.remove()
-        self._finished(outcome)
+        self._finished(message.outcome)

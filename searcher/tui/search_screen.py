@@ -120,6 +120,14 @@ class SearchScreen(Screen[None]):
         refined: bool = False  # this is the fuller pass
         seconds: float = 0.0  # wall time of the pass in the worker
 
+    @dataclass
+    class ContextLoaded(Message):
+        """The preview's hit with its neighbours, ready to show (posted by a worker)."""
+
+        hit: Hit
+        content: Content
+        focus: int | None  # where the best cluster is in ``content``
+
     def __init__(self, query: str = "") -> None:
         super().__init__()
         self.initial_query = query
@@ -605,11 +613,13 @@ class SearchScreen(Screen[None]):
             return
         made = context_content(hit, paragraphs, query)
         if made is not None and not get_current_worker().is_cancelled:
-            self.search_app.call_from_thread_safe(self._set_context, hit, *made)
+            self.post_message(self.ContextLoaded(hit, *made))
 
-    def _set_context(self, hit: Hit, content: Content, focus: int | None) -> None:
+    @on(ContextLoaded)
+    def _context_loaded(self, message: "SearchScreen.ContextLoaded") -> None:
+        hit = message.hit
         if self.results.selected_hit is hit:
-            self.preview.show(content, hit.title, focus)
+            self.preview.show(message.content, hit.title, message.focus)
 
     def document(self, path: str) -> list[Hit]:
         """The indexed paragraphs of a document (cached; call from a worker thread)."""
