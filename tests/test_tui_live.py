@@ -26,6 +26,8 @@ DOCS = {
     "a.txt": "Máy tính\n\nTôi mua một máy tính bàn mới để làm việc tại nhà.\n\nGiá được tính bằng đồng.\n\nỞ ngoài sân.\n",
     "b.txt": "Tỉnh\n\nỦy ban nhân dân tỉnh, Ban chỉ đạo đã họp.\n\nCô ấy kể chuyện tình ái với bạn trai cũ, rồi nói rằng tình bạn quý hơn.\n",
     "c.txt": "Tình bạn\n\nTình bạn là điều quý giá nhất của tuổi thơ.\n\nNgoài trời mưa, còn ngoại giao vẫn tiếp tục.\n",
+    "d.txt": "Hồi ký\n\n" + " ".join(["Những ngày ở quê, chúng tôi đi học, chăn trâu và làm đồng."] * 30)
+    + " Cuối cùng, hợp tác quốc tế mở ra con đường mới.\n",
 }
 
 
@@ -220,6 +222,17 @@ async def test_snippet_shows_the_phrase_whole_and_highlighted(marks_index: tuple
         body_start = prompt.plain.index("\n") + 1
         marked = [prompt.plain[s.start : s.end] for s in prompt.spans if s.start >= body_start]
         assert "tình bạn" in marked  # one span over the whole phrase, not "tình ái với bạn"
+
+
+@run_async
+async def test_the_preview_is_scrolled_to_the_phrase_at_80x24(marks_index: tuple[Path, Path]) -> None:
+    corpus, index = marks_index
+    app = make_app(index, corpus, "hợp tác quốc tế", cursor_blink=False, check_interval=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, results_for(app, "hợp tác quốc tế"))
+        preview = app.main.preview
+        # The paragraph is long and the phrase is at its end: the 4-line pane scrolls down to it.
+        await wait_until(pilot, lambda: preview.scroll_y > 0, what="the preview to scroll to the phrase")
 
 
 # -- 5. n/N step through phrase matches --------------------------------------------
