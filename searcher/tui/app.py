@@ -139,8 +139,10 @@ class SearchApp(App[int]):
         show_timings: bool = True,
         check_interval: float = CHECK_INTERVAL,
         timing_log: str | None = None,
+        tune_gc: bool = False,
     ) -> None:
         super().__init__()
+        self.tune_gc = tune_gc
         self.index = str(index)
         self.corpus = str(corpus)
         self.initial_query = query
@@ -222,21 +224,22 @@ class SearchApp(App[int]):
         self.post_message(self.StatsLoaded(stats, fingerprint, changed))
         self._warm(engine)
 
-    @staticmethod
-    def _warm(engine: SearchEngine) -> None:
+    def _warm(self, engine: SearchEngine) -> None:
         """Let the engine precompute what the first keystrokes need (call from a worker).
 
-        Then the objects alive by now (the open index, the UI) are moved out of the
-        garbage collector's sight: a full collection over them took 100-250 ms, long
-        enough to be seen between a keystroke and its results.
+        With ``tune_gc`` (the real terminal), the objects alive by then (the open
+        index, the UI) are moved out of the garbage collector's sight and full
+        collections become rare: each one stalled the UI 70-120 ms on a 100k index,
+        long enough to be seen between a keystroke and its results.
         """
         try:
             engine.warm()
         except Exception:
             pass  # only an optimisation
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(700, 10, 1000)  # full collections become rare: each one stalls the UI
+        if self.tune_gc:
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(700, 10, 1000)
 
     def on_search_app_index_checked(self, message: "SearchApp.IndexChecked") -> None:
         self.main.update_index_status()  # the age of the index moves on
@@ -466,7 +469,7 @@ def run_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query
             return EXIT_ERROR
     except SearcherError:
         engine = None  # the UI shows the error and offers F5
-    app = make_app(index, corpus, query, engine=engine)
+    app = make_app(index, corpus, query, engine=engine, tune_gc=True)
     try:
         code = app.run()
     finally:
