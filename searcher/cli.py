@@ -19,6 +19,7 @@ from typing import Sequence, TextIO
 
 from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
 from .options import add_location_arguments
+from .highlight import best_cluster
 from .presentation import describe_conversions, display_path, make_snippet, where
 
 __all__ = ["main", "build_parser"]
@@ -293,7 +294,7 @@ def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-un
         location = f"{style['path']}{display_path(hit.file)}{style['reset']}{suffix[0]}{style['line']}{suffix[1:]}{style['reset']}"
         title = hit.title if len(hit.title) <= 100 else hit.title[:99] + "…"
         out.write(f"{location}  {style['title']}{title}{style['reset']}\n")
-        snippet = make_snippet(hit.text, hit.spans)
+        snippet = make_snippet(hit.text, hit.spans, focus=best_cluster(hit.text, result.query))
         out.write("    " + _mark(snippet.text, snippet.spans, style) + "\n")
         if hit.missing:  # a best-match hit is never shown as if it had every word
             out.write(f"    {style['dim']}(không có: {', '.join(hit.missing)}){style['reset']}\n")

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from .analysis import Token, tokenize
 from .query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
-from .text import exact_term, fold, folded_term, iy_sensitive
+from .text import exact_key, exact_term, fold, folded_term, iy_sensitive
 
-__all__ = ["highlight_spans", "words_found", "same_spelling"]
+__all__ = [
+    "highlight_spans",
+    "words_found",
+    "same_spelling",
+    "phrase_spans",
+    "best_cluster",
+    "phrases_and_cluster",
+    "query_matches",
+]
 
 
 def highlight_spans(text: str, query: ParsedQuery, tokens: list[Token] | None = None) -> list[tuple[int, int]]:
@@ -93,3 +101,148 @@ def same_spelling(text: str, query: ParsedQuery, tokens: list[Token] | None = No
     spelled = {fold(t.text) for t in tokens}
     merged = {folded_term(t.text) for t in tokens}
     return all(fold(w.text) in spelled for w in words if w.folded in merged)
+def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int, int, frozenset[int]]]:
+    """The tokens of ``text`` that match query words: ``(start, end, indexes of the words)``.
+
+    ``strict``: a word typed with marks matches only its exact form; otherwise,
+    as in :func:`highlight_spans`, it falls back to the folded form when the
+    paragraph lacks the exact one.
+    """
+    words = query.words
+    tokens = tokenize(text)
+    keys = [(t, fold(t.text)) for t in tokens]
+    present_exact = {exact_key(t.text) for t in tokens} if any(w.marked for w in words) else set()
+    out = []
+    for token, folded in keys:
+        exact = None
+        found = []
+        for i, w in enumerate(words):
+            if w is query.prefix:
+                ok = folded.startswith(w.folded)
+            elif w.marked and (strict or w.exact in present_exact):
+                exact = exact if exact is not None else exact_key(token.text)
+                ok = exact == w.exact
+            else:
+                ok = folded == w.folded
+            if ok:
+                found.append(i)
+        if found:
+            out.append((token.start, token.end, frozenset(found)))
+    return out
+
+
+def _phrases(matches: list[tuple[int, int, frozenset[int]]], text: str, count: int) -> list[tuple[int, int]]:
+    """Runs of matched tokens that spell the query's words ``0..count-1`` adjacently and in order."""
+    found = []
+    i = 0
+    while i + count <= len(matches):
+        if all(
+            k in matches[i + k][2] and (k == 0 or _adjacent(text, matches[i + k - 1][1], matches[i + k][0]))
+            for k in range(count)
+        ):
+            found.append((matches[i][0], matches[i + count - 1][1]))
+            i += count
+        else:
+            i += 1
+    return found
+
+
+def _adjacent(text: str, end: int, start: int) -> bool:
+    """Whether only spaces or light punctuation separate two tokens (``quốc tế`` and ``quốc-tế``)."""
+    gap = text[end:start]
+    return len(gap) <= 3 and all(c.isspace() or c in "-–_/" for c in gap)
+
+
+def phrase_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
+    """:func:`highlight_spans`, with each run of the query's words in order merged into one span.
+
+    >>> text = "Viện Hợp tác quốc tế và hợp tác"
+    >>> [text[s:e] for s, e in phrase_spans(text, parse_query("hợp tác quốc tế"))]
+    ['Hợp tác quốc tế', 'hợp', 'tác']
+    """
+    return _merge_phrases(text, query, _word_matches(text, query, strict=False))
+
+
+def _merge_phrases(text: str, query: ParsedQuery, matches: list[tuple[int, int, frozenset[int]]]) -> list[tuple[int, int]]:
+    spans = [(s, e) for s, e, _ in matches]  # the same tokens highlight_spans lights up
+    count = len(query.words)
+    if count < 2 or len(spans) < 2:
+        return spans
+    phrases = _phrases(matches, text, count)
+    if not phrases:
+        return spans
+    merged = list(phrases)
+    merged += [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in phrases)]
+    return sorted(merged)
+
+
+def best_cluster(text: str, query: ParsedQuery, strict: bool = False) -> tuple[int, int] | None:
+    """Where ``text`` best answers the query: the first phrase match of all its words,
+    else the shortest stretch that holds the most distinct query words (None: no word matches).
+
+    >>> text = "tình ái với bạn trai, và tình bạn"
+    >>> s, e = best_cluster(text, parse_query("tình bạn"))
+    >>> text[s:e]
+    'tình bạn'
+    """
+    return _cluster(text, query, _word_matches(text, query, strict))
+
+
+def phrases_and_cluster(text: str, query: ParsedQuery) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+    """``(phrase_spans(text, query), best_cluster(text, query))``, reading the text once."""
+    matches = _word_matches(text, query, strict=False)
+    return _merge_phrases(text, query, matches), _cluster(text, query, matches)
+
+
+def _cluster(text: str, query: ParsedQuery, matches: list[tuple[int, int, frozenset[int]]]) -> tuple[int, int] | None:
+    if not matches:
+        return None
+    count = len(query.words)
+    phrases = _phrases(matches, text, count) if count >= 2 else []
+    if phrases:
+        return phrases[0]
+    best: tuple[int, int, int] | None = None  # (-distinct words, length, start index)
+    have: dict[int, int] = {}
+    left = 0
+    target = len(set().union(*(m[2] for m in matches)))
+    for right, (_, _, found) in enumerate(matches):
+        for w in found:
+            have[w] = have.get(w, 0) + 1
+        while len(have) == target:
+            length = matches[right][1] - matches[left][0]
+            key = (-len(have), length, left)
+            if best is None or key < best:
+                best = key
+                best_span = (matches[left][0], matches[right][1])
+            for w in matches[left][2]:
+                have[w] -= 1
+                if not have[w]:
+                    del have[w]
+            left += 1
+    return best_span if best is not None else (matches[0][0], matches[0][1])
+
+
+def query_matches(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
+    """The matches of the query a reader steps through in a document.
+
+    A match is a phrase match of the query (all its words adjacent, in order),
+    or, in a paragraph without one that has every word, its best cluster.
+    A word typed with marks matches only its exact form here.
+
+    >>> text = "nước ngoài, đối ngoại; ngoại giao"
+    >>> [text[s:e] for s, e in query_matches(text, parse_query("ngoại giao"))]
+    ['ngoại giao']
+    """
+    matches = _word_matches(text, query, strict=True)
+    if not matches:
+        return []
+    count = len(query.words)
+    if count < 2:
+        return [(s, e) for s, e, _ in matches]
+    phrases = _phrases(matches, text, count)
+    if phrases:
+        return phrases
+    if len(set().union(*(m[2] for m in matches))) < len(set(w.folded for w in query.words)):
+        return []
+    cluster = best_cluster(text, query, strict=True)
+    return [cluster] if cluster is not None else []

@@ -26,18 +26,17 @@ PDF_VIEWERS: tuple[tuple[str, list[str]], ...] = (
 
 
 def editor_command(path: str, line: int, environ: Any = None) -> list[str]:
-    """``$VISUAL`` (or ``$EDITOR``, or ``vi``) with ``+line path``.
+    """``$VISUAL`` (or ``$EDITOR``, or ``vi``) at ``+line path``, run the way git runs it.
 
-    >>> editor_command("a b.txt", 3, {"VISUAL": "code -w"})
-    ['code', '-w', '+3', 'a b.txt']
+    The value goes through ``sh -c '<value> "$@"'``, so ``code --wait`` or a
+    quoted path with spaces works, and the file name is never re-split.
+
+    >>> editor_command("a b.txt", 3, {"EDITOR": "emacs -nw"})
+    ['sh', '-c', 'emacs -nw "$@"', 'emacs -nw', '+3', 'a b.txt']
     """
     env = os.environ if environ is None else environ
-    editor = env.get("VISUAL") or env.get("EDITOR") or "vi"
-    try:
-        argv = shlex.split(editor)
-    except ValueError:
-        argv = [editor]
-    return (argv or ["vi"]) + [f"+{line}", path]
+    editor = (env.get("VISUAL") or env.get("EDITOR") or "").strip() or "vi"
+    return ["sh", "-c", f'{editor} "$@"', editor, f"+{line}", path]
 
 
 def pdf_viewer_command(path: str, page: int, environ: Any = None, which: Callable[[str], str | None] = shutil.which) -> list[str]:
@@ -69,7 +68,7 @@ def open_command(path: str, line: int, page: int | None = None, environ: Any = N
     """The command that opens ``path`` at a hit: text formats in the editor at ``line``,
     a PDF at ``page`` in a viewer, other formats (Word, OpenDocument, EPUB) with ``xdg-open``.
 
-    >>> open_command("a.md", 4, environ={"EDITOR": "nano"}), open_command("a.docx", 4)
+    >>> open_command("a.md", 4, environ={"EDITOR": "nano"})[3:], open_command("a.docx", 4)
     (['nano', '+4', 'a.md'], ['xdg-open', 'a.docx'])
     """
     lower = path.lower()

@@ -24,7 +24,7 @@ folded mode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from whoosh.query import And, Not, Or, Phrase, Query, Term
@@ -86,6 +86,10 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
             completions = Term("folded", prefix.folded)
 
     tiers: list[Tier] = []
+    if prefix is not None and prefix.marked:
+        # A last word typed with marks may already be whole (``ngoại``, ``tình bạn``):
+        # the exact tiers of the query as typed come first, as with ``prefix=False``.
+        tiers.extend(t for t in plan_query(replace(parsed, prefix=None), complete).tiers if t.exact)
     for exact in (True, False) if parsed.marked else (False,):
         unigrams, pairs = ("exact", "xpairs") if exact else ("folded", "pairs")
 
@@ -107,8 +111,11 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
         # 1. Adjacent: the whole query as one phrase of syllable pairs.
         if prefix is not None:
             if pair_next is not None:
-                done = phrase_query(pairs, [key(w) for w in full_words]) if len(full_words) >= 2 else None
-                candidates.append((pair_next if done is None else And([done, pair_next]), True))
+                done = [phrase_query(pairs, [key(w) for w in full_words])] if len(full_words) >= 2 else []
+                # The pair completions are folded: in exact mode the finished words must also be there exactly.
+                marks = [Term(unigrams, key(w)) for w in full_words if w.marked] if exact else []
+                parts = done + marks + [pair_next]
+                candidates.append((parts[0] if len(parts) == 1 else And(parts), True))
         elif len(words) >= 2:
             candidates.append((phrase_query(pairs, [key(w) for w in words]), True))
         # 2. Partial: every word, and at least one adjacent pair.  The pair

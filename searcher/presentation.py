@@ -77,10 +77,18 @@ class Snippet:
     spans: list[tuple[int, int]]
 
 
-def make_snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> Snippet:
+def make_snippet(
+    text: str, spans: list[tuple[int, int]], width: int = 320, focus: tuple[int, int] | None = None
+) -> Snippet:
     """Return at most about ``width`` characters of ``text`` around the best cluster of spans.
 
+    ``focus`` (for example :func:`searcher.highlight.best_cluster`) is the
+    stretch to centre on; without it, the window covering the most spans is used.
     Line breaks become spaces; a cut side gets an ellipsis; cuts fall between words.
+
+    >>> text = "Các đơn vị, trong đó có Viện Hợp tác quốc tế, đã họp"
+    >>> make_snippet(text, [(28, 31)], width=24, focus=(28, 44)).text
+    '… Viện Hợp tác quốc tế, …'
 
     >>> s = make_snippet("một hai ba ngoại giao bốn năm", [(11, 16)], width=14)
     >>> s.text, s.text[s.spans[0][0]:s.spans[0][1]]
@@ -91,7 +99,10 @@ def make_snippet(text: str, spans: list[tuple[int, int]], width: int = 320) -> S
         return Snippet(flat, list(spans))
     # Start the window where it covers the most spans.
     start = 0
-    if spans:
+    if focus is not None:
+        room = width - (focus[1] - focus[0])
+        start = max(0, focus[0] - room // 2) if room > 0 else focus[0]
+    elif spans:
         best = 0
         for i, (s, _) in enumerate(spans):
             covered = sum(1 for a, b in spans[i:] if b <= s + width)

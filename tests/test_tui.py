@@ -13,10 +13,11 @@ import pytest
 from textual.widgets import ProgressBar
 
 from searcher.engine import Engine
+from searcher.highlight import phrase_spans
 from searcher.errors import IndexUnusable
 from searcher.indexer import Progress, build_index
 from searcher.text import fold
-from searcher.tui import screens
+from searcher.tui import search_screen as screens
 from searcher.tui.app import editor_command, format_age, format_size, make_app, run_app
 from searcher.tui.history import History, history_file
 from searcher.tui.screens import DocumentScreen, HelpScreen, HistoryScreen, IndexScreen, SearchScreen
@@ -95,6 +96,7 @@ async def test_unfinished_last_word_is_a_prefix(shared_index: tuple[Path, Path])
 
 @run_async
 async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) -> None:
+    from searcher.highlight import best_cluster, phrase_spans
     from searcher.presentation import make_snippet
     from searcher.tui.widgets import snippet_width
 
@@ -106,7 +108,10 @@ async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) 
         prompt = results.get_option_at_index(0).prompt
         head, body = prompt.plain.split("\n", 1)
         assert head.startswith(f"{hit.path}:{hit.line}")
-        snippet = make_snippet(hit.text, hit.spans, width=snippet_width(results.prompt_width()))
+        query = app.main.result.query
+        snippet = make_snippet(
+            hit.text, phrase_spans(hit.text, query), width=snippet_width(results.prompt_width()), focus=best_cluster(hit.text, query)
+        )
         assert body == snippet.text
         marked = sorted((s.start - len(head) - 1, s.end - len(head) - 1) for s in prompt.spans if s.start > len(head))
         assert marked == sorted(snippet.spans)
@@ -115,7 +120,7 @@ async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) 
 @run_async
 async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path]) -> None:
     corpus, index = shared_index
-    slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=1.5)
+    slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=30)
     app = app_for(shared_index, engine=slow)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main
@@ -129,6 +134,7 @@ async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path])
         await wait_until(pilot, results_for(app, "kinh te"))
         assert not slow.slow_finished.is_set()
         newer = [(h.path, h.paragraph) for h in screen.results.hits]
+        slow.release.set()
         await wait_until(pilot, slow.slow_finished.is_set, what="the slow search to end")
         await pilot.pause(0.2)
         assert slow.cancelled_seen is True  # it was told to stop
@@ -137,7 +143,7 @@ async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path])
         assert all("kinh" in {fold(h.text[s:e]) for s, e in h.spans} for h in screen.results.hits if h.complete_match)
         # Even a stale outcome that reaches the UI thread is dropped.
         stale = Engine.open(index).search("ngoai", limit=5)
-        screen._finish_search(screen.gen - 1, "ngoai", ("ok", stale), None, time.perf_counter())
+        screen._searched(SearchScreen.Searched(screen.gen - 1, "ngoai", time.perf_counter(), result=stale))
         assert screen.result_text == "kinh te"
 
 
@@ -211,10 +217,15 @@ async def test_navigation_keys_work_while_typing(shared_index: tuple[Path, Path]
         assert results.highlighted == 2
         await pilot.press("up")
         assert results.highlighted == 1
-        await pilot.press("end")
+        await pilot.press("ctrl+end")
         assert results.highlighted == count - 1
-        await pilot.press("home")
+        await pilot.press("ctrl+home")
         assert results.highlighted == 0
+        # Home/End move the cursor inside the query.
+        await pilot.press("home")
+        assert screen.query_input.cursor_position == 0 and results.highlighted == 0
+        await pilot.press("end")
+        assert screen.query_input.cursor_position == len("ngoai giao")
         await pilot.press("pagedown")
         assert results.highlighted > 1
         await pilot.press("pageup")
@@ -250,7 +261,7 @@ async def test_click_selects_and_double_click_opens(shared_index: tuple[Path, Pa
         assert results.highlighted == 1
         assert isinstance(app.screen, SearchScreen)
         await pilot.double_click(results, offset=(5, y))
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         assert app.screen.hit is results.hits[1]
 
 
@@ -306,7 +317,7 @@ async def test_ctrl_c_and_ctrl_q_quit_from_anywhere(shared_index: tuple[Path, Pa
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, results_for(app, "ngoai giao"))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press(key)
         await pilot.pause()
     assert not app.is_running
@@ -318,7 +329,7 @@ async def test_ctrl_c_and_ctrl_q_quit_from_anywhere(shared_index: tuple[Path, Pa
 async def open_second_hit(app: Any, pilot: Any, query: str = "ngoai giao") -> DocumentScreen:
     await wait_until(pilot, results_for(app, query))
     await pilot.press("down", "enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+    await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
     await pilot.pause(0.1)
     return app.screen  # type: ignore[return-value]
 
@@ -337,11 +348,10 @@ async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Pat
         assert " ".join(doc.paragraphs[0].text.split()) in " ".join(source.split())
         para = doc.paragraphs[doc.hit_index]
         assert para.text == hit.text and para.line == hit.line and doc.hit_index == hit.paragraph
-        assert para.spans == hit.spans
+        assert para.spans == phrase_spans(hit.text, screen.result.query)  # whole phrases highlighted
         assert doc.current_paragraph == doc.hit_index
-        # Every match of the document is highlighted.
-        total = sum(len(p.spans) for p in doc.paragraphs)
-        assert len(doc.matches) == total > len(hit.spans)
+        # Every phrase match of the document is a match.
+        assert len(doc.matches) == sum(len(p.matches) for p in doc.paragraphs) > 1
         # The hit's paragraph is on screen.
         body = doc.query_one("#doc-body")
         widget = doc.query_one(f"#para-{doc.hit_index}")
@@ -412,21 +422,33 @@ async def test_e_runs_the_editor_at_the_line(shared_index: tuple[Path, Path], mo
         await pilot.press("e")
         assert len(calls) == 1
         argv = calls[0]
-        assert argv[:2] == ["myedit", "--wait"]
-        assert argv[2] == f"+{doc.current_line}"
+        assert argv[:4] == ["sh", "-c", 'myedit --wait "$@"', "myedit --wait"]
+        assert argv[4] == f"+{doc.current_line}"
         assert doc.current_line == hit.line + hit.text.count("\n", 0, hit.spans[0][0])
-        assert os.path.samefile(argv[3], hit.file)
+        assert os.path.samefile(argv[5], hit.file)
         assert isinstance(app.screen, DocumentScreen) and app.is_running
         # From the results list too (when it has the focus).
         await pilot.press("escape")
         await pilot.press("tab", "e")
-        assert calls[1][2] == f"+{hit.line}"
+        assert calls[1][4] == f"+{hit.line}"
 
 
 def test_editor_command_fallbacks() -> None:
-    assert editor_command("a.txt", 7, {}) == ["vi", "+7", "a.txt"]
-    assert editor_command("a.txt", 7, {"EDITOR": "nano"}) == ["nano", "+7", "a.txt"]
-    assert editor_command("a b.txt", 3, {"EDITOR": "nano", "VISUAL": "code -w"}) == ["code", "-w", "+3", "a b.txt"]
+    sh = ["sh", "-c"]
+    assert editor_command("a.txt", 7, {}) == sh + ['vi "$@"', "vi", "+7", "a.txt"]
+    assert editor_command("a.txt", 7, {"EDITOR": "nano"}) == sh + ['nano "$@"', "nano", "+7", "a.txt"]
+    assert editor_command("a b.txt", 3, {"EDITOR": "nano", "VISUAL": "code -w"})[2:] == ['code -w "$@"', "code -w", "+3", "a b.txt"]
+
+
+def test_editor_value_with_arguments_and_quotes_runs_like_git(tmp_path: Path) -> None:
+    """``$EDITOR`` goes through ``sh -c '$EDITOR "$@"'``: arguments and quotes in it work, the path is one word."""
+    script = tmp_path / "my editor.sh"
+    out = tmp_path / "args.txt"
+    script.write_text(f'#!/bin/sh\nfor a in "$@"; do echo "$a"; done > "{out}"\n')
+    script.chmod(0o755)
+    argv = editor_command("a b.txt", 4, {"EDITOR": f"'{script}' --wait"})
+    assert subprocess.call(argv) == 0
+    assert out.read_text().splitlines() == ["--wait", "+4", "a b.txt"]
 
 
 @run_async
@@ -466,7 +488,7 @@ async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path
         await type_query(pilot, "kinh te")
         await wait_until(pilot, results_for(app, "kinh te"))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press("escape", "escape")
         assert screen.query_input.value == ""
         await wait_until(pilot, results_for(app, ""))
@@ -502,7 +524,7 @@ async def test_history_saved_after_a_pause_on_results(
     shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus, index = shared_index
-    monkeypatch.setattr(screens, "HISTORY_PAUSE", 0.3)
+    monkeypatch.setattr(screens, "HISTORY_PAUSE", 2.0)
     app = app_for(shared_index)
     async with app.run_test(size=SIZE) as pilot:
         await type_query(pilot, "hòa bình")
@@ -511,7 +533,7 @@ async def test_history_saved_after_a_pause_on_results(
         await wait_until(pilot, results_for(app, "hòa bìnhx"))
         await pilot.press("backspace")
         await wait_until(pilot, results_for(app, "hòa bình"))
-        await pilot.pause(0.6)
+        await pilot.pause(2.5)
     assert History(index).entries == ["hòa bình"]
 
 
@@ -528,13 +550,14 @@ async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path]) -> None:
         assert screen.state == "empty"
         (corpus / "new.txt").write_text("Tin mới\n\nMột đoạn có từ quasarquux ở đây.\n", encoding="utf-8")
         await pilot.press("f5")
-        assert isinstance(app.screen, IndexScreen) or not app.building
+        assert app.main.query("#index-panel") or not app.building
         await wait_until(pilot, lambda: not app.building and isinstance(app.screen, SearchScreen), timeout=20)
         await wait_until(pilot, lambda: screen.state == "results" and results_for(app, "quasarquux")())
         assert [h.path for h in screen.results.hits] == ["new.txt"]
         assert app.stats is not None and app.stats["files"] == 5
         assert "5 files" in screen.status.right_text
-        assert any("Index up to date" in str(n.title) for n in app._notifications)
+        # The toast says what changed, not just "up to date".
+        assert any(n.title == "Index updated" and "1 file added" in str(n.message) for n in app._notifications)
 
 
 @run_async
@@ -557,8 +580,12 @@ async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path]) -> None:
         await pilot.press("f5")
         await wait_until(pilot, gate.is_set)
         await pilot.pause(0.15)
-        assert isinstance(app.screen, IndexScreen)
-        assert "files" in str(app.screen.query_one("#index-current").visual)
+        # F5 keeps the results on screen: searching goes on meanwhile, on the old index.
+        assert isinstance(app.screen, SearchScreen)
+        assert "files" in str(app.main.query_one("#index-current").visual)
+        await type_query(pilot, " giao")
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        assert app.building and app.main.state == "results"
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.building, timeout=5)
         assert isinstance(app.screen, SearchScreen)
@@ -719,7 +746,7 @@ async def test_theme_switching(shared_index: tuple[Path, Path]) -> None:
         app.theme = "textual-light"
         await pilot.pause(0.1)
         await pilot.press("down", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press("escape")
         after = app.export_screenshot()
         assert before != after and "ngoại" in after.replace("&#160;", " ")
@@ -738,10 +765,10 @@ class CutShortEngine:
 
     def search(self, text: str, **options: Any) -> Any:
         self.budgets.append(options.get("budget"))
-        if options.get("budget") is not None:
+        if options.get("budget") == screens.REFINE_BUDGET:
             time.sleep(0.4)  # time to move the selection before the fuller pass lands
         result = self.engine.search(text, **options)
-        if options.get("budget") is None:
+        if options.get("budget") != screens.REFINE_BUDGET:
             del result[2:]
             result.complete = False
         return result
@@ -764,7 +791,7 @@ async def test_a_cut_short_live_pass_is_completed_in_place(shared_index: tuple[P
         assert len(screen.results.hits) == len(full) > 2
         assert screen.selection_key == chosen  # the selection survived the refresh
         assert "more coming" not in screen.status.left_text
-        assert engine.budgets == [None, screens.REFINE_BUDGET]
+        assert engine.budgets == [screens.LIVE_BUDGET, screens.REFINE_BUDGET]
 
 
 def test_the_folder_is_watched_while_the_ui_is_open(tmp_path: Path, monkeypatch) -> None:

@@ -43,6 +43,9 @@ class FixedEngine:
     def close(self) -> None:
         pass
 
+    def warm(self) -> None:
+        pass
+
     def stats(self) -> dict[str, Any]:
         paragraphs = sum(len(d.paragraphs) for d in self.documents.values())
         return {
@@ -140,13 +143,34 @@ def test_no_hits(snap_compare: Any) -> None:
     assert snap_compare(snapshot_app('"ngoại giao" tàu'), terminal_size=(80, 24), run_before=settled('"ngoại giao" tàu'))
 
 
+def test_main_screen_density(snap_compare: Any) -> None:
+    """80×24: at least six hits of two lines each beside the query and the status line."""
+    assert snap_compare(snapshot_app("giao"), terminal_size=(80, 24), run_before=settled("giao"))
+
+
+def test_no_hits_unknown_word(snap_compare: Any) -> None:
+    """No hits for a word that is not in the index: the help names it (no advice about marks)."""
+
+    class Unknown(FixedEngine):
+        def search(self, text: str, limit: int = 10, **options: Any) -> SearchResult:
+            result = super().search(text, limit, **options)
+            result.unknown = ["xyzzyq"]
+            return result
+
+    app = make_app(
+        CORPUS.parent / "no-index", CORPUS, "ngoại giao xyzzyq", engine=Unknown(),
+        clock=lambda: BUILT + 300, cursor_blink=False, show_timings=False, check_interval=0,
+    )
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled("ngoại giao xyzzyq"))
+
+
 def test_document_view(snap_compare: Any) -> None:
     """Enter on the second hit, then n: the document scrolled to the hit, the current match distinct."""
 
     async def run_before(pilot: Any) -> None:
         await settled("ngoại giao")(pilot)
         await pilot.press("down", "enter")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, DocumentScreen))
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, DocumentScreen) and pilot.app.screen.loaded)
         await pilot.pause(0.05)
         await pilot.press("n")
         await pilot.pause(0.05)

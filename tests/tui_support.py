@@ -93,6 +93,7 @@ class SlowEngine:
         self.slow_finished = threading.Event()
         self.cancelled_seen: bool | None = None
         self.queries: list[str] = []
+        self.release = threading.Event()  # set it to end the slow search before ``delay``
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)
@@ -101,7 +102,7 @@ class SlowEngine:
         self.queries.append(text)
         if text == self.slow_query:
             self.slow_started.set()
-            time.sleep(self.delay)
+            self.release.wait(self.delay)
             cancelled = options.pop("cancelled", None)
             self.cancelled_seen = bool(cancelled and cancelled())
             try:

@@ -11,39 +11,36 @@ keystroke-to-results and keystroke-to-paint times.
 
 from __future__ import annotations
 
+import gc
 import os
-import shlex
+from dataclasses import dataclass
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from textual import work
-from textual.app import App, SuspendNotSupported
+from textual.message import Message
+from textual.app import App, SuspendNotSupported, SystemCommand
+from textual.screen import Screen
 from textual.binding import Binding
 
 from ..engine import Engine
+from ..indexer import BuildSummary
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
-from ..opener import open_command
+from ..opener import editor_command, open_command
 from ..presentation import display_path, location
 from .history import History
-from .screens import BuildOutcome, HelpScreen, IndexScreen, SearchScreen
+from .help_screen import HelpScreen
+from .index_screen import BuildOutcome, IndexPanel, IndexScreen
+from .protocol import SearchEngine
+from .settings import Settings
+from .search_screen import SearchScreen
 
 __all__ = ["SearchApp", "make_app", "run_app", "editor_command"]
 
 CHECK_INTERVAL = 2.0  # seconds between checks for an index rebuilt from outside
-
-
-def editor_command(path: str, line: int, environ: dict[str, str] | os._Environ[str] | None = None) -> list[str]:
-    """``$VISUAL`` (or ``$EDITOR``, or ``vi``) with ``+line path``."""
-    env = os.environ if environ is None else environ
-    editor = env.get("VISUAL") or env.get("EDITOR") or "vi"
-    try:
-        argv = shlex.split(editor)
-    except ValueError:
-        argv = [editor]
-    return (argv or ["vi"]) + [f"+{line}", path]
 
 
 def _run_command(argv: Sequence[str]) -> int:
@@ -70,6 +67,28 @@ def format_age(seconds: float) -> str:
     return f"{seconds / 86400:.0f} days ago"
 
 
+def describe_build(summary: BuildSummary) -> tuple[str, str]:
+    """The toast after a build: a title, and what changed (``600 files updated · …``).
+
+    >>> describe_build(BuildSummary(updated=600, unchanged=700, paragraphs=23653, seconds=12.0))
+    ('Index updated', '600 files updated · 23,653 paragraphs · 12.0 s')
+    """
+    changes = [
+        f"{_count(n, 'file')} {verb}"
+        for n, verb in ((summary.added, "added"), (summary.updated, "updated"), (summary.removed, "removed"))
+        if n
+    ]
+    if summary.skipped:
+        changes.append(f"{_count(len(summary.skipped), 'file')} skipped")
+    title = "Index updated" if changes else "Index up to date"
+    what = ", ".join(changes) if changes else "no file changed"
+    return title, f"{what} · {summary.paragraphs:,} paragraphs · {summary.seconds:.1f} s"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 class SearchApp(App[int]):
     """Live search over one index."""
 
@@ -81,13 +100,25 @@ class SearchApp(App[int]):
         Binding("f1", "help", "Help"),
     ]
 
+    @dataclass
+    class StatsLoaded(Message):
+        """The index's statistics were read (posted by a worker); ``changed``: it changed since last time."""
+
+        stats: dict[str, Any]
+        fingerprint: Any
+        changed: bool
+
+    @dataclass
+    class IndexChecked(Message):
+        """The periodic check found the index unchanged (posted by a worker)."""
+
     def __init__(
         self,
         index: str | os.PathLike[str],
         corpus: str | os.PathLike[str],
         query: str = "",
         *,
-        engine: Any = None,
+        engine: SearchEngine | None = None,
         editor_runner: Callable[[list[str]], int | None] | None = None,
         build: Callable[..., Any] | None = None,
         clock: Callable[[], float] = time.time,
@@ -95,12 +126,14 @@ class SearchApp(App[int]):
         show_timings: bool = True,
         check_interval: float = CHECK_INTERVAL,
         timing_log: str | None = None,
+        tune_gc: bool = False,
     ) -> None:
         super().__init__()
+        self.tune_gc = tune_gc
         self.index = str(index)
         self.corpus = str(corpus)
         self.initial_query = query
-        self.engine: Any = engine
+        self.engine: SearchEngine | None = engine
         self.editor_runner = editor_runner or _run_command
         self.build_function = build
         self.clock = clock
@@ -109,6 +142,8 @@ class SearchApp(App[int]):
         self.check_interval = check_interval
         self.timing_log = timing_log if timing_log is not None else (os.environ.get("SEARCHER_TUI_LOG") or None)
         self.history = History(self.index)
+        self.settings = Settings.load()
+        self._settings_warned = False
         self.stats: dict[str, Any] | None = None
         self.fingerprint: Any = None
         self.building = False
@@ -124,6 +159,9 @@ class SearchApp(App[int]):
         return self.main
 
     def on_mount(self) -> None:
+        if self.settings.theme and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.check_interval > 0:
             self.set_interval(self.check_interval, self.check_index)
 
@@ -170,18 +208,31 @@ class SearchApp(App[int]):
             stats = engine.stats()
         except Exception:
             return
-        self.call_from_thread_safe(self._set_stats, stats, fingerprint, changed)
+        self.post_message(self.StatsLoaded(stats, fingerprint, changed))
         self._warm(engine)
 
-    @staticmethod
-    def _warm(engine: Any) -> None:
-        """Let the engine precompute what the first keystrokes need (call from a worker)."""
-        warm = getattr(engine, "warm", None)
-        if callable(warm):
-            try:
-                warm()
-            except Exception:
-                pass  # only an optimisation
+    def _warm(self, engine: SearchEngine) -> None:
+        """Let the engine precompute what the first keystrokes need (call from a worker).
+
+        With ``tune_gc`` (the real terminal), the objects alive by then (the open
+        index, the UI) are moved out of the garbage collector's sight and full
+        collections become rare: each one stalled the UI 70-120 ms on a 100k index,
+        long enough to be seen between a keystroke and its results.
+        """
+        try:
+            engine.warm()
+        except Exception:
+            pass  # only an optimisation
+        if self.tune_gc:
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(700, 10, 1000)
+
+    def on_search_app_index_checked(self, message: "SearchApp.IndexChecked") -> None:
+        self.main.update_index_status()  # the age of the index moves on
+
+    def on_search_app_stats_loaded(self, message: "SearchApp.StatsLoaded") -> None:
+        self._set_stats(message.stats, message.fingerprint, message.changed)
 
     def _set_stats(self, stats: dict[str, Any], fingerprint: Any, changed: bool) -> None:
         self.stats = stats
@@ -209,12 +260,12 @@ class SearchApp(App[int]):
             fingerprint = engine.version  # the engine counts the changes it picked up
             if fingerprint != self.fingerprint and self.fingerprint is not None:
                 stats = engine.stats()
-                self.call_from_thread_safe(self._set_stats, stats, fingerprint, True)
+                self.post_message(self.StatsLoaded(stats, fingerprint, True))
                 self._warm(engine)
                 return
         except Exception:
             return
-        self.call_from_thread_safe(self.main.update_index_status)
+        self.post_message(self.IndexChecked())
 
     # -- indexing ----------------------------------------------------------------------
 
@@ -236,10 +287,15 @@ class SearchApp(App[int]):
             return
         self.building = True
         self.main.update_index_status()
-        screen = IndexScreen(
-            self.reindex_corpus(), self.index, reason=reason, build=self.build_function, first_run=first_run
-        )
-        self.push_screen(screen, self._build_finished)
+        if self.engine is None or first_run:
+            screen = IndexScreen(
+                self.reindex_corpus(), self.index, reason=reason, build=self.build_function, first_run=first_run
+            )
+            self.push_screen(screen, self._build_finished)
+        else:
+            # An update: the old index keeps answering while the new one is built.
+            panel = IndexPanel(self.reindex_corpus(), self.index, self._build_finished, build=self.build_function)
+            self.main.mount(panel, before=self.main.status)
 
     def action_reindex(self) -> None:
         self.start_build()
@@ -264,13 +320,8 @@ class SearchApp(App[int]):
                 self.engine_error = ""
                 self.force_refresh = True  # the next search reopens the index (in its worker)
             if summary is not None:
-                message = (
-                    f"{summary.added} added, {summary.updated} updated, {summary.removed} removed, "
-                    f"{summary.unchanged} unchanged · {summary.paragraphs:,} paragraphs in {summary.seconds:.1f} s"
-                )
-                if summary.skipped:
-                    message += f" · {len(summary.skipped)} files skipped"
-                self.notify(message, title="Index up to date", timeout=4)
+                title, message = describe_build(summary)
+                self.notify(message, title=title, timeout=5)
             if self.engine is not None:
                 self.load_stats()
         self.main.forget_documents()
@@ -320,16 +371,49 @@ class SearchApp(App[int]):
                 run()
         except SuspendNotSupported:
             run()  # headless (tests): the injected runner captures the command
+        editor = argv[3] if argv[:2] == ["sh", "-c"] else argv[0]
         if "error" in outcome:
             exc = outcome["error"]
-            self.notify(f"cannot run {argv[0]}: {exc.strerror or exc}", severity="error")
+            self.notify(f"cannot run {editor}: {exc.strerror or exc}", severity="error")
+        elif outcome.get("status") in (126, 127):  # the shell could not find or run it
+            self.notify(f"cannot run {editor}: command not found (set $VISUAL or $EDITOR)", severity="error")
         elif outcome.get("status") not in (0, None):
-            self.notify(f"{argv[0]} exited with status {outcome['status']}", severity="warning")
+            self.notify(f"{editor} exited with status {outcome['status']}", severity="warning")
 
     def copy_location(self, file: str, line: int) -> None:
         text = location(file, line)
         self.copy_to_clipboard(text)
         self.notify(f"Copied {text}", timeout=2)
+
+    def _theme_changed(self, theme: Any) -> None:
+        if self.settings.theme != theme.name:
+            self.settings.theme = theme.name
+            self.save_settings()
+
+    def save_settings(self) -> None:
+        """Save the theme and grouping (see :mod:`searcher.tui.settings`); a failure is reported once."""
+        try:
+            self.settings.save()
+        except OSError as exc:
+            if not self._settings_warned:
+                self._settings_warned = True
+                self.notify(f"cannot save the settings: {exc.strerror or exc}", severity="warning")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: the app's own commands first, then Textual's (themes, keys, quit, …)."""
+        main = self.main
+        yield SystemCommand("Re-index", "Update the index from the corpus (F5)", self.action_reindex)
+        yield SystemCommand("History", "Pick an earlier query (Ctrl-R)", main.action_history)
+        yield SystemCommand(
+            "Group by file" if not self.settings.group_by_file else "Ungroup results",
+            "One row per file, with the count of its other hits (F2)",
+            main.action_toggle_grouping,
+        )
+        target = screen if hasattr(screen, "action_copy_location") else main
+        yield SystemCommand("Copy path:line", "Copy the selected hit's location (y)", target.action_copy_location)  # type: ignore[attr-defined]
+        yield SystemCommand("Open in editor", "Run $VISUAL / $EDITOR at the hit (e)", target.action_edit)  # type: ignore[attr-defined]
+        yield SystemCommand("Help", "Keys and query language (F1)", self.action_help)
+        yield from super().get_system_commands(screen)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -372,7 +456,7 @@ def run_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query
             return EXIT_ERROR
     except SearcherError:
         engine = None  # the UI shows the error and offers F5
-    app = make_app(index, corpus, query, engine=engine)
+    app = make_app(index, corpus, query, engine=engine, tune_gc=True)
     stop_watching = _watch_in_background(str(engine.corpus) if engine is not None else str(corpus), str(index))
     try:
         code = app.run()

@@ -20,7 +20,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..engine import Hit
+from ..highlight import phrases_and_cluster
 from ..presentation import make_snippet
+from ..query import ParsedQuery
 
 __all__ = [
     "MATCH_STYLE",
@@ -64,23 +66,35 @@ def highlighted(
     return Content.assemble(*parts)
 
 
-def hit_prompt(hit: Hit, width: int) -> Content:
-    """One result: ``path:line  title`` on a line, then the CLI's snippet around the matches."""
+def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None, more: int = 0) -> Content:
+    """One result in two lines: ``path:line  title`` (and ``k/n words`` for a
+    best-match hit), then one line of the paragraph centred on its best cluster,
+    whole phrases highlighted."""
     width = max(20, width)
+    words = ""
+    if hit.missing:
+        found = len(hit.matched)
+        words = f"  {found}/{found + len(hit.missing)} words"
+    if more:
+        words += f"  +{more} more"
     head = Content.assemble(
         (hit.path, PATH_STYLE),
         ":",
         (str(hit.line), LINE_STYLE),
         "  ",
         (" ".join(hit.title.split()), TITLE_STYLE),
-    ).truncate(width, ellipsis=True)
-    snippet = make_snippet(hit.text, hit.spans, width=snippet_width(width))
-    return Content("\n").join([head, highlighted(snippet.text, snippet.spans)])
+    ).truncate(max(10, width - len(words)), ellipsis=True)
+    if words:
+        head = Content.assemble(head, (words, MUTED_STYLE))
+    spans, focus = phrases_and_cluster(hit.text, query) if query is not None else (hit.spans, None)
+    snippet = make_snippet(hit.text, spans, width=snippet_width(width), focus=focus)
+    body = highlighted(snippet.text, snippet.spans).truncate(width, ellipsis=True)
+    return Content("\n").join([head, body])
 
 
 def snippet_width(width: int) -> int:
-    """Characters of snippet that fit about two lines of a results list ``width`` cells wide."""
-    return max(40, 2 * width - 6)
+    """Characters of snippet that fit one line of a results list ``width`` cells wide."""
+    return max(20, width - 5)  # room for the two ellipses
 
 
 class QueryInput(Input):
@@ -92,8 +106,9 @@ class QueryInput(Input):
         Binding("down", "screen.move('down')", "Down", show=False),
         Binding("pageup", "screen.move('pageup')", "Page up", show=False),
         Binding("pagedown", "screen.move('pagedown')", "Page down", show=False),
-        Binding("home", "screen.move('home')", "First", show=False),
-        Binding("end", "screen.move('end')", "Last", show=False),
+        # Home/End stay the input's (start/end of the query); these move in the results.
+        Binding("ctrl+home", "screen.move('home')", "First", show=False),
+        Binding("ctrl+end", "screen.move('end')", "Last", show=False),
     ]
 
 
@@ -109,17 +124,41 @@ class ResultsList(OptionList):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.hits: list[Hit] = []
+        self.more: list[int] = []  # grouped: the other hits of each row's file
+        self.grouped = False
+        self.query: ParsedQuery | None = None
         self._rendered_width = 0
 
-    def show_hits(self, hits: Sequence[Hit], keep: int | None = None) -> None:
+    def show_hits(self, hits: Sequence[Hit], keep: int | None = None, query: ParsedQuery | None = None) -> None:
         """Replace the options with ``hits``; highlight ``keep`` (default the first)."""
-        self.hits = list(hits)
-        width = self._rendered_width = self.prompt_width()
-        self.set_options([Option(hit_prompt(hit, width)) for hit in self.hits])
+        self.query = query
+        if self.grouped:
+            best: dict[str, Hit] = {}
+            counts: dict[str, int] = {}
+            for hit in hits:
+                best.setdefault(hit.path, hit)
+                counts[hit.path] = counts.get(hit.path, 0) + 1
+            self.hits = list(best.values())
+            self.more = [counts[h.path] - 1 for h in self.hits]
+            if keep is not None and 0 <= keep < len(hits):
+                keep = self.hits.index(best[hits[keep].path])
+        else:
+            self.hits = list(hits)
+            self.more = [0] * len(self.hits)
+        self._render_options()
         if self.hits:
             index = keep if keep is not None and 0 <= keep < len(self.hits) else 0
             self.highlighted = index
             self.scroll_to_highlight()
+
+    def action_cursor_down(self) -> None:
+        if self.hits and self.highlighted == len(self.hits) - 1 and self.screen.load_more():  # type: ignore[attr-defined]
+            return  # more hits are on their way: stay on the last one
+        super().action_cursor_down()
+
+    def _render_options(self) -> None:
+        width = self._rendered_width = self.prompt_width()
+        self.set_options([Option(hit_prompt(hit, width, self.query, more)) for hit, more in zip(self.hits, self.more)])
 
     def prompt_width(self) -> int:
         """Cells available to a result's text (estimated from the parent while hidden)."""
@@ -139,8 +178,7 @@ class ResultsList(OptionList):
     def on_resize(self, event: events.Resize) -> None:
         if self.hits and self.prompt_width() != self._rendered_width:
             keep = self.highlighted
-            width = self._rendered_width = self.prompt_width()
-            self.set_options([Option(hit_prompt(hit, width)) for hit in self.hits])
+            self._render_options()
             if keep is not None:
                 self.highlighted = keep
 
@@ -164,10 +202,30 @@ class PreviewPane(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="preview-text")
 
-    def show(self, content: Content | str, title: str = "") -> None:
+    def show(self, content: Content | str, title: str = "", focus: int | None = None) -> None:
+        """Show ``content``; ``focus`` (a character offset in it) is scrolled to the middle of the pane."""
         self.query_one("#preview-text", Static).update(content)
         self.border_title = title
         self.scroll_home(animate=False)
+        if focus is not None and isinstance(content, Content):
+            self.call_after_refresh(self._scroll_to_offset, content, focus)
+
+    def _scroll_to_offset(self, content: Content, offset: int) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return
+        line = position = 0
+        for paragraph in content.split("\n", allow_blank=True):
+            text = paragraph.plain
+            cursor = 0
+            for piece in paragraph.wrap(width) or [paragraph]:
+                found = text.find(piece.plain.strip(), cursor)
+                cursor = (found if found >= 0 else cursor) + len(piece.plain.strip())
+                if position + cursor >= offset:
+                    self.scroll_to(y=max(0, line - self.scrollable_content_region.height // 2), animate=False)
+                    return
+                line += 1
+            position += len(text) + 1
 
 
 class StatusLine(Horizontal):
@@ -179,7 +237,7 @@ class StatusLine(Horizontal):
 
     def set_left(self, text: str | Content, error: bool = False) -> None:
         widget = self.query_one("#status-left", Static)
-        widget.update(text)
+        widget.update(text, layout=False)  # one line of fixed size: no layout pass needed
         widget.set_class(error, "-error")
 
     def set_right(self, text: str) -> None:

@@ -1,0 +1,251 @@
+"""The document view: a whole source document scrolled to the hit; ``n``/``N`` walk the matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.binding import Binding
+from textual.message import Message
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..corpus import UnreadableFile, read_document
+from ..engine import Hit
+from ..highlight import best_cluster, phrase_spans, query_matches
+from ..query import ParsedQuery
+from .widgets import highlighted
+
+if TYPE_CHECKING:
+    from .app import SearchApp
+
+__all__ = ["DocumentScreen"]
+
+MAX_MOUNTED = 1500  # paragraphs mounted at most (a window around the hit)
+
+@dataclass
+class _Para:
+    line: int
+    ordinal: int
+    text: str
+    spans: list[tuple[int, int]]  # what is highlighted (whole phrases merged)
+    matches: list[tuple[int, int]]  # what n/N step through
+
+
+class DocumentScreen(Screen[None]):
+    """A whole source document, scrolled to the hit; ``n``/``N`` walk through the matches."""
+
+    AUTO_FOCUS = "#doc-body"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("n", "next_match", "Next match"),
+        Binding("N,shift+n", "previous_match", "Previous"),
+        Binding("e", "edit", "Editor"),
+        Binding("y", "copy_location", "Copy path:line"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        """The document was read and its matches found (posted by the loading worker)."""
+
+    def __init__(self, hit: Hit, query: ParsedQuery) -> None:
+        super().__init__()
+        self.loaded = False  # True once the paragraphs are on screen
+        self.first = 0  # index of the first paragraph mounted (a long document shows a window)
+        self.hit = hit
+        self.query_parsed = query
+        self.notice = ""
+        self.paragraphs: list[_Para] = []
+        self.hit_index = 0
+        self.matches: list[tuple[int, int, int]] = []  # (paragraph index, start, end)
+        self.current: int | None = None
+
+    @property
+    def search_app(self) -> "SearchApp":
+        return self.app  # type: ignore[return-value]
+
+    @work(thread=True, exclusive=True, group="document", exit_on_error=False)
+    def _load_worker(self) -> None:
+        """Read and decode the file, find the matches: off the UI thread (files of tens of MB)."""
+        try:
+            self._load()
+        except Exception as exc:  # never a traceback: show what the index has
+            self.notice = f"cannot show this document ({type(exc).__name__}: {exc})"
+            self.paragraphs = [_Para(self.hit.line, self.hit.paragraph, self.hit.text, list(self.hit.spans), [])]
+            self.hit_index, self.matches, self.current = 0, [], None
+        self.post_message(self.Loaded())
+
+    def _load(self) -> None:
+        hit = self.hit
+        engine = self.search_app.engine
+        corpus = Path(engine.corpus) if engine is not None else Path(hit.file).parent
+        try:
+            document = read_document(corpus, hit.path)
+            paragraphs = [(p.line, p.ordinal, p.text) for p in document.paragraphs]
+        except (OSError, UnreadableFile) as exc:
+            self.notice = f"the source file cannot be read ({exc}); showing the indexed text"
+            indexed = engine.document(hit.path) if engine is not None else [hit]
+            paragraphs = [(p.line, p.paragraph, p.text) for p in indexed]
+        query = self.query_parsed
+        self.paragraphs = [
+            _Para(line, ordinal, text, phrase_spans(text, query), query_matches(text, query))
+            for line, ordinal, text in paragraphs
+        ]
+        self.hit_index = self._locate()
+        hit_para = self.paragraphs[self.hit_index] if self.paragraphs else None
+        if hit_para is not None and not hit_para.matches:
+            # A best-match hit lacks some words: its best cluster is still a match.
+            cluster = best_cluster(hit_para.text, query)
+            hit_para.matches = [cluster] if cluster is not None else []
+        self.matches = [(i, s, e) for i, p in enumerate(self.paragraphs) for s, e in p.matches]
+        self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
+
+    def _locate(self) -> int:
+        hit, paras = self.hit, self.paragraphs
+        if not paras:
+            return 0
+        if hit.paragraph < len(paras) and paras[hit.paragraph].text == hit.text:
+            return hit.paragraph
+        for i, p in enumerate(paras):
+            if p.text == hit.text:
+                return i
+        if not self.notice:
+            self.notice = "the file changed since it was indexed; re-index with F5"
+        return min(range(len(paras)), key=lambda i: abs(paras[i].line - hit.line))
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="doc-header")
+        with VerticalScroll(id="doc-body"):
+            yield Static("Reading the document…", id="doc-loading", classes="para")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        hit = self.hit
+        self.query_one("#doc-header", Static).update(
+            Content.assemble((" ".join(hit.title.split()), "bold"), "\n", (hit.path, "$text-accent"), ":", (str(hit.line), "$text-success"))
+        )
+        self._load_worker()
+
+    @on(Loaded)
+    async def _loaded(self, message: "DocumentScreen.Loaded") -> None:
+        # A very long document shows a window of paragraphs around the hit (mounting one
+        # widget per paragraph of a 50 MB file would take minutes); n/N stay inside it.
+        first = max(0, self.hit_index - MAX_MOUNTED // 2)
+        last = min(len(self.paragraphs), first + MAX_MOUNTED)
+        first = max(0, last - MAX_MOUNTED)
+        self.first = first
+        if first > 0 or last < len(self.paragraphs):
+            shown = f"paragraphs {first + 1:,}–{last:,} of {len(self.paragraphs):,} shown"
+            self.notice = f"{shown}; {self.notice}" if self.notice else shown
+            self.matches = [m for m in self.matches if first <= m[0] < last]
+            self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
+        body = self.query_one("#doc-body", VerticalScroll)
+        await body.query_one("#doc-loading").remove()
+        await body.mount_all(
+            Static(self._render_para(i), id=f"para-{i}", classes="para -hit" if i == self.hit_index else "para", markup=False)
+            for i in range(first, last)
+        )
+        self.loaded = True
+        self._update_header()
+        self.call_after_refresh(self._scroll_to_current)
+
+    def _render_para(self, index: int) -> Content:
+        para = self.paragraphs[index]
+        current = None
+        if self.current is not None:
+            i, start, end = self.matches[self.current]
+            if i == index:
+                current = (start, end)
+        spans = para.spans
+        if current is not None:
+            spans = [current] + [(s, e) for s, e in spans if e <= current[0] or s >= current[1]]
+        return highlighted(para.text, spans, current=current)
+
+    @property
+    def current_line(self) -> int:
+        """The file line of the current match (of the hit when there is none)."""
+        if self.current is None:
+            return self.paragraphs[self.hit_index].line if self.paragraphs else self.hit.line
+        i, start, _ = self.matches[self.current]
+        para = self.paragraphs[i]
+        return para.line + para.text.count("\n", 0, start)
+
+    @property
+    def current_paragraph(self) -> int | None:
+        return None if self.current is None else self.matches[self.current][0]
+
+    def _update_header(self) -> None:
+        hit = self.hit
+        if self.current is None:
+            where = "no matches in this document"
+        else:
+            where = f"match {self.current + 1}/{len(self.matches)}"
+        title = " ".join(hit.title.split())
+        parts: list[str | tuple[str, str] | Content] = [
+            highlighted(title, phrase_spans(title, self.query_parsed), style="bold").truncate(
+                max(10, self.app.size.width - 2), ellipsis=True
+            ),
+            "\n",
+            (hit.path, "$text-accent"),
+            ":",
+            (str(self.current_line), "$text-success"),
+            f"  ·  {where}",
+        ]
+        if self.notice:
+            parts += ["  ·  ", (self.notice, "$text-warning")]
+        self.query_one("#doc-header", Static).update(Content.assemble(*parts))
+
+    def _scroll_to_current(self) -> None:
+        index = self.current_paragraph
+        if index is None:
+            index = self.hit_index
+        if not self.paragraphs:
+            return
+        body = self.query_one("#doc-body", VerticalScroll)
+        widget = self.query_one(f"#para-{index}", Static)
+        if widget.outer_size.height < body.size.height or self.current is None:
+            body.scroll_to_widget(widget, center=True, animate=False, immediate=True)
+            return
+        # A paragraph taller than the view: aim at the match's line inside it.
+        _, start, _ = self.matches[self.current]
+        text = self.paragraphs[index].text
+        y = widget.virtual_region.y + int(widget.size.height * start / max(1, len(text)))
+        body.scroll_to_region(Region(0, y, 1, 1), center=True, animate=False, immediate=True)
+
+    def _goto(self, target: int) -> None:
+        if not self.loaded:
+            return
+        if self.current is None or not self.matches:
+            self.notify("No matches in this document.", timeout=2)
+            return
+        old = self.current_paragraph
+        self.current = target % len(self.matches)
+        for index in {old, self.current_paragraph}:
+            if index is not None:
+                self.query_one(f"#para-{index}", Static).update(self._render_para(index))
+        self._update_header()
+        self._scroll_to_current()
+
+    def action_next_match(self) -> None:
+        if self.current is not None and self.current + 1 == len(self.matches):
+            self.notify("Back to the first match.", timeout=1.5)
+        self._goto((self.current or 0) + 1)
+
+    def action_previous_match(self) -> None:
+        if self.current == 0 and self.matches:
+            self.notify("Back to the last match.", timeout=1.5)
+        self._goto((self.current or 0) - 1)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_edit(self) -> None:
+        self.search_app.open_in_editor(self.hit.file, self.current_line, self.hit.page)
+
+    def action_copy_location(self) -> None:
+        self.search_app.copy_location(self.hit.file, self.current_line)

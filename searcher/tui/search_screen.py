@@ -1,0 +1,755 @@
+"""The main screen: the query, the results, the preview and the status line."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from textual import on, work
+from textual.binding import Binding
+from textual.message import Message
+from textual.containers import Container, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.worker import get_current_worker
+
+from ..engine import Hit, SearchResult
+from ..errors import QueryError, SearcherError
+from ..highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
+from ..presentation import make_snippet
+from ..query import ParsedQuery
+from ..text import fold
+from .document_screen import DocumentScreen
+from .history_screen import HistoryScreen
+from .index_screen import IndexPanel
+from .protocol import SearchEngine
+from .widgets import MUTED_STYLE, PreviewPane, QueryInput, ResultsList, StatusLine, highlighted
+
+if TYPE_CHECKING:
+    from .app import SearchApp
+
+__all__ = ["SearchScreen", "context_content", "suggestions"]
+
+FAST_SEARCH = 0.08  # searches quicker than this start at every keystroke, with no debounce
+MAX_DEBOUNCE = 0.05  # the longest wait for typing to pause, when searches are slow
+RESULT_LIMIT = 50  # hits listed once a search has settled; scrolling past the last asks for this many more
+LIVE_LIMIT = 20  # at most this many hits in the fast pass at each keystroke (a screenful)
+LIVE_BUDGET = 0.015  # seconds of engine time for that pass, whatever the screen size
+REFINE_DELAY = 0.15  # the fuller pass waits for typing to pause this long: it must not slow the next keystroke
+HISTORY_PAUSE = 2.0  # seconds results stay on screen before the query goes to history
+REFINE_BUDGET = 0.5  # seconds for the fuller pass when the live pass was cut short
+# No "searching…" outlives this: the live pass's budget, the fuller pass's, and a margin.
+SPINNER_LIMIT = 0.2 + REFINE_BUDGET + 0.5
+PREVIEW_CHARS = 600  # a longer paragraph is previewed as a window around its best cluster until typing pauses
+CONTEXT_DELAY = 0.2  # seconds after a keystroke before the preview follows the selected hit
+DOC_CACHE = 32  # documents kept for the preview
+
+HELP_TEXT = """\
+[b]Type to search[/b] — results update as you type.
+
+  [b]ngoại giao[/b]       diacritics are optional: [i]ngoai giao[/i] finds it too
+  [b]"kinh tế" -mỹ[/b]    quoted words in that order; [b]-word[/b] excludes
+  [b]ngoại gi[/b]         the last word matches as a prefix while you type
+
+[b]↑[/b] or [b]Ctrl-R[/b] recalls an earlier query · [b]F1[/b] help · [b]Esc[/b] quits
+"""
+
+
+def _fmt_ms(seconds: float) -> str:
+    ms = seconds * 1000
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def suggestions(query: ParsedQuery, unknown: Sequence[str] = ()) -> list[str]:
+    """What to try when a query finds nothing (``unknown``: its words no paragraph contains)."""
+    tips: list[str] = []
+    words = query.words
+    unknown_folded = {fold(u) for u in unknown}
+    if unknown:
+        rest = [w.text for w in words if w.folded not in unknown_folded]
+        tips.append(f"check the spelling of {', '.join(unknown)}")
+        if rest:
+            tips.append(f"search without it: {' '.join(rest)}")
+        return tips
+    if query.marked:
+        tips.append(f"type without diacritics: {fold(' '.join(query.raw.split()))}")
+    if any(c.quoted for c in query.clauses):
+        tips.append("drop the quotes, so the words may stand apart")
+    if len(words) > 1:
+        tips.append(f"use fewer words: {' '.join(w.text for w in words[:-1])}")
+    if query.excluded:
+        tips.append("remove the -exclusions")
+    if not tips:
+        tips.append("check the spelling, or try a shorter or more common word")
+    return tips
+
+
+class SearchScreen(Screen[None]):
+    """The main screen: query, results, preview, status line."""
+
+    AUTO_FOCUS = "#query"
+    BINDINGS = [
+        Binding("escape", "escape", "Clear/Quit"),
+        Binding("ctrl+r", "history", "History"),
+        Binding("ctrl+g", "accept_suggestion", "Did you mean", show=False),
+        Binding("f2", "toggle_grouping", "Group by file", show=False),
+        Binding("f5", "reindex", "Re-index"),
+    ]
+
+    @dataclass
+    class Searched(Message):
+        """One pass of a search is over (posted by the search worker)."""
+
+        gen: int
+        text: str
+        started: float  # when the keystroke that asked for it arrived (perf_counter)
+        result: SearchResult | None = None
+        error: str = ""  # the search failed: what to tell the user
+        query_error: bool = False  # the query had nothing to search for
+        keep: tuple[str, int] | None = None
+        final: bool = True  # no fuller pass follows
+        refined: bool = False  # this is the fuller pass
+        seconds: float = 0.0  # wall time of the pass in the worker
+
+    @dataclass
+    class ContextLoaded(Message):
+        """The preview's hit with its neighbours, ready to show (posted by a worker)."""
+
+        hit: Hit
+        content: Content
+        focus: int | None  # where the best cluster is in ``content``
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.gen = 0  # bumped by every change of the query: older searches are stale
+        self.shown_gen = -1  # the generation whose outcome is on screen
+        self.result: SearchResult | None = None
+        self.result_text = ""
+        self.state = "help"  # help | results | empty | error | waiting
+        self._debounce: Timer | None = None
+        self._pause_timer: Timer | None = None
+        self._typed_at = 0.0
+        self._open_when_ready = False
+        self.settled = True  # False while a fuller pass of the current search is on its way
+        self._history_pos: int | None = None  # where ↑ is in the history (newest first)
+        self._recalled = ""  # the query ↑ put in the input
+        self._recent = 0.0  # smoothed wall time of the recent live passes: sets the debounce
+        self._watchdog: Timer | None = None
+        self.limit = RESULT_LIMIT  # hits asked for by the fuller pass (grows as the user scrolls on)
+        self._loading_more = False
+        self._context_timer: Timer | None = None
+        self._burst = False  # the last change of the query came right after another one
+        self._preview_key: tuple[str, int, str] | None = None
+        self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
+        self._docs_lock = threading.Lock()
+
+    @property
+    def search_app(self) -> "SearchApp":
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ------------------------------------------------------------
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield QueryInput(placeholder="type to search…  (F1 help)", id="query", select_on_focus=False, compact=True)
+        yield Static(id="query-info", markup=False)
+        with Container(id="body"):
+            with Vertical(id="results-pane"):
+                yield ResultsList(id="results", compact=True)
+                yield Static(id="message")
+            yield PreviewPane(id="preview")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def query_input(self) -> QueryInput:
+        return self.query_one("#query", QueryInput)
+
+    @property
+    def results(self) -> ResultsList:
+        return self.query_one("#results", ResultsList)
+
+    @property
+    def preview(self) -> PreviewPane:
+        return self.query_one("#preview", PreviewPane)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    @property
+    def message_text(self) -> str:
+        return str(self.query_one("#message", Static).visual)
+
+    def on_mount(self) -> None:
+        self.query_input.cursor_blink = self.search_app.cursor_blink
+        self.query_one("#results-pane").border_title = "Results"
+        self.preview.border_title = "Preview"
+        self._show_help()
+        self.shown_gen = self.gen
+        self.update_index_status()
+        if self.initial_query:
+            self.query_input.value = self.initial_query
+            self.query_input.cursor_position = len(self.initial_query)
+        self.search_app.start()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= 110, "-wide")
+
+    # -- typing and searching ----------------------------------------------
+
+    @on(Input.Changed, "#query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.gen += 1
+        self.limit = RESULT_LIMIT
+        now = time.perf_counter()
+        self._burst = now - self._typed_at < CONTEXT_DELAY  # typing on, not a single change
+        self._typed_at = now
+        self._open_when_ready = False
+        if self._pause_timer is not None:
+            self._pause_timer.stop()
+            self._pause_timer = None
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        gen = self.gen
+        delay = self.debounce_delay()
+        if delay <= 0:
+            self.start_search(gen)
+        else:
+            self._debounce = self.set_timer(delay, lambda: self.start_search(gen))
+
+    def debounce_delay(self) -> float:
+        """No wait while searches come back fast; a short one, at most :data:`MAX_DEBOUNCE`, when they are slow."""
+        return 0.0 if self._recent < FAST_SEARCH else min(MAX_DEBOUNCE, self._recent / 2)
+
+    def live_limit(self) -> int:
+        """Hits of the fast pass: what the results pane shows (two lines a hit), and a few more."""
+        rows = self.query_one("#results-pane").size.height or 20
+        return max(8, min(LIVE_LIMIT, rows // 2 + 2))
+
+    def start_search(self, gen: int | None = None, keep: tuple[str, int] | None = None) -> None:
+        """Search for what the input holds now (``gen`` None: a re-run, e.g. after re-indexing)."""
+        rerun = gen is None
+        if gen is None:
+            self.gen += 1
+            gen = self.gen
+        elif gen != self.gen:
+            return
+        self._debounce = None
+        self.settled = False
+        text = self.query_input.value
+        if not text.strip():
+            self.shown_gen = gen
+            self.settled = True
+            self._show_help()
+            return
+        engine = self.search_app.engine
+        if engine is None:
+            self.shown_gen = gen
+            self.settled = True
+            self._show_message(self.search_app.no_engine_reason(), "waiting")
+            return
+        started = time.perf_counter() if rerun or not self._typed_at else self._typed_at
+        if self._watchdog is not None:
+            self._watchdog.stop()
+        self._watchdog = self.set_timer(SPINNER_LIMIT, lambda: self._give_up(gen))
+        self._search(engine, text, gen, keep, started)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, engine: SearchEngine, text: str, gen: int, keep: tuple[str, int] | None, started: float) -> None:
+        """Search in a thread: a fast pass for a screenful of hits with the engine's
+        live budget, then, when that pass was cut short or may have more hits, a
+        fuller one whose hits replace it in place (the selection stays).
+        Whatever happens, the last message posted has ``final`` set."""
+        worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return worker.is_cancelled or gen != self.gen
+
+        app = self.search_app
+        force, app.force_refresh = app.force_refresh, False
+        limit = self.live_limit()
+        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force)
+        if cancelled():
+            return
+        result = message.result
+        message.keep = keep
+        message.final = result is None or (len(result) < limit and result.complete and result.filled)
+        self.post_message(message)
+        if message.final:
+            return
+        pause_until = time.perf_counter() + REFINE_DELAY
+        while time.perf_counter() < pause_until:
+            if cancelled():
+                return  # typing went on: the next keystroke's search runs instead
+            time.sleep(0.01)
+        self.limit = RESULT_LIMIT
+        message = self._run_search(engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET)
+        if cancelled():
+            return
+        message.refined = True
+        self.post_message(message)
+
+    @classmethod
+    def _run_search(
+        cls,
+        engine: SearchEngine,
+        text: str,
+        gen: int,
+        started: float,
+        cancelled: Callable[[], bool],
+        limit: int,
+        budget: float | None,
+        force: bool = False,
+    ) -> "SearchScreen.Searched":
+        begun = time.perf_counter()
+        message = cls.Searched(gen, text, started)
+        try:
+            engine.refresh(force=force)
+            message.result = engine.search(text, limit=limit, prefix=True, budget=budget, cancelled=cancelled)
+        except QueryError as exc:
+            message.error, message.query_error = str(exc), True
+        except SearcherError as exc:
+            message.error = str(exc)
+        except Exception as exc:  # never a traceback in the UI
+            message.error = f"unexpected {type(exc).__name__}: {exc}"
+        message.seconds = time.perf_counter() - begun
+        return message
+
+    def _give_up(self, gen: int) -> None:
+        """The search of ``gen`` overran its budget: settle with what is on screen."""
+        self._watchdog = None
+        if gen != self.gen or self.settled:
+            return
+        self.settled = True
+        result = self.result if self.shown_gen == gen else None
+        self.shown_gen = gen
+        if result is None:
+            self._show_message(
+                Content.assemble(("No hits yet", "bold"), " for ", (self.query_input.value.strip(), "bold"),
+                                 ": the search is taking too long. Try fewer or less common words."),
+                "empty",
+            )
+            self.status.set_left("search took too long")
+        else:
+            self._settle_view(result, self.result_text)
+
+    @on(Searched)
+    def _searched(self, message: "SearchScreen.Searched") -> None:
+        message.stop()
+        if message.gen != self.gen:
+            return  # a newer query was typed meanwhile: never show stale hits
+        if not message.refined:
+            # Smoothed live-pass time: a slow index gets a short debounce, a fast one none.
+            self._recent = message.seconds if not self._recent else 0.5 * self._recent + 0.5 * message.seconds
+        self._finish_search(message)
+
+    def _finish_search(self, message: "SearchScreen.Searched") -> None:
+        self._loading_more = False
+        gen, text, started, result = message.gen, message.text, message.started, message.result
+        refined = message.refined
+        keep = message.keep
+        self.shown_gen = gen
+        self.settled = message.final or refined
+        if self.settled and self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
+        if refined:
+            if result is None:
+                if self.result is not None:
+                    self._settle_view(self.result, self.result_text)  # keep the fast pass on screen
+                    return
+            else:
+                keep = self.selection_key  # the user may have moved meanwhile
+                if result and self.result is not None and [(h.path, h.paragraph) for h in result] == [
+                    (h.path, h.paragraph) for h in self.result
+                ]:
+                    self.result = result
+                    self._settle_view(result, text)
+                    return
+        if result is None:
+            self.result = None
+            self._show_info(None)
+            if message.query_error:
+                self._show_message(Content.assemble("Nothing to search for in ", (text, "bold"), f": {message.error}."), "error")
+                self.status.set_left("")
+            else:
+                self._show_message(Content.assemble(("Error: ", "bold $text-error"), message.error), "error")
+                self.status.set_left(f"error: {message.error}", error=True)
+            self._after_results(text, 0, started)
+            return
+        self.result = result
+        self.result_text = text
+        selected = 0
+        if keep is not None:
+            for index, hit in enumerate(result):
+                if (hit.path, hit.paragraph) == keep:
+                    selected = index
+                    break
+        if result:
+            self.state = "results"
+            self.query_one("#message").display = False
+            self.results.display = True
+            self.preview.display = True
+            self.results.grouped = self.search_app.settings.group_by_file
+            self.results.show_hits(result, selected, result.query)
+            self._show_preview(self.results.selected_hit, typing=self._burst)
+        self._settle_view(result, text)
+        self._after_results(text, len(result), started, result.elapsed, refined)
+        if self._pause_timer is not None:
+            self._pause_timer.stop()
+            self._pause_timer = None
+        if result and text.strip():
+            self._pause_timer = self.set_timer(HISTORY_PAUSE, lambda: self.search_app.remember(text))
+        if self._open_when_ready:
+            self._open_when_ready = False
+            if result:
+                self.action_open()
+
+    def _settle_view(self, result: SearchResult, text: str) -> None:
+        """Title, status line, the line under the query and, without hits, the no-hits help."""
+        self._show_info(result)
+        self.status.set_left(self._status_text(result))
+        if result:
+            self.query_one("#results-pane").border_title = self._results_title(result)
+            return
+        if not self.settled:
+            self._show_message(Content.assemble("Searching for ", (text.strip(), "bold"), "…"), "empty")
+            self.query_one("#results-pane").border_title = self._results_title(result)
+            return
+        lines: list[str | tuple[str, str]] = [("No hits", "bold"), " for ", (text.strip(), "bold"), "."]
+        if result.unknown:
+            lines += ["\n\n", "Not in the index: ", (", ".join(result.unknown), "bold")]
+        if result.suggestion:
+            lines += ["\n\n", "Did you mean ", (result.suggestion, "bold"), "?  ", ("Ctrl-G", "bold $text-accent"), " searches it."]
+        tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query, result.unknown))
+        lines += ["\n\nTry:\n", tips]
+        self._show_message(Content.assemble(*lines), "empty")
+        self.query_one("#results-pane").border_title = self._results_title(result)
+
+    def _show_info(self, result: SearchResult | None) -> None:
+        """The line under the query: Telex/VNI words read as Vietnamese, and a did-you-mean."""
+        parts: list[str | tuple[str, str]] = []
+        if result is not None and result.rewrites:
+            parts.append("searching ")
+            for i, (typed, searched) in enumerate(result.rewrites):
+                parts += [", " if i else "", (typed, "bold"), " as ", (searched, "bold")]
+        if result is not None and result.suggestion:
+            if parts:
+                parts.append("  ·  ")
+            parts += ["did you mean ", (result.suggestion, "bold"), "? ", ("Ctrl-G", "bold $text-accent")]
+        info = self.query_one("#query-info", Static)
+        if parts or info.display:
+            info.update(Content.assemble(*parts) if parts else "", layout=False)
+        if info.display != bool(parts):
+            info.display = bool(parts)
+
+    def action_toggle_grouping(self) -> None:
+        """F2: one row per file (its best hit, and how many more it has), or every hit; remembered."""
+        settings = self.search_app.settings
+        settings.group_by_file = not settings.group_by_file
+        self.search_app.save_settings()
+        results = self.results
+        results.grouped = settings.group_by_file
+        if self.result is not None and results.display:
+            keep = self.selection_key
+            results.show_hits(self.result, None, self.result.query)
+            for index, hit in enumerate(results.hits):
+                if keep is not None and hit.path == keep[0]:
+                    results.highlighted = index
+                    break
+            self.query_one("#results-pane").border_title = self._results_title(self.result)
+        self.notify("Grouped by file" if settings.group_by_file else "Every hit listed", timeout=1.5)
+
+    def action_accept_suggestion(self) -> None:
+        if self.result is not None and self.result.suggestion and self.shown_gen == self.gen:
+            self.set_query(self.result.suggestion)
+
+    def _may_have_more(self, result: SearchResult) -> bool:
+        return bool(result) and (len(result) >= self.limit or not result.complete)
+
+    def load_more(self) -> bool:
+        """Past the last hit: search again for :data:`RESULT_LIMIT` more (the selection stays).
+        False when there is nothing more to load (the cursor may wrap around)."""
+        result, engine = self.result, self.search_app.engine
+        if self._loading_more:
+            return True
+        if result is None or engine is None or not self.settled:
+            return False
+        if not self._may_have_more(result) or self.shown_gen != self.gen:
+            return False
+        self._loading_more = True
+        self.limit = max(self.limit, len(result)) + RESULT_LIMIT
+        self.status.set_left(self._status_text(result) + " · loading more…")
+        self._search_more(engine, self.result_text, self.gen, self.limit)
+        return True
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search_more(self, engine: SearchEngine, text: str, gen: int, limit: int) -> None:
+        worker = get_current_worker()
+        message = self._run_search(
+            engine, text, gen, time.perf_counter(), lambda: worker.is_cancelled or gen != self.gen, limit, REFINE_BUDGET
+        )
+        message.refined = True
+        self.post_message(message)
+
+    def _results_title(self, result: SearchResult) -> str:
+        count = f"{len(result):,}+ hits" if self._may_have_more(result) else _plural(len(result), "hit")
+        if self.results.grouped and result:
+            count += f" in {_plural(len({h.path for h in result}), 'file')}"
+        return count if self.settled else count + "…"
+
+    def _status_text(self, result: SearchResult) -> str:
+        many = self._may_have_more(result)
+        left = (f"{len(result):,}+ hits" if many else _plural(len(result), "hit")) if result else "no hits"
+        if self.search_app.show_timings:
+            left += f" · {_fmt_ms(result.elapsed)}"
+        if not self.settled:
+            left += " · more coming…"
+        if result.notes and self.settled:
+            left += " · " + "; ".join(result.notes)
+        return left
+
+    def _after_results(self, text: str, hits: int, started: float, search_s: float | None = None, refined: bool = False) -> None:
+        app = self.search_app
+        if app.timing_log is None:
+            return
+        done = time.perf_counter()
+
+        def painted() -> None:
+            app.log_timing(text, hits, search_s, done - started, time.perf_counter() - started, refined)
+
+        self.call_after_refresh(painted)
+
+    def _show_help(self) -> None:
+        self.result = None
+        self._show_info(None)
+        app = self.search_app
+        if app.engine is None and (app.building or app.engine_error):
+            self._show_message(app.no_engine_reason(), "waiting")
+        else:
+            self._show_message(Content.from_markup(HELP_TEXT), "help")
+        self.status.set_left("")
+
+    def _show_message(self, content: Content | str, state: str) -> None:
+        self.state = state
+        message = self.query_one("#message", Static)
+        message.update(content)
+        message.set_class(state == "error", "-error")
+        message.display = True
+        results = self.results
+        had_focus = results.has_focus
+        results.display = False
+        results.show_hits([])
+        self.query_one("#results-pane").border_title = "Results"
+        self.preview.show("", "Preview")
+        self._preview_key = None
+        self.preview.display = False
+        if had_focus or self.preview.has_focus:
+            self.query_input.focus()
+
+    def update_index_status(self) -> None:
+        self.status.set_right(self.search_app.index_summary())
+
+    # -- preview -------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#results")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._show_preview(self.results.selected_hit)
+
+    @on(OptionList.OptionSelected, "#results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_open()
+
+    def _show_preview(self, hit: Hit | None, typing: bool = False) -> None:
+        if self._context_timer is not None:
+            self._context_timer.stop()
+            self._context_timer = None
+        if hit is None or self.result is None:
+            self._preview_key = None
+            self.preview.show("", "Preview")
+            return
+        key = (hit.path, hit.paragraph, self.result_text)
+        if key == self._preview_key:
+            return  # already shown (the fuller pass of the same search)
+        query = self.result.query
+        if typing and time.perf_counter() - self._typed_at < CONTEXT_DELAY:
+            # While typing, the results list is painted at once and the preview follows on a
+            # pause: rendering a paragraph at every keystroke would delay the paint of the hits.
+            self._context_timer = self.set_timer(CONTEXT_DELAY, self._preview_when_still)
+            return
+        self._preview_key = key
+        # The paragraph itself at once; its neighbours when the document is loaded.
+        spans, cluster = phrases_and_cluster(hit.text, query)
+        if len(hit.text) > PREVIEW_CHARS:
+            # A long paragraph: a window around the best cluster until the document is loaded.
+            window = make_snippet(hit.text, spans, width=PREVIEW_CHARS, focus=cluster)
+            self.preview.show(highlighted(window.text, window.spans), hit.title)
+        else:
+            self.preview.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
+        self.preview.border_subtitle = f"{hit.path}:{hit.line}"
+        self._load_context(hit, query)
+
+    def _preview_when_still(self) -> None:
+        self._context_timer = None
+        if self.state == "results":
+            self._show_preview(self.results.selected_hit)  # whatever is selected now
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _load_context(self, hit: Hit, query: ParsedQuery) -> None:
+        try:
+            paragraphs = self.document(hit.path)
+        except Exception:
+            return
+        made = context_content(hit, paragraphs, query)
+        if made is not None and not get_current_worker().is_cancelled:
+            self.post_message(self.ContextLoaded(hit, *made))
+
+    @on(ContextLoaded)
+    def _context_loaded(self, message: "SearchScreen.ContextLoaded") -> None:
+        hit = message.hit
+        if self.results.selected_hit is hit:
+            self.preview.show(message.content, hit.title, message.focus)
+
+    def document(self, path: str) -> list[Hit]:
+        """The indexed paragraphs of a document (cached; call from a worker thread)."""
+        with self._docs_lock:
+            if path in self._docs:
+                self._docs.move_to_end(path)
+                return self._docs[path]
+        engine = self.search_app.engine
+        paragraphs = engine.document(path) if engine is not None else []
+        with self._docs_lock:
+            self._docs[path] = paragraphs
+            while len(self._docs) > DOC_CACHE:
+                self._docs.popitem(last=False)
+        return paragraphs
+
+    def forget_documents(self) -> None:
+        with self._docs_lock:
+            self._docs.clear()
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_move(self, where: str) -> None:
+        results = self.results
+        value = self.query_input.value
+        walking = not value.strip() or (self._history_pos is not None and value == self._recalled)
+        if where == "up" and walking and not results.highlighted:
+            self.recall_older()
+            return
+        if not results.display or not results.hits:
+            return
+        if where in ("down", "pagedown", "end") and results.highlighted == len(results.hits) - 1:
+            if self.load_more():
+                return
+        {
+            "up": results.action_cursor_up,
+            "down": results.action_cursor_down,
+            "pageup": results.action_page_up,
+            "pagedown": results.action_page_down,
+            "home": results.action_first,
+            "end": results.action_last,
+        }[where]()
+
+    def recall_older(self) -> None:
+        """↑ on an empty or recalled query: the next older query of the history."""
+        entries = self.search_app.history.newest_first()
+        position = 0 if self._history_pos is None or self.query_input.value != self._recalled else self._history_pos + 1
+        if position >= len(entries):
+            self.notify("No earlier queries." if entries else "No earlier queries yet.", timeout=2)
+            return
+        self.set_query(entries[position])
+        self._history_pos, self._recalled = position, entries[position]
+
+    def recall_latest(self) -> None:
+        self._history_pos = None
+        self.recall_older()
+
+    def set_query(self, text: str) -> None:
+        query_input = self.query_input
+        query_input.value = text
+        query_input.cursor_position = len(text)
+        query_input.focus()
+
+    def action_escape(self) -> None:
+        panels = self.query(IndexPanel)
+        if panels:
+            panels.first().action_cancel()  # Esc cancels a running re-index first
+            return
+        if self.query_input.value:
+            self.set_query("")
+        else:
+            self.app.exit(0)
+
+    def action_open(self) -> None:
+        if self.shown_gen != self.gen and self.query_input.value.strip():
+            # Enter pressed before the results of what was typed arrived: open when they do.
+            self._open_when_ready = True
+            if self._debounce is not None:
+                self._debounce.stop()
+                self.start_search(self.gen)
+            return
+        hit = self.results.selected_hit
+        if hit is None or self.result is None:
+            return
+        self.search_app.remember(self.result_text)
+        self.app.push_screen(DocumentScreen(hit, self.result.query))
+
+    def action_edit(self) -> None:
+        hit = self.results.selected_hit
+        if hit is not None:
+            self.search_app.open_in_editor(hit.file, hit.line, hit.page)
+
+    def action_copy_location(self) -> None:
+        hit = self.results.selected_hit
+        if hit is not None:
+            self.search_app.copy_location(hit.file, hit.line)
+
+    def action_history(self) -> None:
+        def picked(query: str | None) -> None:
+            if query:
+                self.set_query(query)
+
+        self.app.push_screen(HistoryScreen(self.search_app.history.newest_first()), picked)
+
+    def action_reindex(self) -> None:
+        self.search_app.action_reindex()
+
+    @property
+    def selection_key(self) -> tuple[str, int] | None:
+        hit = self.results.selected_hit
+        return (hit.path, hit.paragraph) if hit is not None else None
+
+
+def context_content(
+    hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_chars: int = 110
+) -> tuple[Content, int | None] | None:
+    """The hit's paragraph with the end of the one before and the two after, matches highlighted,
+    and the offset of the hit's best cluster in it (for the preview to scroll to)."""
+    index = next((i for i, p in enumerate(paragraphs) if p.paragraph == hit.paragraph), None)
+    if index is None:
+        return None
+    parts: list[Content] = []
+    if index > 0:
+        previous = " ".join(paragraphs[index - 1].text.split())
+        if len(previous) > before_chars:
+            cut = previous.find(" ", len(previous) - before_chars)
+            previous = "… " + previous[cut + 1 if cut >= 0 else len(previous) - before_chars :]
+        parts.append(highlighted(previous, highlight_spans(previous, query), MUTED_STYLE))
+    start = sum(len(p.plain) + 2 for p in parts)
+    cluster = best_cluster(hit.text, query)
+    parts.append(highlighted(hit.text, phrase_spans(hit.text, query)))
+    for following in paragraphs[index + 1 : index + 3]:
+        parts.append(highlighted(following.text, phrase_spans(following.text, query), MUTED_STYLE))
+    return Content("\n\n").join(parts), (start + cluster[0] if cluster else None)

@@ -1,0 +1,406 @@
+"""Pilot tests of issue 11: never stuck, marks while typing, phrase-aware snippets and n/N, no fixed debounce,
+and the best-match / did-you-mean / Telex contract shown in the UI (on fake results)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from searcher.engine import Engine, Hit, SearchResult
+from searcher.highlight import best_cluster, query_matches
+from searcher.indexer import build_index
+from searcher.query import parse_query
+from searcher.tui import search_screen
+from searcher.tui.app import make_app
+from searcher.tui.document_screen import DocumentScreen
+from searcher.tui.protocol import SearchEngine
+
+from test_tui_snapshots import FixedEngine
+from tui_support import data_home, results_for, run_async, shared_index, wait_until  # noqa: F401  (fixtures)
+
+SIZE = (100, 30)
+
+DOCS = {
+    "a.txt": "Máy tính\n\nTôi mua một máy tính bàn mới để làm việc tại nhà.\n\nGiá được tính bằng đồng.\n\nỞ ngoài sân.\n",
+    "b.txt": "Tỉnh\n\nỦy ban nhân dân tỉnh, Ban chỉ đạo đã họp.\n\nCô ấy kể chuyện tình ái với bạn trai cũ, rồi nói rằng tình bạn quý hơn.\n",
+    "c.txt": "Tình bạn\n\nTình bạn là điều quý giá nhất của tuổi thơ.\n\nNgoài trời mưa, còn ngoại giao vẫn tiếp tục.\n",
+    "d.txt": "Hồi ký\n\n" + " ".join(["Những ngày ở quê, chúng tôi đi học, chăn trâu và làm đồng."] * 30)
+    + " Cuối cùng, hợp tác quốc tế mở ra con đường mới.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def marks_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("marks")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in DOCS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_index(corpus, root / "index", parallel=False)
+    return corpus, root / "index"
+
+
+async def ask(pilot: Any, text: str, timeout: float = 5.0) -> None:
+    """Put ``text`` in the query and wait for its outcome on screen."""
+    screen = pilot.app.main
+    before = screen.gen
+    screen.query_input.value = text
+    await wait_until(pilot, lambda: screen.gen > before, what="the change to arrive")
+    await wait_until(pilot, results_for(pilot.app, text), timeout=timeout)
+
+
+def app_on(engine: Any, query: str = "", **options: Any):  # type: ignore[no-untyped-def]
+    return make_app("no-index", "corpus", query, engine=engine, cursor_blink=False, check_interval=0, **options)
+
+
+class ScriptedEngine(FixedEngine):
+    """A FixedEngine whose results are shaped by ``shape(result)``, or which raises ``error``."""
+
+    def __init__(self, shape: Any = None, error: Exception | None = None, complete: bool = True) -> None:
+        super().__init__()
+        self.shape = shape
+        self.error = error
+        self.complete = complete
+        self.calls = 0
+
+    def search(self, text: str, limit: int = 10, **options: Any) -> SearchResult:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        result = super().search(text, limit, **options)
+        result.complete = self.complete
+        if self.shape is not None:
+            self.shape(result)
+        return result
+
+
+# -- the engine Protocol -------------------------------------------------------
+
+
+def test_engine_and_fakes_satisfy_the_protocol(shared_index: tuple[Path, Path]) -> None:
+    corpus, index = shared_index
+    engine: SearchEngine = Engine.open(index)
+    assert isinstance(engine, SearchEngine)
+    assert isinstance(FixedEngine(), SearchEngine)
+
+
+# -- 2. never stuck on "Searching…" ------------------------------------------------
+
+
+@run_async
+async def test_zero_hits_cut_short_twice_settles_to_the_no_hits_help() -> None:
+    """Both passes return no hits and say they were cut short: the help replaces 'Searching…'."""
+    engine = ScriptedEngine(shape=lambda r: r.clear(), complete=False)
+    app = app_on(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await ask(pilot, "ngoại giao thúc đẩy kinh tế", timeout=search_screen.SPINNER_LIMIT + 3)
+        assert "Searching" not in screen.message_text
+        assert "No hits" in screen.message_text
+        assert "more coming" not in screen.status.left_text
+        assert screen.query_one("#results-pane").border_title == "0 hits"
+
+
+@run_async
+async def test_an_exception_in_the_search_settles_with_an_error() -> None:
+    engine = ScriptedEngine(error=RuntimeError("boom"))
+    app = app_on(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "ngoai")
+        assert "boom" in app.main.message_text and "Searching" not in app.main.message_text
+
+
+@run_async
+async def test_the_spinner_never_outlives_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine that never answers: after SPINNER_LIMIT the screen stops saying 'Searching…'."""
+    import threading
+
+    release = threading.Event()
+
+    class Hanging(ScriptedEngine):
+        def search(self, text: str, limit: int = 10, **options: Any) -> SearchResult:
+            release.wait(10)
+            return super().search(text, limit, **options)
+
+    monkeypatch.setattr(search_screen, "SPINNER_LIMIT", 0.4)
+    app = app_on(Hanging())
+    async with app.run_test(size=SIZE) as pilot:
+        app.main.query_input.value = "ngoai"
+        await wait_until(pilot, lambda: app.main.gen > 0)
+        await wait_until(pilot, lambda: app.main.settled and app.main.shown_gen == app.main.gen, timeout=5)
+        assert "taking too long" in app.main.message_text
+        release.set()
+
+
+@run_async
+async def test_best_match_hits_show_k_of_n_words() -> None:
+    def partial(result: SearchResult) -> None:
+        for hit in result:
+            hit.matched, hit.missing = ["ngoại", "giao"], ["gì"]
+
+    app = app_on(ScriptedEngine(shape=partial))
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "ngoại giao")
+        head = app.main.results.get_option_at_index(0).prompt.plain.split("\n")[0]
+        assert head.endswith("2/3 words")
+
+
+@run_async
+async def test_unknown_words_suggestion_and_rewrites_are_shown() -> None:
+    def shaped(result: SearchResult) -> None:
+        result.clear()
+        result.unknown = ["xyzzyq"]
+        result.suggestion = "ngoại giao"
+        result.rewrites = [("ngoaij", "ngoại")]
+
+    app = app_on(ScriptedEngine(shape=shaped))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await ask(pilot, "ngoaij xyzzyq")
+        message = screen.message_text
+        assert "Not in the index: xyzzyq" in message
+        assert "type without diacritics" not in message
+        info = str(screen.query_one("#query-info").visual)
+        assert "searching ngoaij as ngoại" in info and "did you mean ngoại giao" in info and "Ctrl-G" in info
+        app.engine.shape = None  # type: ignore[union-attr]
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, results_for(app, "ngoại giao"))
+        assert screen.results.hits
+
+
+# -- 3. marks count while typing ----------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["tình bạn", "tình bạ"])
+def test_finished_words_keep_their_marks_while_typing(marks_index: tuple[Path, Path], typed: str) -> None:
+    corpus, index = marks_index
+    with Engine.open(index) as engine:
+        hits = engine.search(typed, limit=5, prefix=True, budget=5)
+    first = hits[0].text[slice(*hits[0].spans[0])] + " " + hits[0].text[slice(*hits[0].spans[1])]
+    assert first.lower() == "tình bạn"
+    assert all("tính" not in h.text for h in hits[:2])
+
+
+def test_a_marked_last_word_ranks_its_exact_form_first(marks_index: tuple[Path, Path]) -> None:
+    corpus, index = marks_index
+    with Engine.open(index) as engine:
+        hits = engine.search("ngoại", limit=5, prefix=True, budget=5)
+    assert "ngoại" in hits[0].text and "ngoài" not in hits[0].text.lower().replace("ngoài trời", "")
+    assert hits[0].text != "Ở ngoài sân."
+
+
+@run_async
+async def test_typing_tinh_ban_shows_tinh_ban_first(marks_index: tuple[Path, Path]) -> None:
+    corpus, index = marks_index
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"tình", "space", *"bạn")
+        await wait_until(pilot, results_for(app, "tình bạn"))
+        assert "tình bạn" in app.main.results.get_option_at_index(0).prompt.plain.lower()
+
+
+# -- 4. snippets and preview on the best cluster ------------------------------------
+
+
+def test_best_cluster_prefers_the_phrase() -> None:
+    text = DOCS["b.txt"].split("\n\n")[2]
+    start, end = best_cluster(text, parse_query("tình bạn"))
+    assert text[start:end] == "tình bạn"
+
+
+@run_async
+async def test_snippet_shows_the_phrase_whole_and_highlighted(marks_index: tuple[Path, Path]) -> None:
+    corpus, index = marks_index
+    app = make_app(index, corpus, "tình bạn ", cursor_blink=False, check_interval=0)
+    async with app.run_test(size=(60, 24)) as pilot:
+        await wait_until(pilot, results_for(app, "tình bạn "))
+        results = app.main.results
+        row = next(i for i, h in enumerate(results.hits) if h.path == "b.txt")
+        prompt = results.get_option_at_index(row).prompt
+        body_start = prompt.plain.index("\n") + 1
+        marked = [prompt.plain[s.start : s.end] for s in prompt.spans if s.start >= body_start]
+        assert "tình bạn" in marked  # one span over the whole phrase, not "tình ái với bạn"
+
+
+@run_async
+async def test_the_preview_is_scrolled_to_the_phrase_at_80x24(marks_index: tuple[Path, Path]) -> None:
+    corpus, index = marks_index
+    app = make_app(index, corpus, "hợp tác quốc tế", cursor_blink=False, check_interval=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, results_for(app, "hợp tác quốc tế"))
+        preview = app.main.preview
+        # The paragraph is long and the phrase is at its end: the 4-line pane scrolls down to it.
+        await wait_until(pilot, lambda: preview.scroll_y > 0, what="the preview to scroll to the phrase")
+
+
+# -- 5. n/N step through phrase matches --------------------------------------------
+
+
+def test_query_matches_ignore_single_words_and_folded_forms() -> None:
+    text = "Nước ngoài và đối ngoại, Giao thông; ngoại giao và Ngoại giao"
+    spans = query_matches(text, parse_query("ngoại giao"))
+    assert [text[s:e] for s, e in spans] == ["ngoại giao", "Ngoại giao"]
+    assert [text[s:e] for s, e in query_matches(text, parse_query("ngoai giao"))] == ["ngoại giao", "Ngoại giao"]
+
+
+@run_async
+async def test_n_counts_phrase_matches_only(shared_index: tuple[Path, Path]) -> None:
+    corpus, index = shared_index
+    app = make_app(index, corpus, "ngoại giao", cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoại giao"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
+        doc: DocumentScreen = app.screen  # type: ignore[assignment]
+        for i, start, end in doc.matches:
+            assert doc.paragraphs[i].text[start:end].lower() == "ngoại giao"
+        await pilot.press("n")
+        i, start, end = doc.matches[doc.current or 0]
+        rendered = doc._render_para(i)
+        current = [s for s in rendered.spans if "reverse" in str(s.style)]
+        assert [(s.start, s.end) for s in current] == [(start, end)]  # the whole phrase is the current match
+
+
+# -- 6. no fixed debounce ---------------------------------------------------------
+
+
+@run_async
+async def test_fast_searches_start_at_the_keystroke() -> None:
+    engine = ScriptedEngine()
+    app = app_on(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        assert screen.debounce_delay() == 0
+        await pilot.press("n")
+        assert screen._debounce is None and engine.calls >= 0  # started at once, no timer
+        await wait_until(pilot, results_for(app, "n"))
+        screen._recent = 0.2  # slow searches: a short debounce, bounded
+        assert 0 < screen.debounce_delay() <= search_screen.MAX_DEBOUNCE
+
+
+def hits_of(result: SearchResult) -> list[Hit]:
+    return list(result)
+
+
+# -- editing keys -----------------------------------------------------------------
+
+
+@run_async
+async def test_up_walks_back_through_the_history_one_query_at_a_time(shared_index: tuple[Path, Path]) -> None:
+    from searcher.tui.history import History
+
+    corpus, index = shared_index
+    for query in ["kinh tế", "hòa bình", "ngoại giao"]:
+        History(index).add(query)
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        seen = []
+        for _ in range(3):
+            await pilot.press("up")
+            seen.append(screen.query_input.value)
+            await wait_until(pilot, results_for(app, seen[-1]))
+        assert seen == ["ngoại giao", "hòa bình", "kinh tế"]
+        # Once the query is edited, ↑ moves in the results again.
+        await pilot.press("end", "space", "x", "backspace", "backspace")
+        await wait_until(pilot, results_for(app, "kinh tế"))
+        await pilot.press("down", "up")
+        assert screen.query_input.value == "kinh tế"
+
+
+# -- totals, more hits, grouping, palette, settings, narrow status ---------------------
+
+
+@run_async
+async def test_scrolling_past_the_last_hit_loads_more() -> None:
+    app = app_on(FixedEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await ask(pilot, "giao")
+        assert len(screen.results.hits) == search_screen.RESULT_LIMIT
+        assert screen.query_one("#results-pane").border_title == f"{search_screen.RESULT_LIMIT}+ hits"
+        await pilot.press("ctrl+end")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: len(screen.results.hits) > search_screen.RESULT_LIMIT, what="more hits")
+        assert screen.results.highlighted >= search_screen.RESULT_LIMIT - 1  # the selection stayed at the end
+
+
+@run_async
+async def test_grouping_by_file_toggles_and_is_remembered(data_home: Path) -> None:
+    from searcher.tui.settings import Settings
+
+    app = app_on(FixedEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await ask(pilot, "ngoại giao")
+        every = len(screen.results.hits)
+        await pilot.press("f2")
+        paths = [h.path for h in screen.results.hits]
+        assert len(paths) == len(set(paths)) < every  # one row per file
+        assert "more" in screen.results.get_option_at_index(0).prompt.plain.split("\n")[0]
+        app.theme = "textual-light"
+        await pilot.pause(0.1)
+    settings = Settings.load()
+    assert settings.group_by_file is True and settings.theme == "textual-light"
+    app = app_on(FixedEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "ngoại giao")
+        assert app.theme == "textual-light" and app.main.results.grouped
+
+
+@run_async
+async def test_command_palette_has_the_apps_commands() -> None:
+    app = app_on(FixedEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "ngoại giao")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Re-index", "History", "Group by file", "Copy path:line", "Open in editor"):
+            assert wanted in titles
+        assert any("theme" in t.lower() for t in titles)
+
+
+@run_async
+async def test_narrow_status_keeps_the_hit_count_and_time() -> None:
+    app = make_app("no-index", "corpus", engine=FixedEngine(), cursor_blink=False, check_interval=0, clock=lambda: 1e10)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ask(pilot, "ngoại giao")
+        left = app.main.query_one("#status-left")
+        assert left.size.width >= 16
+        text = app.main.status.left_text
+        assert "hits" in text and "ms" in text
+
+
+@run_async
+async def test_a_long_document_is_read_in_a_worker_and_shown_as_a_window(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "\n\n".join(f"Đoạn {i}: chuyện ngoại giao và kinh tế số {i}." for i in range(6000))
+    (corpus / "long.txt").write_text("Tài liệu dài\n\n" + body + "\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", parallel=False)
+    app = make_app(tmp_path / "index", corpus, "kinh tế số 5000", cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "kinh tế số 5000"), timeout=10)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        doc: DocumentScreen = app.screen  # type: ignore[assignment]
+        assert doc.loaded or doc.query("#doc-loading")  # composed before the file is read
+        await wait_until(pilot, lambda: doc.loaded, timeout=20)
+        assert len(doc.paragraphs) >= 6000
+        assert len(doc.query(".para")) <= 1500
+        assert "shown" in doc.notice and doc.paragraphs[doc.hit_index].text.startswith("Đoạn 5000:")
+
+
+@run_async
+async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index: tuple[Path, Path]) -> None:
+    corpus, index = shared_index
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        for query in ("kinh", "ngoai giao"):
+            await pilot.press("ctrl+u", *[" " if c == " " else c for c in query])
+            await wait_until(pilot, results_for(app, query))
+            await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+            hit = screen.results.selected_hit
+            assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
