@@ -220,8 +220,9 @@ def test_no_colour_in_a_pipe(indexed):
 
 
 def test_colour_always(indexed):
-    plain = run_cli("search", ["--color", "never", "ngoại", "giao"], indexed)
-    coloured = run_cli("search", ["--color", "always", "ngoại", "giao"], indexed)
+    # A generous budget: on a loaded machine two runs must not differ by what the time allowed.
+    plain = run_cli("search", ["--budget", "30", "--color", "never", "ngoại", "giao"], indexed)
+    coloured = run_cli("search", ["--budget", "30", "--color", "always", "ngoại", "giao"], indexed)
     assert coloured.returncode == 0
     assert "\x1b[" in coloured.stdout
     assert ANSI.sub("", coloured.stdout) == plain.stdout  # colour adds escapes, nothing else
