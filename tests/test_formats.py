@@ -491,3 +491,15 @@ def test_empty_and_unsupported_files(tmp_path: Path, pool: WorkerPool) -> None:
     assert_skipped(tmp_path / "empty.pdf", pool, "empty file")
     (tmp_path / "x.rtf").write_text("x")
     assert_skipped(tmp_path / "x.rtf", pool, "unsupported file type")
+
+
+def test_limits_are_settable_from_the_environment(monkeypatch, tmp_path):
+    from searcher.formats import Limits
+
+    monkeypatch.setenv("SEARCHER_PARSE_MEMORY_MB", "300")
+    monkeypatch.setenv("SEARCHER_PARSE_TIMEOUT", "2.5")
+    monkeypatch.setenv("SEARCHER_PARSE_MAX_PAGES", "10")
+    monkeypatch.setenv("SEARCHER_PARSE_MAX_TEXT_MB", "0")  # not positive: the default stays
+    limits = Limits.from_environment()
+    assert (limits.memory_mb, limits.timeout_s, limits.max_pages) == (300, 2.5, 10)
+    assert limits.max_text_mb == Limits().max_text_mb

@@ -93,9 +93,10 @@ def sniff(head: bytes) -> str:
 def extract(path: Path | str, limits: Limits | None = None, pool: WorkerPool | None = None) -> Extracted:
     """Read one document into paragraphs; raises :class:`DocumentSkipped` with the reason.
 
-    ``pool`` defaults to a process-wide pool of ``limits.workers`` workers.
+    ``limits`` defaults to :meth:`Limits.from_environment`; ``pool`` to a
+    process-wide pool of ``limits.workers`` workers.
     """
-    limits = limits or Limits()
+    limits = limits or Limits.from_environment()
     path = str(path)
     expected = _FORMATS.get(os.path.splitext(path)[1].lower())
     if expected is None:

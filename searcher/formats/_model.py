@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 
 class DocumentSkipped(Exception):
@@ -29,6 +30,34 @@ class Limits:
     @property
     def max_text_chars(self) -> int:
         return int(self.max_text_mb * 1024 * 1024)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> "Limits":
+        """The defaults, with any of ``SEARCHER_PARSE_MEMORY_MB``, ``SEARCHER_PARSE_TIMEOUT`` (seconds),
+        ``SEARCHER_PARSE_MAX_INFLATED_MB``, ``SEARCHER_PARSE_MAX_PAGES`` and ``SEARCHER_PARSE_MAX_TEXT_MB``
+        that are set to a positive number (others are ignored).
+
+        >>> Limits.from_environment({"SEARCHER_PARSE_TIMEOUT": "5", "SEARCHER_PARSE_MAX_PAGES": "oops"}).timeout_s
+        5.0
+        """
+        import os
+
+        env = os.environ if environ is None else environ
+        values: dict[str, float] = {}
+        for name, attribute, kind in (
+            ("SEARCHER_PARSE_MEMORY_MB", "memory_mb", int),
+            ("SEARCHER_PARSE_TIMEOUT", "timeout_s", float),
+            ("SEARCHER_PARSE_MAX_INFLATED_MB", "max_inflated_mb", int),
+            ("SEARCHER_PARSE_MAX_PAGES", "max_pages", int),
+            ("SEARCHER_PARSE_MAX_TEXT_MB", "max_text_mb", float),
+        ):
+            try:
+                value = kind(env.get(name, ""))
+            except ValueError:
+                continue
+            if value > 0:
+                values[attribute] = value
+        return cls(**values)  # type: ignore[arg-type]
 
 
 @dataclass
