@@ -215,6 +215,7 @@ class Candidates:
     scores: list[float] = field(default_factory=list)
     words_found: list[int] = field(default_factory=list)
     best_coverage: int = 0  # the most query words any paragraph has
+    full_matches: int = 0  # paragraphs that have every word (what the strict tiers can find at most)
     idf: dict[str, float] = field(default_factory=dict)  # folded word -> its IDF here
 
 
@@ -302,6 +303,7 @@ class BestMatchIndex:
         excluded: list[str] | None = None,
         exclude_pids: Iterable[int] = (),
         limit: int = 50,
+        min_words: int = 1,
     ) -> Candidates:
         """Score every paragraph that has any of the query's words; return the ``limit`` best.
 
@@ -309,7 +311,8 @@ class BestMatchIndex:
         that word (one, or the completions of an unfinished last word).
         ``pairs`` are folded pair terms (``ngoai_giao``) of adjacent query words.
         Paragraphs with any ``excluded`` folded term (a syllable, or a pair
-        with ``_``), or whose pid is in ``exclude_pids``, are left out.
+        with ``_``), or whose pid is in ``exclude_pids``, are left out, and so
+        are those with fewer than ``min_words`` of the words.
         """
         import numpy as np
 
@@ -354,6 +357,8 @@ class BestMatchIndex:
                         scores[found[0].astype(np.int64)] = 0.0
             if len(dead):
                 scores[dead] = 0.0
+            if min_words > 1:
+                scores[covered < min_words] = 0.0
             local_skip = skip[(skip >= part.base) & (skip < part.base + part.count)] - part.base
             if len(local_skip):
                 scores[local_skip] = 0.0
@@ -361,6 +366,7 @@ class BestMatchIndex:
             if not len(positive):
                 continue
             result.best_coverage = max(result.best_coverage, int(covered[positive].max()))
+            result.full_matches += int(np.count_nonzero(covered[positive] >= len(words)))
             if len(positive) > limit:
                 top = positive[np.argpartition(-scores[positive], limit - 1)[:limit]]
             else:

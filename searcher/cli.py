@@ -174,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``search``; returns the exit code (also used by the console script)."""
     parser = build_parser()
     args = parser.parse_args(split_argv(sys.argv[1:] if argv is None else argv))
+    if args.open is not None and args.open > args.limit:
+        parser.error(f"--open {args.open} is past the {args.limit} hits asked for (-n {args.limit})")
     query = " ".join(args.query).strip()
     try:
         from .places import NoIndexHere, resolve
@@ -237,11 +239,10 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # typ
 def _search(args: argparse.Namespace, query: str) -> int:
     engine = _open_engine(args.index, args.corpus)
     with engine:
-        result = engine.search(
-            query, limit=max(args.limit, args.open or 0), budget=args.budget, all_words=args.all_words
-        )
+        result = engine.search(query, limit=args.limit, budget=args.budget, all_words=args.all_words)
     if args.open is not None and result and len(result) < args.open:
-        raise SearcherError(f"--open {args.open}: there {'is' if len(result) == 1 else 'are'} only {len(result)} hits")
+        # Only a hit that was printed can be opened.
+        raise SearcherError(f"--open {args.open}: only {len(result)} hit{'' if len(result) == 1 else 's'} shown")
     out = sys.stdout
     if args.json:
         for hit in result:
@@ -275,12 +276,15 @@ def _open_hit(result, number: int) -> int:  # type: ignore[no-untyped-def]
 
     hit = result[number - 1]
     argv = open_command(display_path(hit.file), hit.line, hit.page)
+    program = argv[3] if argv[:2] == ["sh", "-c"] else argv[0]  # $EDITOR runs through sh -c
     try:
         status = subprocess.call(argv)
     except OSError as exc:
-        raise SearcherError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+        raise SearcherError(f"cannot run {program}: {exc.strerror or exc}") from None
+    if status in (126, 127) and program != argv[0]:
+        raise SearcherError(f"cannot run {program}: command not found (set $VISUAL or $EDITOR)")
     if status != 0:
-        raise SearcherError(f"{argv[0]} exited with status {status}")
+        raise SearcherError(f"{program} exited with status {status}")
     return EXIT_FOUND
 
 

@@ -380,8 +380,8 @@ class SearchApp(App[int]):
         elif outcome.get("status") not in (0, None):
             self.notify(f"{editor} exited with status {outcome['status']}", severity="warning")
 
-    def copy_location(self, file: str, line: int) -> None:
-        text = location(file, line)
+    def copy_location(self, file: str, line: int, page: int | None = None, chapter: int | None = None) -> None:
+        text = location(file, line, page, chapter)
         self.copy_to_clipboard(text)
         self.notify(f"Copied {text}", timeout=2)
 

@@ -15,6 +15,7 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..presentation import where as location_suffix
 from ..corpus import UnreadableFile, read_document
 from ..engine import Hit
 from ..highlight import best_cluster, phrase_spans, query_matches
@@ -186,14 +187,15 @@ class DocumentScreen(Screen[None]):
         else:
             where = f"match {self.current + 1}/{len(self.matches)}"
         title = " ".join(hit.title.split())
+        place = location_suffix(hit.path, self.current_line, hit.page, hit.chapter)
         parts: list[str | tuple[str, str] | Content] = [
             highlighted(title, phrase_spans(title, self.query_parsed), style="bold").truncate(
                 max(10, self.app.size.width - 2), ellipsis=True
             ),
             "\n",
             (hit.path, "$text-accent"),
-            ":",
-            (str(self.current_line), "$text-success"),
+            place[0],
+            (place[1:], "$text-success"),
             f"  ·  {where}",
         ]
         if self.notice:
@@ -248,4 +250,4 @@ class DocumentScreen(Screen[None]):
         self.search_app.open_in_editor(self.hit.file, self.current_line, self.hit.page)
 
     def action_copy_location(self) -> None:
-        self.search_app.copy_location(self.hit.file, self.current_line)
+        self.search_app.copy_location(self.hit.file, self.current_line, self.hit.page, self.hit.chapter)

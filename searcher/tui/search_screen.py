@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import get_current_worker
 
+from ..presentation import where
 from ..engine import Hit, SearchResult
 from ..errors import QueryError, SearcherError
 from ..highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
@@ -597,7 +598,7 @@ class SearchScreen(Screen[None]):
             self.preview.show(highlighted(window.text, window.spans), hit.title)
         else:
             self.preview.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
-        self.preview.border_subtitle = f"{hit.path}:{hit.line}"
+        self.preview.border_subtitle = hit.path + where(hit.path, hit.line, hit.page, hit.chapter)
         self._load_context(hit, query)
 
     def _preview_when_still(self) -> None:
@@ -714,7 +715,7 @@ class SearchScreen(Screen[None]):
     def action_copy_location(self) -> None:
         hit = self.results.selected_hit
         if hit is not None:
-            self.search_app.copy_location(hit.file, hit.line)
+            self.search_app.copy_location(hit.file, hit.line, hit.page, hit.chapter)
 
     def action_history(self) -> None:
         def picked(query: str | None) -> None:

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from ..engine import Hit
 from ..highlight import phrases_and_cluster
-from ..presentation import make_snippet
+from ..presentation import make_snippet, where
 from ..query import ParsedQuery
 
 __all__ = [
@@ -77,10 +77,11 @@ def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None, more: int
         words = f"  {found}/{found + len(hit.missing)} words"
     if more:
         words += f"  +{more} more"
+    place = where(hit.path, hit.line, hit.page, hit.chapter)  # ":12", " p.3", " ¶4"
     head = Content.assemble(
         (hit.path, PATH_STYLE),
-        ":",
-        (str(hit.line), LINE_STYLE),
+        place[0],
+        (place[1:], LINE_STYLE),
         "  ",
         (" ".join(hit.title.split()), TITLE_STYLE),
     ).truncate(max(10, width - len(words)), ellipsis=True)
