@@ -47,6 +47,10 @@ MANIFEST = "manifest.json"
 K1 = 1.2
 B = 0.75
 PAIR_BOOST = 1.5  # a pair stands for a two-syllable word and for word order
+# A paragraph's BM25 is scaled by the share of the query's IDF mass it covers,
+# to this power: one that has the rare, telling words of a question beats one
+# that repeats two of them (Lucene's old "coord" factor, weighted by IDF).
+COVERAGE_POWER = 0.5  # measured on the QA sets: 0 and 0.5 within noise, 2 worse; 0.5 reads better
 MAX_TF = 255
 MAX_LENGTH = 65535
 
@@ -325,6 +329,9 @@ class BestMatchIndex:
         for pair in dict.fromkeys(pairs):
             weighted.append((None, "_" + pair, PAIR_BOOST))
         idf = {term: self.idf(term) for _, term, _ in weighted}
+        # A word's weight in the coverage share: its (most telling) form's IDF.
+        word_idf = {position: max(idf[t] for t in dict.fromkeys(terms)) for position, terms in enumerate(words) if terms}
+        total_mass = sum(word_idf.values())
         result.idf = {term: value for term, value in idf.items() if not term.startswith("_")}
         skip = np.asarray(sorted(set(int(p) for p in exclude_pids)), dtype=np.int64)
         best: list[tuple[float, int, int]] = []
@@ -348,8 +355,13 @@ class BestMatchIndex:
                     if mask is None:
                         mask = seen_word[position] = np.zeros(part.count, dtype=bool)
                     mask[ids] = True
-            for mask in seen_word.values():
+            mass = np.zeros(part.count, dtype=np.float32) if COVERAGE_POWER else None
+            for position, mask in seen_word.items():
                 covered += mask
+                if mass is not None:
+                    mass[mask] += np.float32(word_idf[position])
+            if mass is not None and total_mass > 0:
+                scores *= (mass / np.float32(total_mass)) ** np.float32(COVERAGE_POWER)
             if excluded:
                 for term in excluded:
                     found = part.postings(term)
