@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 from .errors import EXIT_ERROR, SearcherError
 from .options import add_location_arguments, add_selection_arguments
-from .presentation import describe_conversions
+from .presentation import describe_conversions, format_size
 
 __all__ = ["main", "build_parser"]
 
@@ -171,7 +171,7 @@ def _list(as_json: bool) -> int:
         paragraphs = entry["paragraphs"] if entry["paragraphs"] is not None else "?"
         gone = "  (folder gone)" if not entry["exists"] else ""
         print(
-            f"{entry['folder']}  {_size(entry['bytes'])}  {paragraphs} paragraphs  "
+            f"{entry['folder']}  {format_size(entry['bytes'])}  {paragraphs} paragraphs  "
             f"{_age(entry['age_s'])}{gone}"
         )
     return 0
@@ -195,20 +195,6 @@ def _forget(folder: str, wait: float) -> int:
         shutil.rmtree(index)
     print(f"forgot the index of {folder} ({index})")
     return 0
-
-
-def _size(n: int) -> str:
-    """A size for people.
-
-    >>> _size(1536), _size(5 * 1024 * 1024)
-    ('1.5 KB', '5.0 MB')
-    """
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
 
 
 def _age(seconds: float | None) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-__all__ = ["Snippet", "make_snippet", "display_path", "location", "where", "describe_conversions"]
+__all__ = [
+    "format_size", "Snippet", "make_snippet", "display_path", "location", "where", "describe_conversions"]
 
 
 def display_path(file: str) -> str:
@@ -125,3 +126,16 @@ def make_snippet(
     shift = len(prefix) - start
     inside = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
     return Snippet(prefix + flat[start:end] + suffix, inside)
+
+
+def format_size(size: float) -> str:
+    """A size for people, in SI units (as ``du --si``), the same in ``search-index --list`` and the live search.
+
+    >>> format_size(1536), format_size(5_000_000), format_size(118_919_168)
+    ('1.5 kB', '5.0 MB', '119 MB')
+    """
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" or size >= 100 else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"

@@ -30,7 +30,7 @@ from ..engine import Engine
 from ..indexer import BuildSummary
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
 from ..opener import editor_command, open_command
-from ..presentation import display_path, location
+from ..presentation import display_path, format_size, location
 from .history import History
 from .help_screen import HelpScreen
 from .index_screen import BuildOutcome, IndexPanel, IndexScreen
@@ -45,14 +45,6 @@ CHECK_INTERVAL = 2.0  # seconds between checks for an index rebuilt from outside
 
 def _run_command(argv: Sequence[str]) -> int:
     return subprocess.call(list(argv))
-
-
-def format_size(size: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" or size >= 100 else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"
 
 
 def format_age(seconds: float) -> str:
