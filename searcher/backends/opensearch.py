@@ -336,13 +336,22 @@ class _BulkWriter:
         pass  # only used to replace a file record, which add_document overwrites by its id
 
     def _delete_path(self, path: str) -> None:
-        _call(
-            self.address,
-            self.client.delete_by_query,
-            index=self.index,
-            body={"query": {"term": {"path": path}}},
-            params={"conflicts": "proceed", "refresh": "true"},
-        )
+        """Delete every document of ``path`` by id (``_delete_by_query`` needs the reindex module, not always there)."""
+        from opensearchpy import helpers
+
+        _call(self.address, self.client.indices.refresh, index=self.index)
+        query = {"query": {"term": {"path": path}}, "_source": False}
+        try:
+            ids = [hit["_id"] for hit in helpers.scan(self.client, index=self.index, query=query)]
+        except Exception as exc:
+            _call(self.address, _raise, exc)
+        for start in range(0, len(ids), self.batch):
+            body = [{"delete": {"_index": self.index, "_id": doc_id}} for doc_id in ids[start : start + self.batch]]
+            response = self._bulk(body)
+            if response.get("errors"):
+                bad = [i["delete"] for i in response["items"] if i["delete"].get("status", 500) not in (200, 404)]
+                if bad:
+                    raise SearcherError(f"could not remove the old paragraphs of {path}: HTTP {bad[0].get('status')}")
         self.numbers.pop(path, None)
 
     def flush(self) -> None:
@@ -622,7 +631,8 @@ def _full(
     from opensearchpy import exceptions as ose
 
     _collect_garbage(client, address, keep=set(old))
-    stamp = time.strftime("%Y%m%dt%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+    now = time.time()
+    stamp = time.strftime("%Y%m%dt%H%M%S", time.gmtime(now)) + f"{int(now * 1000) % 1000:03d}-{os.getpid()}"
     concrete = f"{address.name}-{stamp}"
     body = index_body(corpus, shards, 0)
     body["settings"]["index"]["refresh_interval"] = "-1"  # nothing searches it before the swap
