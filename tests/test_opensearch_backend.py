@@ -238,3 +238,23 @@ def test_a_config_file_readable_by_others_is_refused(tmp_path, monkeypatch):
         _config()
     config.chmod(0o600)
     assert _config()["user"] == "u"
+
+
+def test_build_index_and_ensure_index_accept_an_address(node, client, tmp_path):
+    """The faces that build (the TUI's rebuild, first use) reach the cluster through the indexer's own API."""
+    from searcher import build_index, ensure_index
+
+    name = f"api-{uuid.uuid4().hex[:8]}"
+    address = _address(node, name)
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Hợp tác nghề cá.\n", "utf-8")
+    try:
+        said: list[str] = []
+        summary = ensure_index(corpus, address, on_build=said.append)
+        assert summary is not None and summary.paragraphs == 1 and said
+        assert ensure_index(corpus, address) is None
+        assert build_index(corpus, address).mode == "incremental"
+        assert not (tmp_path / "opensearch:").exists()
+    finally:
+        client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
