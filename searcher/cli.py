@@ -219,9 +219,12 @@ def _run_tui(args: argparse.Namespace, query: str) -> int:
 
 def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # type: ignore[no-untyped-def]
     """Open the index, building it from ``corpus`` first (and saying so) if there is none yet."""
+    from .backends import is_remote
     from .engine import Engine
     from .indexer import ensure_index
 
+    if is_remote(index):  # a cluster is built with search-index, never on first use
+        return Engine.open(index)
     summary = ensure_index(corpus, index, on_build=lambda message: print(f"search: {message}", file=announce, flush=True))
     if summary is not None:
         print(

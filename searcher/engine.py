@@ -175,7 +175,17 @@ class Engine:
 
     @classmethod
     def open(cls, index: str | Path = "index") -> "Engine":
-        """Open the index folder ``index`` (raises :class:`~searcher.errors.IndexMissing` if there is none)."""
+        """Open the index folder ``index`` (raises :class:`~searcher.errors.IndexMissing` if there is none).
+
+        ``index`` may also be a cluster address, ``opensearch://host:9200/NAME``
+        (:mod:`searcher.backends.opensearch`): the engine returned then searches there.
+        """
+        from .backends import is_remote
+
+        if is_remote(index):
+            from .backends.opensearch import OpenSearchEngine
+
+            return OpenSearchEngine(str(index))
         return cls(IndexLocation(index))
 
     # -- lifecycle -------------------------------------------------------

@@ -76,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary (warnings still go to stderr)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
+    cluster = parser.add_argument_group(
+        "OpenSearch cluster",
+        "build into a cluster instead: --index opensearch://HOST:9200/NAME (opensearchs:// for HTTPS), or "
+        "--backend opensearch --url URL --name NAME; credentials come from $SEARCHER_OPENSEARCH_USER and "
+        "$SEARCHER_OPENSEARCH_PASSWORD or ~/.config/searcher/opensearch.json (mode 600), never from options",
+    )
+    cluster.add_argument("--backend", choices=("local", "opensearch"), default=None, help="where the index lives (default local)")
+    cluster.add_argument("--url", metavar="URL", help="the cluster, e.g. https://search.example:9200 (with --backend opensearch)")
+    cluster.add_argument("--name", metavar="NAME", help="the index name, an alias on the cluster (with --backend opensearch)")
+    cluster.add_argument("--shards", type=int, default=1, metavar="N", help="primary shards of a full build (default 1)")
+    cluster.add_argument("--replicas", type=int, default=0, metavar="N", help="replicas of a full build (default 0: one node)")
     parser.add_argument(
         "--wait",
         type=float,
@@ -94,7 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(args.json)
         if args.forget:
             return _forget(args.forget, args.wait)
+        _cluster_address(args)
         _resolve(args)
+        from .backends import is_remote
+
+        if is_remote(args.index):
+            return _build_remote(args)
         from .indexer import build_index
 
         with _progress_display(enabled=not args.quiet and sys.stderr.isatty()) as progress:
@@ -123,6 +139,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"search-index: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_ERROR
+
+
+def _cluster_address(args: argparse.Namespace) -> None:
+    """``--backend opensearch --url URL --name NAME`` becomes one ``--index opensearch://…`` address."""
+    if args.backend != "opensearch":
+        if args.url or args.name:
+            raise SearcherError("--url and --name go with --backend opensearch")
+        return
+    from .backends.opensearch import address_from_url
+
+    if args.index:
+        raise SearcherError("give the cluster either as --index opensearch://HOST:PORT/NAME or with --url and --name")
+    if not args.url or not args.name:
+        raise SearcherError("--backend opensearch needs --url URL and --name NAME")
+    args.index = str(address_from_url(args.url, args.name))
+
+
+def _build_remote(args: argparse.Namespace) -> int:
+    """Build into an OpenSearch cluster (:func:`searcher.backends.opensearch.build_opensearch`)."""
+    from .backends.opensearch import build_opensearch
+
+    if args.watch:
+        raise SearcherError("--watch works with a local index only")
+    with _progress_display(enabled=not args.quiet and sys.stderr.isatty()) as progress:
+        summary = build_opensearch(
+            args.corpus,
+            args.index,
+            full=args.full,
+            progress=progress,
+            wait=args.wait,
+            include=args.include,
+            exclude=args.exclude,
+            shards=args.shards,
+            replicas=args.replicas,
+        )
+    _report(summary, args)
+    return 0
 
 
 def _resolve(args: argparse.Namespace) -> None:

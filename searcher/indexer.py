@@ -357,6 +357,14 @@ def build_index(
     >>> summary.added, summary.paragraphs              # doctest: +SKIP
     (4, 131)
     """
+    from .backends import is_remote
+
+    if is_remote(index):  # opensearch://host:port/NAME: the same build, into a cluster
+        from .backends.opensearch import build_opensearch
+
+        return build_opensearch(
+            corpus, str(index), full=full, progress=progress, wait=wait, include=include, exclude=exclude
+        )
     started = time.monotonic()
     corpus_path = check_corpus(Path(corpus))
     location = IndexLocation(index)
@@ -500,6 +508,19 @@ def ensure_index(
     >>> ensure_index("corpus", "index")          # doctest: +SKIP
     BuildSummary(mode='full', ..., paragraphs=98, ...)
     """
+    from .backends import is_remote
+
+    if is_remote(index):
+        from .backends.opensearch import OpenSearchEngine
+
+        try:
+            OpenSearchEngine(str(index)).close()
+            return None
+        except IndexMissing:
+            check_corpus(Path(corpus))
+            if on_build is not None:
+                on_build(f"no index at {index} yet; indexing {corpus} …")
+            return build_index(corpus, index, progress=progress, wait=wait, include=include, exclude=exclude)
     location = IndexLocation(index)
     try:
         location.current()

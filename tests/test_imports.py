@@ -56,6 +56,8 @@ HEADLESS = [
     "searcher.opener",
     "searcher.watch",
     "searcher.whoosh_patches",
+    "searcher.backends",
+    "searcher.backends.opensearch",
     "searcher.cli",
     "searcher.index_cli",
 ]

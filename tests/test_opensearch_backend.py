@@ -1,0 +1,260 @@
+"""The OpenSearch backend against a real node (scripts/opensearch-node start; skipped without one).
+
+Parity with the local index on the bundled corpus (overlap@10 of the golden and relevance
+queries), best match with ``missing``, the alias swap of a full rebuild, incremental updates,
+the build lock, and a cluster that is down (one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from conftest import CORPUS, REPO
+from opensearch_support import require_opensearch
+
+# The golden query, its spellings, and the relevance queries of test_engine.py, plus a whole question.
+PARITY_QUERIES = [
+    "ngoại giao kinh tế",
+    "ngoai giao kinh te",
+    "NGOẠI GIAO KINH TẾ",
+    "ngoại",
+    "ngoài",
+    "ngoai",
+    "lần đầu tiên",
+    '"lần đầu tiên"',
+    "hội nhập quốc tế",
+    "việt nam",
+    '"kinh tế" -ngoại',
+    "phát triển bền vững",
+    "doanh nghiệp",
+    "ngành ngoại giao đã đóng góp gì cho kinh tế?",
+]
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    return require_opensearch()
+
+
+@pytest.fixture(scope="module")
+def client(node):
+    from searcher.backends.opensearch import connect, parse_address
+
+    c = connect(parse_address(node.replace("http://", "opensearch://") + "/x"))
+    yield c
+    c.close()
+
+
+def _address(node: str, name: str) -> str:
+    return node.replace("http://", "opensearch://", 1) + "/" + name
+
+
+@pytest.fixture(scope="module")
+def remote(node, client):
+    """The bundled corpus built into a fresh index on the node (deleted afterwards)."""
+    from searcher.backends.opensearch import build_opensearch
+
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    address = _address(node, name)
+    summary = build_opensearch(CORPUS, address, full=True)
+    assert summary.mode == "full" and summary.paragraphs > 50 and not summary.skipped
+    yield address
+    client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+
+
+@pytest.fixture(scope="module")
+def engines(remote, bundled):
+    from searcher import Engine
+
+    local = Engine.open(bundled.index)
+    cluster = Engine.open(remote)
+    yield local, cluster
+    cluster.close()
+    local.close()
+
+
+def _top(engine, query: str, limit: int = 10) -> list[tuple[str, int]]:
+    kwargs = {"budget": 30.0} if type(engine).__name__ == "Engine" else {}
+    return [(h.path, h.line) for h in engine.search(query, limit=limit, **kwargs)]
+
+
+def test_golden_and_relevance_queries_agree_with_the_local_index(engines):
+    local, cluster = engines
+    overlaps = []
+    for query in PARITY_QUERIES:
+        mine, theirs = _top(local, query), _top(cluster, query)
+        assert len(mine) == len(theirs), query
+        overlap = len(set(mine) & set(theirs)) / max(1, len(mine))
+        overlaps.append(overlap)
+        assert overlap >= 0.8, (query, mine, theirs)
+    assert sum(overlaps) / len(overlaps) >= 0.95
+    # The golden query: the same paragraphs with the phrase (the adjacent tier) first, whatever the
+    # spelling; their order within the tier follows each engine's BM25 (see the README).
+    for query in ("ngoại giao kinh tế", "ngoai giao kinh te"):
+        adjacent = sum(1 for h in local.search(query, limit=10, budget=30.0) if h.score >= local.search(query, limit=1, budget=30.0)[0].score // 100 * 100)
+        assert adjacent >= 5
+        assert set(_top(local, query, adjacent)) == set(_top(cluster, query, adjacent)), query
+
+
+def test_hits_carry_spans_and_words_as_locally(engines):
+    local, cluster = engines
+    first = cluster.search("ngoại giao kinh tế", limit=3)
+    reference = local.search("ngoại giao kinh tế", limit=3, budget=30.0)
+    assert first[0].spans and all(h.complete_match for h in first)
+    by_place = {(h.path, h.line): h for h in reference}
+    for hit in first:
+        if (hit.path, hit.line) in by_place:
+            assert hit.spans == by_place[(hit.path, hit.line)].spans
+            assert hit.text == by_place[(hit.path, hit.line)].text
+    assert os.path.isfile(first[0].file)
+
+
+def test_a_whole_question_gets_best_match_hits_with_missing(engines):
+    _, cluster = engines
+    result = cluster.search("ngành ngoại giao đã đóng góp gì cho kinh tế?", limit=10)
+    assert len(result) == 10
+    assert all(h.missing for h in result)
+    assert all("gì" in h.missing for h in result[:3])
+    assert all(h.score < 100 for h in result)  # below every strict tier, as locally
+
+
+def test_an_unknown_word_is_named(engines):
+    _, cluster = engines
+    result = cluster.search("ngoại giao zzzqqq", limit=5)
+    assert result.unknown == ["zzzqqq"]
+
+
+def test_document_lists_every_paragraph_in_order(engines):
+    local, cluster = engines
+    path = _top(local, "ngoại giao kinh tế", 1)[0][0]
+    assert [h.text for h in cluster.document(path)] == [h.text for h in local.document(path)]
+
+
+def test_full_rebuild_swaps_the_alias_and_drops_the_old_index(node, client, tmp_path):
+    from searcher import Engine
+    from searcher.backends.opensearch import build_opensearch
+
+    name = f"swap-{uuid.uuid4().hex[:8]}"
+    address = _address(node, name)
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "000_137cec3cb1bd4b41.txt", corpus)
+    try:
+        build_opensearch(corpus, address, full=True)
+        first = list(client.indices.get_alias(name=name))
+        engine = Engine.open(address)
+        version = engine.version
+        (corpus / "new.txt").write_text("Một đoạn về hợp tác nghề cá hoàn toàn mới.\n", "utf-8")
+        summary = build_opensearch(corpus, address, full=True)
+        assert summary.mode == "full" and summary.files == 2
+        second = list(client.indices.get_alias(name=name))
+        assert len(first) == len(second) == 1 and first != second
+        assert not client.indices.exists(index=first[0])
+        engine.refresh(force=True)
+        assert engine.version > version
+        assert [h.path for h in engine.search("hợp tác nghề cá", all_words=True)] == ["new.txt"]
+        # Incremental: a removed file goes, a changed one is redone, an unchanged one is left alone.
+        (corpus / "new.txt").unlink()
+        (corpus / "more.txt").write_text("Nghề cá bền vững.\n", "utf-8")
+        summary = build_opensearch(corpus, address)
+        assert (summary.mode, summary.added, summary.removed, summary.unchanged) == ("incremental", 1, 1, 1)
+        assert list(client.indices.get_alias(name=name)) == second
+        engine.refresh(force=True)
+        assert [h.path for h in engine.search("nghề cá", all_words=True)] == ["more.txt"]
+        engine.close()
+    finally:
+        client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+
+
+def test_a_second_builder_waits_then_fails_clearly(node, client, tmp_path):
+    from searcher.backends.opensearch import LOCK_INDEX, build_opensearch
+    from searcher.errors import IndexBusy
+
+    name = f"lock-{uuid.uuid4().hex[:8]}"
+    # A lock held by a live process (this one's parent stands in for another builder).
+    client.index(
+        index=LOCK_INDEX,
+        id=name,
+        body={"host": socket.gethostname(), "pid": os.getppid(), "started": 0},
+        op_type="create",
+        params={"refresh": "true"},
+    )
+    try:
+        with pytest.raises(IndexBusy, match="another search-index is building"):
+            build_opensearch(CORPUS, _address(node, name), wait=0.5)
+    finally:
+        client.delete(index=LOCK_INDEX, id=name, params={"refresh": "true"})
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_a_cluster_that_is_down_is_one_line_and_exit_2(tmp_path):
+    port = _closed_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SEARCHER_OPENSEARCH_USER": "admin", "SEARCHER_OPENSEARCH_PASSWORD": "s3cret-pw"}
+    address = f"opensearch://127.0.0.1:{port}/docs"
+    for argv in (
+        [sys.executable, "-m", "searcher.index_cli", "--index", address, "--corpus", str(CORPUS)],
+        [sys.executable, "-m", "searcher.cli", "--index", address, "ngoại", "giao"],
+    ):
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+        assert done.returncode == 2, done
+        assert done.stdout == ""
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1, done.stderr
+        assert f"http://127.0.0.1:{port}" in lines[0] and "s3cret-pw" not in lines[0]
+
+
+def test_credentials_are_refused_in_the_address_without_echoing_them():
+    from searcher.backends.opensearch import parse_address
+    from searcher.errors import SearcherError
+
+    with pytest.raises(SearcherError) as caught:
+        parse_address("opensearch://admin:s3cret@127.0.0.1:9200/docs")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_a_config_file_readable_by_others_is_refused(tmp_path, monkeypatch):
+    from searcher.backends.opensearch import _config
+    from searcher.errors import SearcherError
+
+    config = tmp_path / "opensearch.json"
+    config.write_text('{"user": "u", "password": "p"}', "utf-8")
+    monkeypatch.setenv("SEARCHER_OPENSEARCH_CONFIG", str(config))
+    monkeypatch.delenv("SEARCHER_OPENSEARCH_USER", raising=False)
+    config.chmod(0o644)
+    with pytest.raises(SearcherError, match="chmod 600"):
+        _config()
+    config.chmod(0o600)
+    assert _config()["user"] == "u"
+
+
+def test_build_index_and_ensure_index_accept_an_address(node, client, tmp_path):
+    """The faces that build (the TUI's rebuild, first use) reach the cluster through the indexer's own API."""
+    from searcher import build_index, ensure_index
+
+    name = f"api-{uuid.uuid4().hex[:8]}"
+    address = _address(node, name)
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Hợp tác nghề cá.\n", "utf-8")
+    try:
+        said: list[str] = []
+        summary = ensure_index(corpus, address, on_build=said.append)
+        assert summary is not None and summary.paragraphs == 1 and said
+        assert ensure_index(corpus, address) is None
+        assert build_index(corpus, address).mode == "incremental"
+        assert not (tmp_path / "opensearch:").exists()
+    finally:
+        client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
