@@ -8,6 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from textual.css.query import NoMatches
 from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
@@ -560,7 +561,11 @@ class SearchScreen(Screen[None]):
             self.query_input.focus()
 
     def update_index_status(self) -> None:
-        self.status.set_right(self.search_app.index_summary())
+        try:
+            status = self.status
+        except NoMatches:
+            return  # the first build can start before this screen is composed; on_mount shows it
+        status.set_right(self.search_app.index_summary())
 
     # -- preview -------------------------------------------------------------
 
