@@ -55,7 +55,8 @@ TIER_STEP = 100.0  # scores of a better tier start this much higher
 FILL_BUDGET = 0.006
 MIN_SLICE = 0.004  # the best tier always gets at least this long
 EXACT_BOOST = 0.5  # a marked word found with the same marks adds half its IDF
-BEST_SCALE = 20.0  # a best-match BM25 score s shows as 100·s/(s+20): below every strict tier
+BEST_SCALE = 20.0
+EARLY_BEST_MATCH = 5  # queries of this many words run the best-match pass before the strict tiers  # a best-match BM25 score s shows as 100·s/(s+20): below every strict tier
 
 
 class _Cancelled(Exception):
@@ -420,16 +421,16 @@ class Engine:
         deadline = started + budget
         plan = plan_query(parsed, lambda field, prefix: self._complete(searcher, field, prefix, deadline))
         tiers, plan_whole = plan.tiers, plan.whole
-        # The best-match pass goes first: it is fast, and when it finds that
-        # no paragraph has every word, the strict tiers need not run at all.
-        opened = self._best_stamp
-        before = time.perf_counter()
-        candidates = self._best_candidates(parsed, plan.completions, limit)
-        if self._best_stamp != opened:
-            # Opening the best-match postings (numpy's import the first time) is not ranking.
-            deadline += time.perf_counter() - before
-        if candidates is not None and candidates.best_coverage < _word_count(parsed):
-            tiers = []
+        # For a long query the best-match pass goes first: it is fast, and when
+        # it finds that no paragraph has every word, the strict tiers (an
+        # intersection of many words, the slow part) need not run at all.  A
+        # short query runs the strict tiers first and best match only when they
+        # leave slots free, so a one-shot search of two words never loads numpy.
+        candidates = None
+        if _word_count(parsed) >= EARLY_BEST_MATCH:
+            candidates, deadline = self._timed_best_candidates(parsed, plan.completions, limit, deadline)
+            if candidates is not None and candidates.best_coverage < _word_count(parsed):
+                tiers = []
         # Planning a new prefix can eat the budget; the first tier still runs.
         deadline = max(deadline, time.perf_counter() + MIN_SLICE)
         fill_deadline: float | None = None
@@ -469,6 +470,8 @@ class Engine:
                 found[docnum] = (bonus + min(score, TIER_STEP - 1), tier.exact)
             adjacent_found = adjacent_found or (tier.adjacent and bool(hits))
         strict = set(found)
+        if candidates is None and len(found) < limit and (not all_words or not (complete and filled)):
+            candidates, deadline = self._timed_best_candidates(parsed, plan.completions, limit, deadline)
         if candidates is not None and len(strict) >= candidates.full_matches:
             # Every paragraph with all the words is in: nothing a cut tier could have added.
             complete = filled = True
@@ -510,6 +513,18 @@ class Engine:
         if stamp != self._best_stamp:
             self._best, self._best_stamp = bestmatch.BestMatchIndex.open(self.generation.path), stamp
         return self._best
+
+    def _timed_best_candidates(
+        self, parsed: ParsedQuery, completions: Query | None, limit: int, deadline: float
+    ) -> "tuple[Candidates | None, float]":
+        """The best-match pass, and the deadline moved by what opening the postings cost (numpy's import
+        the first time): that is not ranking."""
+        opened = self._best_stamp
+        before = time.perf_counter()
+        candidates = self._best_candidates(parsed, completions, limit)
+        if self._best_stamp != opened:
+            deadline += time.perf_counter() - before
+        return candidates, deadline
 
     def _best_candidates(self, parsed: ParsedQuery, completions: Query | None, limit: int) -> "Candidates | None":
         """The best-match pass: BM25 over every paragraph with any of the words (None for a one-word query)."""
