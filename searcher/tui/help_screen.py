@@ -24,11 +24,12 @@ KEYS_HELP = """\
   Enter             open the selected hit in its document
   Tab Shift-Tab     move the focus (query, results, preview)
   e  y              (results focused) open in $EDITOR / copy path:line
-  ↑ on empty query  recall earlier queries, one at a time;  Ctrl-R  pick one
-  Ctrl-G            search the did-you-mean suggestion shown under the query
+  ↑ in the query    walk back through earlier queries
+  Ctrl-R            pick an earlier query from the history
+  Ctrl-G            search the "did you mean" shown under the query
   Esc               clear the query; on an empty query, quit
   F2                group the hits by file (one row a file), or not
-  F5                re-index the corpus; searching goes on meanwhile (Esc cancels)
+  F5                update the index; searching goes on (Esc cancels)
   Ctrl-P            command palette (themes, …)
   Ctrl-C Ctrl-Q     quit
 
