@@ -21,6 +21,9 @@ _SPACES = re.compile(r"[ \t\f\v\r]+")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Metadata titles that say nothing (PDF and Office generators write them by default).
+PLACEHOLDER_TITLES = {"untitled", "untitled document", "document", "(anonymous)", "anonymous", "no title"}
+
 class TextFull(Exception):
     """Raised inside an extractor when the document's text bound is reached."""
 
@@ -79,6 +82,8 @@ class Collector:
         if title and encoding and not has_unicode_vietnamese(title):
             title = convert(title, encoding)
         title = " ".join(tidy(title).split())
+        if title.lower() in PLACEHOLDER_TITLES:
+            title = ""  # what a generator wrote when nobody gave a title: the first line says more
         if not title and result.paragraphs:
             title = " ".join(result.paragraphs[0].text.split())
         result.title = title[:TITLE_MAX_CHARS]
