@@ -8,8 +8,10 @@ For a query of two or more syllables typed without marks (``ngoai giao kinh te``
    :data:`PHRASE_MARGIN` times as frequent as the next.
 2. **Syllable by syllable**, when no paragraph has the phrase: Viterbi over
    each syllable's exact forms (the ones the ``exact`` field knows), with
-   pair counts from the ``xpairs`` field backing off to single-syllable
-   counts.  Offered only when, at every syllable, the best sequence is at
+   pair counts backing off to single-syllable counts.  A pair's count is
+   read from the stored text of (at most :data:`MAX_PARAGRAPHS`) paragraphs
+   that have its folded pair, scaled to the folded pair's paragraph count:
+   the index keeps no pairs of exact syllables.  Offered only when, at every syllable, the best sequence is at
    least :data:`VITERBI_MARGIN` times as likely as the best one with another
    form there.
 
@@ -118,8 +120,10 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     def unigram(i: int, word: str) -> float:
         return forms[i][word] / total
 
+    pair_counts = [_pair_renderings(searcher, plain[i - 1], plain[i]) for i in range(1, len(plain))]
+
     def transition(i: int, left: str, right: str) -> float:
-        together = searcher.doc_frequency("xpairs", pair_term(exact_term(left), exact_term(right)))
+        together = pair_counts[i - 1].get((exact_term(left), exact_term(right)), 0.0)
         return math.log((together + SMOOTHING * unigram(i, right)) / (forms[i - 1][left] + SMOOTHING))
 
     trans = [
@@ -143,6 +147,33 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
             return None
         result.append(scores[0][1])
     return result
+
+
+def _pair_renderings(searcher: Any, left: str, right: str) -> dict[tuple[str, str], float]:
+    """How many paragraphs have each exact rendering of the folded pair ``left right`` next to each other.
+
+    Counted on up to :data:`MAX_PARAGRAPHS` paragraphs that have the folded
+    pair (exact when there are no more), scaled to all of them otherwise.
+    """
+    folded = [folded_term(left), folded_term(right)]
+    query = Term("pairs", pair_term(*folded))
+    seen: Counter[tuple[str, str]] = Counter()
+    read = 0
+    for docnum in itertools.islice(searcher.docs_for_query(query), MAX_PARAGRAPHS):
+        read += 1
+        words = [t.text for t in tokenize(searcher.stored_fields(docnum).get("text", ""))]
+        terms = [folded_term(w) for w in words]
+        found = {
+            (exact_term(words[i]), exact_term(words[i + 1]))
+            for i in range(len(terms) - 1)
+            if terms[i] == folded[0] and terms[i + 1] == folded[1]
+        }
+        seen.update(found)
+    if not read:
+        return {}
+    total = searcher.doc_frequency("pairs", pair_term(*folded))
+    scale = max(1.0, total / read)
+    return {pair: n * scale for pair, n in seen.items()}
 
 
 def _with_case(typed: str, restored: str) -> str:

@@ -36,7 +36,7 @@ from . import accents, bestmatch, whoosh_patches
 from .analysis import iter_words, pair_term, tokenize
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, same_spelling, words_found
-from .planning import plan_query
+from .planning import Tier, plan_query
 from .query import ParsedQuery, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, folded_term, iy_sensitive
@@ -449,7 +449,10 @@ class Engine:
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            hits, finished = self._run(searcher, tier.query, wanted, set(found), tier_deadline, cancelled)
+            if tier.check is None:
+                hits, finished = self._run(searcher, tier.query, wanted, set(found), tier_deadline, cancelled)
+            else:
+                hits, finished = self._run_checked(searcher, tier, wanted, set(found), tier_deadline, cancelled)
             if filler:
                 filled = filled and finished
             else:
@@ -613,6 +616,38 @@ class Engine:
             timed.timed_out = True
         results = collector.results()
         return [(results.docnum(i), results.score(i)) for i in range(results.scored_length())], not timed.timed_out
+
+    @classmethod
+    def _run_checked(
+        cls,
+        searcher: Any,
+        tier: Tier,
+        limit: int,
+        exclude: set[int],
+        deadline: float,
+        cancelled: Callable[[], bool] | None,
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """:meth:`_run` for a tier with a :class:`~searcher.planning.Check`: its hits that pass it, best first.
+
+        The hits that fail go into the mask and the query runs again, until
+        ``limit`` hits pass or there are no more (failures are rare: the exact
+        syllables of a folded phrase found apart from each other).
+        """
+        assert tier.check is not None
+        mask = set(exclude)
+        kept: list[tuple[int, float]] = []
+        while True:
+            hits, finished = cls._run(searcher, tier.query, limit - len(kept), mask, deadline, cancelled)
+            failed = 0
+            for docnum, score in hits:
+                mask.add(docnum)
+                if tier.check.passes(searcher.stored_fields(docnum).get("text", "")):
+                    kept.append((docnum, score))
+                else:
+                    failed += 1
+            if not failed or not finished or len(kept) >= limit or time.perf_counter() > deadline:
+                kept.sort(key=lambda hit: -hit[1])
+                return kept, finished and (not failed or len(kept) >= limit)
 
     def _complete(self, searcher: Any, fieldname: str, prefix: str, deadline: float) -> tuple[Query | None, bool]:
         """An Or of the most frequent terms starting with ``prefix`` (None if there are none), and whether the scan was whole.

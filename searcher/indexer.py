@@ -142,7 +142,7 @@ def _index_file(
         written = 0
         try:
             for para in iter_paragraphs(stream, check, document):
-                exact, folded, pairs, xpairs = index_terms(para.text)
+                exact, folded, pairs = index_terms(para.text)
                 pid = best.add(folded.split(), pairs.split())
                 writer.add_document(
                     kind=KIND_PARAGRAPH,
@@ -156,7 +156,6 @@ def _index_file(
                     exact=exact,
                     folded=folded,
                     pairs=pairs,
-                    xpairs=xpairs,
                 )
                 written += 1
         except OSError as exc:
@@ -246,7 +245,7 @@ def _index_document(
         best.delete_path(path)
     extracted = read.extracted
     for para in extracted.paragraphs:
-        exact, folded, pairs, xpairs = index_terms(para.text)
+        exact, folded, pairs = index_terms(para.text)
         where = {}
         if para.page is not None:
             where["page"] = para.page
@@ -265,7 +264,6 @@ def _index_document(
             exact=exact,
             folded=folded,
             pairs=pairs,
-            xpairs=xpairs,
             **where,
         )
     for warning in extracted.warnings:
