@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 from whoosh.query import Phrase, Term
 
-from .analysis import pair_term, tokenize
+from .analysis import iter_words, pair_term, tokenize
 from .inputmethod import _place_tone
 from .query import ParsedQuery
 from .text import exact_key, exact_term, fold, folded_term
@@ -120,7 +120,12 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     def unigram(i: int, word: str) -> float:
         return forms[i][word] / total
 
-    pair_counts = [_pair_renderings(searcher, plain[i - 1], plain[i]) for i in range(1, len(plain))]
+    words: dict[int, list[str]] = {}  # docnum -> its words, shared by the pairs
+    pair_counts = [
+        # With one form on each side the pair's count cannot change the choice.
+        _pair_renderings(searcher, plain[i - 1], plain[i], words) if len(forms[i - 1]) * len(forms[i]) > 1 else {}
+        for i in range(1, len(plain))
+    ]
 
     def transition(i: int, left: str, right: str) -> float:
         together = pair_counts[i - 1].get((exact_term(left), exact_term(right)), 0.0)
@@ -149,11 +154,14 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     return result
 
 
-def _pair_renderings(searcher: Any, left: str, right: str) -> dict[tuple[str, str], float]:
+def _pair_renderings(
+    searcher: Any, left: str, right: str, cache: dict[int, list[str]]
+) -> dict[tuple[str, str], float]:
     """How many paragraphs have each exact rendering of the folded pair ``left right`` next to each other.
 
     Counted on up to :data:`MAX_PARAGRAPHS` paragraphs that have the folded
     pair (exact when there are no more), scaled to all of them otherwise.
+    ``cache`` keeps the words of the paragraphs read, for the next pairs.
     """
     folded = [folded_term(left), folded_term(right)]
     query = Term("pairs", pair_term(*folded))
@@ -161,13 +169,13 @@ def _pair_renderings(searcher: Any, left: str, right: str) -> dict[tuple[str, st
     read = 0
     for docnum in itertools.islice(searcher.docs_for_query(query), MAX_PARAGRAPHS):
         read += 1
-        words = [t.text for t in tokenize(searcher.stored_fields(docnum).get("text", ""))]
-        terms = [folded_term(w) for w in words]
-        found = {
-            (exact_term(words[i]), exact_term(words[i + 1]))
-            for i in range(len(terms) - 1)
-            if terms[i] == folded[0] and terms[i + 1] == folded[1]
-        }
+        words = cache.get(docnum)
+        if words is None:
+            words = cache[docnum] = list(iter_words(searcher.stored_fields(docnum).get("text", "")))
+        found = set()
+        for i in range(len(words) - 1):
+            if folded_term(words[i]) == folded[0] and folded_term(words[i + 1]) == folded[1]:
+                found.add((exact_term(words[i]), exact_term(words[i + 1])))
         seen.update(found)
     if not read:
         return {}

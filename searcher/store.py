@@ -111,8 +111,8 @@ class Generation:
             ) from None
 
     def size(self) -> int:
-        """Bytes on disk of this generation's files."""
-        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        """Bytes on disk of this generation's files (the best-match postings in its subfolder too)."""
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 
     def updated(self) -> float:
         """When this generation was last written (its newest Whoosh TOC, else its creation)."""
