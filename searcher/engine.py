@@ -466,9 +466,11 @@ class Engine:
             # Every paragraph with all the words is in: nothing a cut tier could have added.
             complete = filled = True
         # Equal scores (the same paragraph in two files is common: two versions of
-        # a law) go in the folder's order, which the strict tiers' docnums follow
-        # and the best-match pids (numbered as the build read the files) too.
-        order = {docnum: docnum for docnum in found}
+        # a law) go in the folder's order: the best-match pids, numbered as the
+        # build read the files.  Not the docnums: a parallel build's segments
+        # come in the order its workers finished, so two builds of one folder
+        # numbered the same paragraphs differently.
+        order = {docnum: _pid_order(searcher, docnum) for docnum in found}
         if candidates is not None and not all_words and len(found) < limit:
             for docnum, score, exact, pid in self._best_hits(searcher, parsed, candidates, strict, limit - len(found)):
                 # Below every strict tier, in BM25's order.
@@ -713,6 +715,14 @@ class Engine:
 def _word_count(parsed: ParsedQuery) -> int:
     """How many distinct words (the unfinished last one included) a strict match needs."""
     return len({w.folded for w in parsed.words if w is not parsed.prefix}) + (parsed.prefix is not None)
+
+
+def _pid_order(searcher: Any, docnum: int) -> int:
+    """A paragraph's place in the folder's order: its best-match pid (its docnum when it has none)."""
+    try:
+        return int(searcher.stored_fields(docnum).get("pid"))
+    except (TypeError, ValueError):
+        return docnum
 
 
 def _contains(sequence: list[str], part: list[str]) -> bool:
