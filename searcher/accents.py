@@ -9,7 +9,7 @@ For a query of two or more syllables typed without marks (``ngoai giao kinh te``
 2. **Syllable by syllable**, when no paragraph has the phrase: Viterbi over
    each syllable's exact forms (the ones the ``exact`` field knows), with
    pair counts backing off to single-syllable counts.  A pair's count is
-   read from the stored text of (at most :data:`MAX_PARAGRAPHS`) paragraphs
+   read from the stored text of (at most :data:`MAX_PAIR_PARAGRAPHS`) paragraphs
    that have its folded pair, scaled to the folded pair's paragraph count:
    the index keeps no pairs of exact syllables.  Offered only when, at every syllable, the best sequence is at
    least :data:`VITERBI_MARGIN` times as likely as the best one with another
@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
+import weakref
 from collections import Counter
 from typing import Any, Sequence
 
@@ -39,6 +41,7 @@ __all__ = ["suggest", "restore", "PHRASE_MARGIN", "VITERBI_MARGIN"]
 PHRASE_MARGIN = 2.0  # the top rendering of the phrase must be this many times as frequent as the next
 VITERBI_MARGIN = 4.0  # at every syllable, the best path must be this many times as likely as any other
 MAX_PARAGRAPHS = 50  # paragraphs read to count renderings of the phrase
+MAX_PAIR_PARAGRAPHS = 50  # paragraphs read to count renderings of one pair (Viterbi)
 SMOOTHING = 1.0  # weight of the single-syllable estimate in a pair's probability
 
 # What each plain letter may stand for in a marked syllable.
@@ -91,8 +94,48 @@ def _phrase_renderings(searcher: Any, folded: list[str]) -> Counter[tuple[str, .
     return Counter({surface[key].most_common(1)[0][0]: n for key, n in by_key.items()})
 
 
+class _Memo:
+    """What one searcher (one snapshot of the index) has told did-you-mean: forms and pair counts.
+
+    Queries share most of their syllables, so these are asked again and again;
+    a searcher never changes, so its answers can be kept while it lives.
+    """
+
+    LIMIT = 20_000  # entries of each table before it starts afresh
+
+    def __init__(self) -> None:
+        self.forms: dict[str, dict[str, int]] = {}
+        self.pairs: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+
+
+_memos: "weakref.WeakKeyDictionary[Any, _Memo]" = weakref.WeakKeyDictionary()
+_memos_lock = threading.Lock()
+
+
+def _memo(searcher: Any) -> _Memo:
+    with _memos_lock:
+        try:
+            memo = _memos.get(searcher)
+            if memo is None:
+                memo = _memos[searcher] = _Memo()
+        except TypeError:  # not weakly referenceable: nothing kept
+            return _Memo()
+        for table in (memo.forms, memo.pairs):
+            if len(table) > _Memo.LIMIT:
+                table.clear()
+        return memo
+
+
 def _forms(searcher: Any, plain: str) -> dict[str, int]:
     """The marked forms of one plain syllable that the index knows, with their paragraph counts."""
+    memo = _memo(searcher)
+    found = memo.forms.get(plain)
+    if found is None:
+        found = memo.forms[plain] = _look_up_forms(searcher, plain)
+    return found
+
+
+def _look_up_forms(searcher: Any, plain: str) -> dict[str, int]:
     options = [_VARIANTS.get(ch, ch) for ch in plain]
     if math.prod(len(o) for o in options) > 64:
         return {}
@@ -120,7 +163,7 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     def unigram(i: int, word: str) -> float:
         return forms[i][word] / total
 
-    words: dict[int, list[str]] = {}  # docnum -> its words, shared by the pairs
+    words: dict[int, _Words] = {}  # docnum -> its words, shared by the pairs
     pair_counts = [
         # With one form on each side the pair's count cannot change the choice.
         _pair_renderings(searcher, plain[i - 1], plain[i], words) if len(forms[i - 1]) * len(forms[i]) > 1 else {}
@@ -154,29 +197,54 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     return result
 
 
+class _Words:
+    """One paragraph's words, their folded terms, and where each folded term is."""
+
+    __slots__ = ("words", "folded", "where")
+
+    def __init__(self, text: str) -> None:
+        self.words = list(iter_words(text))
+        self.folded = [folded_term(w) for w in self.words]
+        self.where: dict[str, list[int]] = {}
+        for i, term in enumerate(self.folded):
+            self.where.setdefault(term, []).append(i)
+
+
 def _pair_renderings(
-    searcher: Any, left: str, right: str, cache: dict[int, list[str]]
+    searcher: Any, left: str, right: str, cache: dict[int, _Words]
 ) -> dict[tuple[str, str], float]:
     """How many paragraphs have each exact rendering of the folded pair ``left right`` next to each other.
 
-    Counted on up to :data:`MAX_PARAGRAPHS` paragraphs that have the folded
+    Counted on up to :data:`MAX_PAIR_PARAGRAPHS` paragraphs that have the folded
     pair (exact when there are no more), scaled to all of them otherwise.
     ``cache`` keeps the words of the paragraphs read, for the next pairs.
     """
     folded = [folded_term(left), folded_term(right)]
+    memo = _memo(searcher)
+    known = memo.pairs.get((folded[0], folded[1]))
+    if known is not None:
+        return known
+    counts = memo.pairs[folded[0], folded[1]] = _count_pair_renderings(searcher, folded, cache)
+    return counts
+
+
+def _count_pair_renderings(searcher: Any, folded: list[str], cache: dict[int, _Words]) -> dict[tuple[str, str], float]:
     query = Term("pairs", pair_term(*folded))
     seen: Counter[tuple[str, str]] = Counter()
     read = 0
-    for docnum in itertools.islice(searcher.docs_for_query(query), MAX_PARAGRAPHS):
+    for docnum in itertools.islice(searcher.docs_for_query(query), MAX_PAIR_PARAGRAPHS):
         read += 1
-        words = cache.get(docnum)
-        if words is None:
-            words = cache[docnum] = list(iter_words(searcher.stored_fields(docnum).get("text", "")))
-        found = set()
-        for i in range(len(words) - 1):
-            if folded_term(words[i]) == folded[0] and folded_term(words[i + 1]) == folded[1]:
-                found.add((exact_term(words[i]), exact_term(words[i + 1])))
-        seen.update(found)
+        para = cache.get(docnum)
+        if para is None:
+            para = cache[docnum] = _Words(searcher.stored_fields(docnum).get("text", ""))
+        words, terms, last = para.words, para.folded, len(para.words) - 1
+        seen.update(
+            {
+                (exact_term(words[i]), exact_term(words[i + 1]))
+                for i in para.where.get(folded[0], ())
+                if i < last and terms[i + 1] == folded[1]
+            }
+        )
     if not read:
         return {}
     total = searcher.doc_frequency("pairs", pair_term(*folded))
