@@ -22,8 +22,10 @@ Whoosh's ``doc_frequency``, ``docs_for_query`` and ``stored_fields``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import re
 import threading
 import weakref
 from collections import Counter
@@ -31,7 +33,7 @@ from typing import Any, Sequence
 
 from whoosh.query import Phrase, Term
 
-from .analysis import iter_words, pair_term, tokenize
+from .analysis import _TOKEN_RE, pair_term, tokenize
 from .inputmethod import _place_tone
 from .query import ParsedQuery
 from .text import exact_key, exact_term, fold, folded_term
@@ -163,10 +165,10 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     def unigram(i: int, word: str) -> float:
         return forms[i][word] / total
 
-    words: dict[int, _Words] = {}  # docnum -> its words, shared by the pairs
+    texts: dict[int, str] = {}  # docnum -> its text, shared by the pairs
     pair_counts = [
         # With one form on each side the pair's count cannot change the choice.
-        _pair_renderings(searcher, plain[i - 1], plain[i], words) if len(forms[i - 1]) * len(forms[i]) > 1 else {}
+        _pair_renderings(searcher, plain[i - 1], plain[i], texts) if len(forms[i - 1]) * len(forms[i]) > 1 else {}
         for i in range(1, len(plain))
     ]
 
@@ -197,27 +199,48 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     return result
 
 
-class _Words:
-    """One paragraph's words, their folded terms, and where each folded term is."""
+@functools.lru_cache(maxsize=1)
+def _letter_classes() -> dict[str, str]:
+    """Each plain letter or digit to a regex class of every character that folds to it (``d`` → ``[dDđĐ…]``)."""
+    spelled: dict[str, list[str]] = {}
+    for code in itertools.chain(range(0x30, 0x250), range(0x1E00, 0x1F00)):
+        ch = chr(code)
+        if not ch.isalnum():
+            continue
+        folded = fold(ch)
+        if len(folded) == 1 and folded.isascii():
+            spelled.setdefault(folded, []).append(ch)
+    return {plain: "[" + "".join(re.escape(c) for c in chars) + "]" for plain, chars in spelled.items()}
 
-    __slots__ = ("words", "folded", "where")
 
-    def __init__(self, text: str) -> None:
-        self.words = list(iter_words(text))
-        self.folded = [folded_term(w) for w in self.words]
-        self.where: dict[str, list[int]] = {}
-        for i, term in enumerate(self.folded):
-            self.where.setdefault(term, []).append(i)
+@functools.lru_cache(maxsize=4096)
+def _spelled(term: str) -> "re.Pattern[str]":
+    """A whole token written any way that may fold to ``term`` (a final i may be written y: *kỹ* is ``ki``).
+
+    Compiled once per syllable: a pair's pattern would be compiled for every new pair.
+    """
+    classes = _letter_classes()
+    out = []
+    for ch in term:
+        if ch in "iy":
+            out.append("(?:" + classes["i"] + "|" + classes["y"] + ")")
+        else:
+            out.append(classes.get(ch, re.escape(ch)))
+    return re.compile(r"(?<![^\W_])" + "".join(out) + r"(?![^\W_])")
+
+
+# The next token after a position (what separates tokens, then one token).
+_NEXT_TOKEN = re.compile(r"[\W_]+(" + _TOKEN_RE.pattern + ")")
 
 
 def _pair_renderings(
-    searcher: Any, left: str, right: str, cache: dict[int, _Words]
+    searcher: Any, left: str, right: str, cache: dict[int, str]
 ) -> dict[tuple[str, str], float]:
     """How many paragraphs have each exact rendering of the folded pair ``left right`` next to each other.
 
     Counted on up to :data:`MAX_PAIR_PARAGRAPHS` paragraphs that have the folded
     pair (exact when there are no more), scaled to all of them otherwise.
-    ``cache`` keeps the words of the paragraphs read, for the next pairs.
+    ``cache`` keeps the paragraphs read, for the next pairs.
     """
     folded = [folded_term(left), folded_term(right)]
     memo = _memo(searcher)
@@ -228,23 +251,27 @@ def _pair_renderings(
     return counts
 
 
-def _count_pair_renderings(searcher: Any, folded: list[str], cache: dict[int, _Words]) -> dict[tuple[str, str], float]:
+def _count_pair_renderings(searcher: Any, folded: list[str], cache: dict[int, str]) -> dict[tuple[str, str], float]:
+    # Two tokens in a row (anything that is no token between them): the left one
+    # found by a pattern of its spellings, both confirmed on the words as written.
+    pattern = _spelled(folded[0])
     query = Term("pairs", pair_term(*folded))
     seen: Counter[tuple[str, str]] = Counter()
     read = 0
     for docnum in itertools.islice(searcher.docs_for_query(query), MAX_PAIR_PARAGRAPHS):
         read += 1
-        para = cache.get(docnum)
-        if para is None:
-            para = cache[docnum] = _Words(searcher.stored_fields(docnum).get("text", ""))
-        words, terms, last = para.words, para.folded, len(para.words) - 1
-        seen.update(
-            {
-                (exact_term(words[i]), exact_term(words[i + 1]))
-                for i in para.where.get(folded[0], ())
-                if i < last and terms[i + 1] == folded[1]
-            }
-        )
+        text = cache.get(docnum)
+        if text is None:
+            text = cache[docnum] = searcher.stored_fields(docnum).get("text", "")
+        found = set()
+        for match in pattern.finditer(text):
+            after = _NEXT_TOKEN.match(text, match.end())
+            if after is None:
+                continue
+            left, right = match.group(), after.group(1)
+            if folded_term(right) == folded[1] and folded_term(left) == folded[0]:
+                found.add((exact_term(left), exact_term(right)))
+        seen.update(found)
     if not read:
         return {}
     total = searcher.doc_frequency("pairs", pair_term(*folded))
