@@ -6,10 +6,13 @@ from searcher.opener import open_command, pdf_viewer_command
 
 
 def test_text_formats_open_in_the_editor_at_the_line() -> None:
+    # $VISUAL/$EDITOR run through sh -c, as git runs them (searcher.opener.editor_command).
     for name in ("a.txt", "b.md", "c.HTML"):
-        assert open_command(name, 7, environ={"EDITOR": "nano"}) == ["nano", "+7", name]
-    assert open_command("a.txt", 7, environ={}) == ["vi", "+7", "a.txt"]
-    assert open_command("a.txt", 3, environ={"EDITOR": "nano", "VISUAL": "code -w"}) == ["code", "-w", "+3", "a.txt"]
+        assert open_command(name, 7, environ={"EDITOR": "nano"}) == ["sh", "-c", 'nano "$@"', "nano", "+7", name]
+    assert open_command("a.txt", 7, environ={}) == ["sh", "-c", 'vi "$@"', "vi", "+7", "a.txt"]
+    assert open_command("a.txt", 3, environ={"EDITOR": "nano", "VISUAL": "code -w"}) == [
+        "sh", "-c", 'code -w "$@"', "code -w", "+3", "a.txt"
+    ]  # fmt: skip
 
 
 def test_pdf_opens_at_the_page() -> None:
