@@ -28,7 +28,7 @@ engine applies to the stored text of its hits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from whoosh.query import And, Not, Or, Phrase, Query, Term
