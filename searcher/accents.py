@@ -8,8 +8,10 @@ For a query of two or more syllables typed without marks (``ngoai giao kinh te``
    :data:`PHRASE_MARGIN` times as frequent as the next.
 2. **Syllable by syllable**, when no paragraph has the phrase: Viterbi over
    each syllable's exact forms (the ones the ``exact`` field knows), with
-   pair counts from the ``xpairs`` field backing off to single-syllable
-   counts.  Offered only when, at every syllable, the best sequence is at
+   pair counts backing off to single-syllable counts.  A pair's count is
+   read from the stored text of (at most :data:`MAX_PAIR_PARAGRAPHS`) paragraphs
+   that have its folded pair, scaled to the folded pair's paragraph count:
+   the index keeps no pairs of exact syllables.  Offered only when, at every syllable, the best sequence is at
    least :data:`VITERBI_MARGIN` times as likely as the best one with another
    form there.
 
@@ -20,14 +22,18 @@ Whoosh's ``doc_frequency``, ``docs_for_query`` and ``stored_fields``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import re
+import threading
+import weakref
 from collections import Counter
 from typing import Any, Sequence
 
 from whoosh.query import Phrase, Term
 
-from .analysis import pair_term, tokenize
+from .analysis import _TOKEN_RE, pair_term, tokenize
 from .inputmethod import _place_tone
 from .query import ParsedQuery
 from .text import exact_key, exact_term, fold, folded_term
@@ -37,6 +43,7 @@ __all__ = ["suggest", "restore", "PHRASE_MARGIN", "VITERBI_MARGIN"]
 PHRASE_MARGIN = 2.0  # the top rendering of the phrase must be this many times as frequent as the next
 VITERBI_MARGIN = 4.0  # at every syllable, the best path must be this many times as likely as any other
 MAX_PARAGRAPHS = 50  # paragraphs read to count renderings of the phrase
+MAX_PAIR_PARAGRAPHS = 50  # paragraphs read to count renderings of one pair (Viterbi)
 SMOOTHING = 1.0  # weight of the single-syllable estimate in a pair's probability
 
 # What each plain letter may stand for in a marked syllable.
@@ -94,8 +101,48 @@ def _phrase_renderings(searcher: Any, folded: list[str]) -> Counter[tuple[str, .
     return Counter({surface[key].most_common(1)[0][0]: n for key, n in by_key.items()})
 
 
+class _Memo:
+    """What one searcher (one snapshot of the index) has told did-you-mean: forms and pair counts.
+
+    Queries share most of their syllables, so these are asked again and again;
+    a searcher never changes, so its answers can be kept while it lives.
+    """
+
+    LIMIT = 20_000  # entries of each table before it starts afresh
+
+    def __init__(self) -> None:
+        self.forms: dict[str, dict[str, int]] = {}
+        self.pairs: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+
+
+_memos: "weakref.WeakKeyDictionary[Any, _Memo]" = weakref.WeakKeyDictionary()
+_memos_lock = threading.Lock()
+
+
+def _memo(searcher: Any) -> _Memo:
+    with _memos_lock:
+        try:
+            memo = _memos.get(searcher)
+            if memo is None:
+                memo = _memos[searcher] = _Memo()
+        except TypeError:  # not weakly referenceable: nothing kept
+            return _Memo()
+        for table in (memo.forms, memo.pairs):
+            if len(table) > _Memo.LIMIT:
+                table.clear()
+        return memo
+
+
 def _forms(searcher: Any, plain: str) -> dict[str, int]:
     """The marked forms of one plain syllable that the index knows, with their paragraph counts."""
+    memo = _memo(searcher)
+    found = memo.forms.get(plain)
+    if found is None:
+        found = memo.forms[plain] = _look_up_forms(searcher, plain)
+    return found
+
+
+def _look_up_forms(searcher: Any, plain: str) -> dict[str, int]:
     options = [_VARIANTS.get(ch, ch) for ch in plain]
     if math.prod(len(o) for o in options) > 64:
         return {}
@@ -123,8 +170,15 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     def unigram(i: int, word: str) -> float:
         return forms[i][word] / total
 
+    texts: dict[int, str] = {}  # docnum -> its text, shared by the pairs
+    pair_counts = [
+        # With one form on each side the pair's count cannot change the choice.
+        _pair_renderings(searcher, plain[i - 1], plain[i], texts) if len(forms[i - 1]) * len(forms[i]) > 1 else {}
+        for i in range(1, len(plain))
+    ]
+
     def transition(i: int, left: str, right: str) -> float:
-        together = searcher.doc_frequency("xpairs", pair_term(exact_term(left), exact_term(right)))
+        together = pair_counts[i - 1].get((exact_term(left), exact_term(right)), 0.0)
         return math.log((together + SMOOTHING * unigram(i, right)) / (forms[i - 1][left] + SMOOTHING))
 
     trans = [
@@ -148,6 +202,86 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
             return None
         result.append(scores[0][1])
     return result
+
+
+@functools.lru_cache(maxsize=1)
+def _letter_classes() -> dict[str, str]:
+    """Each plain letter or digit to a regex class of every character that folds to it (``d`` → ``[dDđĐ…]``)."""
+    spelled: dict[str, list[str]] = {}
+    for code in itertools.chain(range(0x30, 0x250), range(0x1E00, 0x1F00)):
+        ch = chr(code)
+        if not ch.isalnum():
+            continue
+        folded = fold(ch)
+        if len(folded) == 1 and folded.isascii():
+            spelled.setdefault(folded, []).append(ch)
+    return {plain: "[" + "".join(re.escape(c) for c in chars) + "]" for plain, chars in spelled.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _spelled(term: str) -> "re.Pattern[str]":
+    """A whole token written any way that may fold to ``term`` (a final i may be written y: *kỹ* is ``ki``).
+
+    Compiled once per syllable: a pair's pattern would be compiled for every new pair.
+    """
+    classes = _letter_classes()
+    out = []
+    for ch in term:
+        if ch in "iy":
+            out.append("(?:" + classes["i"] + "|" + classes["y"] + ")")
+        else:
+            out.append(classes.get(ch, re.escape(ch)))
+    return re.compile(r"(?<![^\W_])" + "".join(out) + r"(?![^\W_])")
+
+
+# The next token after a position (what separates tokens, then one token).
+_NEXT_TOKEN = re.compile(r"[\W_]+(" + _TOKEN_RE.pattern + ")")
+
+
+def _pair_renderings(
+    searcher: Any, left: str, right: str, cache: dict[int, str]
+) -> dict[tuple[str, str], float]:
+    """How many paragraphs have each exact rendering of the folded pair ``left right`` next to each other.
+
+    Counted on up to :data:`MAX_PAIR_PARAGRAPHS` paragraphs that have the folded
+    pair (exact when there are no more), scaled to all of them otherwise.
+    ``cache`` keeps the paragraphs read, for the next pairs.
+    """
+    folded = [folded_term(left), folded_term(right)]
+    memo = _memo(searcher)
+    known = memo.pairs.get((folded[0], folded[1]))
+    if known is not None:
+        return known
+    counts = memo.pairs[folded[0], folded[1]] = _count_pair_renderings(searcher, folded, cache)
+    return counts
+
+
+def _count_pair_renderings(searcher: Any, folded: list[str], cache: dict[int, str]) -> dict[tuple[str, str], float]:
+    # Two tokens in a row (anything that is no token between them): the left one
+    # found by a pattern of its spellings, both confirmed on the words as written.
+    pattern = _spelled(folded[0])
+    query = Term("pairs", pair_term(*folded))
+    seen: Counter[tuple[str, str]] = Counter()
+    read = 0
+    for docnum in itertools.islice(searcher.docs_for_query(query), MAX_PAIR_PARAGRAPHS):
+        read += 1
+        text = cache.get(docnum)
+        if text is None:
+            text = cache[docnum] = searcher.stored_fields(docnum).get("text", "")
+        found = set()
+        for match in pattern.finditer(text):
+            after = _NEXT_TOKEN.match(text, match.end())
+            if after is None:
+                continue
+            left, right = match.group(), after.group(1)
+            if folded_term(right) == folded[1] and folded_term(left) == folded[0]:
+                found.add((exact_term(left), exact_term(right)))
+        seen.update(found)
+    if not read:
+        return {}
+    total = searcher.doc_frequency("pairs", pair_term(*folded))
+    scale = max(1.0, total / read)
+    return {pair: n * scale for pair, n in seen.items()}
 
 
 def _with_case(typed: str, restored: str) -> str:

@@ -4,17 +4,19 @@ A token is a run of letters and digits (``ngoại``, ``G20``, ``P4G``, ``2025``)
 everything else separates tokens.  There is no stop list and no minimum
 length: *ở* and *ý* are tokens like any other.
 
-Each paragraph is indexed under four term streams, all space-separated so
+Each paragraph is indexed under three term streams, all space-separated so
 the Whoosh side needs no custom analyzer class:
 
 * ``exact``  – :func:`searcher.text.exact_term` of every token (its exact key);
 * ``folded`` – :func:`searcher.text.folded_term` of every token (its folded form);
   both spell a final i/y one way where the two are interchangeable (*kỹ* = *kĩ*);
-* ``pairs``  – folded adjacent-token pairs (``ngoai_giao``), and
-* ``xpairs`` – the same pairs of exact keys (``ngoai~5_giao``).  Single
+* ``pairs``  – folded adjacent-token pairs (``ngoai_giao``).  Single
   syllables are very frequent in Vietnamese; pairs are rare, so a
   multi-syllable query answered through pairs reads short posting lists and
-  ranks adjacency first.
+  ranks adjacency first.  Exact adjacency is the folded pairs and the
+  ``exact`` syllables together, checked on the stored text
+  (:class:`searcher.planning.Check`): an index of exact pairs as well
+  doubled the size of the index (issue 12).
 """
 
 from __future__ import annotations
@@ -71,17 +73,14 @@ def pair_term(left_folded: str, right_folded: str) -> str:
     return left_folded + PAIR_SEPARATOR + right_folded
 
 
-def index_terms(text: str) -> tuple[str, str, str, str]:
-    """Return the ``(exact, folded, pairs, exact_pairs)`` term streams for one paragraph.
+def index_terms(text: str) -> tuple[str, str, str]:
+    """Return the ``(exact, folded, pairs)`` term streams for one paragraph.
 
-    >>> index_terms("Ngoại giao Việt Nam")[1:3]
-    ('ngoai giao viet nam', 'ngoai_giao giao_viet viet_nam')
-    >>> index_terms("Ngoại giao Việt Nam")[3]
-    'ngoai~5_giao giao_viêt~5 viêt~5_nam'
+    >>> index_terms("Ngoại giao Việt Nam")
+    ('ngoai~5 giao viêt~5 nam', 'ngoai giao viet nam', 'ngoai_giao giao_viet viet_nam')
     """
     words = list(iter_words(text))
     exact = [exact_term(w) for w in words]
     folded = [folded_term(w) for w in words]
     pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
-    exact_pairs = [pair_term(a, b) for a, b in zip(exact, exact[1:])]
-    return " ".join(exact), " ".join(folded), " ".join(pairs), " ".join(exact_pairs)
+    return " ".join(exact), " ".join(folded), " ".join(pairs)

@@ -36,7 +36,7 @@ from . import accents, bestmatch, whoosh_patches
 from .analysis import iter_words, pair_term, tokenize
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, same_spelling, words_found
-from .planning import plan_query
+from .planning import Tier, plan_query
 from .query import ParsedQuery, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, folded_term, iy_sensitive
@@ -460,7 +460,10 @@ class Engine:
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            hits, finished = self._run(searcher, tier.query, wanted, set(found), tier_deadline, cancelled)
+            if tier.check is None:
+                hits, finished = self._run(searcher, tier.query, wanted, set(found), tier_deadline, cancelled)
+            else:
+                hits, finished = self._run_checked(searcher, tier, wanted, set(found), tier_deadline, cancelled)
             if filler:
                 filled = filled and finished
             else:
@@ -476,9 +479,11 @@ class Engine:
             # Every paragraph with all the words is in: nothing a cut tier could have added.
             complete = filled = True
         # Equal scores (the same paragraph in two files is common: two versions of
-        # a law) go in the folder's order, which the strict tiers' docnums follow
-        # and the best-match pids (numbered as the build read the files) too.
-        order = {docnum: docnum for docnum in found}
+        # a law) go in the folder's order: the best-match pids, numbered as the
+        # build read the files.  Not the docnums: a parallel build's segments
+        # come in the order its workers finished, so two builds of one folder
+        # numbered the same paragraphs differently.
+        order = {docnum: _pid_order(searcher, docnum) for docnum in found}
         if candidates is not None and not all_words and len(found) < limit:
             for docnum, score, exact, pid in self._best_hits(searcher, parsed, candidates, strict, limit - len(found)):
                 # Below every strict tier, in BM25's order.
@@ -639,6 +644,38 @@ class Engine:
         results = collector.results()
         return [(results.docnum(i), results.score(i)) for i in range(results.scored_length())], not timed.timed_out
 
+    @classmethod
+    def _run_checked(
+        cls,
+        searcher: Any,
+        tier: Tier,
+        limit: int,
+        exclude: set[int],
+        deadline: float,
+        cancelled: Callable[[], bool] | None,
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """:meth:`_run` for a tier with a :class:`~searcher.planning.Check`: its hits that pass it, best first.
+
+        The hits that fail go into the mask and the query runs again, until
+        ``limit`` hits pass or there are no more (failures are rare: the exact
+        syllables of a folded phrase found apart from each other).
+        """
+        assert tier.check is not None
+        mask = set(exclude)
+        kept: list[tuple[int, float]] = []
+        while True:
+            hits, finished = cls._run(searcher, tier.query, limit - len(kept), mask, deadline, cancelled)
+            failed = 0
+            for docnum, score in hits:
+                mask.add(docnum)
+                if tier.check.passes(searcher.stored_fields(docnum).get("text", "")):
+                    kept.append((docnum, score))
+                else:
+                    failed += 1
+            if not failed or not finished or len(kept) >= limit or time.perf_counter() > deadline:
+                kept.sort(key=lambda hit: -hit[1])
+                return kept, finished and (not failed or len(kept) >= limit)
+
     def _complete(self, searcher: Any, fieldname: str, prefix: str, deadline: float) -> tuple[Query | None, bool]:
         """An Or of the most frequent terms starting with ``prefix`` (None if there are none), and whether the scan was whole.
 
@@ -703,6 +740,14 @@ class Engine:
 def _word_count(parsed: ParsedQuery) -> int:
     """How many distinct words (the unfinished last one included) a strict match needs."""
     return len({w.folded for w in parsed.words if w is not parsed.prefix}) + (parsed.prefix is not None)
+
+
+def _pid_order(searcher: Any, docnum: int) -> int:
+    """A paragraph's place in the folder's order: its best-match pid (its docnum when it has none)."""
+    try:
+        return int(searcher.stored_fields(docnum).get("pid"))
+    except (TypeError, ValueError):
+        return docnum
 
 
 def _contains(sequence: list[str], part: list[str]) -> bool:

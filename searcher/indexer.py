@@ -82,13 +82,24 @@ class BuildSummary:
     files: int = 0  # files with text in the index after the build
     converted: dict[str, int] = field(default_factory=dict)  # legacy encoding → files converted by this build
     seconds: float = 0.0
+    index_bytes: int = 0  # the live index on disk after the build
+    text_bytes: int = 0  # UTF-8 bytes of the paragraphs' text in the index (files indexed by schema 6 on)
+    index_to_text: float | None = None  # index_bytes / text_bytes, None without text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _file_record(file: CorpusFile, sha256: str, paragraphs: int, skipped: str = "") -> dict[str, Any]:
-    info: dict[str, Any] = {"size": file.size, "mtime_ns": file.mtime_ns, "sha256": sha256, "paragraphs": paragraphs}
+def _file_record(
+    file: CorpusFile, sha256: str, paragraphs: int, skipped: str = "", text_bytes: int = 0
+) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "size": file.size,
+        "mtime_ns": file.mtime_ns,
+        "sha256": sha256,
+        "paragraphs": paragraphs,
+        "text_bytes": text_bytes,
+    }
     if skipped:
         info["skipped"] = skipped
     return {"kind": KIND_FILE, "path": file.path, "info": info}
@@ -131,7 +142,9 @@ def _index_file(
             # Same bytes, new mtime: refresh the file record only.
             writer.delete_by_query(And([Term("kind", KIND_FILE), Term("path", path)]))
             writer.add_document(
-                **_file_record(file, check.sha256, known.get("paragraphs", 0), known.get("skipped", ""))
+                **_file_record(
+                    file, check.sha256, known.get("paragraphs", 0), known.get("skipped", ""), known.get("text_bytes", 0)
+                )
             )
             summary.unchanged += 1
             return 0
@@ -139,10 +152,10 @@ def _index_file(
             writer.delete_by_term("path", path)
             best.delete_path(path)
         document = Document(path=path, title="")
-        written = 0
+        written = text_bytes = 0
         try:
             for para in iter_paragraphs(stream, check, document):
-                exact, folded, pairs, xpairs = index_terms(para.text)
+                exact, folded, pairs = index_terms(para.text)
                 pid = best.add(folded.split(), pairs.split())
                 writer.add_document(
                     kind=KIND_PARAGRAPH,
@@ -156,14 +169,15 @@ def _index_file(
                     exact=exact,
                     folded=folded,
                     pairs=pairs,
-                    xpairs=xpairs,
                 )
                 written += 1
+                text_bytes += len(para.text.encode("utf-8", "surrogatepass"))
         except OSError as exc:
             summary.warnings.append({"path": path, "reason": f"read error part-way: {exc.strerror or exc}"})
         if not written:  # empty, blank, only separators: its old paragraphs are already deleted
             return _skip(writer, file, None, summary, "empty file (no text)", check.sha256, best)
-        record = _file_record(file, check.sha256, written)
+        record = _file_record(file, check.sha256, written, text_bytes=text_bytes)
+        summary.text_bytes += text_bytes
         if check.legacy:
             record["info"]["converted"] = check.legacy
             summary.converted[check.legacy] = summary.converted.get(check.legacy, 0) + 1
@@ -233,7 +247,9 @@ def _index_document(
     path = file.path
     if read.unchanged and known is not None:
         writer.delete_by_query(And([Term("kind", KIND_FILE), Term("path", path)]))
-        record = _file_record(file, read.sha256, known.get("paragraphs", 0), known.get("skipped", ""))
+        record = _file_record(
+            file, read.sha256, known.get("paragraphs", 0), known.get("skipped", ""), known.get("text_bytes", 0)
+        )
         if known.get("converted"):
             record["info"]["converted"] = known["converted"]
         writer.add_document(**record)
@@ -246,7 +262,7 @@ def _index_document(
         best.delete_path(path)
     extracted = read.extracted
     for para in extracted.paragraphs:
-        exact, folded, pairs, xpairs = index_terms(para.text)
+        exact, folded, pairs = index_terms(para.text)
         where = {}
         if para.page is not None:
             where["page"] = para.page
@@ -265,12 +281,13 @@ def _index_document(
             exact=exact,
             folded=folded,
             pairs=pairs,
-            xpairs=xpairs,
             **where,
         )
     for warning in extracted.warnings:
         summary.warnings.append({"path": path, "reason": warning})
-    record = _file_record(file, read.sha256, len(extracted.paragraphs))
+    text_bytes = sum(len(para.text.encode("utf-8", "surrogatepass")) for para in extracted.paragraphs)
+    record = _file_record(file, read.sha256, len(extracted.paragraphs), text_bytes=text_bytes)
+    summary.text_bytes += text_bytes
     if extracted.converted_from:
         record["info"]["converted"] = extracted.converted_from
         summary.converted[extracted.converted_from] = summary.converted.get(extracted.converted_from, 0) + 1
@@ -382,6 +399,12 @@ def build_index(
     try:
         with build_lock(location.root, wait=wait):
             _build_locked(location, corpus_path, summary, full, progress, parallel, include, exclude)
+            try:
+                summary.index_bytes = location.current().size()
+            except (OSError, SearcherError):
+                pass
+            if summary.text_bytes:
+                summary.index_to_text = round(summary.index_bytes / summary.text_bytes, 2)
     finally:
         if not keep_workers:
             formats.shutdown()
@@ -609,7 +632,7 @@ def _incremental(
                 jobs.append(f)
         removed = [p for p in manifest if p not in current]
         if not jobs and not removed:
-            summary.paragraphs, summary.files = _totals(ix)
+            summary.paragraphs, summary.files, summary.text_bytes = _totals(ix)
             return
         writer = whoosh_patches.writer(ix)
         try:
@@ -627,7 +650,7 @@ def _incremental(
             writer.cancel()
             raise
         generation.record_files()
-        summary.paragraphs, summary.files = _totals(ix)
+        summary.paragraphs, summary.files, summary.text_bytes = _totals(ix)
     finally:
         ix.close()
 
@@ -685,9 +708,10 @@ def _feed(
     summary.files = summary.added
 
 
-def _totals(ix: Any) -> tuple[int, int]:
-    """(paragraphs, files with text) currently in the index."""
+def _totals(ix: Any) -> tuple[int, int, int]:
+    """(paragraphs, files with text, bytes of their text) currently in the index."""
     with ix.searcher() as searcher:
         records = [fields.get("info") or {} for fields in searcher.documents(kind=KIND_FILE)]
         paragraphs = searcher.doc_count() - len(records)
-    return paragraphs, sum(1 for info in records if not info.get("skipped"))
+    files = sum(1 for info in records if not info.get("skipped"))
+    return paragraphs, files, sum(int(info.get("text_bytes", 0)) for info in records)

@@ -14,7 +14,11 @@ The tiers (see :mod:`searcher.engine` for how they are run):
 
 A query typed with marks gets the three tiers twice: first in exact mode
 (every word by its exact key: *ngoại* not *ngoài*, *hoà* = *hòa*), then in
-folded mode.
+folded mode.  The index has pair terms of folded syllables only: exact
+adjacency is the folded pairs and the exact single syllables together, which
+a few paragraphs can meet without the exact words being next to each other
+(*ngoài giao ... ngoại*), so such a tier carries a :class:`Check` that the
+engine applies to the stored text of its hits.
 
 >>> from searcher.query import parse_query
 >>> plan = plan_query(parse_query("ngoại giao"), no_completions)
@@ -25,28 +29,74 @@ folded mode.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Sequence
 
 from whoosh.query import And, Not, Or, Phrase, Query, Term
 
-from .analysis import pair_term
+from .analysis import iter_words, pair_term
 from .query import Clause, ParsedQuery, QueryWord
-from .text import fold
+from .text import exact_term, fold, folded_term
 
-__all__ = ["Tier", "Plan", "Complete", "plan_query", "no_completions", "phrase_query", "exclusion_query"]
+__all__ = ["Tier", "Plan", "Check", "Complete", "plan_query", "no_completions", "phrase_query", "exclusion_query"]
 
 # (field name, prefix) -> (an Or of the completions or None when there are
 # none, whether the lexicon scan that found them was whole)
 Complete = Callable[[str, str], "tuple[Query | None, bool]"]
 
 
+# One run of syllables that must be next to each other: (mode, key) per syllable,
+# mode "x" for an exact key, "f" for a folded term, "p" for a folded prefix.
+Run = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Check:
+    """What a tier's Whoosh query cannot say: exact adjacency, checked on a hit's stored text.
+
+    ``needs``: every entry is a choice of runs, one of which the text must have;
+    ``forbids``: exact-key runs the text must not have (excluded marked phrases).
+    """
+
+    needs: tuple[tuple[Run, ...], ...] = ()
+    forbids: tuple[tuple[str, ...], ...] = ()
+
+    def passes(self, text: str) -> bool:
+        """Whether ``text`` (a paragraph as stored) meets every need and no exclusion."""
+        words = list(iter_words(text))
+        exact = [exact_term(w) for w in words]
+        folded = [folded_term(w) for w in words]
+        for choice in self.needs:
+            if not any(_has_run(exact, folded, run) for run in choice):
+                return False
+        return not any(_has_run(exact, folded, tuple(("x", k) for k in keys)) for keys in self.forbids)
+
+
+def _has_run(exact: Sequence[str], folded: Sequence[str], run: Run) -> bool:
+    size = len(run)
+    for i in range(len(exact) - size + 1):
+        for j, (mode, key) in enumerate(run):
+            if mode == "x":
+                ok = exact[i + j] == key
+            elif mode == "f":
+                ok = folded[i + j] == key
+            else:
+                ok = folded[i + j].startswith(key)
+            if not ok:
+                break
+        else:
+            return True
+    return False
+
+
 @dataclass
 class Tier:
-    """One tier: a Whoosh query, whether it means an exact-diacritic match, whether it is an adjacency tier."""
+    """One tier: a Whoosh query, whether it means an exact-diacritic match, whether it is an adjacency tier,
+    and the check its hits must pass on their stored text (None: the query says it all)."""
 
     query: Query
     exact: bool
     adjacent: bool = False
+    check: Check | None = None
 
 
 @dataclass
@@ -68,11 +118,13 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
     words = parsed.words
     prefix = parsed.prefix
     full_words = words[:-1] if prefix is not None else words
-    exclusions = [Not(exclusion_query(c)) for c in parsed.excluded]
+    exclusions = [Not(q) for q in (exclusion_query(c) for c in parsed.excluded) if q is not None]
+    forbids = tuple(tuple(w.exact for w in c.words) for c in parsed.excluded if _marked_phrase(c))
     whole = True
 
     completions: Query | None = None
     pair_next: Query | None = None
+    stems: dict[str, None] = {}
     if prefix is not None:
         # The unfinished word by its term and as typed: ``quy`` is the term
         # ``qui`` (quý = quí), and as typed it goes on to *quyết*.
@@ -91,47 +143,61 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
         # the exact tiers of the query as typed come first, as with ``prefix=False``.
         tiers.extend(t for t in plan_query(replace(parsed, prefix=None), complete).tiers if t.exact)
     for exact in (True, False) if parsed.marked else (False,):
-        unigrams, pairs = ("exact", "xpairs") if exact else ("folded", "pairs")
 
-        def key(word: QueryWord) -> str:
-            return word.exact if exact else word.folded
+        def unigram(word: QueryWord) -> Query:
+            return Term("exact", word.exact) if exact else Term("folded", word.folded)
+
+        def adjacent(ws: list[QueryWord]) -> Query:
+            return exact_phrase_query(ws) if exact else phrase_query("pairs", [w.folded for w in ws])
+
+        def run(ws: list[QueryWord]) -> Run:
+            return tuple(("x", w.exact) if exact else ("f", w.folded) for w in ws)
 
         required: list[Query] = []
+        clause_needs: list[tuple[Run, ...]] = []
         for clause in parsed.clauses:
             if prefix is not None and clause.words[-1] is prefix:
                 continue  # the unfinished word is matched by its completions
             if len(clause.words) == 1:
-                required.append(Term(unigrams, key(clause.words[0])))
+                required.append(unigram(clause.words[0]))
             else:
-                required.append(phrase_query(pairs, [key(w) for w in clause.words]))
+                required.append(adjacent(clause.words))
+                clause_needs.append((run(clause.words),))
         if completions is not None:
             required.append(completions)
 
-        candidates: list[tuple[Query, bool]] = []
+        candidates: list[tuple[Query, bool, list[tuple[Run, ...]]]] = []
         # 1. Adjacent: the whole query as one phrase of syllable pairs.
         if prefix is not None:
             if pair_next is not None:
-                done = [phrase_query(pairs, [key(w) for w in full_words])] if len(full_words) >= 2 else []
+                done = [adjacent(full_words)] if len(full_words) >= 2 else []
                 # The pair completions are folded: in exact mode the finished words must also be there exactly.
-                marks = [Term(unigrams, key(w)) for w in full_words if w.marked] if exact else []
+                marks = [Term("exact", w.exact) for w in full_words if w.marked] if exact and len(full_words) < 2 else []
                 parts = done + marks + [pair_next]
-                candidates.append((parts[0] if len(parts) == 1 else And(parts), True))
+                needs = [(run(full_words),)] if len(full_words) >= 2 else []
+                candidates.append((parts[0] if len(parts) == 1 else And(parts), True, needs))
         elif len(words) >= 2:
-            candidates.append((phrase_query(pairs, [key(w) for w in words]), True))
+            candidates.append((adjacent(words), True, [(run(words),)]))
         # 2. Partial: every word, and at least one adjacent pair.  The pair
         #    terms drive the intersection, so this stays fast for common words.
-        pair_terms: list[Query] = [Term(pairs, pair_term(key(a), key(b))) for a, b in zip(full_words, full_words[1:])]
+        adjacent_pairs = list(zip(full_words, full_words[1:]))
+        pair_terms: list[Query] = [Term("pairs", pair_term(a.folded, b.folded)) for a, b in adjacent_pairs]
+        pair_runs: list[Run] = [run([a, b]) for a, b in adjacent_pairs]
         if pair_next is not None:
             pair_terms.append(pair_next)
+            pair_runs.extend((("f", full_words[-1].folded), ("p", stem)) for stem in stems)
         if len(pair_terms) >= 2:
-            candidates.append((And([Or(pair_terms)] + required), False))
+            candidates.append((And([Or(pair_terms)] + required), False, clause_needs + [tuple(pair_runs)]))
         # 3. Scattered: every word, anywhere.
-        candidates.append((required[0] if len(required) == 1 else And(required), False))
+        candidates.append((required[0] if len(required) == 1 else And(required), False, clause_needs))
 
-        for query, adjacent in candidates:
+        for query, is_adjacent, needs in candidates:
             if exclusions:
                 query = And([query] + exclusions)
-            tiers.append(Tier(query, exact or not parsed.marked, adjacent))
+            # Folded pairs say folded adjacency exactly: only exact mode needs its runs checked.
+            kept = tuple(needs) if exact else ()
+            check = Check(kept, forbids) if kept or forbids else None
+            tiers.append(Tier(query, exact or not parsed.marked, is_adjacent, check))
     return Plan(tiers, whole, completions)
 
 
@@ -155,12 +221,30 @@ def phrase_query(fieldname: str, keys: list[str]) -> Query:
     return Term(fieldname, pairs[0]) if len(pairs) == 1 else Phrase(fieldname, pairs)
 
 
-def exclusion_query(clause: Clause) -> Query:
-    """``-ngoài`` excludes only *ngoài* (typed with marks); ``-ngoai`` excludes every form."""
-    words = clause.words
-    if any(w.marked for w in words):
-        keys, unigrams, pairs = [w.exact for w in words], "exact", "xpairs"
-    else:
-        keys, unigrams, pairs = [w.folded for w in words], "folded", "pairs"
-    return Term(unigrams, keys[0]) if len(keys) == 1 else phrase_query(pairs, keys)
+def exact_phrase_query(words: Sequence[QueryWord]) -> Query:
+    """Adjacent words in their exact forms, as far as the index can say: the folded phrase and every exact syllable.
 
+    A superset of the exact phrase: the tier's :class:`Check` keeps the paragraphs that really have it.
+    """
+    # Scored as the folded phrase alone (boost 0): the exact syllables only narrow it.
+    exact_terms: list[Query] = [Term("exact", k, boost=0.0) for k in dict.fromkeys(w.exact for w in words)]
+    return And([phrase_query("pairs", [w.folded for w in words])] + exact_terms)
+
+
+def _marked_phrase(clause: Clause) -> bool:
+    return len(clause.words) > 1 and any(w.marked for w in clause.words)
+
+
+def exclusion_query(clause: Clause) -> Query | None:
+    """``-ngoài`` excludes only *ngoài* (typed with marks); ``-ngoai`` excludes every form.
+
+    None for a phrase typed with marks (``-"ngoại giao"``): the index has no exact pairs,
+    so its tiers' :class:`Check` forbids it on the stored text instead.
+    """
+    words = clause.words
+    if _marked_phrase(clause):
+        return None
+    if any(w.marked for w in words):
+        return Term("exact", words[0].exact)
+    keys = [w.folded for w in words]
+    return Term("folded", keys[0]) if len(keys) == 1 else phrase_query("pairs", keys)

@@ -45,8 +45,9 @@ __all__ = [
 ]
 
 # Bump whenever the schema or the meaning of any indexed term changes.
-SCHEMA_VERSION = 5  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
+SCHEMA_VERSION = 6  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
 # 5: exact, folded and pair terms spell final i/y one way (kỹ = kĩ, lý = lí, quý = quí)
+# 6: a lean index: no xpairs field, exact and folded without positions (issue 12)
 
 META_FILE = "searcher.json"
 FILES_FILE = "files.json"  # sizes of the segment files, written after every commit
@@ -63,6 +64,9 @@ def make_schema() -> Schema:
 
     Terms are computed by :func:`searcher.analysis.index_terms` and passed
     space-separated, so the index does not depend on any class of ours.
+    Only ``pairs`` keeps positions: phrases go through pair terms
+    (:func:`searcher.planning.phrase_query`), and nothing reads the
+    positions of single syllables (highlights come from the stored text).
     """
     terms = SpaceSeparatedTokenizer()
     return Schema(
@@ -77,10 +81,9 @@ def make_schema() -> Schema:
         title=STORED(),
         text=STORED(),
         info=STORED(),  # file records: size, mtime_ns, sha256, paragraphs
-        exact=TEXT(analyzer=terms, phrase=True),
-        folded=TEXT(analyzer=terms, phrase=True),
+        exact=TEXT(analyzer=terms, phrase=False),
+        folded=TEXT(analyzer=terms, phrase=False),
         pairs=TEXT(analyzer=terms, phrase=True),
-        xpairs=TEXT(analyzer=terms, phrase=True),
     )
 
 
@@ -108,8 +111,8 @@ class Generation:
             ) from None
 
     def size(self) -> int:
-        """Bytes on disk of this generation's files."""
-        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        """Bytes on disk of this generation's files (the best-match postings in its subfolder too)."""
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 
     def updated(self) -> float:
         """When this generation was last written (its newest Whoosh TOC, else its creation)."""

@@ -12,7 +12,7 @@ from searcher.analysis import index_terms
 
 
 def add(writer: BestMatchWriter, text: str) -> int:
-    _exact, folded, pairs, _xpairs = index_terms(text)
+    _exact, folded, pairs = index_terms(text)
     return writer.add(folded.split(), pairs.split())
 
 

@@ -488,3 +488,23 @@ def test_a_marked_question_ranks_exact_words_higher(small_engine):
     hits = run_search(eng, "quan hệ ngoại giao mở rộng thế nào")
     assert [h.path for h in hits] == ["ngoai5.txt", "ngoai.txt"]
     assert hits[0].exact and not hits[1].exact
+
+
+def test_exact_adjacency_is_checked_on_the_text(small_engine):
+    # Schema 6 has no exact pairs: "ngoài giao ... ngoại" has the folded pair ngoai_giao and
+    # the exact syllable ngoại, but not "ngoại giao" next to each other; it must not rank as
+    # an exact phrase match above the folded ones, nor be dropped by an exact exclusion.
+    eng = small_engine(
+        {
+            "1.txt": "ngoài giao thông, ngoại thành",
+            "2.txt": "bộ ngoại giao",
+            "3.txt": "ngoai giao khong dau",
+        }
+    )
+    hits = run_search(eng, "ngoại giao")
+    assert [h.text for h in hits][:1] == ["bộ ngoại giao"]
+    assert hits[0].exact
+    assert {h.text for h in hits} == {"bộ ngoại giao", "ngoài giao thông, ngoại thành", "ngoai giao khong dau"}
+    assert [h.text for h in run_search(eng, '"ngoại giao"')][:1] == ["bộ ngoại giao"]
+    kept = {h.text for h in run_search(eng, 'giao -"ngoại giao"')}
+    assert kept == {"ngoài giao thông, ngoại thành", "ngoai giao khong dau"}

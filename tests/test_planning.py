@@ -40,7 +40,10 @@ def test_marked_query_gets_the_exact_tiers_first():
         (True, True), (True, False), (True, False), (False, True), (False, False), (False, False)
     ]  # fmt: skip
     for tier in tiers[:3]:
-        assert fields(tier.query) <= {"exact", "xpairs"}, tier.query
+        assert fields(tier.query) <= {"exact", "pairs"}, tier.query
+    # The index has folded pairs only: exact adjacency is checked on the stored text.
+    assert tiers[0].check is not None and tiers[1].check is not None
+    assert all(t.check is None for t in tiers[3:])
     for tier in tiers[3:]:
         assert fields(tier.query) <= {"folded", "pairs"}, tier.query
 

@@ -92,9 +92,9 @@ def _assert_repaired(corpus, index, hits, capsys, full: bool):
 
 # -- damaged segment files -------------------------------------------------------------------
 
-SEGMENT_FILES = ["*.toc", "*.trm", "*.pst", "*._stored.col", "*._folded_len.col", "*._xpairs_len.col"]
+SEGMENT_FILES = ["*.toc", "*.trm", "*.pst", "*._stored.col", "*._folded_len.col", "*._pairs_len.col"]
 # Field-length columns only feed BM25: a search may still work without them.
-TOLERATED = {"*._folded_len.col", "*._xpairs_len.col"}
+TOLERATED = {"*._folded_len.col", "*._pairs_len.col"}
 
 
 @pytest.mark.slow  # runs the commands as processes

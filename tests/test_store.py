@@ -28,6 +28,8 @@ KNOWN_SCHEMAS = {
     4: V1_FIELDS | {"xpairs", "column", "pid", "page", "chapter"},
     # 5: the fields of 4; exact, folded and pair terms spell final i/y one way (iy_variant: kỹ = kĩ).
     5: V1_FIELDS | {"xpairs", "column", "pid", "page", "chapter"},
+    # 6: no xpairs; exact and folded without positions (issue 12: a lean index).
+    6: V1_FIELDS | {"column", "pid", "page", "chapter"},
 }
 
 
