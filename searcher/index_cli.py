@@ -274,7 +274,7 @@ def _describe(s: dict[str, Any]) -> str:
         f"{s['added']} added, {s['updated']} updated, {s['removed']} removed, "
         f"{s['unchanged']} unchanged, {skipped} skipped; "
         f"{s['paragraphs']} paragraphs in {s['files']} files; {s['seconds']:.2f} s"
-        + (f"; index {_size(s['index_bytes'])}" if s.get("index_bytes") else "")
+        + (f"; index {format_size(s['index_bytes'])}" if s.get("index_bytes") else "")
         + (f", {s['index_to_text']:g}× the text" if s.get("index_to_text") else "")
         + "".join(f"\n{line}" for line in describe_conversions(s.get("converted") or {}))
     )
