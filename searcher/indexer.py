@@ -155,23 +155,8 @@ def _index_file(
         written = text_bytes = 0
         try:
             for para in iter_paragraphs(stream, check, document):
-                exact, folded, pairs = index_terms(para.text)
-                pid = best.add(folded.split(), pairs.split())
-                writer.add_document(
-                    kind=KIND_PARAGRAPH,
-                    path=path,
-                    pid=str(pid),
-                    line=para.line,
-                    column=para.column,
-                    ordinal=para.ordinal,
-                    title=document.title,
-                    text=para.text,
-                    exact=exact,
-                    folded=folded,
-                    pairs=pairs,
-                )
+                text_bytes += _write_paragraph(writer, best, path, document.title, para)
                 written += 1
-                text_bytes += len(para.text.encode("utf-8", "surrogatepass"))
         except OSError as exc:
             summary.warnings.append({"path": path, "reason": f"read error part-way: {exc.strerror or exc}"})
         if not written:  # empty, blank, only separators: its old paragraphs are already deleted
@@ -261,31 +246,12 @@ def _index_document(
         writer.delete_by_term("path", path)
         best.delete_path(path)
     extracted = read.extracted
+    text_bytes = 0
     for para in extracted.paragraphs:
-        exact, folded, pairs = index_terms(para.text)
-        where = {}
-        if para.page is not None:
-            where["page"] = para.page
-        if para.chapter is not None:
-            where["chapter"] = para.chapter
-        pid = best.add(folded.split(), pairs.split())
-        writer.add_document(
-            kind=KIND_PARAGRAPH,
-            path=path,
-            pid=str(pid),
-            line=para.line,
-            column=para.column,
-            ordinal=para.ordinal,
-            title=extracted.title,
-            text=para.text,
-            exact=exact,
-            folded=folded,
-            pairs=pairs,
-            **where,
-        )
+        where = {key: value for key in ("page", "chapter") if (value := getattr(para, key)) is not None}
+        text_bytes += _write_paragraph(writer, best, path, extracted.title, para, **where)
     for warning in extracted.warnings:
         summary.warnings.append({"path": path, "reason": warning})
-    text_bytes = sum(len(para.text.encode("utf-8", "surrogatepass")) for para in extracted.paragraphs)
     record = _file_record(file, read.sha256, len(extracted.paragraphs), text_bytes=text_bytes)
     summary.text_bytes += text_bytes
     if extracted.converted_from:
@@ -317,6 +283,28 @@ def _open_regular(abspath: str) -> Any:
     except BaseException:
         os.close(fd)
         raise
+
+
+def _write_paragraph(writer: Any, best: BestMatchWriter, path: str, title: str, para: Any, **where: int) -> int:
+    """Write one paragraph (``line``, ``column``, ``ordinal``, ``text``) to Whoosh and to the
+    best-match postings; ``where`` adds its ``page`` or ``chapter``.  Returns its size in UTF-8 bytes."""
+    exact, folded, pairs = index_terms(para.text)
+    pid = best.add(folded.split(), pairs.split())
+    writer.add_document(
+        kind=KIND_PARAGRAPH,
+        path=path,
+        pid=str(pid),
+        line=para.line,
+        column=para.column,
+        ordinal=para.ordinal,
+        title=title,
+        text=para.text,
+        exact=exact,
+        folded=folded,
+        pairs=pairs,
+        **where,
+    )
+    return len(para.text.encode("utf-8", "surrogatepass"))
 
 
 def _skip(
@@ -611,10 +599,8 @@ def _incremental(
         try:
             with ix.searcher() as searcher:
                 manifest = _read_manifest(searcher)
-                current = {f.path: f for f in files}
-                touched = [p for p in manifest if p not in current] + [
-                    f.path for f in files if f.path in manifest and not _unchanged(manifest[f.path], f)
-                ]
+                jobs, removed = _update_plan(manifest, files, summary)
+                touched = removed + [f.path for f in jobs if f.path in manifest]
                 for path in touched:  # the paragraphs this update will delete
                     best.old_pids[path] = [
                         int(fields["pid"])
@@ -623,14 +609,6 @@ def _incremental(
                     ]
         except Exception as exc:  # a damaged index: the caller rebuilds it in full
             raise IndexUnusable(f"cannot read the index ({type(exc).__name__})") from None
-        jobs: list[CorpusFile] = []
-        for f in files:
-            known = manifest.get(f.path)
-            if known is not None and _unchanged(known, f):
-                summary.unchanged += 1
-            else:
-                jobs.append(f)
-        removed = [p for p in manifest if p not in current]
         if not jobs and not removed:
             summary.paragraphs, summary.files, summary.text_bytes = _totals(ix)
             return
@@ -653,6 +631,24 @@ def _incremental(
         summary.paragraphs, summary.files, summary.text_bytes = _totals(ix)
     finally:
         ix.close()
+
+
+def _update_plan(
+    manifest: dict[str, dict[str, Any]], files: list[CorpusFile], summary: BuildSummary
+) -> tuple[list[CorpusFile], list[str]]:
+    """What an incremental update must do: the files to (re)index, and the paths gone from the folder.
+
+    Counts the unchanged files in ``summary``.  Shared by the local index and the cluster backend.
+    """
+    jobs: list[CorpusFile] = []
+    for f in files:
+        known = manifest.get(f.path)
+        if known is not None and _unchanged(known, f):
+            summary.unchanged += 1
+        else:
+            jobs.append(f)
+    present = {f.path for f in files}
+    return jobs, [p for p in manifest if p not in present]
 
 
 def _unchanged(known: dict[str, Any], file: CorpusFile) -> bool:

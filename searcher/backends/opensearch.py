@@ -702,7 +702,7 @@ def _incremental(
     """Update the live index in place: only new, changed and deleted files."""
     from opensearchpy import helpers
 
-    from ..indexer import _unchanged
+    from ..indexer import _update_plan
 
     manifest: dict[str, dict[str, Any]] = {}
     hits = helpers.scan(client, index=index, query={"query": {"term": {"kind": KIND_FILE}}, "_source": ["path", "info"]})
@@ -711,15 +711,7 @@ def _incremental(
             manifest[hit["_source"]["path"]] = dict(hit["_source"].get("info") or {})
     except Exception as exc:
         _call(address, _raise, exc)
-    current = {f.path: f for f in files}
-    jobs = []
-    for f in files:
-        known = manifest.get(f.path)
-        if known is not None and _unchanged(known, f):
-            summary.unchanged += 1
-        else:
-            jobs.append(f)
-    removed = [p for p in manifest if p not in current]
+    jobs, removed = _update_plan(manifest, files, summary)
     writer = _BulkWriter(client, address, index)
     for path in removed:
         writer.delete_by_term("path", path)
