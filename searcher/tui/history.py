@@ -26,6 +26,25 @@ __all__ = ["History", "history_file", "data_home"]
 MAX_ENTRIES = 500
 
 
+def write_json_atomic(path: Path, data: object) -> None:
+    """Replace ``path`` with ``data`` as JSON in one step: a reader sees the old file or the new one, whole.
+
+    The folder must exist.  The file is created 0600 (``mkstemp``).  Raises ``OSError``.
+    """
+    payload = json.dumps(data, ensure_ascii=False, indent=1)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(payload + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def data_home() -> Path:
     """``$XDG_DATA_HOME`` when set to an absolute path, else ``~/.local/share``."""
     value = os.environ.get("XDG_DATA_HOME", "")
@@ -90,18 +109,7 @@ class History:
     def save(self) -> None:
         """Write the file atomically (raises ``OSError`` when that is impossible)."""
         _make_private_dirs(self.path.parent)  # queries say what the documents hold: owner only
-        payload = json.dumps({"index": self.index, "queries": self.entries}, ensure_ascii=False, indent=1)
-        fd, tmp = tempfile.mkstemp(prefix=".history-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(payload + "\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json_atomic(self.path, {"index": self.index, "queries": self.entries})
 
 
 def _make_private_dirs(folder: Path) -> None:

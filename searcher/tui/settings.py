@@ -7,12 +7,10 @@ gives the defaults; a failed save is reported once by the caller.  No Textual he
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .history import data_home
+from .history import data_home, write_json_atomic
 
 __all__ = ["Settings", "settings_file"]
 
@@ -45,15 +43,4 @@ class Settings:
     def save(self) -> None:
         """Write the file atomically (raises ``OSError`` when that is impossible)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"theme": self.theme, "group_by_file": self.group_by_file}, indent=1)
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(payload + "\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_json_atomic(self.path, {"theme": self.theme, "group_by_file": self.group_by_file})
