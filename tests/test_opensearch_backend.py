@@ -103,6 +103,17 @@ def test_golden_and_relevance_queries_agree_with_the_local_index(engines):
         assert set(_top(local, query, adjacent)) == set(_top(cluster, query, adjacent)), query
 
 
+def test_marked_phrase_exclusions_and_exact_adjacency_hold_on_the_cluster(engines):
+    # The index has no exact pairs: a tier's Check does these on the stored text, on the cluster too.
+    local, cluster = engines
+    for query in ('ngoại -"ngoại giao"', '"ngoại giao" kinh tế', "hòa bình -\"hòa bình\""):
+        mine = {(h.path, h.line) for h in local.search(query, limit=50, budget=30.0)}
+        theirs = {(h.path, h.line) for h in cluster.search(query, limit=50)}
+        assert theirs == mine, query
+    for hit in cluster.search('ngoại -"ngoại giao"', limit=50):
+        assert "ngoại giao" not in hit.text.lower()
+
+
 def test_hits_carry_spans_and_words_as_locally(engines):
     local, cluster = engines
     first = cluster.search("ngoại giao kinh tế", limit=3)

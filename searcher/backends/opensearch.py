@@ -68,7 +68,7 @@ __all__ = [
     "to_dsl",
 ]
 
-TERM_FIELDS = ("exact", "folded", "pairs", "xpairs")
+TERM_FIELDS = ("exact", "folded", "pairs")
 SOURCE_FIELDS = ["kind", "path", "line", "column", "ordinal", "page", "chapter", "title", "text"]
 LOCK_INDEX = "searcher-locks"
 BATCH = 500  # documents per bulk request
@@ -260,7 +260,6 @@ def index_body(corpus: Path, shards: int = 1, replicas: int = 0) -> dict[str, An
                 "folded": {**terms, "index_options": "freqs"},
                 # Pairs answer phrases (match_phrase): positions.
                 "pairs": {**terms, "index_options": "positions"},
-                "xpairs": {**terms, "index_options": "positions"},
             },
         },
     }
@@ -924,19 +923,35 @@ class OpenSearchEngine(Engine):
         kind = {"term": {"kind": KIND_PARAGRAPH}}
         found: dict[str, tuple[float, bool, tuple[Any, ...], dict[str, Any]]] = {}
         for number, tier in enumerate(tiers):
-            wanted = limit - len(found)
-            if wanted <= 0:
-                break
-            body = {
-                "size": wanted,
-                "_source": SOURCE_FIELDS,
-                "query": {"bool": {"must": [to_dsl(tier.query)], "filter": [kind], "must_not": [{"ids": {"values": list(found)}}]}},
-                "sort": [{"_score": "desc"}, {"path": "asc"}, {"ordinal": "asc"}],
-            }
             bonus = (len(tiers) - number) * TIER_STEP
-            for hit in self._search_body(body):
-                score = float(hit["_score"] or 0.0)
-                found[hit["_id"]] = (bonus + min(score, TIER_STEP - 1), tier.exact, (0, *_tie_key(hit["_source"])), hit["_source"])
+            # As Engine._run_checked does locally: a tier with a Check (exact adjacency, an
+            # excluded phrase typed with marks) keeps only the hits whose text passes it; those
+            # that fail are left out of the next request, until enough pass or none are left.
+            failed: list[str] = []
+            while limit - len(found) > 0:
+                wanted = limit - len(found)
+                body = {
+                    "size": wanted,
+                    "_source": SOURCE_FIELDS,
+                    "query": {
+                        "bool": {
+                            "must": [to_dsl(tier.query)],
+                            "filter": [kind],
+                            "must_not": [{"ids": {"values": list(found) + failed}}],
+                        }
+                    },
+                    "sort": [{"_score": "desc"}, {"path": "asc"}, {"ordinal": "asc"}],
+                }
+                batch = self._search_body(body)
+                failed_before = len(failed)
+                for hit in batch:
+                    if tier.check is not None and not tier.check.passes(hit["_source"].get("text", "")):
+                        failed.append(hit["_id"])
+                        continue
+                    score = float(hit["_score"] or 0.0)
+                    found[hit["_id"]] = (bonus + min(score, TIER_STEP - 1), tier.exact, (0, *_tie_key(hit["_source"])), hit["_source"])
+                if len(failed) == failed_before or len(batch) < wanted:
+                    break
         strict = set(found)
         if not all_words and len(found) < limit:
             for doc_id, score, exact, source in self._best_hits(parsed, plan.completions, strict, limit - len(found)):
