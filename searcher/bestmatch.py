@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .store import write_atomic
+
 __all__ = ["BestMatchWriter", "BestMatchIndex", "Candidates", "K1", "B", "PAIR_BOOST", "FOLDER"]
 
 FOLDER = "bm"
@@ -53,15 +55,6 @@ PAIR_BOOST = 1.5  # a pair stands for a two-syllable word and for word order
 COVERAGE_POWER = 0.5  # measured on the QA sets: 0 and 0.5 within noise, 2 worse; 0.5 reads better
 MAX_TF = 255
 MAX_LENGTH = 65535
-
-
-def _write_atomic(path: Path, content: str) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(content)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -189,7 +182,7 @@ class BestMatchWriter:
             "live": max(0, live),
             "live_length": max(0, live_length),
         }
-        _write_atomic(self.folder / MANIFEST, json.dumps(manifest))
+        write_atomic(self.folder / MANIFEST, json.dumps(manifest))
         self.manifest = manifest
 
 

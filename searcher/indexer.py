@@ -40,7 +40,7 @@ from . import formats
 from .formats import DocumentSkipped, Extracted
 from .selection import FileSelection
 from .errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
-from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock, exposure_warning, make_private_dir
+from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock, exposure_warning, make_private_dir, write_atomic
 from . import whoosh_patches
 from .bestmatch import BestMatchWriter
 
@@ -473,9 +473,7 @@ def _selection(
             "include": list(include if include is not None else saved.get("include", [])),
             "exclude": list(exclude if exclude is not None else saved.get("exclude", [])),
         }
-        tmp = root / f"{SELECTION_FILE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(saved, ensure_ascii=False), "utf-8")
-        os.replace(tmp, root / SELECTION_FILE)
+        write_atomic(root / SELECTION_FILE, json.dumps(saved, ensure_ascii=False))
     return FileSelection(corpus, include=saved.get("include", []), exclude=saved.get("exclude", []))
 
 
@@ -488,9 +486,7 @@ def _write_about(root: Path, summary: BuildSummary) -> None:
         "updated": time.time(),
     }
     try:
-        tmp = root / f"{ABOUT_FILE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(about, ensure_ascii=False), "utf-8")
-        os.replace(tmp, root / ABOUT_FILE)
+        write_atomic(root / ABOUT_FILE, json.dumps(about, ensure_ascii=False))
     except OSError:
         pass
 

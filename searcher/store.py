@@ -124,7 +124,7 @@ class Generation:
     def record_files(self) -> None:
         """Note the size of every segment file (after a commit, under the build lock)."""
         sizes = {p.name: p.stat().st_size for p in self.path.iterdir() if _is_segment_file(p.name)}
-        _write_atomic(self.path / FILES_FILE, json.dumps(sizes))
+        write_atomic(self.path / FILES_FILE, json.dumps(sizes))
 
     def check_files(self) -> None:
         """Raise :class:`IndexUnusable` when a segment file no longer has its recorded size.
@@ -251,7 +251,7 @@ class IndexLocation:
             "created": time.time(),
             "corpus": str(Path(corpus).resolve()),
         }
-        _write_atomic(path / META_FILE, json.dumps(meta, ensure_ascii=False, indent=1))
+        write_atomic(path / META_FILE, json.dumps(meta, ensure_ascii=False, indent=1))
         whoosh_index.create_in(str(path), make_schema())
         return Generation(path, meta)
 
@@ -264,7 +264,7 @@ class IndexLocation:
             pass
         _fsync_tree(generation.path)
         record = {"generation": generation.name, "previous": previous}
-        _write_atomic(self.root / CURRENT_FILE, json.dumps(record))
+        write_atomic(self.root / CURRENT_FILE, json.dumps(record))
         self.collect_garbage(keep={generation.name, previous})
 
     def collect_garbage(self, keep: set[str | None] | None = None) -> None:
@@ -353,7 +353,8 @@ def build_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
         os.close(fd)
 
 
-def _write_atomic(path: Path, content: str) -> None:
+def write_atomic(path: Path, content: str) -> None:
+    """Replace ``path`` with ``content`` in one step, durably (the file and its folder are fsynced)."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(content)
