@@ -483,9 +483,10 @@ class Engine:
         # build read the files.  Not the docnums: a parallel build's segments
         # come in the order its workers finished, so two builds of one folder
         # numbered the same paragraphs differently.
-        order = {docnum: _pid_order(searcher, docnum) for docnum in found}
+        stored = _StoredFields(searcher)  # each hit's stored fields are read once per query
+        order = {docnum: _pid_order(stored(docnum), docnum) for docnum in found}
         if candidates is not None and not all_words and len(found) < limit:
-            for docnum, score, exact, pid in self._best_hits(searcher, parsed, candidates, strict, limit - len(found)):
+            for docnum, score, exact, pid in self._best_hits(stored, parsed, candidates, strict, limit - len(found)):
                 # Below every strict tier, in BM25's order.
                 found[docnum] = (TIER_STEP * score / (score + BEST_SCALE), exact)
                 order[docnum] = pid
@@ -493,11 +494,11 @@ class Engine:
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], order[item[0]]))
         if any(iy_sensitive(w.folded) for w in parsed.words if w is not parsed.prefix):
             # kỹ and kĩ are one term: within a tier, the user's own spelling first.
-            own = {d for d, _ in ranked if same_spelling(searcher.stored_fields(d)["text"], parsed)}
+            own = {d for d, _ in ranked if same_spelling(stored(d)["text"], parsed)}
             ranked.sort(key=lambda item: (-(item[1][0] // TIER_STEP), item[0] not in own, -item[1][0], order[item[0]]))
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
-            fields = searcher.stored_fields(docnum)
+            fields = stored(docnum)
             tokens = tokenize(fields["text"])
             spans = highlight_spans(fields["text"], parsed, tokens)
             hit = self._hit(rank, score, fields, spans, exact)
@@ -556,13 +557,14 @@ class Engine:
         return index.search(list(groups.values()), pairs, excluded=excluded, limit=limit * 2 + 30, min_words=min_words)
 
     def _best_hits(
-        self, searcher: Any, parsed: ParsedQuery, candidates: "Candidates", strict: set[int], wanted: int
+        self, stored: "_StoredFields", parsed: ParsedQuery, candidates: "Candidates", strict: set[int], wanted: int
     ) -> list[tuple[int, float, bool, int]]:
         """Best-match candidates that honour phrases and exclusions, with exact diacritics counted, best first.
 
         Returns ``(docnum, score, exact, pid)``; equal scores keep the pids' order (the folder's).
         """
         kept: list[tuple[float, int, bool]] = []
+        searcher = stored.searcher
         reader = searcher.reader()
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
         # The most the exact-diacritic bonus can add: candidates come in BM25
@@ -579,7 +581,7 @@ class Engine:
                 continue
             all_exact = True
             if needs_text:
-                verdict = _verify(searcher.stored_fields(docnum).get("text", ""), parsed)
+                verdict = _verify(stored(docnum).get("text", ""), parsed)
                 if verdict is None:
                     continue
                 exact_words, all_exact = verdict
@@ -742,10 +744,24 @@ def _word_count(parsed: ParsedQuery) -> int:
     return len({w.folded for w in parsed.words if w is not parsed.prefix}) + (parsed.prefix is not None)
 
 
-def _pid_order(searcher: Any, docnum: int) -> int:
+class _StoredFields:
+    """``searcher.stored_fields``, remembered for the length of one query."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.seen: dict[int, dict[str, Any]] = {}
+
+    def __call__(self, docnum: int) -> dict[str, Any]:
+        fields = self.seen.get(docnum)
+        if fields is None:
+            fields = self.seen[docnum] = self.searcher.stored_fields(docnum)
+        return fields
+
+
+def _pid_order(fields: dict[str, Any], docnum: int) -> int:
     """A paragraph's place in the folder's order: its best-match pid (its docnum when it has none)."""
     try:
-        return int(searcher.stored_fields(docnum).get("pid"))
+        return int(fields.get("pid"))
     except (TypeError, ValueError):
         return docnum
 
