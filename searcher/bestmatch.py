@@ -42,7 +42,7 @@ from typing import Any, Iterable
 
 from .store import write_atomic
 
-__all__ = ["BestMatchWriter", "BestMatchIndex", "Candidates", "K1", "B", "PAIR_BOOST", "FOLDER"]
+__all__ = ["min_words", "BestMatchWriter", "BestMatchIndex", "Candidates", "K1", "B", "PAIR_BOOST", "FOLDER"]
 
 FOLDER = "bm"
 MANIFEST = "manifest.json"
@@ -55,6 +55,16 @@ PAIR_BOOST = 1.5  # a pair stands for a two-syllable word and for word order
 COVERAGE_POWER = 0.5  # measured on the QA sets: 0 and 0.5 within noise, 2 worse; 0.5 reads better
 MAX_TF = 255
 MAX_LENGTH = 65535
+
+
+def min_words(count: int) -> int:
+    """How many of a query's ``count`` words a best-match hit must have: half of a short query's
+    (``thương mại và đầu tư`` is not answered by paragraphs that share only *và*), two of a long one's.
+
+    >>> min_words(2), min_words(5), min_words(13)
+    (1, 3, 2)
+    """
+    return (count + 1) // 2 if count <= 6 else 2
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:

@@ -551,8 +551,7 @@ class Engine:
         excluded = [c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked]
         # A short query's best-match hits have at least half its words: "thương mại và đầu tư"
         # is not answered by paragraphs that share only "và".  A long question needs two.
-        count = len(groups)
-        min_words = (count + 1) // 2 if count <= 6 else 2
+        min_words = bestmatch.min_words(len(groups))
         # (Paragraphs with every word are never left out, so the coverage counts stay true.)
         return index.search(list(groups.values()), pairs, excluded=excluded, limit=limit * 2 + 30, min_words=min_words)
 

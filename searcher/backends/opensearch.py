@@ -47,6 +47,7 @@ from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
 
 from ..analysis import pair_term, tokenize
 from ..bestmatch import PAIR_BOOST
+from ..bestmatch import min_words as bestmatch_min_words
 from ..engine import BEST_SCALE, DEFAULT_LIMIT, EXACT_BOOST, TIER_STEP, Engine, Hit, SearchResult, _verify
 from ..errors import IndexBusy, IndexMissing, IndexUnusable, QueryError, SearcherError
 from ..highlight import highlight_spans, same_spelling, words_found
@@ -990,8 +991,7 @@ class OpenSearchEngine(Engine):
             words.setdefault("\0prefix", to_dsl(completions) if completions is not None else {"term": {"folded": parsed.prefix.folded}})
         if len(words) < 2:
             return []
-        count = len(words)
-        min_words = (count + 1) // 2 if count <= 6 else 2
+        min_words = bestmatch_min_words(len(words))
         full = [w for w in parsed.words if w is not parsed.prefix]
         pairs = dict.fromkeys(pair_term(a.folded, b.folded) for a, b in zip(full, full[1:]))
         excluded = [c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked]
