@@ -36,13 +36,25 @@ import math
 import os
 import shutil
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .errors import IndexUnusable
 from .store import write_atomic
 
-__all__ = ["min_words", "BestMatchWriter", "BestMatchIndex", "Candidates", "K1", "B", "PAIR_BOOST", "FOLDER"]
+__all__ = [
+    "min_words",
+    "term_key",
+    "BestMatchWriter",
+    "BestMatchIndex",
+    "Candidates",
+    "K1",
+    "B",
+    "PAIR_BOOST",
+    "FOLDER",
+]
 
 FOLDER = "bm"
 MANIFEST = "manifest.json"
@@ -55,6 +67,22 @@ PAIR_BOOST = 1.5  # a pair stands for a two-syllable word and for word order
 COVERAGE_POWER = 0.5  # measured on the QA sets: 0 and 0.5 within noise, 2 worse; 0.5 reads better
 MAX_TF = 255
 MAX_LENGTH = 65535
+# One sorted vocabulary holds the three kinds of term (``searcher.analysis.index_terms``):
+# folded syllables as they are (``ngoai``), pairs of folded syllables after PAIR_MARK
+# (``_ngoai_giao``) and exact keys after EXACT_MARK (``=ngoai~6``).  Syllables are letters
+# and digits only, so the marks cannot start one.
+PAIR_MARK = "_"
+EXACT_MARK = "="
+FIELD_MARKS = {"folded": "", "pairs": PAIR_MARK, "exact": EXACT_MARK}
+
+
+def term_key(fieldname: str, text: str) -> str:
+    """The vocabulary entry of a term of the ``exact``, ``folded`` or ``pairs`` kind.
+
+    >>> term_key("pairs", "ngoai_giao"), term_key("folded", "ngoai")
+    ('_ngoai_giao', 'ngoai')
+    """
+    return FIELD_MARKS[fieldname] + text
 
 
 def min_words(count: int) -> int:
@@ -67,9 +95,27 @@ def min_words(count: int) -> int:
     return (count + 1) // 2 if count <= 6 else 2
 
 
-def _read_manifest(folder: Path) -> dict[str, Any]:
+KEPT_MANIFESTS = 8  # the manifests of this many Whoosh commits stay, for searchers still on them
+
+
+def manifest_path(folder: Path, generation: int | None = None) -> Path:
+    """The manifest that goes with Whoosh's commit ``generation`` (its TOC number), else the latest.
+
+    Every update writes its part and then a manifest for the commit it is about
+    to make, before Whoosh commits: a searcher still on the previous commit
+    reads the previous manifest, so the postings and the paragraphs it sees
+    always belong together (and a Whoosh commit that failed leaves no trace here).
+    """
+    if generation is not None:
+        paired = folder / f"manifest-{generation}.json"
+        if paired.is_file():
+            return paired
+    return folder / MANIFEST
+
+
+def _read_manifest(folder: Path, generation: int | None = None) -> dict[str, Any]:
     try:
-        data = json.loads((folder / MANIFEST).read_text("utf-8"))
+        data = json.loads(manifest_path(folder, generation).read_text("utf-8"))
         if isinstance(data, dict):
             return data
     except (OSError, ValueError):
@@ -85,9 +131,11 @@ class BestMatchWriter:
     >>> writer.commit()                                       # doctest: +SKIP
     """
 
-    def __init__(self, generation: Path) -> None:
+    terms_in_documents = False  # the postings are here: the Whoosh documents carry no term streams
+
+    def __init__(self, generation: Path, commit: int | None = None) -> None:
         self.folder = Path(generation) / FOLDER
-        self.manifest = _read_manifest(self.folder)
+        self.manifest = _read_manifest(self.folder, commit)  # the state of Whoosh's commit ``commit``
         self.base = int(self.manifest.get("next_pid", 0))
         self.vocabulary: dict[str, int] = {}
         self.term_ids = array("I")
@@ -101,24 +149,22 @@ class BestMatchWriter:
     def next_pid(self) -> int:
         return self.base + len(self.lengths)
 
-    def add(self, folded: list[str], pairs: list[str]) -> int:
-        """Record one paragraph's folded syllables and pairs; return its pid."""
+    def add(self, folded: list[str], pairs: list[str], exact: Iterable[str] = ()) -> int:
+        """Record one paragraph's folded syllables, pairs and exact keys; return its pid."""
         pid = self.next_pid
         self.lengths.append(min(len(folded), MAX_LENGTH))
-        counts: dict[str, int] = {}
-        for term in folded:
-            counts[term] = counts.get(term, 0) + 1
-        for term in pairs:
-            key = "_" + term  # pairs and syllables share one vocabulary: "_" marks a pair
-            counts[key] = counts.get(key, 0) + 1
+        counts = Counter(folded)  # counted in C: this runs once per paragraph of every build
+        counts.update([PAIR_MARK + term for term in pairs])  # the kinds share one vocabulary, told apart by a mark
+        counts.update([EXACT_MARK + term for term in exact])
         vocabulary = self.vocabulary
-        for term, count in counts.items():
-            term_id = vocabulary.get(term)
-            if term_id is None:
-                term_id = vocabulary[term] = len(vocabulary)
-            self.term_ids.append(term_id)
-            self.pids.append(pid)
-            self.tfs.append(count if count < MAX_TF else MAX_TF)
+        ids = [vocabulary.get(term) for term in counts]
+        if None in ids:
+            for i, term in enumerate(counts):
+                if ids[i] is None:
+                    ids[i] = vocabulary[term] = len(vocabulary)
+        self.term_ids.extend(ids)  # type: ignore[arg-type]
+        self.pids.extend([pid] * len(ids))
+        self.tfs.extend([count if count < MAX_TF else MAX_TF for count in counts.values()])
         return pid
 
     def delete(self, pids: Iterable[int]) -> None:
@@ -129,8 +175,9 @@ class BestMatchWriter:
         """Mark the paragraphs of ``path`` (listed in :attr:`old_pids` beforehand) as gone."""
         self.delete(self.old_pids.pop(path, ()))
 
-    def commit(self) -> None:
-        """Write the new part (if any paragraph was added) and the manifest, atomically."""
+    def commit(self, generation: int | None = None) -> None:
+        """Write the new part (if any paragraph was added) and the manifest, atomically; with
+        ``generation``, also as the manifest of that Whoosh commit (see :func:`manifest_path`)."""
         import numpy as np
 
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -192,7 +239,14 @@ class BestMatchWriter:
             "live": max(0, live),
             "live_length": max(0, live_length),
         }
-        write_atomic(self.folder / MANIFEST, json.dumps(manifest))
+        data = json.dumps(manifest)
+        if generation is not None:
+            write_atomic(self.folder / f"manifest-{generation}.json", data)
+            for old in self.folder.glob("manifest-*.json"):
+                number = old.name[len("manifest-") : -len(".json")]
+                if number.isdigit() and int(number) <= generation - KEPT_MANIFESTS:
+                    old.unlink(missing_ok=True)
+        write_atomic(self.folder / MANIFEST, data)
         self.manifest = manifest
 
 
@@ -241,6 +295,19 @@ class _Part:
         self._norm: tuple[float, Any] | None = None
         self.base, self.count = base, count
         self.terms = len(self.vocabulary) - 1
+        # A truncated file maps fine and then answers nonsense: check the sizes agree.
+        if (
+            self.terms < 0
+            or int(self.vocabulary[-1]) != len(self.blob)
+            or len(self.offsets) != self.terms + 1
+            or int(self.offsets[-1]) != len(self.pids)
+            or len(self.tfs) != len(self.pids)
+            or len(self._lengths) != count
+        ):
+            raise IndexUnusable(
+                f"index at {path.parent.parent} is damaged ({FOLDER}/{path.name} is inconsistent); "
+                "rebuild it with: search-index --full"
+            )
 
     def norm(self, average_length: float) -> Any:
         """BM25's length normalisation ``k1·(1 − b + b·len/avglen)`` of every paragraph (cached)."""
@@ -254,16 +321,44 @@ class _Part:
     def _term(self, index: int) -> bytes:
         return bytes(self.blob[int(self.vocabulary[index]) : int(self.vocabulary[index + 1])])
 
-    def _term_index(self, term: str) -> int:
-        target = term.encode("utf-8")
+    def _lower_bound(self, target: bytes, size: int | None = None) -> int:
+        """The index of the first term not below ``target`` (comparing only its first ``size`` bytes)."""
         low, high = 0, self.terms
         while low < high:
             middle = (low + high) // 2
-            if self._term(middle) < target:
+            term = self._term(middle)
+            if (term if size is None else term[:size]) < target:
                 low = middle + 1
             else:
                 high = middle
+        return low
+
+    def _term_index(self, term: str) -> int:
+        target = term.encode("utf-8")
+        low = self._lower_bound(target)
         return low if low < self.terms and self._term(low) == target else -1
+
+    def prefix_range(self, prefix: str) -> tuple[int, int]:
+        """The vocabulary indexes ``[start, end)`` of the terms that start with ``prefix``."""
+        target = prefix.encode("utf-8")
+        start = self._lower_bound(target)
+        low, high = start, self.terms
+        while low < high:  # the first term past the prefix
+            middle = (low + high) // 2
+            if self._term(middle)[: len(target)] <= target:
+                low = middle + 1
+            else:
+                high = middle
+        return start, low
+
+    def term_at(self, index: int) -> str:
+        return self._term(index).decode("utf-8")
+
+    def frequencies(self, start: int, end: int) -> Any:
+        """The document frequencies of the terms ``start`` to ``end``."""
+        import numpy as np
+
+        return np.diff(np.asarray(self.offsets[start : end + 1], dtype=np.int64))
 
     def postings(self, term: str) -> tuple[Any, Any] | None:
         index = self._term_index(term)
@@ -276,16 +371,24 @@ class _Part:
 class BestMatchIndex:
     """The best-match postings of one index generation, opened for scoring."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, generation: int | None = None) -> None:
         import numpy as np
 
         self.folder = folder
-        manifest = _read_manifest(folder)
+        try:
+            manifest = json.loads(manifest_path(folder, generation).read_text("utf-8"))
+            if not isinstance(manifest, dict):
+                raise ValueError(manifest)
+        except (OSError, ValueError):
+            raise IndexUnusable(
+                f"index at {folder.parent} is damaged ({FOLDER}/{MANIFEST} unreadable); rebuild it with: search-index --full"
+            ) from None
         self.parts = [_Part(folder / p["file"], int(p["base"]), int(p["count"])) for p in manifest.get("parts", [])]
         self.live = max(1, int(manifest.get("live", 0)))
         self.average_length = max(1.0, int(manifest.get("live_length", 0)) / self.live)
         dead = np.asarray(manifest.get("dead", []), dtype=np.int64)
         self.dead = [dead[(dead >= p.base) & (dead < p.base + p.count)] - p.base for p in self.parts]
+        self._postings: dict[str, tuple[Any, Any]] = {}
 
     @classmethod
     def open(cls, generation: Path) -> "BestMatchIndex | None":
@@ -296,7 +399,89 @@ class BestMatchIndex:
         return cls(folder)
 
     def document_frequency(self, term: str) -> int:
+        """In how many paragraphs ``term`` (a vocabulary entry: see :func:`term_key`) occurs."""
         return sum(len(found[0]) for part in self.parts if (found := part.postings(term)) is not None)
+
+    @property
+    def next_pid(self) -> int:
+        return max((p.base + p.count for p in self.parts), default=0)
+
+    def postings(self, term: str) -> tuple[Any, Any]:
+        """The live paragraphs with ``term`` (pids, ascending) and BM25's term-frequency factor
+        ``tf·(k1+1)/(tf + k1·(1−b+b·len/avglen))`` for each (a vocabulary entry: see :func:`term_key`)."""
+        import numpy as np
+
+        cached = self._postings.get(term)
+        if cached is not None:
+            return cached
+        ids: list[Any] = []
+        factors: list[Any] = []
+        for part, dead in zip(self.parts, self.dead):
+            found = part.postings(term)
+            if found is None:
+                continue
+            local = np.asarray(found[0], dtype=np.int64)
+            tf = np.asarray(found[1], dtype=np.float32)
+            if len(dead):
+                alive = ~np.isin(local, dead, assume_unique=True)
+                local, tf = local[alive], tf[alive]
+            norm = part.norm(self.average_length)
+            ids.append(local + part.base)
+            factors.append(tf * np.float32(K1 + 1.0) / (tf + norm[local]))
+        if not ids:
+            result = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        elif len(ids) == 1:
+            result = (ids[0], factors[0])
+        else:  # parts cover ascending pid ranges: concatenated, the pids stay sorted
+            result = (np.concatenate(ids), np.concatenate(factors))
+        if len(self._postings) >= 256:
+            self._postings.clear()
+        self._postings[term] = result
+        return result
+
+    def with_prefix(self, prefix: str, limit: int) -> tuple[list[tuple[int, str]], int]:
+        """The ``limit`` most frequent terms that start with ``prefix``, as ``(document frequency, term)``,
+        most frequent first (ties alphabetical), and how many terms start with it."""
+        import numpy as np
+
+        frequency: dict[str, int] = {}
+        total = 0
+        for part in self.parts:
+            start, end = part.prefix_range(prefix)
+            if start >= end:
+                continue
+            total += end - start
+            counts = part.frequencies(start, end)
+            if len(counts) > limit * 4:  # the other parts may reorder the top few: keep a margin
+                chosen = np.argpartition(-counts, limit * 4 - 1)[: limit * 4]
+            else:
+                chosen = np.arange(len(counts))
+            for local in chosen.tolist():
+                term = part.term_at(start + local)
+                frequency[term] = frequency.get(term, 0) + int(counts[local])
+        ranked = sorted(((count, term) for term, count in frequency.items()), key=lambda c: (-c[0], c[1]))
+        return ranked[:limit], total
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some term starts with ``prefix``."""
+        return any(start < end for start, end in (part.prefix_range(prefix) for part in self.parts))
+
+    def terms(self, mark: str = "") -> "Iterable[tuple[str, int]]":
+        """Every term of one kind (``""`` folded, :data:`PAIR_MARK`, :data:`EXACT_MARK`) with its
+        document frequency, unmarked; a term in several parts comes once per part."""
+        for part in self.parts:
+            if mark:
+                start, end = part.prefix_range(mark)
+                ranges = [(start, end)]
+            else:  # folded syllables: everything but the two marked ranges
+                marked = sorted(part.prefix_range(m) for m in (PAIR_MARK, EXACT_MARK))
+                ranges = [(0, marked[0][0]), (marked[0][1], marked[1][0]), (marked[1][1], part.terms)]
+            for start, end in ranges:
+                if start >= end:
+                    continue
+                counts = part.frequencies(start, end).tolist()
+                for offset, count in enumerate(counts):
+                    yield part.term_at(start + offset)[len(mark) :], count
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a folded syllable (``"ngoai"``) or pair (``"_ngoai_giao"``)."""
@@ -330,12 +515,12 @@ class BestMatchIndex:
             for term in dict.fromkeys(terms):
                 weighted.append((position, term, 1.0))
         for pair in dict.fromkeys(pairs):
-            weighted.append((None, "_" + pair, PAIR_BOOST))
+            weighted.append((None, PAIR_MARK + pair, PAIR_BOOST))
         idf = {term: self.idf(term) for _, term, _ in weighted}
         # A word's weight in the coverage share: its (most telling) form's IDF.
         word_idf = {position: max(idf[t] for t in dict.fromkeys(terms)) for position, terms in enumerate(words) if terms}
         total_mass = sum(word_idf.values())
-        result.idf = {term: value for term, value in idf.items() if not term.startswith("_")}
+        result.idf = {term: value for term, value in idf.items() if not term.startswith(PAIR_MARK)}
         skip = np.asarray(sorted(set(int(p) for p in exclude_pids)), dtype=np.int64)
         best: list[tuple[float, int, int]] = []
         for part, dead in zip(self.parts, self.dead):

@@ -29,10 +29,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 if TYPE_CHECKING:
     from .bestmatch import BestMatchIndex, Candidates
 
-from whoosh.collectors import Collector, WrappingCollector
 from whoosh.query import Or, Query, Term
 
-from . import accents, bestmatch, whoosh_patches
+from . import accents, bestmatch, matching
 from .analysis import iter_words, pair_term, tokenize
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, same_spelling, words_found
@@ -41,6 +40,7 @@ from .query import ParsedQuery, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, folded_term, iy_sensitive
 from .store import KIND_FILE, KIND_PARAGRAPH, Generation, IndexLocation
+from .bestmatch import term_key
 
 __all__ = ["Engine", "Hit", "SearchResult"]
 
@@ -48,7 +48,6 @@ DEFAULT_LIMIT = 10
 DEFAULT_BUDGET = 0.10  # seconds for all tiers of one query
 LIVE_BUDGET = 0.02  # per keystroke in live search (prefix=True): typing must never wait
 PREFIX_EXPANSIONS = 12  # completions of an unfinished last word that are searched
-PREFIX_SCAN_LIMIT = 3000  # lexicon entries looked at to find them
 TIER_STEP = 100.0  # scores of a better tier start this much higher
 # When a query has an adjacent tier, the partial and scattered tiers only fill
 # the slots it left; they get this much time in all, not the whole budget.
@@ -57,30 +56,6 @@ MIN_SLICE = 0.004  # the best tier always gets at least this long
 EXACT_BOOST = 0.5  # a marked word found with the same marks adds half its IDF
 BEST_SCALE = 20.0
 EARLY_BEST_MATCH = 5  # queries of this many words run the best-match pass before the strict tiers  # a best-match BM25 score s shows as 100·s/(s+20): below every strict tier
-
-
-class _Cancelled(Exception):
-    pass
-
-
-class _DeadlineCollector(WrappingCollector):
-    """Stops collecting at a deadline (or when cancelled), keeping what was found."""
-
-    def __init__(self, child: Collector, deadline: float, cancelled: Callable[[], bool] | None) -> None:
-        super().__init__(child)
-        self.deadline = deadline
-        self.cancelled = cancelled
-        self.count_down = 0
-        self.timed_out = False
-
-    def collect(self, sub_docnum: int) -> Any:
-        self.count_down -= 1
-        if self.count_down <= 0:
-            self.count_down = 16
-            if time.perf_counter() > self.deadline or (self.cancelled and self.cancelled()):
-                self.timed_out = True
-                raise _Cancelled
-        return self.child.collect(sub_docnum)
 
 
 @dataclass
@@ -171,6 +146,7 @@ class Engine:
         self._completions: dict[tuple[str, str], Query | None] = {}
         self.version = 0  # grows whenever the index this engine reads changes
         self._best: BestMatchIndex | None = None
+        self._source: _TermSource | None = None
         self._best_stamp: Any = None
         self._open()
 
@@ -364,7 +340,7 @@ class Engine:
                     parsed, limit, started, budget, fill_budget, cancelled, all_words
                 )
                 unknown = self._unknown_words(parsed)
-                suggestion = accents.suggest(self._searcher, parsed)
+                suggestion = accents.suggest(self._term_source(), parsed)
             except SearcherError:
                 raise
             except Exception as exc:  # Whoosh reports damage in many shapes
@@ -418,8 +394,10 @@ class Engine:
     ) -> tuple[list[Hit], bool, bool]:
         """Run the tiers of one query (the caller holds the lock)."""
         searcher = self._searcher
+        terms = self._terms()
+        stored = _StoredFields(searcher)  # each hit's stored fields are read once per query
         deadline = started + budget
-        plan = plan_query(parsed, lambda field, prefix: self._complete(searcher, field, prefix, deadline))
+        plan = plan_query(parsed, lambda field, prefix: self._complete(terms, field, prefix))
         tiers, plan_whole = plan.tiers, plan.whole
         # For a long query the best-match pass goes first: it is fast, and when
         # it finds that no paragraph has every word, the strict tiers (an
@@ -460,10 +438,7 @@ class Engine:
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            if tier.check is None:
-                hits, finished = self._run(searcher, tier.query, wanted, set(found), tier_deadline, cancelled)
-            else:
-                hits, finished = self._run_checked(searcher, tier, wanted, set(found), tier_deadline, cancelled)
+            hits, finished = self._run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled)
             if filler:
                 filled = filled and finished
             else:
@@ -483,7 +458,6 @@ class Engine:
         # build read the files.  Not the docnums: a parallel build's segments
         # come in the order its workers finished, so two builds of one folder
         # numbered the same paragraphs differently.
-        stored = _StoredFields(searcher)  # each hit's stored fields are read once per query
         order = {docnum: _pid_order(stored(docnum), docnum) for docnum in found}
         if candidates is not None and not all_words and len(found) < limit:
             for docnum, score, exact, pid in self._best_hits(stored, parsed, candidates, strict, limit - len(found)):
@@ -509,15 +483,18 @@ class Engine:
             result_hits.append(hit)
         return result_hits, complete, filled
 
-    def _best_index(self) -> "BestMatchIndex | None":
-        """The best-match postings of the open generation (reopened when an update rewrote them)."""
-        manifest = self.generation.path / bestmatch.FOLDER / bestmatch.MANIFEST
+    def _terms(self) -> "BestMatchIndex":
+        """The term postings that go with the Whoosh commit the searcher reads (reopened when it changes)."""
+        commit = self._searcher.reader().generation()
+        manifest = bestmatch.manifest_path(self.generation.path / bestmatch.FOLDER, commit)
         try:
-            stamp = (self.generation.name, os.stat(manifest).st_mtime_ns)
+            stamp = (self.generation.name, commit, manifest.name, os.stat(manifest).st_mtime_ns)
         except OSError:
-            return None
-        if stamp != self._best_stamp:
-            self._best, self._best_stamp = bestmatch.BestMatchIndex.open(self.generation.path), stamp
+            raise IndexUnusable(
+                f"index at {self.location.root} is damaged (its postings are missing); rebuild it with: search-index --full"
+            ) from None
+        if stamp != self._best_stamp or self._best is None:
+            self._best, self._best_stamp = bestmatch.BestMatchIndex(manifest.parent, commit), stamp
         return self._best
 
     def _timed_best_candidates(
@@ -543,9 +520,7 @@ class Engine:
             groups.setdefault("\0prefix", [str(t) for t in texts] or [parsed.prefix.folded])
         if len(groups) < 2:
             return None
-        index = self._best_index()
-        if index is None:
-            return None
+        index = self._terms()
         full = [w for w in parsed.words if w is not parsed.prefix]
         pairs = [pair_term(a.folded, b.folded) for a, b in zip(full, full[1:])]
         excluded = [c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked]
@@ -589,23 +564,27 @@ class Engine:
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
 
+    def _term_source(self) -> "_TermSource":
+        """What did-you-mean reads: term statistics and stored paragraphs (one object per index state,
+        so that :mod:`searcher.accents` can keep its counts for it)."""
+        terms = self._terms()
+        source = self._source
+        if source is None or source.searcher is not self._searcher or source.terms is not terms:
+            source = self._source = _TermSource(self._searcher, terms)
+        return source
+
     def _known(self, fieldname: str, term: str, as_prefix: bool) -> bool:
         """Whether some paragraph has ``term`` in ``fieldname`` (or, ``as_prefix``, a term starting with it)."""
-        if not as_prefix:
-            return self._searcher.doc_frequency(fieldname, term) > 0
-        return next(iter(self._searcher.reader().iter_prefix(fieldname, term)), None) is not None
+        key = term_key(fieldname, term)
+        terms = self._terms()
+        return terms.has_prefix(key) if as_prefix else terms.document_frequency(key) > 0
 
     def _unknown_words(self, parsed: ParsedQuery) -> list[str]:
         """The query's words (as typed) that no paragraph contains, in any diacritic form."""
         unknown: list[str] = []
         for word in parsed.words:
-            if word.text in unknown:
-                continue
-            if word is parsed.prefix:
-                # An unfinished word is unknown when no indexed word starts with it.
-                if next(iter(self._searcher.reader().iter_prefix("folded", word.folded)), None) is None:
-                    unknown.append(word.text)
-            elif self._searcher.doc_frequency("folded", word.folded) == 0:
+            # An unfinished word is unknown when no indexed word starts with it.
+            if word.text not in unknown and not self._known("folded", word.folded, word is parsed.prefix):
                 unknown.append(word.text)
         return unknown
 
@@ -628,114 +607,91 @@ class Engine:
 
     @staticmethod
     def _run(
-        searcher: Any,
-        query: Query,
-        limit: int,
-        exclude: set[int],
-        deadline: float,
-        cancelled: Callable[[], bool] | None,
-    ) -> tuple[list[tuple[int, float]], bool]:
-        collector = searcher.collector(limit=limit, mask=exclude or None)
-        timed = _DeadlineCollector(collector, deadline, cancelled)
-        try:
-            with whoosh_patches.search_deadline(deadline, cancelled):
-                searcher.search_with_collector(query, timed)
-        except (_Cancelled, whoosh_patches.BudgetExceeded):
-            timed.timed_out = True
-        results = collector.results()
-        return [(results.docnum(i), results.score(i)) for i in range(results.scored_length())], not timed.timed_out
-
-    @classmethod
-    def _run_checked(
-        cls,
-        searcher: Any,
+        stored: "_StoredFields",
+        terms: "BestMatchIndex",
         tier: Tier,
-        limit: int,
+        wanted: int,
         exclude: set[int],
         deadline: float,
         cancelled: Callable[[], bool] | None,
     ) -> tuple[list[tuple[int, float]], bool]:
-        """:meth:`_run` for a tier with a :class:`~searcher.planning.Check`: its hits that pass it, best first.
+        """A tier's ``wanted`` best paragraphs as ``(docnum, score)``, best first, leaving out ``exclude``
+        and those that fail its :class:`~searcher.planning.Check`; and whether it ran to the end.
 
-        The hits that fail go into the mask and the query runs again, until
-        ``limit`` hits pass or there are no more (failures are rare: the exact
-        syllables of a folded phrase found apart from each other).
+        Equal scores go in pid order (the folder's).  The check reads the stored
+        text of the candidates in rank order only until enough pass (failures are
+        rare: the exact syllables of a folded phrase found apart from each other).
         """
-        assert tier.check is not None
-        mask = set(exclude)
+        matches = matching.evaluate(terms, tier.query)
+        searcher = stored.searcher
+        reader = searcher.reader()
         kept: list[tuple[int, float]] = []
-        while True:
-            hits, finished = cls._run(searcher, tier.query, limit - len(kept), mask, deadline, cancelled)
-            failed = 0
-            for docnum, score in hits:
-                mask.add(docnum)
-                if tier.check.passes(searcher.stored_fields(docnum).get("text", "")):
-                    kept.append((docnum, score))
-                else:
-                    failed += 1
-            if not failed or not finished or len(kept) >= limit or time.perf_counter() > deadline:
-                kept.sort(key=lambda hit: -hit[1])
-                return kept, finished and (not failed or len(kept) >= limit)
+        seen = 0
+        count = wanted + len(exclude)
+        while seen < len(matches):
+            chosen = matching.top(matches, count).tolist()
+            for looked, i in enumerate(chosen[seen:], 1):
+                if looked % 16 == 0 and (time.perf_counter() > deadline or (cancelled is not None and cancelled())):
+                    return kept, False
+                docnum = searcher.document_number(pid=str(int(matches.pids[i])))
+                if docnum is None or docnum in exclude or reader.is_deleted(docnum):
+                    continue
+                if tier.check is not None and not tier.check.passes(stored(docnum).get("text", "")):
+                    continue
+                kept.append((docnum, float(matches.scores[i])))
+                if len(kept) >= wanted:
+                    return kept, True
+            seen = len(chosen)
+            count *= 4
+        return kept, True
 
-    def _complete(self, searcher: Any, fieldname: str, prefix: str, deadline: float) -> tuple[Query | None, bool]:
-        """An Or of the most frequent terms starting with ``prefix`` (None if there are none), and whether the scan was whole.
+    def _complete(self, terms: "BestMatchIndex", fieldname: str, prefix: str) -> tuple[Query | None, bool]:
+        """An Or of the most frequent terms starting with ``prefix`` (None if there are none), and True:
+        the lookup is a range of the sorted vocabulary, never cut short.
 
-        Short prefixes scan thousands of lexicon entries, so their completions
-        are cached until the index changes.
+        Cached until the index changes: a short prefix has thousands of completions to rank.
         """
         cache_key = (fieldname, prefix)
         if cache_key in self._completions:
             return self._completions[cache_key], True
-        query, whole = self._scan_completions(searcher, fieldname, prefix, deadline)
-        if whole and (len(prefix) <= 3 or fieldname == "pairs"):
-            if len(self._completions) > 5000:
-                self._completions.clear()
-            self._completions[cache_key] = query
-        return query, whole
+        mark = term_key(fieldname, "")
+        chosen, _ = terms.with_prefix(mark + prefix, PREFIX_EXPANSIONS)
+        found = [Term(fieldname, term[len(mark) :]) for _, term in chosen]
+        query = None if not found else found[0] if len(found) == 1 else Or(found)
+        if len(self._completions) > 5000:
+            self._completions.clear()
+        self._completions[cache_key] = query
+        return query, True
 
     def warm(self) -> None:
         """Precompute the completions of every one- and two-letter prefix.
 
-        Live search calls this once in the background after opening: a short
-        prefix otherwise costs a scan of thousands of lexicon entries on the
-        first keystroke that uses it.  Safe to call from any thread.
+        Live search calls this once in the background after opening, so the
+        first keystrokes find their completions ready.  Safe to call from any thread.
         """
         with self._lock:
-            ix, known = self._ix, self._completions
+            try:
+                terms, known = self._terms(), self._completions
+            except SearcherError:
+                return
         everything: dict[str, list[tuple[int, str]]] = {}
-        with ix.reader() as reader:
-            for term, info in reader.iter_field("folded"):
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                frequency = info.doc_frequency()
-                for length in (1, 2):
-                    if len(text) >= length:
-                        everything.setdefault(text[:length], []).append((frequency, text))
-        # The same order as a search's own lexicon scan: most frequent first, ties alphabetical.
-        best = {prefix: sorted(found, key=lambda c: (-c[0], c[1]))[:PREFIX_EXPANSIONS] for prefix, found in everything.items()}
+        for text, frequency in terms.terms(""):
+            for length in (1, 2):
+                if len(text) >= length:
+                    everything.setdefault(text[:length], []).append((frequency, text))
+        # The same order as a search's own lookup: most frequent first, ties alphabetical.
+        merged: dict[str, list[tuple[int, str]]] = {}
+        for prefix, found in everything.items():
+            totals: dict[str, int] = {}
+            for frequency, text in found:  # a term in several parts comes once per part
+                totals[text] = totals.get(text, 0) + frequency
+            merged[prefix] = sorted(((f, t) for t, f in totals.items()), key=lambda c: (-c[0], c[1]))[:PREFIX_EXPANSIONS]
         with self._lock:
             if self._completions is not known:
                 return  # the index changed meanwhile; these numbers are stale
-            for prefix, chosen in best.items():
-                terms = [Term("folded", text) for _, text in chosen]
-                self._completions[("folded", prefix)] = terms[0] if len(terms) == 1 else Or(terms)
-
-    @staticmethod
-    def _scan_completions(searcher: Any, fieldname: str, prefix: str, deadline: float) -> tuple[Query | None, bool]:
-        """The completions found by scanning the lexicon, and whether the scan was whole."""
-        reader = searcher.reader()
-        candidates: list[tuple[int, str]] = []
-        whole = True
-        for count, (term, info) in enumerate(reader.iter_prefix(fieldname, prefix)):
-            if count >= PREFIX_SCAN_LIMIT or (count % 256 == 255 and time.perf_counter() > deadline):
-                whole = count >= PREFIX_SCAN_LIMIT
-                break
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            candidates.append((info.doc_frequency(), text))
-        if not candidates:
-            return None, whole
-        candidates.sort(key=lambda c: (-c[0], c[1]))
-        terms = [Term(fieldname, text) for _, text in candidates[:PREFIX_EXPANSIONS]]
-        return (terms[0] if len(terms) == 1 else Or(terms)), whole
+            for prefix, chosen in merged.items():
+                found = [Term("folded", text) for _, text in chosen]
+                self._completions[("folded", prefix)] = found[0] if len(found) == 1 else Or(found)
 
 
 def _word_count(parsed: ParsedQuery) -> int:
@@ -755,6 +711,31 @@ class _StoredFields:
         if fields is None:
             fields = self.seen[docnum] = self.searcher.stored_fields(docnum)
         return fields
+
+
+class _TermSource:
+    """Whoosh's ``doc_frequency``, ``docs_for_query``, ``stored_fields`` and ``doc_count``, answered
+    from the term postings and the stored paragraphs (what :mod:`searcher.accents` reads)."""
+
+    def __init__(self, searcher: Any, terms: "BestMatchIndex") -> None:
+        self.searcher, self.terms = searcher, terms
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        return self.terms.document_frequency(term_key(fieldname, text))
+
+    def doc_count(self) -> int:
+        return self.terms.live
+
+    def docs_for_query(self, query: Query) -> Iterable[int]:
+        """The docnums of the paragraphs that match ``query``, in the folder's order."""
+        reader = self.searcher.reader()
+        for pid in matching.evaluate(self.terms, query).pids.tolist():
+            docnum = self.searcher.document_number(pid=str(pid))
+            if docnum is not None and not reader.is_deleted(docnum):
+                yield docnum
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        return self.searcher.stored_fields(docnum)
 
 
 def _pid_order(fields: dict[str, Any], docnum: int) -> int:

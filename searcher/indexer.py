@@ -289,7 +289,10 @@ def _write_paragraph(writer: Any, best: BestMatchWriter, path: str, title: str, 
     """Write one paragraph (``line``, ``column``, ``ordinal``, ``text``) to Whoosh and to the
     best-match postings; ``where`` adds its ``page`` or ``chapter``.  Returns its size in UTF-8 bytes."""
     exact, folded, pairs = index_terms(para.text)
-    pid = best.add(folded.split(), pairs.split())
+    pid = best.add(folded.split(), pairs.split(), exact.split())
+    # The term postings live once, in the best-match arrays; Whoosh keeps the paragraph.
+    # (A cluster's writer indexes the term streams itself.)
+    terms = {"exact": exact, "folded": folded, "pairs": pairs} if best.terms_in_documents else {}
     writer.add_document(
         kind=KIND_PARAGRAPH,
         path=path,
@@ -299,9 +302,7 @@ def _write_paragraph(writer: Any, best: BestMatchWriter, path: str, title: str, 
         ordinal=para.ordinal,
         title=title,
         text=para.text,
-        exact=exact,
-        folded=folded,
-        pairs=pairs,
+        **terms,
         **where,
     )
     return len(para.text.encode("utf-8", "surrogatepass"))
@@ -561,7 +562,7 @@ def _full_build(
     best = BestMatchWriter(generation.path)
     try:
         _feed(writer, files, {}, summary, progress, best)
-        best.commit()
+        best.commit(writer.generation)
         writer.commit()
     except BaseException:
         writer.cancel()
@@ -591,7 +592,8 @@ def _incremental(
     generation.check_files()  # truncated segment files: the caller rebuilds in full
     ix = generation.open()
     try:
-        best = BestMatchWriter(generation.path)
+        # From the postings of the commit Whoosh is at: a part whose Whoosh commit failed is left out.
+        best = BestMatchWriter(generation.path, ix.latest_generation())
         try:
             with ix.searcher() as searcher:
                 manifest = _read_manifest(searcher)
@@ -616,9 +618,10 @@ def _incremental(
                 if not manifest[path].get("skipped"):
                     summary.removed += 1
             _feed(writer, jobs, manifest, summary, progress, best)
-            # Best-match postings first: if the Whoosh commit then fails, the
-            # files are still unrecorded there and the next build redoes them.
-            best.commit()
+            # The postings first, as the manifest of the commit to come: if the
+            # Whoosh commit then fails, searchers and the next build stay on the
+            # previous manifest, and the next build redoes the files.
+            best.commit(writer.generation)
             writer.commit()
         except BaseException:
             writer.cancel()

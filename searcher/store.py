@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, Schema
 
 from . import whoosh_patches
 from .errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable
@@ -45,9 +44,10 @@ __all__ = [
 ]
 
 # Bump whenever the schema or the meaning of any indexed term changes.
-SCHEMA_VERSION = 6  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
+SCHEMA_VERSION = 7  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
 # 5: exact, folded and pair terms spell final i/y one way (kỹ = kĩ, lý = lí, quý = quí)
 # 6: a lean index: no xpairs field, exact and folded without positions (issue 12)
+# 7: the exact, folded and pair postings only in the best-match arrays, not in Whoosh too (issue 12)
 
 META_FILE = "searcher.json"
 FILES_FILE = "files.json"  # sizes of the segment files, written after every commit
@@ -60,15 +60,15 @@ KIND_FILE = "f"
 
 
 def make_schema() -> Schema:
-    """The Whoosh schema.  Only built-in Whoosh classes are pickled into it.
+    """The Whoosh schema: the paragraphs and the file records.  Only built-in Whoosh classes are pickled into it.
 
-    Terms are computed by :func:`searcher.analysis.index_terms` and passed
-    space-separated, so the index does not depend on any class of ours.
-    Only ``pairs`` keeps positions: phrases go through pair terms
-    (:func:`searcher.planning.phrase_query`), and nothing reads the
-    positions of single syllables (highlights come from the stored text).
+    The terms a query looks for (exact keys, folded syllables, pairs of them:
+    :func:`searcher.analysis.index_terms`) are not here: their postings live
+    once, in the numpy arrays of :mod:`searcher.bestmatch`, which the strict
+    tiers (:mod:`searcher.matching`) and best match both read.  Whoosh's
+    pure-Python posting writer was three quarters of the build time and its
+    copy of those postings two thirds of the index (issue 12).
     """
-    terms = SpaceSeparatedTokenizer()
     return Schema(
         kind=ID(stored=True),
         path=ID(stored=True),
@@ -81,9 +81,6 @@ def make_schema() -> Schema:
         title=STORED(),
         text=STORED(),
         info=STORED(),  # file records: size, mtime_ns, sha256, paragraphs
-        exact=TEXT(analyzer=terms, phrase=False),
-        folded=TEXT(analyzer=terms, phrase=False),
-        pairs=TEXT(analyzer=terms, phrase=True),
     )
 
 
@@ -122,8 +119,12 @@ class Generation:
             return float(self.meta.get("created", 0.0))
 
     def record_files(self) -> None:
-        """Note the size of every segment file (after a commit, under the build lock)."""
+        """Note the size of every segment file and postings file (after a commit, under the build lock)."""
         sizes = {p.name: p.stat().st_size for p in self.path.iterdir() if _is_segment_file(p.name)}
+        # The best-match parts (bm/part-*/), written once each, like Whoosh's segments.
+        for part in sorted((self.path / "bm").glob("part-*")):
+            if part.is_dir() and not part.name.endswith(".tmp"):
+                sizes.update({f"bm/{part.name}/{p.name}": p.stat().st_size for p in part.iterdir()})
         write_atomic(self.path / FILES_FILE, json.dumps(sizes))
 
     def check_files(self) -> None:
@@ -135,6 +136,17 @@ class Generation:
         Segments merged away since are simply gone; a generation without the
         record (written by an older searcher) is not checked.
         """
+        postings = self.path / "bm"
+        if postings.is_dir():  # the postings' manifests are rewritten by every update: no size to record
+            for manifest in [postings / "manifest.json", *postings.glob("manifest-*.json")]:
+                try:
+                    if not isinstance(json.loads(manifest.read_text("utf-8")), dict):
+                        raise ValueError
+                except (OSError, ValueError):
+                    raise IndexUnusable(
+                        f"index at {self.path} is damaged (bm/{manifest.name} unreadable); "
+                        "rebuild it with: search-index --full"
+                    ) from None
         try:
             recorded = json.loads((self.path / FILES_FILE).read_text("utf-8"))
         except (OSError, ValueError):
@@ -145,7 +157,14 @@ class Generation:
         live_segments = {name.split(".", 1)[0] for name in present if _is_segment_file(name)}
         for name, size in recorded.items():
             name = str(name)
-            if name not in present:
+            if "/" in name:  # a postings file: parts are never merged away
+                try:
+                    actual = (self.path / name).stat().st_size
+                except FileNotFoundError:
+                    actual = "missing"
+                except OSError as exc:
+                    actual = f"unreadable: {exc.strerror}"
+            elif name not in present:
                 if name.split(".", 1)[0] not in live_segments:
                     continue  # its whole segment was merged away
                 actual: Any = "missing"

@@ -7,8 +7,6 @@ Each workaround says which Whoosh behaviour it exists for.  Nothing else in
 - :func:`bulk_writer`: the multiprocess writer, with sub-writers that die with
   the build, a job queue that notices dead workers, a ``cancel()`` that really
   stops them, and start-up that works under a captured ``sys.stderr`` (Textual).
-- :func:`search_deadline`: a time budget checked inside posting reads, by a
-  patch of ``W3LeafMatcher._goto``.
 
 :func:`installed` tells whether each patch took; a test fails loudly when a
 Whoosh upgrade leaves one out.
@@ -21,8 +19,7 @@ import os
 import sys
 import threading
 import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from whoosh import index as whoosh_index
 
@@ -31,8 +28,6 @@ from .errors import IndexUnusable, SearcherError
 __all__ = [
     "writer",
     "bulk_writer",
-    "BudgetExceeded",
-    "search_deadline",
     "FreshReaderIndex",
     "installed",
 ]
@@ -279,62 +274,6 @@ def watched_writer_class() -> Any:
     return WatchedMpWriter
 
 
-# -- searching under a time budget -------------------------------------------------------
-
-
-class BudgetExceeded(Exception):
-    """Raised inside a Whoosh matcher when a search has used up its time budget."""
-
-
-_budget = threading.local()
-
-
-def _install_block_check() -> bool:
-    """Make posting readers check the current thread's search deadline at each block.
-
-    Whoosh checks no time limit while it walks postings, and a collector only
-    sees documents that match: an intersection of long posting lists can walk
-    thousands of postings between two matches.  Checking once per block (128
-    postings) in ``W3LeafMatcher._goto`` bounds that walk at negligible cost.
-    Returns False, leaving Whoosh untouched, if its internals are not the
-    expected ones (see :func:`installed`).
-    """
-    try:
-        from whoosh.codec.whoosh3 import W3LeafMatcher
-    except ImportError:
-        return False
-    original = getattr(W3LeafMatcher, "_goto", None)
-    if original is None:
-        return False
-    if getattr(original, "_searcher_budget", False):
-        return True
-
-    def _goto(self: Any, position: int) -> None:
-        deadline = getattr(_budget, "deadline", None)
-        if deadline is not None:
-            cancelled = _budget.cancelled
-            if time.perf_counter() > deadline or (cancelled is not None and cancelled()):
-                raise BudgetExceeded
-        original(self, position)
-
-    _goto._searcher_budget = True  # type: ignore[attr-defined]
-    W3LeafMatcher._goto = _goto
-    return True
-
-
-_BLOCK_CHECK = _install_block_check()
-
-
-@contextmanager
-def search_deadline(deadline: float, cancelled: Callable[[], bool] | None = None) -> Iterator[None]:
-    """Within this block, Whoosh posting reads in this thread stop at ``deadline``."""
-    _budget.deadline, _budget.cancelled = deadline, cancelled
-    try:
-        yield
-    finally:
-        _budget.deadline = _budget.cancelled = None
-
-
 def installed() -> dict[str, bool]:
     """Whether each workaround found the Whoosh internals it relies on.
 
@@ -352,7 +291,6 @@ def installed() -> dict[str, bool]:
             return False
 
     return {
-        "block_deadline": _BLOCK_CHECK,
         "mp_writer_start_method": has_param(MpWriter.__init__, "start_method"),
         "mp_writer_internals": all(
             hasattr(MpWriter, name) for name in ("_new_task", "_enqueue", "cancel", "temp_storage")

@@ -45,6 +45,7 @@ HEADLESS = [
     "searcher.indexer",
     "searcher.query",
     "searcher.planning",
+    "searcher.matching",
     "searcher.rewrite",
     "searcher.accents",
     "searcher.bestmatch",

@@ -92,9 +92,21 @@ def _assert_repaired(corpus, index, hits, capsys, full: bool):
 
 # -- damaged segment files -------------------------------------------------------------------
 
-SEGMENT_FILES = ["*.toc", "*.trm", "*.pst", "*._stored.col", "*._folded_len.col", "*._pairs_len.col"]
-# Field-length columns only feed BM25: a search may still work without them.
-TOLERATED = {"*._folded_len.col", "*._pairs_len.col"}
+SEGMENT_FILES = [
+    "*.toc",
+    "*.trm",
+    "*.pst",
+    "*._stored.col",
+    # The term postings (searcher.bestmatch): the vocabulary, the postings, and the manifest.
+    "bm/part-*/vocabulary.bin",
+    "bm/part-*/pids.npy",
+    "bm/part-*/offsets.npy",
+    "bm/manifest.json",
+    "bm/manifest-*.json",
+]
+# Each commit's manifest is written twice (the latest, and the one of that commit): with one copy
+# damaged, a search may still answer from the other.
+TOLERATED = {"bm/manifest.json", "bm/manifest-*.json"}
 
 
 @pytest.mark.slow  # runs the commands as processes

@@ -30,6 +30,8 @@ KNOWN_SCHEMAS = {
     5: V1_FIELDS | {"xpairs", "column", "pid", "page", "chapter"},
     # 6: no xpairs; exact and folded without positions (issue 12: a lean index).
     6: V1_FIELDS | {"column", "pid", "page", "chapter"},
+    # 7: the term fields only in the best-match arrays (issue 12: Whoosh keeps the paragraphs).
+    7: (V1_FIELDS - {"exact", "folded", "pairs"}) | {"column", "pid", "page", "chapter"},
 }
 
 

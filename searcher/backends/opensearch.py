@@ -284,10 +284,12 @@ def _paragraph_id(path: str, number: int) -> str:
 class _NoBestMatch:
     """Stands in for the local best-match writer: the cluster scores best match itself."""
 
+    terms_in_documents = True  # the cluster indexes each paragraph's term streams itself
+
     def __init__(self) -> None:
         self.count = 0
 
-    def add(self, folded: list[str], pairs: list[str]) -> int:
+    def add(self, folded: list[str], pairs: list[str], exact: list[str]) -> int:
         self.count += 1
         return self.count
 
