@@ -69,6 +69,12 @@ failed with --strict, 2 error (one line on stderr).""",
         metavar="N",
         help=f"body paragraphs to take from the corpora (default {FULL['paras']:,}; {QUICK['paras']:,} with --quick)",
     )
+    parser.add_argument(
+        "--all-corpora",
+        action="store_true",
+        help="the scale run: all four corpora files, vi-news (long one-line bodies) included, every paragraph "
+        "(492,892) unless --paras says otherwise",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the query sets and of the re-indexed file (default 1)")
     parser.add_argument(
         "--quick",
@@ -219,7 +225,10 @@ def summarize(latencies: list[float], ranks: list[int | None] | None, zero: int,
 def run(args: argparse.Namespace) -> int:
     log = Log(args.quiet)
     preset = QUICK if args.quick else FULL
-    n = args.paras or preset["paras"]
+    from corpus_mix import ALL_SOURCES, SOURCES
+
+    sources = ALL_SOURCES if args.all_corpora else SOURCES
+    n = args.paras or (sum(w for _, _, w in sources) if args.all_corpora else preset["paras"])
     per_set = args.queries or preset["queries"]
     frequent = args.frequent or preset["frequent"]
     typed_count = args.typed or preset["typed"]
@@ -228,9 +237,7 @@ def run(args: argparse.Namespace) -> int:
     corpora = Path(args.corpora).expanduser()
     if not corpora.is_dir():
         raise BenchError(f"corpora folder not found: {corpora} (use --corpora DIR)")
-    from corpus_mix import SOURCES
-
-    for name, _, _ in SOURCES:
+    for name, _, _ in sources:
         if not (corpora / name).is_file():
             raise BenchError(f"corpus file not found: {corpora / name}")
     try:
@@ -263,7 +270,7 @@ def run(args: argparse.Namespace) -> int:
 
         # 1. the sample
         log(f"taking {n:,} paragraphs from {corpora}")
-        sample = corpus_mix.take(corpora, n)
+        sample = corpus_mix.take(corpora, n, sources)
         if len(sample.paragraphs) < n:
             log(f"warning: the corpora hold only {len(sample.paragraphs):,} usable paragraphs")
         corpus_bytes = corpus_mix.write_corpus(sample, corpus_dir)

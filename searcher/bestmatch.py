@@ -95,6 +95,9 @@ def min_words(count: int) -> int:
     return (count + 1) // 2 if count <= 6 else 2
 
 
+# A build writes a part each time it has collected this many postings, so its memory stays
+# bounded (~9 bytes a posting, twice that while a part is sorted) whatever the folder's size.
+PART_POSTINGS = 16_000_000
 KEPT_MANIFESTS = 8  # the manifests of this many Whoosh commits stay, for searchers still on them
 
 
@@ -144,6 +147,8 @@ class BestMatchWriter:
         self.lengths = array("H")
         self.dead: list[int] = []
         self.old_pids: dict[str, list[int]] = {}  # path -> pids, for paths an update rewrites
+        self.written: list[dict[str, Any]] = []  # parts written by this build, not yet in the manifest
+        self.written_length = 0
 
     @property
     def next_pid(self) -> int:
@@ -165,6 +170,8 @@ class BestMatchWriter:
         self.term_ids.extend(ids)  # type: ignore[arg-type]
         self.pids.extend([pid] * len(ids))
         self.tfs.extend([count if count < MAX_TF else MAX_TF for count in counts.values()])
+        if len(self.pids) >= PART_POSTINGS:
+            self._flush()
         return pid
 
     def delete(self, pids: Iterable[int]) -> None:
@@ -175,11 +182,59 @@ class BestMatchWriter:
         """Mark the paragraphs of ``path`` (listed in :attr:`old_pids` beforehand) as gone."""
         self.delete(self.old_pids.pop(path, ()))
 
-    def commit(self, generation: int | None = None) -> None:
-        """Write the new part (if any paragraph was added) and the manifest, atomically; with
-        ``generation``, also as the manifest of that Whoosh commit (see :func:`manifest_path`)."""
+    def _flush(self) -> None:
+        """Write the paragraphs added so far as one part, and start the next part."""
         import numpy as np
 
+        if not len(self.lengths):
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"part-{self.base:010d}"
+        terms = list(self.vocabulary)  # in id order: dicts keep insertion order
+        order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)
+        rank = np.empty(len(terms), dtype=np.uint32)
+        rank[np.asarray(order_of_terms, dtype=np.int64)] = np.arange(len(terms), dtype=np.uint32)
+        term_ids = rank[np.frombuffer(self.term_ids, dtype=np.uint32)]
+        # The pids were added in ascending order: a stable sort by term keeps them so.
+        order = np.argsort(term_ids, kind="stable")
+        encoded = [terms[i].encode("utf-8") for i in order_of_terms]
+        starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in encoded], out=starts[1:])
+        counts = np.bincount(term_ids, minlength=len(terms))
+        del term_ids
+        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        tmp = self.folder / f"{name}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        (tmp / "vocabulary.bin").write_bytes(b"".join(encoded))
+        del encoded
+        pids = np.frombuffer(self.pids, dtype=np.uint32)[order] - np.uint32(self.base)
+        arrays = {
+            "starts": starts,
+            "offsets": offsets,
+            "pids": pids.astype(np.uint32),
+            "tfs": np.frombuffer(self.tfs, dtype=np.uint8)[order],
+            "lengths": np.frombuffer(self.lengths, dtype=np.uint16),
+        }
+        for key, value in arrays.items():
+            np.save(tmp / f"{key}.npy", value)
+        for entry in tmp.iterdir():
+            with open(entry, "rb") as f:
+                os.fsync(f.fileno())
+        final = self.folder / name
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        self.written.append({"file": name, "base": self.base, "count": len(self.lengths)})
+        self.written_length += int(sum(self.lengths))
+        self.base = self.next_pid
+        self.vocabulary = {}
+        self.term_ids, self.pids, self.tfs, self.lengths = array("I"), array("I"), array("B"), array("H")
+
+    def commit(self, generation: int | None = None) -> None:
+        """Write the last part (if any paragraph was added) and the manifest, atomically; with
+        ``generation``, also as the manifest of that Whoosh commit (see :func:`manifest_path`)."""
+        self._flush()
         self.folder.mkdir(parents=True, exist_ok=True)
         manifest = self.manifest
         parts = list(manifest.get("parts", []))
@@ -194,44 +249,10 @@ class BestMatchWriter:
                 if length is not None:
                     live -= 1
                     live_length -= length
-        if len(self.lengths):
-            name = f"part-{self.base:010d}"
-            terms = list(self.vocabulary)  # in id order: dicts keep insertion order
-            order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)
-            rank = np.empty(len(terms), dtype=np.uint32)
-            rank[np.asarray(order_of_terms, dtype=np.int64)] = np.arange(len(terms), dtype=np.uint32)
-            term_ids = rank[np.frombuffer(self.term_ids, dtype=np.uint32)]
-            pids = np.frombuffer(self.pids, dtype=np.uint32)
-            tfs = np.frombuffer(self.tfs, dtype=np.uint8)
-            order = np.lexsort((pids, term_ids))
-            encoded = [terms[i].encode("utf-8") for i in order_of_terms]
-            starts = np.zeros(len(encoded) + 1, dtype=np.int64)
-            np.cumsum([len(t) for t in encoded], out=starts[1:])
-            counts = np.bincount(term_ids, minlength=len(terms))
-            offsets = np.zeros(len(terms) + 1, dtype=np.int64)
-            np.cumsum(counts, out=offsets[1:])
-            tmp = self.folder / f"{name}.{os.getpid()}.tmp"
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
-            (tmp / "vocabulary.bin").write_bytes(b"".join(encoded))
-            arrays = {
-                "starts": starts,
-                "offsets": offsets,
-                "pids": (pids[order] - np.uint32(self.base)).astype(np.uint32),
-                "tfs": tfs[order],
-                "lengths": np.frombuffer(self.lengths, dtype=np.uint16),
-            }
-            for key, value in arrays.items():
-                np.save(tmp / f"{key}.npy", value)
-            for entry in tmp.iterdir():
-                with open(entry, "rb") as f:
-                    os.fsync(f.fileno())
-            final = self.folder / name
-            shutil.rmtree(final, ignore_errors=True)
-            os.replace(tmp, final)
-            parts.append({"file": name, "base": self.base, "count": len(self.lengths)})
-            live += len(self.lengths)
-            live_length += int(sum(self.lengths))
+        parts.extend(self.written)
+        live += sum(part["count"] for part in self.written)
+        live_length += self.written_length
+        self.written, self.written_length = [], 0
         manifest = {
             "parts": parts,
             "dead": sorted(dead_before | set(newly_dead)),
@@ -439,18 +460,16 @@ class BestMatchIndex:
         self._postings[term] = result
         return result
 
-    def with_prefix(self, prefix: str, limit: int) -> tuple[list[tuple[int, str]], int]:
+    def with_prefix(self, prefix: str, limit: int) -> list[tuple[int, str]]:
         """The ``limit`` most frequent terms that start with ``prefix``, as ``(document frequency, term)``,
-        most frequent first (ties alphabetical), and how many terms start with it."""
+        most frequent first (ties alphabetical)."""
         import numpy as np
 
         frequency: dict[str, int] = {}
-        total = 0
         for part in self.parts:
             start, end = part.prefix_range(prefix)
             if start >= end:
                 continue
-            total += end - start
             counts = part.frequencies(start, end)
             if len(counts) > limit * 4:  # the other parts may reorder the top few: keep a margin
                 chosen = np.argpartition(-counts, limit * 4 - 1)[: limit * 4]
@@ -460,7 +479,7 @@ class BestMatchIndex:
                 term = part.term_at(start + local)
                 frequency[term] = frequency.get(term, 0) + int(counts[local])
         ranked = sorted(((count, term) for term, count in frequency.items()), key=lambda c: (-c[0], c[1]))
-        return ranked[:limit], total
+        return ranked[:limit]
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether some term starts with ``prefix``."""

@@ -655,7 +655,7 @@ class Engine:
         if cache_key in self._completions:
             return self._completions[cache_key], True
         mark = term_key(fieldname, "")
-        chosen, _ = terms.with_prefix(mark + prefix, PREFIX_EXPANSIONS)
+        chosen = terms.with_prefix(mark + prefix, PREFIX_EXPANSIONS)
         found = [Term(fieldname, term[len(mark) :]) for _, term in chosen]
         query = None if not found else found[0] if len(found) == 1 else Or(found)
         if len(self._completions) > 5000:
