@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 import os
 import shutil
+import struct
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -301,6 +303,12 @@ class Candidates:
     idf: dict[str, float] = field(default_factory=dict)  # folded word -> its IDF here
 
 
+def _map(path: Path) -> Any:
+    """A read-only memory map of a whole file."""
+    with open(path, "rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
 class _Part:
     """One part, memory-mapped: opening costs a few system calls whatever its size."""
 
@@ -308,7 +316,13 @@ class _Part:
         import numpy as np
 
         self.vocabulary = np.load(path / "starts.npy", mmap_mode="r")
-        self.blob = np.memmap(path / "vocabulary.bin", dtype=np.uint8, mode="r") if self.vocabulary[-1] else b""
+        # The binary search reads these two a few bytes at a time: plain mmaps and struct are
+        # ten times faster at that than numpy's memmap slicing.
+        self.blob = _map(path / "vocabulary.bin") if self.vocabulary[-1] else b""
+        self._starts = _map(path / "starts.npy")
+        self._starts_at = int(self.vocabulary.offset)
+        self._two_starts = struct.Struct(self.vocabulary.dtype.str[0] + "qq")  # the byte order it was saved in
+        self._found: dict[str, int] = {}  # term -> its index (or -1), for the words of recent queries
         self.offsets = np.load(path / "offsets.npy", mmap_mode="r")
         self.pids = np.load(path / "pids.npy", mmap_mode="r")
         self.tfs = np.load(path / "tfs.npy", mmap_mode="r")
@@ -319,6 +333,8 @@ class _Part:
         # A truncated file maps fine and then answers nonsense: check the sizes agree.
         if (
             self.terms < 0
+            or self.vocabulary.dtype.kind != "i"
+            or self.vocabulary.dtype.itemsize != 8
             or int(self.vocabulary[-1]) != len(self.blob)
             or len(self.offsets) != self.terms + 1
             or int(self.offsets[-1]) != len(self.pids)
@@ -340,7 +356,8 @@ class _Part:
         return self._norm[1]
 
     def _term(self, index: int) -> bytes:
-        return bytes(self.blob[int(self.vocabulary[index]) : int(self.vocabulary[index + 1])])
+        start, end = self._two_starts.unpack_from(self._starts, self._starts_at + 8 * index)
+        return self.blob[start:end]
 
     def _lower_bound(self, target: bytes, size: int | None = None) -> int:
         """The index of the first term not below ``target`` (comparing only its first ``size`` bytes)."""
@@ -355,9 +372,15 @@ class _Part:
         return low
 
     def _term_index(self, term: str) -> int:
-        target = term.encode("utf-8")
-        low = self._lower_bound(target)
-        return low if low < self.terms and self._term(low) == target else -1
+        found = self._found.get(term)
+        if found is None:
+            target = term.encode("utf-8")
+            low = self._lower_bound(target)
+            found = low if low < self.terms and self._term(low) == target else -1
+            if len(self._found) >= 4096:
+                self._found.clear()
+            self._found[term] = found
+        return found
 
     def prefix_range(self, prefix: str) -> tuple[int, int]:
         """The vocabulary indexes ``[start, end)`` of the terms that start with ``prefix``."""

@@ -296,7 +296,7 @@ def _write_paragraph(writer: Any, best: BestMatchWriter, path: str, title: str, 
     writer.add_document(
         kind=KIND_PARAGRAPH,
         path=path,
-        pid=str(pid),
+        pid=pid,
         line=para.line,
         column=para.column,
         ordinal=para.ordinal,

@@ -4,6 +4,7 @@ Each workaround says which Whoosh behaviour it exists for.  Nothing else in
 ``searcher`` patches or subclasses Whoosh; the rest sticks to its public API.
 
 - :class:`FreshReaderIndex`: ``Searcher.refresh()`` kept stale segments.
+- :func:`numeric_column`: a whole column read in one piece, not value by value.
 - :func:`bulk_writer`: the multiprocess writer, with sub-writers that die with
   the build, a job queue that notices dead workers, a ``cancel()`` that really
   stops them, and start-up that works under a captured ``sys.stderr`` (Textual).
@@ -274,6 +275,58 @@ def watched_writer_class() -> Any:
     return WatchedMpWriter
 
 
+# -- reading a whole column ----------------------------------------------------------------
+
+
+def numeric_column(reader: Any, fieldname: str, default: int) -> Any:
+    """Every document's value of a 4-byte ``NumericColumn`` field, as one numpy array in docnum order
+    (``default`` for documents without one, deleted documents included).
+
+    Whoosh reads a column one value at a time through Python; this reads each
+    segment's column file in one piece (``FixedBytesColumn.Reader``'s
+    ``_dbfile``, ``_basepos`` and ``_count``), which is what makes mapping the
+    postings' pids to documents cost about a millisecond per 100,000
+    paragraphs.  Falls back to Whoosh's own reads if those internals change
+    (see :func:`installed`).
+    """
+    import numpy as np
+
+    values = np.full(reader.doc_count_all(), default, dtype=np.int64)
+    for leaf, offset in reader.leaf_readers():
+        size = leaf.doc_count_all()
+        if not leaf.has_column(fieldname):
+            continue
+        column = leaf.column_reader(fieldname, translate=False)
+        raw = _raw_column(column)
+        if raw is not None:
+            values[offset : offset + len(raw)] = raw
+        else:
+            values[offset : offset + size] = [column[i] for i in range(size)]
+    return values
+
+
+def _raw_column(column: Any) -> Any:
+    import numpy as np
+
+    try:
+        fixed, count, start, dbfile = column._fixedlen, column._count, column._basepos, column._dbfile
+    except AttributeError:
+        return None
+    if fixed != 4 or getattr(column, "_typecode", None) != "I":
+        return None
+    return np.frombuffer(dbfile.get(start, fixed * count), dtype=">u4")  # packed "!I"
+
+
+def _raw_column_readable() -> bool:
+    """Whether :func:`numeric_column` can read a column file in one piece (else it reads value by value)."""
+    from whoosh.columns import NumericColumn
+    from whoosh.filedb.structfile import BufferFile
+
+    column = NumericColumn("I").reader(BufferFile(b"\x00\x00\x00\x07"), 0, 4, 1)
+    raw = _raw_column(column)
+    return raw is not None and raw.tolist() == [7]
+
+
 def installed() -> dict[str, bool]:
     """Whether each workaround found the Whoosh internals it relies on.
 
@@ -296,4 +349,5 @@ def installed() -> dict[str, bool]:
             hasattr(MpWriter, name) for name in ("_new_task", "_enqueue", "cancel", "temp_storage")
         ),
         "fresh_reader": hasattr(whoosh_index.FileIndex, "reader"),
+        "raw_column": _raw_column_readable(),
     }

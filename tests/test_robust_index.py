@@ -184,7 +184,7 @@ def test_engine_api_raises_index_unusable(index_copy):
 
     corpus, index, _ = index_copy
     with Engine.open(index) as engine:
-        for path in generation_dir(index).glob("*.pst"):
+        for path in generation_dir(index).glob("*._stored.col"):  # the paragraphs a search reads
             path.write_bytes(b"")
         with pytest.raises(IndexUnusable, match="search-index --full"):
             engine.search("ngoại giao", budget=30)

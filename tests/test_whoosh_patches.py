@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -22,6 +23,7 @@ def test_every_patch_is_installed() -> None:
         "mp_writer_start_method",
         "mp_writer_internals",
         "fresh_reader",
+        "raw_column",
     }
 
 
@@ -140,3 +142,25 @@ def test_cancelled_parallel_build_leaves_no_worker_and_no_leak(tmp_path: Path) -
 
     with pytest.raises(IndexMissing):  # nothing was published
         IndexLocation(tmp_path / "index").current()
+
+
+def test_a_column_read_in_one_piece_matches_whoosh_value_by_value(tmp_path: Path) -> None:
+    # The engine maps postings to paragraphs through the pid column: a wrong read would
+    # show the wrong paragraph for a hit. Two segments (an update) and a deleted document.
+    from searcher.indexer import build_index
+    from searcher.store import NO_PID, IndexLocation
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    build_index(corpus, tmp_path / "index", parallel=False)
+    first = sorted(corpus.glob("*.txt"))[0]
+    first.write_text(first.read_text("utf-8") + "\n\nMột đoạn mới về ngoại giao.\n", "utf-8")
+    build_index(corpus, tmp_path / "index", parallel=False)
+    ix = IndexLocation(tmp_path / "index").current().open()
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert len(reader.leaf_readers()) == 2 and reader.has_deletions()
+        fast = whoosh_patches.numeric_column(reader, "pid", NO_PID).tolist()
+        slow = list(reader.column_reader("pid"))
+        assert fast == slow
+        assert NO_PID in fast and len({p for p in fast if p != NO_PID}) > 10  # file records have none
