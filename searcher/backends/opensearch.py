@@ -54,7 +54,7 @@ from ..highlight import highlight_spans, same_spelling, words_found
 from ..planning import plan_query
 from ..query import ParsedQuery, parse_query
 from ..rewrite import rewrite_note, rewrite_typed
-from ..store import KIND_FILE, KIND_PARAGRAPH, SCHEMA_VERSION
+from ..store import KIND_FILE, KIND_PARAGRAPH
 from ..text import iy_sensitive
 
 __all__ = [
@@ -70,6 +70,10 @@ __all__ = [
 ]
 
 TERM_FIELDS = ("exact", "folded", "pairs")
+# The version of the cluster's documents and mapping: bumped when they or the meaning of a term
+# change, apart from the local index's schema (store.SCHEMA_VERSION 7 only moved where the local
+# postings live, so a cluster built at 6 needs no rebuild).
+CLUSTER_SCHEMA_VERSION = 6
 SOURCE_FIELDS = ["kind", "path", "line", "column", "ordinal", "page", "chapter", "title", "text"]
 LOCK_INDEX = "searcher-locks"
 BATCH = 500  # documents per bulk request
@@ -239,7 +243,7 @@ def index_body(corpus: Path, shards: int = 1, replicas: int = 0) -> dict[str, An
             "dynamic": "strict",
             "_meta": {
                 "format": "searcher-index",
-                "schema_version": SCHEMA_VERSION,
+                "schema_version": CLUSTER_SCHEMA_VERSION,
                 "corpus": str(Path(corpus).resolve()),
                 "created": time.time(),
             },
@@ -560,7 +564,7 @@ def build_opensearch(
                     summary.warnings.append(
                         {"path": str(where), "reason": f"rebuilt in full: the index was built from {meta.get('corpus')}"}
                     )
-                elif meta.get("schema_version") != SCHEMA_VERSION:
+                elif meta.get("schema_version") != CLUSTER_SCHEMA_VERSION:
                     summary.warnings.append({"path": str(where), "reason": "rebuilt in full: an older schema"})
                 else:
                     incremental = True
