@@ -221,10 +221,16 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # typ
     """Open the index, building it from ``corpus`` first (and saying so) if there is none yet."""
     from .backends import is_remote
     from .engine import Engine
-    from .indexer import ensure_index
+    from .errors import IndexMissing
 
     if is_remote(index):  # a cluster is built with search-index, never on first use
         return Engine.open(index)
+    try:  # the usual case: no need to load the indexer (a third of the start-up imports)
+        return Engine.open(index)
+    except IndexMissing:
+        pass
+    from .indexer import ensure_index
+
     summary = ensure_index(corpus, index, on_build=lambda message: print(f"search: {message}", file=announce, flush=True))
     if summary is not None:
         print(
