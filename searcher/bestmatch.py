@@ -100,6 +100,7 @@ def min_words(count: int) -> int:
 # A build writes a part each time it has collected this many postings, so its memory stays
 # bounded (~9 bytes a posting, twice that while a part is sorted) whatever the folder's size.
 PART_POSTINGS = 16_000_000
+SMALL_PARTS = 4  # more small parts than this (one per update) are merged into one
 KEPT_MANIFESTS = 8  # the manifests of this many Whoosh commits stay, for searchers still on them
 
 
@@ -190,44 +191,17 @@ class BestMatchWriter:
 
         if not len(self.lengths):
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"part-{self.base:010d}"
-        terms = list(self.vocabulary)  # in id order: dicts keep insertion order
-        order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)
-        rank = np.empty(len(terms), dtype=np.uint32)
-        rank[np.asarray(order_of_terms, dtype=np.int64)] = np.arange(len(terms), dtype=np.uint32)
-        term_ids = rank[np.frombuffer(self.term_ids, dtype=np.uint32)]
-        # The pids were added in ascending order: a stable sort by term keeps them so.
-        order = np.argsort(term_ids, kind="stable")
-        encoded = [terms[i].encode("utf-8") for i in order_of_terms]
-        starts = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(t) for t in encoded], out=starts[1:])
-        counts = np.bincount(term_ids, minlength=len(terms))
-        del term_ids
-        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        tmp = self.folder / f"{name}.{os.getpid()}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        (tmp / "vocabulary.bin").write_bytes(b"".join(encoded))
-        del encoded
-        pids = np.frombuffer(self.pids, dtype=np.uint32)[order] - np.uint32(self.base)
-        arrays = {
-            "starts": starts,
-            "offsets": offsets,
-            "pids": pids.astype(np.uint32),
-            "tfs": np.frombuffer(self.tfs, dtype=np.uint8)[order],
-            "lengths": np.frombuffer(self.lengths, dtype=np.uint16),
-        }
-        for key, value in arrays.items():
-            np.save(tmp / f"{key}.npy", value)
-        for entry in tmp.iterdir():
-            with open(entry, "rb") as f:
-                os.fsync(f.fileno())
-        final = self.folder / name
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
-        self.written.append({"file": name, "base": self.base, "count": len(self.lengths)})
+        entry = _write_part(
+            self.folder,
+            f"part-{self.base:010d}",
+            self.base,
+            list(self.vocabulary),  # in id order: dicts keep insertion order
+            np.frombuffer(self.term_ids, dtype=np.uint32),
+            np.frombuffer(self.pids, dtype=np.uint32),
+            np.frombuffer(self.tfs, dtype=np.uint8),
+            np.frombuffer(self.lengths, dtype=np.uint16),
+        )
+        self.written.append(entry)
         self.written_length += int(sum(self.lengths))
         self.base = self.next_pid
         self.vocabulary = {}
@@ -255,6 +229,7 @@ class BestMatchWriter:
         live += sum(part["count"] for part in self.written)
         live_length += self.written_length
         self.written, self.written_length = [], 0
+        parts = _merge_small_parts(self.folder, parts, dead_before | set(newly_dead))
         manifest = {
             "parts": parts,
             "dead": sorted(dead_before | set(newly_dead)),
@@ -271,6 +246,115 @@ class BestMatchWriter:
                     old.unlink(missing_ok=True)
         write_atomic(self.folder / MANIFEST, data)
         self.manifest = manifest
+        _remove_unreferenced_parts(self.folder)
+
+
+def _write_part(
+    folder: Path, name: str, base: int, terms: list[str], term_ids: Any, pids: Any, tfs: Any, lengths: Any
+) -> dict[str, Any]:
+    """Write one part: ``terms`` (any order) and, per posting, its term's index in ``terms``,
+    its pid (ascending within each term) and frequency; return its manifest entry."""
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)
+    rank = np.empty(len(terms), dtype=np.uint32)
+    rank[np.asarray(order_of_terms, dtype=np.int64)] = np.arange(len(terms), dtype=np.uint32)
+    ranked = rank[term_ids]
+    order = np.argsort(ranked, kind="stable")  # keeps each term's pids ascending
+    encoded = [terms[i].encode("utf-8") for i in order_of_terms]
+    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in encoded], out=starts[1:])
+    offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ranked, minlength=len(terms)), out=offsets[1:])
+    del ranked
+    tmp = folder / f"{name}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    (tmp / "vocabulary.bin").write_bytes(b"".join(encoded))
+    del encoded
+    arrays = {
+        "starts": starts,
+        "offsets": offsets,
+        "pids": (pids[order] - np.uint32(base)).astype(np.uint32),
+        "tfs": tfs[order],
+        "lengths": np.asarray(lengths, dtype=np.uint16),
+    }
+    for key, value in arrays.items():
+        np.save(tmp / f"{key}.npy", value)
+    for entry in tmp.iterdir():
+        with open(entry, "rb") as f:
+            os.fsync(f.fileno())
+    final = folder / name
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    return {"file": name, "base": base, "count": len(lengths)}
+
+
+def _merge_small_parts(folder: Path, parts: list[dict[str, Any]], dead: set[int]) -> list[dict[str, Any]]:
+    """Merge the trailing small parts into one when there are more than :data:`SMALL_PARTS` of them.
+
+    Every update adds a part, and a search looks each term up in every part:
+    an index kept current by ``--watch`` would otherwise get slower with
+    every save.  "Small" is under an eighth of the largest part's paragraphs,
+    so the parts of a full build are never rewritten by an update.  The
+    postings of deleted paragraphs are dropped on the way.
+    """
+    import numpy as np
+
+    if len(parts) <= SMALL_PARTS:
+        return parts
+    largest = max(part["count"] for part in parts)
+    first = len(parts)
+    while first > 0 and parts[first - 1]["count"] * 8 < largest:
+        first -= 1
+    tail = parts[first:]
+    if len(tail) <= SMALL_PARTS:
+        return parts
+    vocabulary: dict[str, int] = {}
+    term_ids, pids, tfs, lengths = [], [], [], []
+    for part in tail:
+        path = folder / part["file"]
+        starts = np.load(path / "starts.npy")
+        blob = (path / "vocabulary.bin").read_bytes()
+        offsets = np.load(path / "offsets.npy")
+        local_ids = np.asarray(
+            [vocabulary.setdefault(blob[a:b].decode("utf-8"), len(vocabulary)) for a, b in zip(starts[:-1].tolist(), starts[1:].tolist())],
+            dtype=np.uint32,
+        )
+        term_ids.append(np.repeat(local_ids, np.diff(offsets)))
+        pids.append(np.load(path / "pids.npy").astype(np.uint32) + np.uint32(part["base"]))
+        tfs.append(np.load(path / "tfs.npy"))
+        lengths.append(np.load(path / "lengths.npy"))
+    all_pids = np.concatenate(pids)
+    keep = ~np.isin(all_pids, np.asarray(sorted(dead), dtype=np.uint32)) if dead else slice(None)
+    # Parts come in pid order and each term's pids ascend within a part: a stable sort by
+    # term keeps them ascending across parts too.
+    end = tail[-1]["base"] + tail[-1]["count"]
+    merged = _write_part(
+        folder,
+        f"part-{tail[0]['base']:010d}-{end:010d}",  # a new name: searchers on older manifests read the old parts
+        tail[0]["base"],
+        list(vocabulary),
+        np.concatenate(term_ids)[keep],
+        all_pids[keep],
+        np.concatenate(tfs)[keep],
+        np.concatenate(lengths),
+    )
+    return parts[:first] + [merged]
+
+
+def _remove_unreferenced_parts(folder: Path) -> None:
+    """Delete the parts no kept manifest names (merged away, or left by a build that died)."""
+    referenced: set[str] = set()
+    for manifest in folder.glob("manifest*.json"):
+        try:
+            referenced.update(str(part["file"]) for part in json.loads(manifest.read_text("utf-8")).get("parts", []))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return  # unsure what is in use: keep everything
+    for entry in folder.glob("part-*"):
+        if entry.is_dir() and entry.name not in referenced:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 class _LengthLookup:

@@ -167,10 +167,16 @@ class Generation:
         if not isinstance(recorded, dict):
             return
         present = {p.name for p in self.path.iterdir()}
+        try:
+            current_parts = {str(p["file"]) for p in json.loads((postings / "manifest.json").read_text("utf-8"))["parts"]}
+        except (OSError, ValueError, TypeError, KeyError):
+            current_parts = set()
         live_segments = {name.split(".", 1)[0] for name in present if _is_segment_file(name)}
         for name, size in recorded.items():
             name = str(name)
-            if "/" in name:  # a postings file: parts are never merged away
+            if "/" in name:  # a postings file
+                if name.split("/")[1] not in current_parts:
+                    continue  # its part was merged into a new one since
                 try:
                     actual = (self.path / name).stat().st_size
                 except FileNotFoundError:

@@ -85,3 +85,31 @@ def test_engine_best_match_follows_incremental_updates(small_engine, tmp_path, m
         hits = engine.search("hợp tác kinh tế gì đó", budget=30)
         assert [h.path for h in hits] == ["c.txt"]
         assert hits[0].missing == ["gì", "đó"]
+
+
+def test_many_updates_keep_few_parts_and_the_same_answers(tmp_path, make_corpus) -> None:
+    # A folder kept current by --watch gets an update per save: the parts must not pile up
+    # (a search looks every term up in every part), and merging them must change no answer.
+    from searcher import Engine, bestmatch
+    from searcher.indexer import build_index
+
+    files = {f"{n:02d}.txt": f"Tiêu đề {n}\n\nNgoại giao kinh tế năm {2000 + n}.\n\nVăn hóa dân gian số {n}.\n" for n in range(30)}
+    corpus = make_corpus(files)
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    for n in range(12):  # twelve saves, each an incremental update of one file
+        (corpus / f"{n:02d}.txt").write_text(f"Tiêu đề {n}\n\nHợp tác ngoại giao lần {n}.\n", encoding="utf-8")
+        assert build_index(corpus, index).mode == "incremental"
+    with Engine.open(index) as engine:
+        parts = engine._terms().parts
+        updated = [h.path for h in engine.search("hợp tác ngoại giao", limit=50, budget=30, all_words=True)]
+        untouched = [(h.path, h.line) for h in engine.search("ngoại giao kinh tế", limit=50, budget=30)]
+    assert len(parts) <= 1 + bestmatch.SMALL_PARTS + 1
+    folder = next(index.glob("gen-*")) / "bm"
+    assert len(list(folder.glob("part-*"))) < 13  # merged-away parts are deleted once no manifest names them
+    assert sorted(updated) == [f"{n:02d}.txt" for n in range(12)]
+    fresh = tmp_path / "fresh"
+    build_index(corpus, fresh)
+    with Engine.open(fresh) as engine:
+        assert [h.path for h in engine.search("hợp tác ngoại giao", limit=50, budget=30, all_words=True)] == updated
+        assert [(h.path, h.line) for h in engine.search("ngoại giao kinh tế", limit=50, budget=30)] == untouched
