@@ -82,8 +82,15 @@ def _evaluate(index: "BestMatchIndex", query: Query, boost: float) -> Matches:
             return _empty()
         if len(parts) == 1:
             return parts[0]
-        pids, inverse = np.unique(np.concatenate([m.pids for m in parts]), return_inverse=True)
-        scores = np.bincount(inverse, weights=np.concatenate([m.scores for m in parts]), minlength=len(pids))
+        every = np.concatenate([m.pids for m in parts])
+        weights = np.concatenate([m.scores for m in parts])
+        size = int(every.max()) + 1
+        if len(every) * 8 > size:  # many postings (a prefix's completions): one pass over a table is cheaper than a sort
+            pids = np.flatnonzero(np.bincount(every, minlength=size))
+            scores = np.bincount(every, weights=weights, minlength=size)[pids]
+        else:
+            pids, inverse = np.unique(every, return_inverse=True)
+            scores = np.bincount(inverse, weights=weights, minlength=len(pids))
         return Matches(pids, scores.astype(np.float32))
     if isinstance(query, _NullQuery):
         return _empty()
