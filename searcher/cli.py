@@ -31,9 +31,10 @@ Diacritics are optional: `ngoai giao` finds "ngoại giao", while a query typed
 with marks ranks exact matches first ("ngoại" before "ngoài"). Words that stand
 next to each other in a paragraph rank above scattered ones.
 
-Paragraphs with every word come first; when they are fewer than asked for,
-paragraphs with most of the words follow (a whole question works), each
-marked with the words it lacks: (không có: gì). --all keeps only the first kind.
+Paragraphs with every word come first (for a question of five words or
+more, those with it whole); when they are fewer than asked for, paragraphs
+with most of the words follow (a whole question works), each marked with the
+words it lacks: (không có: gì). --all keeps only paragraphs with every word.
 
 Query syntax: "quoted words" must appear in that order; -word excludes
 paragraphs with that word. Nothing else is syntax.

@@ -35,7 +35,7 @@ from . import accents, bestmatch, matching, whoosh_patches
 from .analysis import iter_words, pair_term, tokenize
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, same_spelling, words_found
-from .planning import Tier, plan_query
+from .planning import LONG_QUERY, Tier, plan_query, tiers_to_run, word_count
 from .query import ParsedQuery, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, folded_term, iy_sensitive
@@ -54,8 +54,7 @@ TIER_STEP = 100.0  # scores of a better tier start this much higher
 FILL_BUDGET = 0.006
 MIN_SLICE = 0.004  # the best tier always gets at least this long
 EXACT_BOOST = 0.5  # a marked word found with the same marks adds half its IDF
-BEST_SCALE = 20.0
-EARLY_BEST_MATCH = 5  # queries of this many words run the best-match pass before the strict tiers  # a best-match BM25 score s shows as 100·s/(s+20): below every strict tier
+BEST_SCALE = 20.0  # a best-match BM25 score s shows as 100·s/(s+20): below every strict tier
 
 
 @dataclass
@@ -313,11 +312,12 @@ class Engine:
         few milliseconds, were cut short.  ``cancelled``
         is polled during the search and stops it early when it returns True.
 
-        Paragraphs with every word come first (the strict tiers).  When they
-        are fewer than ``limit``, best match follows: paragraphs with *most*
-        of the words, ranked by how much they match; each such hit lists the
-        words it lacks in ``hit.missing``.  ``all_words=True`` turns best
-        match off (grep's meaning: every word must match).
+        Paragraphs with every word come first (the strict tiers; for a query of
+        five words or more, a question, only those with it whole as a phrase).
+        When they are fewer than ``limit``, best match follows: paragraphs
+        with *most* of the words, ranked by how much they match; each such hit
+        lists the words it lacks in ``hit.missing``.  ``all_words=True`` turns
+        best match off (grep's meaning: every word must match).
         Raises :class:`~searcher.errors.QueryError` for a query with no words.
 
         >>> [h.title for h in engine.search("ngoai giao", limit=2)]  # doctest: +SKIP
@@ -403,16 +403,16 @@ class Engine:
         stored = _StoredFields(searcher, self._docnums())  # each hit's stored fields are read once per query
         deadline = started + budget
         plan = plan_query(parsed, lambda field, prefix: self._complete(terms, field, prefix))
-        tiers, plan_whole = plan.tiers, plan.whole
+        tiers, plan_whole = tiers_to_run(plan, parsed, all_words), plan.whole
         # For a long query the best-match pass goes first: it is fast, and when
         # it finds that no paragraph has every word, the strict tiers (an
         # intersection of many words, the slow part) need not run at all.  A
         # short query runs the strict tiers first and best match only when they
         # leave slots free, so a one-shot search of two words never loads numpy.
         candidates = None
-        if _word_count(parsed) >= EARLY_BEST_MATCH:
+        if word_count(parsed) >= LONG_QUERY:
             candidates, deadline = self._timed_best_candidates(parsed, plan.completions, limit, deadline)
-            if candidates is not None and candidates.best_coverage < _word_count(parsed):
+            if candidates is not None and candidates.best_coverage < word_count(parsed):
                 tiers = []
         # Planning a new prefix can eat the budget; the first tier still runs.
         deadline = max(deadline, time.perf_counter() + MIN_SLICE)
@@ -699,11 +699,6 @@ class Engine:
             for prefix, chosen in merged.items():
                 found = [Term("folded", text) for _, text in chosen]
                 self._completions[("folded", prefix)] = found[0] if len(found) == 1 else Or(found)
-
-
-def _word_count(parsed: ParsedQuery) -> int:
-    """How many distinct words (the unfinished last one included) a strict match needs."""
-    return len({w.folded for w in parsed.words if w is not parsed.prefix}) + (parsed.prefix is not None)
 
 
 class _Docnums:

@@ -37,7 +37,19 @@ from .analysis import iter_words, pair_term
 from .query import Clause, ParsedQuery, QueryWord
 from .text import exact_term, fold, folded_term
 
-__all__ = ["Tier", "Plan", "Check", "Complete", "plan_query", "no_completions", "phrase_query", "exclusion_query"]
+__all__ = [
+    "Tier",
+    "Plan",
+    "Check",
+    "Complete",
+    "LONG_QUERY",
+    "plan_query",
+    "tiers_to_run",
+    "word_count",
+    "no_completions",
+    "phrase_query",
+    "exclusion_query",
+]
 
 # (field name, prefix) -> (an Or of the completions or None when there are
 # none, whether the lexicon scan that found them was whole)
@@ -106,6 +118,37 @@ class Plan:
     tiers: list[Tier]
     whole: bool = True
     completions: Query | None = None  # of the unfinished last word, for best match
+
+
+# A query of this many words or more is a question more than a phrase: its paragraphs are
+# ranked by best match, after those that have it whole as a phrase (the adjacent tiers).
+LONG_QUERY = 5
+
+
+def word_count(parsed: ParsedQuery) -> int:
+    """How many distinct words (the unfinished last one included) a strict match needs."""
+    return len({w.folded for w in parsed.words if w is not parsed.prefix}) + (parsed.prefix is not None)
+
+
+def tiers_to_run(plan: Plan, parsed: ParsedQuery, all_words: bool = False) -> list[Tier]:
+    """The strict tiers a search runs before best match.
+
+    All of them for a short query, or with ``all_words`` (every word must be
+    there).  For a long query only the adjacent ones: a paragraph that has
+    every word of *Bộ Ngoại giao đã làm gì để thúc đẩy kinh tế?* scattered
+    about, function words included, is no better an answer than one that has
+    its telling words next to each other, and best match weighs both (measured
+    on the QA sets with 100,000 distractor paragraphs: P@1 0.814 → 0.832 on ALQAC,
+    0.502 → 0.586 on ViNewsQA).
+
+    >>> from searcher.query import parse_query
+    >>> question = parse_query("ngành ngoại giao đã đóng góp gì cho kinh tế")
+    >>> [t.adjacent for t in tiers_to_run(plan_query(question, no_completions), question)]
+    [True, True]
+    """
+    if all_words or word_count(parsed) < LONG_QUERY:
+        return plan.tiers
+    return [tier for tier in plan.tiers if tier.adjacent]
 
 
 def no_completions(fieldname: str, prefix: str) -> tuple[Query | None, bool]:

@@ -111,3 +111,16 @@ def test_lone_prefix_does_not_ask_for_pairs():
     assert calls == [("folded", "ng")]
     # No completions found: the prefix is searched as the word it is so far.
     assert [t.query for t in tiers] == [Term("folded", "ng")]
+
+
+def test_a_long_query_runs_only_its_adjacent_tiers_unless_every_word_is_required() -> None:
+    # A question's paragraphs are ranked by best match after those with it whole as a phrase;
+    # --all keeps every strict tier (every word must be there, nothing else is shown).
+    from searcher.planning import tiers_to_run
+
+    question = parse_query("bộ ngoại giao đã làm gì để thúc đẩy kinh tế")
+    full = plan_query(question, no_completions)
+    assert [t.adjacent for t in tiers_to_run(full, question)] == [True, True]
+    assert tiers_to_run(full, question, all_words=True) == full.tiers
+    short = parse_query("ngoại giao kinh tế")
+    assert tiers_to_run(plan_query(short, no_completions), short) == plan_query(short, no_completions).tiers

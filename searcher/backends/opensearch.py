@@ -51,7 +51,7 @@ from ..bestmatch import min_words as bestmatch_min_words
 from ..engine import BEST_SCALE, DEFAULT_LIMIT, EXACT_BOOST, TIER_STEP, Engine, Hit, SearchResult, _verify
 from ..errors import IndexBusy, IndexMissing, IndexUnusable, QueryError, SearcherError
 from ..highlight import highlight_spans, same_spelling, words_found
-from ..planning import plan_query
+from ..planning import plan_query, tiers_to_run
 from ..query import ParsedQuery, parse_query
 from ..rewrite import rewrite_note, rewrite_typed
 from ..store import KIND_FILE, KIND_PARAGRAPH
@@ -926,7 +926,7 @@ class OpenSearchEngine(Engine):
         # An unfinished last word is a prefix query on the cluster (the local index expands it to its
         # most frequent completions instead).
         plan = plan_query(parsed, lambda fieldname, stem: (Prefix(fieldname, stem), True))
-        tiers = plan.tiers
+        tiers = tiers_to_run(plan, parsed, all_words)
         kind = {"term": {"kind": KIND_PARAGRAPH}}
         found: dict[str, tuple[float, bool, tuple[Any, ...], dict[str, Any]]] = {}
         for number, tier in enumerate(tiers):
