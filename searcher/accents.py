@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 from whoosh.query import Phrase, Term
 
-from .analysis import _TOKEN_RE, pair_term, tokenize
+from .analysis import _TOKEN_RE, pair_term
 from .inputmethod import _place_tone
 from .query import ParsedQuery
 from .text import exact_key, exact_term, fold, folded_term
@@ -88,14 +88,19 @@ def _phrase_renderings(searcher: Any, folded: list[str]) -> Counter[tuple[str, .
     by_key: Counter[tuple[str, ...]] = Counter()
     surface: dict[tuple[str, ...], Counter[tuple[str, ...]]] = {}
     size = len(folded)
+    # Only where the first syllable is written, the tokens after it: a long paragraph (a news
+    # body of thousands of words) is not tokenized whole for a phrase it has once or twice.
+    first = _spelled(folded[0])
     for docnum in itertools.islice(searcher.docs_for_query(query), MAX_PARAGRAPHS):
         text = searcher.stored_fields(docnum).get("text", "")
-        tokens = [t.text for t in tokenize(text)]
-        terms = [folded_term(t) for t in tokens]
-        for i in range(len(terms) - size + 1):
-            if terms[i : i + size] == folded:
-                written = tuple(t.lower() for t in tokens[i : i + size])
-                key = tuple(exact_key(t) for t in written)
+        for match in first.finditer(text):
+            words, end = [match.group()], match.end()
+            while len(words) < size and (after := _NEXT_TOKEN.match(text, end)) is not None:
+                words.append(after.group(1))
+                end = after.end()
+            if len(words) == size and [folded_term(w) for w in words] == folded:
+                written = tuple(w.lower() for w in words)
+                key = tuple(exact_key(w) for w in written)
                 by_key[key] += 1
                 surface.setdefault(key, Counter())[written] += 1
     return Counter({surface[key].most_common(1)[0][0]: n for key, n in by_key.items()})
