@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -267,5 +268,80 @@ def test_build_index_and_ensure_index_accept_an_address(node, client, tmp_path):
         assert ensure_index(corpus, address) is None
         assert build_index(corpus, address).mode == "incremental"
         assert not (tmp_path / "opensearch:").exists()
+    finally:
+        client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+
+
+# -- a bulk request that partly fails, provoked for real on the node ------------------------------
+
+
+def test_paragraphs_turned_away_for_a_while_are_sent_again_and_all_indexed(node, client, bundled, monkeypatch):
+    """A full disk's block (HTTP 429 per item) lifted within the retries: nothing is lost, the user is told."""
+    import threading
+
+    from searcher.backends import opensearch
+
+    monkeypatch.setattr(opensearch, "BATCH", 20)  # many bulk requests, so one meets the block
+    name = f"busy-{uuid.uuid4().hex[:8]}"
+    blocked: list[str] = []
+
+    def lift(index: str) -> None:
+        client.indices.put_settings(index=index, body={"index.blocks.read_only_allow_delete": None})
+
+    def progress(done) -> None:
+        if done.files_done == 1 and not blocked:
+            # What a node does at its flood-stage disk watermark; the build is writing its new index.
+            (index,) = client.indices.get(index=f"{name}-*")
+            client.indices.put_settings(index=index, body={"index.blocks.read_only_allow_delete": True})
+            blocked.append(index)
+            threading.Timer(1.0, lift, args=(index,)).start()  # the retries come 0.4, 1.2 and 2.8 s later
+
+    try:
+        summary = opensearch.build_opensearch(CORPUS, _address(node, name), full=True, progress=progress)
+        assert blocked
+        assert not summary.skipped
+        assert summary.paragraphs == summary.paragraphs_indexed == bundled.summary.paragraphs
+        assert summary.files == bundled.summary.files
+        (said,) = [w["reason"] for w in summary.warnings if "sent again" in w["reason"]]
+        assert "HTTP 429" in said and "read-only-allow-delete" in said
+    finally:
+        time.sleep(1.2)  # let the timer lift the block before the index goes
+        client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+
+
+def test_a_file_the_cluster_refuses_is_reported_and_nothing_of_it_is_left(node, client, tmp_path, monkeypatch):
+    """A mapping conflict on the node (ordinal as a byte: paragraph 128 does not fit) fails one file only."""
+    from searcher.backends import opensearch
+
+    original = opensearch.index_body
+
+    def narrow(corpus, shards=1, replicas=0):
+        body = original(corpus, shards, replicas)
+        body["mappings"]["properties"]["ordinal"] = {"type": "byte"}
+        return body
+
+    monkeypatch.setattr(opensearch, "index_body", narrow)
+    monkeypatch.setattr(opensearch, "BATCH", 40)  # the long file's first paragraphs go in earlier requests
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("\n\n".join(f"Hợp tác nghề cá, đoạn {i}." for i in range(5)) + "\n", "utf-8")
+    (corpus / "long.txt").write_text("\n\n".join(f"Biên bản dài, đoạn số {i}." for i in range(150)) + "\n", "utf-8")
+    (corpus / "z.txt").write_text("\n\n".join(f"Ngoại giao kinh tế, đoạn {i}." for i in range(5)) + "\n", "utf-8")
+    name = f"refuse-{uuid.uuid4().hex[:8]}"
+    address = _address(node, name)
+    try:
+        summary = opensearch.build_opensearch(corpus, address, full=True)
+        ((path, reason),) = [(s["path"], s["reason"]) for s in summary.skipped]
+        assert path == "long.txt"
+        assert "HTTP 400" in reason and "ordinal" in reason
+        assert (summary.added, summary.files, summary.paragraphs, summary.paragraphs_indexed) == (2, 2, 10, 10)
+        # Nothing of it in the index: not its first 128 paragraphs, not its file record.
+        client.indices.refresh(index=name)
+        assert client.count(index=name, body={"query": {"term": {"path": "long.txt"}}})["count"] == 0
+        assert client.count(index=name, body={"query": {"term": {"path": "a.txt"}}})["count"] == 6  # 5 + its record
+        # The next build tries it again (no record of it), and says so again; the others are left alone.
+        again = opensearch.build_opensearch(corpus, address)
+        assert [s["path"] for s in again.skipped] == ["long.txt"]
+        assert (again.mode, again.added, again.unchanged, again.paragraphs) == ("incremental", 0, 2, 10)
     finally:
         client.indices.delete(index=f"{name}-*", ignore_unavailable=True)

@@ -60,6 +60,7 @@ from ..text import iy_sensitive
 __all__ = [
     "Address",
     "ClusterUnavailable",
+    "ClusterError",
     "parse_address",
     "address_from_url",
     "connect",
@@ -73,6 +74,7 @@ TERM_FIELDS = ("exact", "folded", "pairs")
 SOURCE_FIELDS = ["kind", "path", "line", "column", "ordinal", "page", "chapter", "title", "text"]
 LOCK_INDEX = "searcher-locks"
 BATCH = 500  # documents per bulk request
+BATCH_BYTES = 8 << 20  # ... and at most about this much text (the cluster refuses requests over 100 MB by default)
 RETRIES = 3  # a bulk item that failed for a retryable reason (429, 5xx) is sent again this often
 RETRYABLE = {429, 500, 502, 503, 504}
 CONFIG_ENV = "SEARCHER_OPENSEARCH_CONFIG"
@@ -83,6 +85,10 @@ CA_ENV = "SEARCHER_OPENSEARCH_CA"
 
 class ClusterUnavailable(SearcherError):
     """The cluster is down, unreachable or refusing (one line, naming the URL, never a password)."""
+
+
+class ClusterError(SearcherError):
+    """The cluster answered but refused a request (one line, naming the URL and the cluster's reason)."""
 
 
 # -- addresses and connections ------------------------------------------------------------------
@@ -205,7 +211,19 @@ def _reason(exc: BaseException) -> str:
             return "host not found"
         return "unreachable"
     status = getattr(exc, "status_code", None)
-    return f"HTTP {status}: {getattr(exc, 'error', '') or type(exc).__name__}"
+    return f"HTTP {status}: {_cluster_reason(exc)}"
+
+
+def _cluster_reason(exc: BaseException) -> str:
+    """The cluster's own words for a refusal (``error.reason``), on one line and not too long."""
+    info = getattr(exc, "info", None)
+    reason = ""
+    if isinstance(info, dict):
+        error = info.get("error")
+        reason = (error.get("reason") if isinstance(error, dict) else str(error or "")) or ""
+    reason = reason or str(getattr(exc, "error", "") or type(exc).__name__)
+    reason = " ".join(str(reason).split())
+    return reason if len(reason) <= 300 else reason[:297] + "..."
 
 
 def _call(address: Address, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -214,14 +232,15 @@ def _call(address: Address, function: Callable[..., Any], *args: Any, **kwargs: 
 
     try:
         return function(*args, **kwargs)
-    except ose.NotFoundError:
-        raise
+    except (ose.NotFoundError, ose.ConflictError):
+        raise  # the callers' answers: no such index or alias, a lock already taken
     except (ose.ConnectionError, ose.AuthenticationException, ose.AuthorizationException) as exc:
         raise ClusterUnavailable(f"OpenSearch at {address.url}: {_reason(exc)}") from None
     except ose.TransportError as exc:
         if getattr(exc, "status_code", None) in (502, 503, 504, "N/A"):
             raise ClusterUnavailable(f"OpenSearch at {address.url}: {_reason(exc)}") from None
-        raise
+        # Anything else the cluster refuses (a block, a full disk, a circuit breaker): one line, no traceback.
+        raise ClusterError(f"OpenSearch at {address.url}: {_reason(exc)}") from None
 
 
 # -- the index ------------------------------------------------------------------------------------
@@ -304,9 +323,13 @@ class _BulkWriter:
     reported in :attr:`failed`.
     """
 
-    def __init__(self, client: Any, address: Address, index: str, batch: int = BATCH) -> None:
-        self.client, self.address, self.index, self.batch = client, address, index, batch
+    def __init__(self, client: Any, address: Address, index: str, batch: int | None = None) -> None:
+        self.client, self.address, self.index = client, address, index
+        self.batch = batch or BATCH
         self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.pending_bytes = 0
+        self.retried = 0  # items sent again after a passing refusal (429, 5xx)
+        self.retry_reason = ""
         self.records: list[dict[str, Any]] = []
         self.numbers: dict[str, int] = {}
         self.failed: dict[str, str] = {}
@@ -323,7 +346,8 @@ class _BulkWriter:
             number = self.numbers.get(path, 0)
             self.numbers[path] = number + 1
             self.pending.append((_paragraph_id(path, number), {k: v for k, v in fields.items() if v is not None}))
-            if len(self.pending) >= self.batch:
+            self.pending_bytes += len(fields.get("text") or "") * 3  # the text and its term streams
+            if len(self.pending) >= self.batch or self.pending_bytes >= BATCH_BYTES:
                 self.flush()
 
     def delete_by_term(self, fieldname: str, value: str) -> None:
@@ -356,7 +380,7 @@ class _BulkWriter:
 
     def flush(self) -> None:
         """Send the buffered paragraphs, then the records of the files whose paragraphs all arrived."""
-        pending, self.pending = self.pending, []
+        pending, self.pending, self.pending_bytes = self.pending, [], 0
         for path, failure in self._send([(doc_id, fields) for doc_id, fields in pending]).items():
             self.failed.setdefault(path, failure)
         for doc_id, fields in pending:
@@ -391,11 +415,16 @@ class _BulkWriter:
                     continue
                 if status in RETRYABLE and attempt < RETRIES:
                     again.append((doc_id, fields))
+                    if not self.retry_reason:
+                        error = outcome.get("error") or {}
+                        reason = error.get("reason") if isinstance(error, dict) else str(error)
+                        self.retry_reason = f"HTTP {status}: {' '.join(str(reason).split())[:200]}"
                 else:
                     error = outcome.get("error") or {}
                     reason = error.get("reason") if isinstance(error, dict) else str(error)
                     failed.setdefault(fields["path"], f"not indexed: the cluster refused it (HTTP {status}: {reason})")
             documents = again
+            self.retried += len(again)
             attempt += 1
             if documents:
                 time.sleep(0.2 * 2**attempt)
@@ -414,6 +443,18 @@ class _BulkWriter:
                         f"OpenSearch at {self.address.url}: {_reason(exc)} during the build; nothing after it was indexed"
                     ) from None
                 time.sleep(0.5 * 2**attempt)
+            except ose.TransportError as exc:
+                # The whole request refused: busy (429, a circuit breaker) or failing (5xx) for a while is
+                # retried; anything else stops the build with the cluster's reason, on one line.
+                status = getattr(exc, "status_code", None)
+                if status in RETRYABLE and attempt < RETRIES:
+                    self.retried += len(body) // 2
+                    self.retry_reason = self.retry_reason or _reason(exc)
+                    time.sleep(0.5 * 2**attempt)
+                    continue
+                raise ClusterError(
+                    f"OpenSearch at {self.address.url}: {_reason(exc)} during the build; nothing after it was indexed"
+                ) from None
         raise AssertionError("unreachable")
 
 
@@ -592,6 +633,14 @@ def _feed_cluster(
 
     _feed(writer, files, manifest, summary, progress, _NoBestMatch())  # type: ignore[arg-type]
     writer.flush()
+    if writer.retried:
+        summary.warnings.append(
+            {
+                "path": str(writer.address),
+                "reason": f"the cluster turned paragraphs away for a while ({writer.retry_reason}); "
+                f"{writer.retried} were sent again",
+            }
+        )
     for path, reason in writer.failed.items():
         known = manifest.get(path)
         if known is None or known.get("skipped"):
@@ -656,17 +705,19 @@ def _full(
         actions: list[dict[str, Any]] = [{"remove": {"index": index, "alias": address.name}} for index in old]
         actions.append({"add": {"index": concrete, "alias": address.name}})
         _call(address, client.indices.update_aliases, body={"actions": actions})
-    except BaseException:
+    except BaseException as exc:
         try:
             client.indices.delete(index=concrete, ignore_unavailable=True)
         except Exception:
-            pass
+            pass  # a cluster that went away: the next full build deletes it (_collect_garbage)
+        if isinstance(exc, (ClusterUnavailable, ClusterError)) and old:
+            raise type(exc)(f"{exc}; searches still use the index in place ({old[0]})") from None
         raise
     for index in old:
         try:
             client.indices.delete(index=index)
-        except ose.NotFoundError:
-            pass
+        except Exception:
+            pass  # swapped already; a later full build deletes what is left (_collect_garbage)
     summary.paragraphs, summary.files = paragraphs, with_text
 
 
@@ -684,7 +735,7 @@ def _collect_garbage(client: Any, address: Address, keep: set[str]) -> None:
         if index in keep or not rest[:1].isdigit() or address.name in (info.get("aliases") or {}):
             continue
         if _meta_of(info).get("format") == "searcher-index":
-            client.indices.delete(index=index, ignore_unavailable=True)
+            _call(address, client.indices.delete, index=index, ignore_unavailable=True)
 
 
 def _meta_of(info: dict[str, Any]) -> dict[str, Any]:
