@@ -345,3 +345,85 @@ def test_a_file_the_cluster_refuses_is_reported_and_nothing_of_it_is_left(node, 
         assert (again.mode, again.added, again.unchanged, again.paragraphs) == ("incremental", 0, 2, 10)
     finally:
         client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+
+
+# -- the node killed or stopped under a build --------------------------------------------------------
+
+
+def _synthetic_corpus(folder, files: int, paragraphs: int, seed: int = 14) -> None:
+    """``files`` files of ``paragraphs`` paragraphs of words from the bundled corpus (a build of a few seconds)."""
+    import random
+    import re
+
+    words = re.findall(r"\w+", " ".join(p.read_text("utf-8") for p in sorted(CORPUS.glob("*.txt"))))
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(files):
+        body = "\n\n".join(" ".join(rng.choices(words, k=30)) + "." for _ in range(paragraphs))
+        (folder / f"f{n:04d}.txt").write_text(body + "\n", "utf-8")
+
+
+def _index_cli(address: str, corpus, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "searcher.index_cli", "--index", address, "--corpus", str(corpus), *extra]
+
+
+@pytest.mark.slow
+def test_killing_the_node_during_a_full_rebuild_keeps_the_alias_on_the_old_index(tmp_path):
+    """SIGKILL the node while a --full build writes its new index: one line, exit 2; once the node is
+    back the alias still points at the old index, which answers as before; the next build completes."""
+    import json
+    import time
+
+    from opensearch_support import OwnNode, get_json
+
+    from searcher import Engine
+    from searcher.errors import SearcherError
+
+    require_opensearch()  # the artifacts and Java are there
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    corpus = tmp_path / "docs"
+    _synthetic_corpus(corpus, files=300, paragraphs=40)  # 12,000 paragraphs
+    with OwnNode() as own:
+        address = own.address("laws")
+        subprocess.run(_index_cli(address, corpus, "--full", "--json"), env=env, check=True, capture_output=True, timeout=300)
+        (old,) = get_json(f"{own.url}/_alias/laws")
+        engine = Engine.open(address)
+        before = [(h.path, h.line) for h in engine.search("ngoại giao kinh tế", limit=10)]
+        assert len(before) == 10
+        total = engine.stats()["paragraphs"]
+
+        (corpus / "new.txt").write_text("Hợp tác nghề cá hoàn toàn mới.\n", "utf-8")
+        build = subprocess.Popen(_index_cli(address, corpus, "--full"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # until the new index has taken some paragraphs
+            stats = get_json(f"{own.url}/laws-*/_stats/indexing")["indices"]
+            if any(i != old and s["primaries"]["indexing"]["index_total"] > 0 for i, s in stats.items()):
+                break
+            assert build.poll() is None, "the build ended before the node could be killed"
+            time.sleep(0.05)
+        own.kill()
+        out, err = build.communicate(timeout=120)
+        assert build.returncode == 2, (out, err)
+        (line,) = err.strip().splitlines()
+        assert own.url in line and "Traceback" not in err
+        print("killed build said:", line)
+        # Meanwhile a search says the cluster is away, on one line.
+        with pytest.raises(SearcherError, match=f"OpenSearch at {own.url}"):
+            engine.search("ngoại giao", limit=3)
+
+        own.resume()
+        assert list(get_json(f"{own.url}/_alias/laws")) == [old]
+        assert [(h.path, h.line) for h in engine.search("ngoại giao kinh tế", limit=10)] == before
+        assert "new.txt" not in [h.path for h in engine.search("hợp tác nghề cá hoàn toàn mới", all_words=True, limit=3)]
+
+        done = subprocess.run(_index_cli(address, corpus, "--full", "--json"), env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        assert summary["paragraphs"] == total + 1 and not summary["skipped"]
+        (new,) = get_json(f"{own.url}/_alias/laws")
+        assert new != old
+        # The old index and the one the killed build left are gone.
+        assert [i["index"] for i in get_json(f"{own.url}/_cat/indices/laws-*?format=json")] == [new]
+        engine.refresh(force=True)
+        assert [h.path for h in engine.search("hợp tác nghề cá hoàn toàn mới", all_words=True, limit=1)] == ["new.txt"]
+        engine.close()
