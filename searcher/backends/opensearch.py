@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import socket
 import stat
@@ -46,7 +47,7 @@ from urllib.parse import urlsplit
 from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
 
 from ..analysis import pair_term, tokenize
-from ..bestmatch import PAIR_BOOST
+from ..bestmatch import COVERAGE_POWER, PAIR_BOOST
 from ..bestmatch import min_words as bestmatch_min_words
 from ..engine import BEST_SCALE, DEFAULT_LIMIT, EXACT_BOOST, TIER_STEP, Engine, Hit, SearchResult, _verify
 from ..errors import IndexBusy, IndexMissing, IndexUnusable, QueryError, SearcherError
@@ -55,7 +56,7 @@ from ..planning import plan_query
 from ..query import ParsedQuery, parse_query
 from ..rewrite import rewrite_note, rewrite_typed
 from ..store import KIND_FILE, KIND_PARAGRAPH, SCHEMA_VERSION
-from ..text import iy_sensitive
+from ..text import folded_term, iy_sensitive
 
 __all__ = [
     "Address",
@@ -77,6 +78,7 @@ BATCH = 500  # documents per bulk request
 BATCH_BYTES = 8 << 20  # ... and at most about this much text (the cluster refuses requests over 100 MB by default)
 RETRIES = 3  # a bulk item that failed for a retryable reason (429, 5xx) is sent again this often
 RETRYABLE = {429, 500, 502, 503, 504}
+COVERAGE_POOL = 200  # best-match candidates fetched, then reordered by the coverage share, as locally
 CONFIG_ENV = "SEARCHER_OPENSEARCH_CONFIG"
 USER_ENV = "SEARCHER_OPENSEARCH_USER"
 PASSWORD_ENV = "SEARCHER_OPENSEARCH_PASSWORD"
@@ -1046,8 +1048,24 @@ class OpenSearchEngine(Engine):
         full = [w for w in parsed.words if w is not parsed.prefix]
         pairs = dict.fromkeys(pair_term(a.folded, b.folded) for a, b in zip(full, full[1:]))
         excluded = [c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked]
+        # Each word's IDF, as locally: for the coverage share below and a marked word's exact bonus.
+        folded_words = list(dict.fromkeys(w.folded for w in full))
+        stem = parsed.prefix.folded if parsed.prefix is not None else None
+        total, *dfs = self._counts(
+            [{"match_all": {}}]
+            + [{"term": {"folded": f}} for f in folded_words]
+            + ([{"prefix": {"folded": stem}}] if stem is not None else [])
+        )
+
+        def idf_of(df: int) -> float:
+            return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+        word_idf = {f: idf_of(df) for f, df in zip(folded_words, dfs)}
+        prefix_idf = idf_of(dfs[-1]) if stem is not None else 0.0
+        total_mass = sum(word_idf.values()) + prefix_idf
         body = {
-            "size": wanted * 2 + 30,
+            # More candidates than the local pass keeps: the coverage share below reorders them.
+            "size": max(wanted * 2 + 30, COVERAGE_POOL),
             "_source": SOURCE_FIELDS,
             "query": {
                 "bool": {
@@ -1061,24 +1079,30 @@ class OpenSearchEngine(Engine):
         }
         candidates = self._search_body(body)
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
-        idf: dict[str, float] = {}
-        if marked:
-            total, *dfs = self._counts([{"match_all": {}}] + [{"term": {"folded": w.folded}} for w in marked])
-            import math
-
-            idf = {w.folded: math.log(1.0 + (total - df + 0.5) / (df + 0.5)) for w, df in zip(marked, dfs)}
         needs_text = bool(marked or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
-        kept: list[tuple[float, tuple[Any, ...], str, bool, dict[str, Any]]] = []
+        scored: list[tuple[float, tuple[Any, ...], dict[str, Any]]] = []
         for hit in candidates:
             source = hit["_source"]
             score = float(hit["_score"] or 0.0)
+            if total_mass > 0:
+                # The local pass's coverage share (bestmatch.COVERAGE_POWER): a paragraph with the rare,
+                # telling words of the query beats one that repeats two frequent ones.
+                folded = {folded_term(t.text) for t in tokenize(source.get("text", ""))}
+                mass = sum(v for f, v in word_idf.items() if f in folded)
+                if stem is not None and any(f.startswith(stem) for f in folded):
+                    mass += prefix_idf
+                score *= (mass / total_mass) ** COVERAGE_POWER
+            scored.append((score, hit["_id"], source))
+        scored.sort(key=lambda item: (-item[0], _tie_key(item[2])))
+        kept: list[tuple[float, tuple[Any, ...], str, bool, dict[str, Any]]] = []
+        for score, doc_id, source in scored[: wanted * 2 + 30]:
             all_exact = True
             if needs_text:
                 verdict = _verify(source.get("text", ""), parsed)
                 if verdict is None:
                     continue
                 exact_words, all_exact = verdict
-                score += EXACT_BOOST * sum(idf.get(w.folded, 0.0) for w in exact_words)
-            kept.append((score, _tie_key(source), hit["_id"], all_exact, source))
+                score += EXACT_BOOST * sum(word_idf.get(w.folded, 0.0) for w in exact_words)
+            kept.append((score, _tie_key(source), doc_id, all_exact, source))
         kept.sort(key=lambda item: (-item[0], item[1]))
         return [(doc_id, score, exact, source) for score, _key, doc_id, exact, source in kept[:wanted]]
