@@ -427,3 +427,44 @@ def test_killing_the_node_during_a_full_rebuild_keeps_the_alias_on_the_old_index
         engine.refresh(force=True)
         assert [h.path for h in engine.search("hợp tác nghề cá hoàn toàn mới", all_words=True, limit=1)] == ["new.txt"]
         engine.close()
+
+
+@pytest.mark.slow
+def test_the_tui_shows_a_node_that_stops_and_searches_again_when_it_is_back(tmp_path, monkeypatch):
+    """Stop the node under an open TUI: one line in the results pane, no traceback, no spinner left
+    turning; once it is back, the search that failed runs again by itself."""
+    from opensearch_support import OwnNode
+    from tui_support import results_for, run_async, wait_until
+
+    from searcher.backends.opensearch import build_opensearch
+    from searcher.tui.app import make_app
+
+    require_opensearch()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # history not in the user's folder
+
+    @run_async
+    async def trial(own: OwnNode) -> None:
+        address = own.address("docs")
+        build_opensearch(CORPUS, address, full=True)
+        app = make_app(address, CORPUS, "ngoại giao", cursor_blink=False, check_interval=0.25)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.main
+            await wait_until(pilot, results_for(app, "ngoại giao"), timeout=30)
+            assert screen.state == "results" and screen.result
+
+            own.stop()
+            await pilot.press("space", "k", "i", "n", "h")
+            await wait_until(pilot, results_for(app, "ngoại giao kinh"), timeout=30)
+            assert screen.state == "error"
+            assert f"OpenSearch at {own.url}: connection refused" in screen.message_text
+            assert "runs again by itself" in screen.message_text
+            assert "Traceback" not in screen.message_text
+            assert screen.settled and app.is_running
+
+            own.resume()
+            await wait_until(pilot, lambda: screen.state == "results", timeout=60, what="results once the node is back")
+            assert screen.query_input.value == "ngoại giao kinh" and screen.result
+            assert not screen.waiting_for_server and not app.internal_errors
+
+    with OwnNode() as own:
+        trial(own)

@@ -50,7 +50,7 @@ from ..analysis import pair_term, tokenize
 from ..bestmatch import COVERAGE_POWER, PAIR_BOOST
 from ..bestmatch import min_words as bestmatch_min_words
 from ..engine import BEST_SCALE, DEFAULT_LIMIT, EXACT_BOOST, TIER_STEP, Engine, Hit, SearchResult, _verify
-from ..errors import IndexBusy, IndexMissing, IndexUnusable, QueryError, SearcherError
+from ..errors import IndexBusy, IndexMissing, IndexUnusable, QueryError, SearcherError, Unavailable
 from ..highlight import highlight_spans, same_spelling, words_found
 from ..planning import plan_query
 from ..query import ParsedQuery, parse_query
@@ -78,6 +78,7 @@ BATCH = 500  # documents per bulk request
 BATCH_BYTES = 8 << 20  # ... and at most about this much text (the cluster refuses requests over 100 MB by default)
 RETRIES = 3  # a bulk item that failed for a retryable reason (429, 5xx) is sent again this often
 RETRYABLE = {429, 500, 502, 503, 504}
+SEARCH_TIMEOUT = 10.0  # seconds a search waits for the cluster before it says so
 COVERAGE_POOL = 200  # best-match candidates fetched, then reordered by the coverage share, as locally
 CONFIG_ENV = "SEARCHER_OPENSEARCH_CONFIG"
 USER_ENV = "SEARCHER_OPENSEARCH_USER"
@@ -85,7 +86,7 @@ PASSWORD_ENV = "SEARCHER_OPENSEARCH_PASSWORD"
 CA_ENV = "SEARCHER_OPENSEARCH_CA"
 
 
-class ClusterUnavailable(SearcherError):
+class ClusterUnavailable(Unavailable):
     """The cluster is down, unreachable or refusing (one line, naming the URL, never a password)."""
 
 
@@ -170,8 +171,12 @@ def _config() -> dict[str, Any]:
     return settings
 
 
-def connect(address: Address, timeout: float = 30.0) -> Any:
-    """An ``opensearchpy.OpenSearch`` client for ``address``; raises :class:`ClusterUnavailable` if it does not answer."""
+def connect(address: Address, timeout: float = 30.0, retry_on_timeout: bool = True) -> Any:
+    """An ``opensearchpy.OpenSearch`` client for ``address``; raises :class:`ClusterUnavailable` if it does not answer.
+
+    ``timeout`` bounds each request, in seconds; a request that times out is sent once more
+    if ``retry_on_timeout`` (builds: a busy cluster may answer the second time).
+    """
     try:
         from opensearchpy import OpenSearch
     except ImportError:
@@ -180,7 +185,7 @@ def connect(address: Address, timeout: float = 30.0) -> Any:
     logging.getLogger("opensearch").addHandler(logging.NullHandler())
     logging.getLogger("opensearch").propagate = False
     settings = _config()
-    options: dict[str, Any] = {"timeout": timeout, "max_retries": 1, "retry_on_timeout": True}
+    options: dict[str, Any] = {"timeout": timeout, "max_retries": 1, "retry_on_timeout": retry_on_timeout}
     if settings.get("user"):
         options["http_auth"] = (settings["user"], settings.get("password", ""))
     if address.url.startswith("https://"):
@@ -828,7 +833,8 @@ class OpenSearchEngine(Engine):
     def __init__(self, address: str | Address) -> None:  # noqa: D107 - does not call Engine.__init__ (no folder)
         self.address = address if isinstance(address, Address) else parse_address(address)
         self._lock = threading.RLock()
-        self._client = connect(self.address)
+        # Someone waits for each search: a cluster that hangs is reported after SEARCH_TIMEOUT, not a minute.
+        self._client = connect(self.address, timeout=SEARCH_TIMEOUT, retry_on_timeout=False)
         self._target: str | None = None
         self._meta_cache: dict[str, Any] = {}
         self._checked = 0.0
