@@ -166,6 +166,7 @@ def test_full_rebuild_swaps_the_alias_and_drops_the_old_index(node, client, tmp_
         (corpus / "new.txt").write_text("Một đoạn về hợp tác nghề cá hoàn toàn mới.\n", "utf-8")
         summary = build_opensearch(corpus, address, full=True)
         assert summary.mode == "full" and summary.files == 2
+        assert summary.index_bytes > 0 and summary.index_to_text  # the cluster's store, as --json says locally
         second = list(client.indices.get_alias(name=name))
         assert len(first) == len(second) == 1 and first != second
         assert not client.indices.exists(index=first[0])

@@ -616,11 +616,23 @@ def build_opensearch(
                 summary.mode = "full"
                 _full(client, where, targets, corpus_path, files, summary, progress, shards, replicas)
             summary.skipped[:0] = problems
+            _measure(client, where, summary)
     finally:
         formats.shutdown()
         client.close()
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
+
+
+def _measure(client: Any, address: Address, summary: Any) -> None:
+    """The live index's size on the cluster (primaries' store), as ``search-index --json`` gives it locally."""
+    targets = _alias_targets(client, address)
+    if not targets:
+        return
+    stats = _call(address, client.indices.stats, index=targets[0], metric="store")
+    summary.index_bytes = int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
+    if summary.text_bytes and summary.mode == "full":
+        summary.index_to_text = round(summary.index_bytes / summary.text_bytes, 2)
 
 
 def _meta(client: Any, address: Address, index: str) -> dict[str, Any]:
