@@ -342,9 +342,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     except ImportError:
         raise BenchError("opensearch-py is not installed: pip install opensearch-py") from None
     from searcher import Engine
-    from searcher.backends.opensearch import address_from_url
+    from searcher.backends.opensearch import address_from_url, connect
+    from searcher.errors import SearcherError
 
-    address = str(address_from_url(args.url, args.name))
+    try:
+        where = address_from_url(args.url, args.name)
+        connect(where).close()  # before a local build of many minutes, not after
+    except SearcherError as exc:
+        raise BenchError(str(exc)) from None
+    address = str(where)
     corpora = Path(args.corpora).expanduser()
     if not corpora.is_dir():
         raise BenchError(f"corpora folder not found: {corpora} (use --corpora DIR)")
