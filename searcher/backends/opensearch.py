@@ -1098,7 +1098,7 @@ class OpenSearchEngine(Engine):
         candidates = self._search_body(body)
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
         needs_text = bool(marked or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
-        scored: list[tuple[float, tuple[Any, ...], dict[str, Any]]] = []
+        scored: list[tuple[float, str, dict[str, Any]]] = []
         for hit in candidates:
             source = hit["_source"]
             score = float(hit["_score"] or 0.0)
