@@ -26,7 +26,6 @@ import json
 import multiprocessing as mp
 import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path

@@ -696,8 +696,6 @@ def _full(
     replicas: int,
 ) -> None:
     """Write a new concrete index, check it, then point the alias at it in one ``_aliases`` call."""
-    from opensearchpy import exceptions as ose
-
     _collect_garbage(client, address, keep=set(old))
     now = time.time()
     stamp = time.strftime("%Y%m%dt%H%M%S", time.gmtime(now)) + f"{int(now * 1000) % 1000:03d}-{os.getpid()}"
