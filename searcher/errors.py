@@ -32,6 +32,10 @@ class IndexBusy(SearcherError):
     """Another ``search-index`` holds the build lock."""
 
 
+class Unavailable(SearcherError):
+    """The server that holds the index does not answer now: the same request may work later."""
+
+
 class CorpusError(SearcherError):
     """The corpus folder is missing or unusable."""
 

@@ -57,3 +57,75 @@ def require_opensearch() -> str:
     if opensearch_info(url) is None:
         pytest.skip(f"no OpenSearch node at {url}: start one with scripts/opensearch-node start")
     return url
+
+
+class OwnNode:
+    """A node of a test's own (free port, own folder), for trials that kill or stop it.
+
+    ``scripts/opensearch-node`` starts it; :meth:`kill` SIGKILLs its JVM, :meth:`resume` starts it
+    again on the same data, :meth:`stop` stops it (always called on leaving the ``with``).
+    """
+
+    def __init__(self, heap: str = "384m") -> None:
+        import socket
+        import tempfile
+
+        # Not under pytest's tmp_path: run as root, the node runs as another user, who must reach it.
+        folder = Path(tempfile.mkdtemp(prefix="searcher-os-node-"))
+        folder.chmod(0o755)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.folder = folder
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "SEARCHER_OPENSEARCH_PORT": str(self.port),
+            "SEARCHER_OPENSEARCH_RUN": str(folder),
+            "SEARCHER_OPENSEARCH_HEAP": heap,
+        }
+
+    def _script(self, command: str) -> None:
+        import subprocess
+
+        done = subprocess.run([str(NODE_SCRIPT), command], env=self.env, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise RuntimeError(f"scripts/opensearch-node {command} failed: {done.stderr.strip()[-2000:]}")
+
+    def __enter__(self) -> "OwnNode":
+        self._script("start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import shutil
+
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def address(self, name: str) -> str:
+        return f"opensearch://127.0.0.1:{self.port}/{name}"
+
+    def pid(self) -> int:
+        return int((self.folder / "opensearch.pid").read_text().strip())
+
+    def kill(self) -> None:
+        """SIGKILL the JVM, as a crash or the OOM killer would, and wait until it is gone."""
+        import signal
+        import time
+
+        pid = self.pid()
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(200):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+    def resume(self) -> None:
+        self._script("resume")
+
+    def stop(self) -> None:
+        self._script("stop")

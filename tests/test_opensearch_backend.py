@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -165,6 +166,7 @@ def test_full_rebuild_swaps_the_alias_and_drops_the_old_index(node, client, tmp_
         (corpus / "new.txt").write_text("Một đoạn về hợp tác nghề cá hoàn toàn mới.\n", "utf-8")
         summary = build_opensearch(corpus, address, full=True)
         assert summary.mode == "full" and summary.files == 2
+        assert summary.index_bytes > 0 and summary.index_to_text  # the cluster's store, as --json says locally
         second = list(client.indices.get_alias(name=name))
         assert len(first) == len(second) == 1 and first != second
         assert not client.indices.exists(index=first[0])
@@ -269,3 +271,201 @@ def test_build_index_and_ensure_index_accept_an_address(node, client, tmp_path):
         assert not (tmp_path / "opensearch:").exists()
     finally:
         client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+
+
+# -- a bulk request that partly fails, provoked for real on the node ------------------------------
+
+
+def test_paragraphs_turned_away_for_a_while_are_sent_again_and_all_indexed(node, client, bundled, monkeypatch):
+    """A full disk's block (HTTP 429 per item) lifted within the retries: nothing is lost, the user is told."""
+    import threading
+
+    from searcher.backends import opensearch
+
+    monkeypatch.setattr(opensearch, "BATCH", 20)  # many bulk requests, so one meets the block
+    name = f"busy-{uuid.uuid4().hex[:8]}"
+    blocked: list[str] = []
+
+    def lift(index: str) -> None:
+        client.indices.put_settings(index=index, body={"index.blocks.read_only_allow_delete": None})
+
+    def progress(done) -> None:
+        if done.files_done == 1 and not blocked:
+            # What a node does at its flood-stage disk watermark; the build is writing its new index.
+            (index,) = client.indices.get(index=f"{name}-*")
+            client.indices.put_settings(index=index, body={"index.blocks.read_only_allow_delete": True})
+            blocked.append(index)
+            threading.Timer(1.0, lift, args=(index,)).start()  # the retries come 0.4, 1.2 and 2.8 s later
+
+    try:
+        summary = opensearch.build_opensearch(CORPUS, _address(node, name), full=True, progress=progress)
+        assert blocked
+        assert not summary.skipped
+        assert summary.paragraphs == summary.paragraphs_indexed == bundled.summary.paragraphs
+        assert summary.files == bundled.summary.files
+        (said,) = [w["reason"] for w in summary.warnings if "sent again" in w["reason"]]
+        assert "HTTP 429" in said and "read-only-allow-delete" in said
+    finally:
+        time.sleep(1.2)  # let the timer lift the block before the index goes
+        client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+
+
+def test_a_file_the_cluster_refuses_is_reported_and_nothing_of_it_is_left(node, client, tmp_path, monkeypatch):
+    """A mapping conflict on the node (ordinal as a byte: paragraph 128 does not fit) fails one file only."""
+    from searcher.backends import opensearch
+
+    original = opensearch.index_body
+
+    def narrow(corpus, shards=1, replicas=0):
+        body = original(corpus, shards, replicas)
+        body["mappings"]["properties"]["ordinal"] = {"type": "byte"}
+        return body
+
+    monkeypatch.setattr(opensearch, "index_body", narrow)
+    monkeypatch.setattr(opensearch, "BATCH", 40)  # the long file's first paragraphs go in earlier requests
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("\n\n".join(f"Hợp tác nghề cá, đoạn {i}." for i in range(5)) + "\n", "utf-8")
+    (corpus / "long.txt").write_text("\n\n".join(f"Biên bản dài, đoạn số {i}." for i in range(150)) + "\n", "utf-8")
+    (corpus / "z.txt").write_text("\n\n".join(f"Ngoại giao kinh tế, đoạn {i}." for i in range(5)) + "\n", "utf-8")
+    name = f"refuse-{uuid.uuid4().hex[:8]}"
+    address = _address(node, name)
+    try:
+        summary = opensearch.build_opensearch(corpus, address, full=True)
+        ((path, reason),) = [(s["path"], s["reason"]) for s in summary.skipped]
+        assert path == "long.txt"
+        assert "HTTP 400" in reason and "ordinal" in reason
+        assert (summary.added, summary.files, summary.paragraphs, summary.paragraphs_indexed) == (2, 2, 10, 10)
+        # Nothing of it in the index: not its first 128 paragraphs, not its file record.
+        client.indices.refresh(index=name)
+        assert client.count(index=name, body={"query": {"term": {"path": "long.txt"}}})["count"] == 0
+        assert client.count(index=name, body={"query": {"term": {"path": "a.txt"}}})["count"] == 6  # 5 + its record
+        # The next build tries it again (no record of it), and says so again; the others are left alone.
+        again = opensearch.build_opensearch(corpus, address)
+        assert [s["path"] for s in again.skipped] == ["long.txt"]
+        assert (again.mode, again.added, again.unchanged, again.paragraphs) == ("incremental", 0, 2, 10)
+    finally:
+        client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+
+
+# -- the node killed or stopped under a build --------------------------------------------------------
+
+
+def _synthetic_corpus(folder, files: int, paragraphs: int, seed: int = 14) -> None:
+    """``files`` files of ``paragraphs`` paragraphs of words from the bundled corpus (a build of a few seconds)."""
+    import random
+    import re
+
+    words = re.findall(r"\w+", " ".join(p.read_text("utf-8") for p in sorted(CORPUS.glob("*.txt"))))
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(files):
+        body = "\n\n".join(" ".join(rng.choices(words, k=30)) + "." for _ in range(paragraphs))
+        (folder / f"f{n:04d}.txt").write_text(body + "\n", "utf-8")
+
+
+def _index_cli(address: str, corpus, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "searcher.index_cli", "--index", address, "--corpus", str(corpus), *extra]
+
+
+@pytest.mark.slow
+def test_killing_the_node_during_a_full_rebuild_keeps_the_alias_on_the_old_index(tmp_path):
+    """SIGKILL the node while a --full build writes its new index: one line, exit 2; once the node is
+    back the alias still points at the old index, which answers as before; the next build completes."""
+    import json
+    import time
+
+    from opensearch_support import OwnNode, get_json
+
+    from searcher import Engine
+    from searcher.errors import SearcherError
+
+    require_opensearch()  # the artifacts and Java are there
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    corpus = tmp_path / "docs"
+    _synthetic_corpus(corpus, files=300, paragraphs=40)  # 12,000 paragraphs
+    with OwnNode() as own:
+        address = own.address("laws")
+        subprocess.run(_index_cli(address, corpus, "--full", "--json"), env=env, check=True, capture_output=True, timeout=300)
+        (old,) = get_json(f"{own.url}/_alias/laws")
+        engine = Engine.open(address)
+        before = [(h.path, h.line) for h in engine.search("ngoại giao kinh tế", limit=10)]
+        assert len(before) == 10
+        total = engine.stats()["paragraphs"]
+
+        (corpus / "new.txt").write_text("Hợp tác nghề cá hoàn toàn mới.\n", "utf-8")
+        build = subprocess.Popen(_index_cli(address, corpus, "--full"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # until the new index has taken some paragraphs
+            stats = get_json(f"{own.url}/laws-*/_stats/indexing")["indices"]
+            if any(i != old and s["primaries"]["indexing"]["index_total"] > 0 for i, s in stats.items()):
+                break
+            assert build.poll() is None, "the build ended before the node could be killed"
+            time.sleep(0.05)
+        own.kill()
+        out, err = build.communicate(timeout=120)
+        assert build.returncode == 2, (out, err)
+        (line,) = err.strip().splitlines()
+        assert own.url in line and "Traceback" not in err
+        print("killed build said:", line)
+        # Meanwhile a search says the cluster is away, on one line.
+        with pytest.raises(SearcherError, match=f"OpenSearch at {own.url}"):
+            engine.search("ngoại giao", limit=3)
+
+        own.resume()
+        assert list(get_json(f"{own.url}/_alias/laws")) == [old]
+        assert [(h.path, h.line) for h in engine.search("ngoại giao kinh tế", limit=10)] == before
+        assert "new.txt" not in [h.path for h in engine.search("hợp tác nghề cá hoàn toàn mới", all_words=True, limit=3)]
+
+        done = subprocess.run(_index_cli(address, corpus, "--full", "--json"), env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        assert summary["paragraphs"] == total + 1 and not summary["skipped"]
+        (new,) = get_json(f"{own.url}/_alias/laws")
+        assert new != old
+        # The old index and the one the killed build left are gone.
+        assert [i["index"] for i in get_json(f"{own.url}/_cat/indices/laws-*?format=json")] == [new]
+        engine.refresh(force=True)
+        assert [h.path for h in engine.search("hợp tác nghề cá hoàn toàn mới", all_words=True, limit=1)] == ["new.txt"]
+        engine.close()
+
+
+@pytest.mark.slow
+def test_the_tui_shows_a_node_that_stops_and_searches_again_when_it_is_back(tmp_path, monkeypatch):
+    """Stop the node under an open TUI: one line in the results pane, no traceback, no spinner left
+    turning; once it is back, the search that failed runs again by itself."""
+    from opensearch_support import OwnNode
+    from tui_support import results_for, run_async, wait_until
+
+    from searcher.backends.opensearch import build_opensearch
+    from searcher.tui.app import make_app
+
+    require_opensearch()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # history not in the user's folder
+
+    @run_async
+    async def trial(own: OwnNode) -> None:
+        address = own.address("docs")
+        build_opensearch(CORPUS, address, full=True)
+        app = make_app(address, CORPUS, "ngoại giao", cursor_blink=False, check_interval=0.25)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.main
+            await wait_until(pilot, results_for(app, "ngoại giao"), timeout=30)
+            assert screen.state == "results" and screen.result
+
+            own.stop()
+            await pilot.press("space", "k", "i", "n", "h")
+            await wait_until(pilot, results_for(app, "ngoại giao kinh"), timeout=30)
+            assert screen.state == "error"
+            assert f"OpenSearch at {own.url}: connection refused" in screen.message_text
+            assert "runs again by itself" in screen.message_text
+            assert "Traceback" not in screen.message_text
+            assert screen.settled and app.is_running
+
+            own.resume()
+            await wait_until(pilot, lambda: screen.state == "results", timeout=60, what="results once the node is back")
+            assert screen.query_input.value == "ngoại giao kinh" and screen.result
+            assert not screen.waiting_for_server and not app.internal_errors
+
+    with OwnNode() as own:
+        trial(own)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import socket
 import stat
@@ -46,20 +47,21 @@ from urllib.parse import urlsplit
 from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
 
 from ..analysis import pair_term, tokenize
-from ..bestmatch import PAIR_BOOST
+from ..bestmatch import COVERAGE_POWER, PAIR_BOOST
 from ..bestmatch import min_words as bestmatch_min_words
 from ..engine import BEST_SCALE, DEFAULT_LIMIT, EXACT_BOOST, TIER_STEP, Engine, Hit, SearchResult, _verify
-from ..errors import IndexBusy, IndexMissing, IndexUnusable, QueryError, SearcherError
+from ..errors import IndexBusy, IndexMissing, IndexUnusable, QueryError, SearcherError, Unavailable
 from ..highlight import highlight_spans, same_spelling, words_found
 from ..planning import plan_query, tiers_to_run
 from ..query import ParsedQuery, parse_query
 from ..rewrite import rewrite_note, rewrite_typed
 from ..store import KIND_FILE, KIND_PARAGRAPH
-from ..text import iy_sensitive
+from ..text import folded_term, iy_sensitive
 
 __all__ = [
     "Address",
     "ClusterUnavailable",
+    "ClusterError",
     "parse_address",
     "address_from_url",
     "connect",
@@ -77,16 +79,23 @@ CLUSTER_SCHEMA_VERSION = 6
 SOURCE_FIELDS = ["kind", "path", "line", "column", "ordinal", "page", "chapter", "title", "text"]
 LOCK_INDEX = "searcher-locks"
 BATCH = 500  # documents per bulk request
+BATCH_BYTES = 8 << 20  # ... and at most about this much text (the cluster refuses requests over 100 MB by default)
 RETRIES = 3  # a bulk item that failed for a retryable reason (429, 5xx) is sent again this often
 RETRYABLE = {429, 500, 502, 503, 504}
+SEARCH_TIMEOUT = 10.0  # seconds a search waits for the cluster before it says so
+COVERAGE_POOL = 200  # best-match candidates fetched, then reordered by the coverage share, as locally
 CONFIG_ENV = "SEARCHER_OPENSEARCH_CONFIG"
 USER_ENV = "SEARCHER_OPENSEARCH_USER"
 PASSWORD_ENV = "SEARCHER_OPENSEARCH_PASSWORD"
 CA_ENV = "SEARCHER_OPENSEARCH_CA"
 
 
-class ClusterUnavailable(SearcherError):
+class ClusterUnavailable(Unavailable):
     """The cluster is down, unreachable or refusing (one line, naming the URL, never a password)."""
+
+
+class ClusterError(SearcherError):
+    """The cluster answered but refused a request (one line, naming the URL and the cluster's reason)."""
 
 
 # -- addresses and connections ------------------------------------------------------------------
@@ -166,8 +175,12 @@ def _config() -> dict[str, Any]:
     return settings
 
 
-def connect(address: Address, timeout: float = 30.0) -> Any:
-    """An ``opensearchpy.OpenSearch`` client for ``address``; raises :class:`ClusterUnavailable` if it does not answer."""
+def connect(address: Address, timeout: float = 30.0, retry_on_timeout: bool = True) -> Any:
+    """An ``opensearchpy.OpenSearch`` client for ``address``; raises :class:`ClusterUnavailable` if it does not answer.
+
+    ``timeout`` bounds each request, in seconds; a request that times out is sent once more
+    if ``retry_on_timeout`` (builds: a busy cluster may answer the second time).
+    """
     try:
         from opensearchpy import OpenSearch
     except ImportError:
@@ -176,7 +189,7 @@ def connect(address: Address, timeout: float = 30.0) -> Any:
     logging.getLogger("opensearch").addHandler(logging.NullHandler())
     logging.getLogger("opensearch").propagate = False
     settings = _config()
-    options: dict[str, Any] = {"timeout": timeout, "max_retries": 1, "retry_on_timeout": True}
+    options: dict[str, Any] = {"timeout": timeout, "max_retries": 1, "retry_on_timeout": retry_on_timeout}
     if settings.get("user"):
         options["http_auth"] = (settings["user"], settings.get("password", ""))
     if address.url.startswith("https://"):
@@ -209,7 +222,19 @@ def _reason(exc: BaseException) -> str:
             return "host not found"
         return "unreachable"
     status = getattr(exc, "status_code", None)
-    return f"HTTP {status}: {getattr(exc, 'error', '') or type(exc).__name__}"
+    return f"HTTP {status}: {_cluster_reason(exc)}"
+
+
+def _cluster_reason(exc: BaseException) -> str:
+    """The cluster's own words for a refusal (``error.reason``), on one line and not too long."""
+    info = getattr(exc, "info", None)
+    reason = ""
+    if isinstance(info, dict):
+        error = info.get("error")
+        reason = (error.get("reason") if isinstance(error, dict) else str(error or "")) or ""
+    reason = reason or str(getattr(exc, "error", "") or type(exc).__name__)
+    reason = " ".join(str(reason).split())
+    return reason if len(reason) <= 300 else reason[:297] + "..."
 
 
 def _call(address: Address, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -218,14 +243,15 @@ def _call(address: Address, function: Callable[..., Any], *args: Any, **kwargs: 
 
     try:
         return function(*args, **kwargs)
-    except ose.NotFoundError:
-        raise
+    except (ose.NotFoundError, ose.ConflictError):
+        raise  # the callers' answers: no such index or alias, a lock already taken
     except (ose.ConnectionError, ose.AuthenticationException, ose.AuthorizationException) as exc:
         raise ClusterUnavailable(f"OpenSearch at {address.url}: {_reason(exc)}") from None
     except ose.TransportError as exc:
         if getattr(exc, "status_code", None) in (502, 503, 504, "N/A"):
             raise ClusterUnavailable(f"OpenSearch at {address.url}: {_reason(exc)}") from None
-        raise
+        # Anything else the cluster refuses (a block, a full disk, a circuit breaker): one line, no traceback.
+        raise ClusterError(f"OpenSearch at {address.url}: {_reason(exc)}") from None
 
 
 # -- the index ------------------------------------------------------------------------------------
@@ -310,9 +336,13 @@ class _BulkWriter:
     reported in :attr:`failed`.
     """
 
-    def __init__(self, client: Any, address: Address, index: str, batch: int = BATCH) -> None:
-        self.client, self.address, self.index, self.batch = client, address, index, batch
+    def __init__(self, client: Any, address: Address, index: str, batch: int | None = None) -> None:
+        self.client, self.address, self.index = client, address, index
+        self.batch = batch or BATCH
         self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.pending_bytes = 0
+        self.retried = 0  # items sent again after a passing refusal (429, 5xx)
+        self.retry_reason = ""
         self.records: list[dict[str, Any]] = []
         self.numbers: dict[str, int] = {}
         self.failed: dict[str, str] = {}
@@ -329,7 +359,8 @@ class _BulkWriter:
             number = self.numbers.get(path, 0)
             self.numbers[path] = number + 1
             self.pending.append((_paragraph_id(path, number), {k: v for k, v in fields.items() if v is not None}))
-            if len(self.pending) >= self.batch:
+            self.pending_bytes += len(fields.get("text") or "") * 3  # the text and its term streams
+            if len(self.pending) >= self.batch or self.pending_bytes >= BATCH_BYTES:
                 self.flush()
 
     def delete_by_term(self, fieldname: str, value: str) -> None:
@@ -362,7 +393,7 @@ class _BulkWriter:
 
     def flush(self) -> None:
         """Send the buffered paragraphs, then the records of the files whose paragraphs all arrived."""
-        pending, self.pending = self.pending, []
+        pending, self.pending, self.pending_bytes = self.pending, [], 0
         for path, failure in self._send([(doc_id, fields) for doc_id, fields in pending]).items():
             self.failed.setdefault(path, failure)
         for doc_id, fields in pending:
@@ -397,11 +428,16 @@ class _BulkWriter:
                     continue
                 if status in RETRYABLE and attempt < RETRIES:
                     again.append((doc_id, fields))
+                    if not self.retry_reason:
+                        error = outcome.get("error") or {}
+                        reason = error.get("reason") if isinstance(error, dict) else str(error)
+                        self.retry_reason = f"HTTP {status}: {' '.join(str(reason).split())[:200]}"
                 else:
                     error = outcome.get("error") or {}
                     reason = error.get("reason") if isinstance(error, dict) else str(error)
                     failed.setdefault(fields["path"], f"not indexed: the cluster refused it (HTTP {status}: {reason})")
             documents = again
+            self.retried += len(again)
             attempt += 1
             if documents:
                 time.sleep(0.2 * 2**attempt)
@@ -420,6 +456,18 @@ class _BulkWriter:
                         f"OpenSearch at {self.address.url}: {_reason(exc)} during the build; nothing after it was indexed"
                     ) from None
                 time.sleep(0.5 * 2**attempt)
+            except ose.TransportError as exc:
+                # The whole request refused: busy (429, a circuit breaker) or failing (5xx) for a while is
+                # retried; anything else stops the build with the cluster's reason, on one line.
+                status = getattr(exc, "status_code", None)
+                if status in RETRYABLE and attempt < RETRIES:
+                    self.retried += len(body) // 2
+                    self.retry_reason = self.retry_reason or _reason(exc)
+                    time.sleep(0.5 * 2**attempt)
+                    continue
+                raise ClusterError(
+                    f"OpenSearch at {self.address.url}: {_reason(exc)} during the build; nothing after it was indexed"
+                ) from None
         raise AssertionError("unreachable")
 
 
@@ -574,11 +622,23 @@ def build_opensearch(
                 summary.mode = "full"
                 _full(client, where, targets, corpus_path, files, summary, progress, shards, replicas)
             summary.skipped[:0] = problems
+            _measure(client, where, summary)
     finally:
         formats.shutdown()
         client.close()
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
+
+
+def _measure(client: Any, address: Address, summary: Any) -> None:
+    """The live index's size on the cluster (primaries' store), as ``search-index --json`` gives it locally."""
+    targets = _alias_targets(client, address)
+    if not targets:
+        return
+    stats = _call(address, client.indices.stats, index=targets[0], metric="store")
+    summary.index_bytes = int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
+    if summary.text_bytes and summary.mode == "full":
+        summary.index_to_text = round(summary.index_bytes / summary.text_bytes, 2)
 
 
 def _meta(client: Any, address: Address, index: str) -> dict[str, Any]:
@@ -598,6 +658,14 @@ def _feed_cluster(
 
     _feed(writer, files, manifest, summary, progress, _NoBestMatch())  # type: ignore[arg-type]
     writer.flush()
+    if writer.retried:
+        summary.warnings.append(
+            {
+                "path": str(writer.address),
+                "reason": f"the cluster turned paragraphs away for a while ({writer.retry_reason}); "
+                f"{writer.retried} were sent again",
+            }
+        )
     for path, reason in writer.failed.items():
         known = manifest.get(path)
         if known is None or known.get("skipped"):
@@ -634,8 +702,6 @@ def _full(
     replicas: int,
 ) -> None:
     """Write a new concrete index, check it, then point the alias at it in one ``_aliases`` call."""
-    from opensearchpy import exceptions as ose
-
     _collect_garbage(client, address, keep=set(old))
     now = time.time()
     stamp = time.strftime("%Y%m%dt%H%M%S", time.gmtime(now)) + f"{int(now * 1000) % 1000:03d}-{os.getpid()}"
@@ -662,17 +728,19 @@ def _full(
         actions: list[dict[str, Any]] = [{"remove": {"index": index, "alias": address.name}} for index in old]
         actions.append({"add": {"index": concrete, "alias": address.name}})
         _call(address, client.indices.update_aliases, body={"actions": actions})
-    except BaseException:
+    except BaseException as exc:
         try:
             client.indices.delete(index=concrete, ignore_unavailable=True)
         except Exception:
-            pass
+            pass  # a cluster that went away: the next full build deletes it (_collect_garbage)
+        if isinstance(exc, (ClusterUnavailable, ClusterError)) and old:
+            raise type(exc)(f"{exc}; searches still use the index in place ({old[0]})") from None
         raise
     for index in old:
         try:
             client.indices.delete(index=index)
-        except ose.NotFoundError:
-            pass
+        except Exception:
+            pass  # swapped already; a later full build deletes what is left (_collect_garbage)
     summary.paragraphs, summary.files = paragraphs, with_text
 
 
@@ -690,7 +758,7 @@ def _collect_garbage(client: Any, address: Address, keep: set[str]) -> None:
         if index in keep or not rest[:1].isdigit() or address.name in (info.get("aliases") or {}):
             continue
         if _meta_of(info).get("format") == "searcher-index":
-            client.indices.delete(index=index, ignore_unavailable=True)
+            _call(address, client.indices.delete, index=index, ignore_unavailable=True)
 
 
 def _meta_of(info: dict[str, Any]) -> dict[str, Any]:
@@ -781,7 +849,8 @@ class OpenSearchEngine(Engine):
     def __init__(self, address: str | Address) -> None:  # noqa: D107 - does not call Engine.__init__ (no folder)
         self.address = address if isinstance(address, Address) else parse_address(address)
         self._lock = threading.RLock()
-        self._client = connect(self.address)
+        # Someone waits for each search: a cluster that hangs is reported after SEARCH_TIMEOUT, not a minute.
+        self._client = connect(self.address, timeout=SEARCH_TIMEOUT, retry_on_timeout=False)
         self._target: str | None = None
         self._meta_cache: dict[str, Any] = {}
         self._checked = 0.0
@@ -1001,8 +1070,24 @@ class OpenSearchEngine(Engine):
         full = [w for w in parsed.words if w is not parsed.prefix]
         pairs = dict.fromkeys(pair_term(a.folded, b.folded) for a, b in zip(full, full[1:]))
         excluded = [c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked]
+        # Each word's IDF, as locally: for the coverage share below and a marked word's exact bonus.
+        folded_words = list(dict.fromkeys(w.folded for w in full))
+        stem = parsed.prefix.folded if parsed.prefix is not None else None
+        total, *dfs = self._counts(
+            [{"match_all": {}}]
+            + [{"term": {"folded": f}} for f in folded_words]
+            + ([{"prefix": {"folded": stem}}] if stem is not None else [])
+        )
+
+        def idf_of(df: int) -> float:
+            return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+        word_idf = {f: idf_of(df) for f, df in zip(folded_words, dfs)}
+        prefix_idf = idf_of(dfs[-1]) if stem is not None else 0.0
+        total_mass = sum(word_idf.values()) + prefix_idf
         body = {
-            "size": wanted * 2 + 30,
+            # More candidates than the local pass keeps: the coverage share below reorders them.
+            "size": max(wanted * 2 + 30, COVERAGE_POOL),
             "_source": SOURCE_FIELDS,
             "query": {
                 "bool": {
@@ -1016,24 +1101,30 @@ class OpenSearchEngine(Engine):
         }
         candidates = self._search_body(body)
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
-        idf: dict[str, float] = {}
-        if marked:
-            total, *dfs = self._counts([{"match_all": {}}] + [{"term": {"folded": w.folded}} for w in marked])
-            import math
-
-            idf = {w.folded: math.log(1.0 + (total - df + 0.5) / (df + 0.5)) for w, df in zip(marked, dfs)}
         needs_text = bool(marked or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
-        kept: list[tuple[float, tuple[Any, ...], str, bool, dict[str, Any]]] = []
+        scored: list[tuple[float, str, dict[str, Any]]] = []
         for hit in candidates:
             source = hit["_source"]
             score = float(hit["_score"] or 0.0)
+            if total_mass > 0:
+                # The local pass's coverage share (bestmatch.COVERAGE_POWER): a paragraph with the rare,
+                # telling words of the query beats one that repeats two frequent ones.
+                folded = {folded_term(t.text) for t in tokenize(source.get("text", ""))}
+                mass = sum(v for f, v in word_idf.items() if f in folded)
+                if stem is not None and any(f.startswith(stem) for f in folded):
+                    mass += prefix_idf
+                score *= (mass / total_mass) ** COVERAGE_POWER
+            scored.append((score, hit["_id"], source))
+        scored.sort(key=lambda item: (-item[0], _tie_key(item[2])))
+        kept: list[tuple[float, tuple[Any, ...], str, bool, dict[str, Any]]] = []
+        for score, doc_id, source in scored[: wanted * 2 + 30]:
             all_exact = True
             if needs_text:
                 verdict = _verify(source.get("text", ""), parsed)
                 if verdict is None:
                     continue
                 exact_words, all_exact = verdict
-                score += EXACT_BOOST * sum(idf.get(w.folded, 0.0) for w in exact_words)
-            kept.append((score, _tie_key(source), hit["_id"], all_exact, source))
+                score += EXACT_BOOST * sum(word_idf.get(w.folded, 0.0) for w in exact_words)
+            kept.append((score, _tie_key(source), doc_id, all_exact, source))
         kept.sort(key=lambda item: (-item[0], item[1]))
         return [(doc_id, score, exact, source) for score, _key, doc_id, exact, source in kept[:wanted]]

@@ -28,7 +28,7 @@ from textual.binding import Binding
 
 from ..engine import Engine
 from ..indexer import BuildSummary
-from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError
+from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError, Unavailable
 from ..opener import editor_command, open_command
 from ..presentation import display_path, format_size, location
 from .history import History
@@ -104,6 +104,10 @@ class SearchApp(App[int]):
     class IndexChecked(Message):
         """The periodic check found the index unchanged (posted by a worker)."""
 
+    @dataclass
+    class ServerBack(Message):
+        """The index's server answers again after a search failed for want of it (posted by a worker)."""
+
     def __init__(
         self,
         index: str | os.PathLike[str],
@@ -141,6 +145,7 @@ class SearchApp(App[int]):
         self.building = False
         self.force_refresh = False
         self.engine_error = ""
+        self.engine_unavailable = False  # the index's server did not answer at start: try again on each check
         self._history_warned = False
         self.internal_errors: list[Exception] = []
         self.main: SearchScreen = SearchScreen(query)
@@ -166,6 +171,7 @@ class SearchApp(App[int]):
                 self.start_build("No index yet: building it from the corpus.", first_run=True)
             except SearcherError as exc:
                 self.engine_error = str(exc)
+                self.engine_unavailable = isinstance(exc, Unavailable)
                 self.call_later(self.main.start_search)
         if self.engine is not None:
             self.load_stats()
@@ -173,6 +179,8 @@ class SearchApp(App[int]):
     def no_engine_reason(self) -> str:
         if self.building:
             return "Indexing… the results appear when the index is ready."
+        if self.engine_error and self.engine_unavailable:
+            return f"Error: {self.engine_error}\n\nSearching starts by itself when it answers."
         if self.engine_error:
             return f"Error: {self.engine_error}\n\nPress F5 to rebuild the index."
         return "There is no index yet. Press F5 to build it."
@@ -182,7 +190,11 @@ class SearchApp(App[int]):
     def index_summary(self) -> str:
         stats = self.stats
         if stats is None:
-            return "indexing…" if self.building else ("no index" if self.engine is None else "")
+            if self.building:
+                return "indexing…"
+            if self.engine is None:
+                return "index server away" if self.engine_unavailable else "no index"
+            return ""
         age = format_age(max(0.0, self.clock() - float(stats.get("built") or 0)))
         return (
             f"{stats['paragraphs']:,} paragraphs · {stats['files']:,} files · "
@@ -220,6 +232,15 @@ class SearchApp(App[int]):
             gc.freeze()
             gc.set_threshold(700, 10, 1000)
 
+    def on_search_app_server_back(self, message: "SearchApp.ServerBack") -> None:
+        main = self.main
+        if main.waiting_for_server and main.state == "error" and main.query_input.value.strip():
+            main.waiting_for_server = False
+            main.start_search(keep=main.selection_key)
+            self.notify("The index answers again: results refreshed.", timeout=2)
+        if self.stats is None:
+            self.load_stats()
+
     def on_search_app_index_checked(self, message: "SearchApp.IndexChecked") -> None:
         self.main.update_index_status()  # the age of the index moves on
 
@@ -238,9 +259,31 @@ class SearchApp(App[int]):
 
     def check_index(self) -> None:
         """Every ``check_interval`` s: notice an index rebuilt from outside, refresh the age."""
+        if self.engine is None and self.engine_unavailable and not self.building:
+            self._reopen_worker()
+            return
         if self.engine is None or self.building:
             return
         self._check_worker()
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
+    def _reopen_worker(self) -> None:
+        """Open the index whose server did not answer at start, once it does."""
+        try:
+            engine = Engine.open(self.index)
+        except Exception:
+            return
+        self.call_from_thread_safe(self._reopened, engine)
+
+    def _reopened(self, engine: SearchEngine) -> None:
+        if self.engine is not None:
+            engine.close()
+            return
+        self.engine, self.engine_error, self.engine_unavailable = engine, "", False
+        self.load_stats()
+        self.main.update_index_status()
+        self.main.start_search(keep=self.main.selection_key)
+        self.notify("The index answers: searching.", timeout=2)
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def _check_worker(self) -> None:
@@ -248,7 +291,10 @@ class SearchApp(App[int]):
         if engine is None:
             return
         try:
-            engine.refresh()
+            engine.refresh(force=self.main.waiting_for_server)
+            if self.main.waiting_for_server:
+                # It answers again (a cluster back up): run the search that failed.
+                self.post_message(self.ServerBack())
             fingerprint = engine.version  # the engine counts the changes it picked up
             if fingerprint != self.fingerprint and self.fingerprint is not None:
                 stats = engine.stats()

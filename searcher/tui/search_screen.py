@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from ..presentation import where
 from ..engine import Hit, SearchResult
-from ..errors import QueryError, SearcherError
+from ..errors import QueryError, SearcherError, Unavailable
 from ..highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
 from ..presentation import make_snippet
 from ..query import ParsedQuery
@@ -117,6 +117,7 @@ class SearchScreen(Screen[None]):
         result: SearchResult | None = None
         error: str = ""  # the search failed: what to tell the user
         query_error: bool = False  # the query had nothing to search for
+        unavailable: bool = False  # the index's server did not answer: worth trying again when it does
         keep: tuple[str, int] | None = None
         final: bool = True  # no fuller pass follows
         refined: bool = False  # this is the fuller pass
@@ -143,6 +144,7 @@ class SearchScreen(Screen[None]):
         self._typed_at = 0.0
         self._open_when_ready = False
         self.settled = True  # False while a fuller pass of the current search is on its way
+        self.waiting_for_server = False  # the search on screen failed because the index's server was away
         self._history_pos: int | None = None  # where ↑ is in the history (newest first)
         self._recalled = ""  # the query ↑ put in the input
         self._recent = 0.0  # smoothed wall time of the recent live passes: sets the debounce
@@ -323,6 +325,7 @@ class SearchScreen(Screen[None]):
             message.error, message.query_error = str(exc), True
         except SearcherError as exc:
             message.error = str(exc)
+            message.unavailable = isinstance(exc, Unavailable)
         except Exception as exc:  # never a traceback in the UI
             message.error = f"unexpected {type(exc).__name__}: {exc}"
         message.seconds = time.perf_counter() - begun
@@ -386,10 +389,15 @@ class SearchScreen(Screen[None]):
                 self._show_message(Content.assemble("Nothing to search for in ", (text, "bold"), f": {message.error}."), "error")
                 self.status.set_left("")
             else:
-                self._show_message(Content.assemble(("Error: ", "bold $text-error"), message.error), "error")
+                # A cluster that went away: say so, and search again by itself once it answers
+                # (SearchApp._check_worker watches for that).
+                self.waiting_for_server = message.unavailable
+                again = "\n\nThe search runs again by itself when it answers." if message.unavailable else ""
+                self._show_message(Content.assemble(("Error: ", "bold $text-error"), message.error, again), "error")
                 self.status.set_left(f"error: {message.error}", error=True)
             self._after_results(text, 0, started)
             return
+        self.waiting_for_server = False
         self.result = result
         self.result_text = text
         selected = 0
