@@ -30,7 +30,7 @@ from .document_screen import DocumentScreen
 from .history_screen import HistoryScreen
 from .index_screen import IndexPanel
 from .protocol import SearchEngine
-from .widgets import MUTED_STYLE, PreviewPane, QueryInput, ResultsList, StatusLine, highlighted
+from .widgets import MUTED_STYLE, MessageView, PreviewPane, QueryInput, ResultsList, StatusLine, highlighted
 
 if TYPE_CHECKING:
     from .app import SearchApp
@@ -167,7 +167,7 @@ class SearchScreen(Screen[None]):
         with Container(id="body"):
             with Vertical(id="results-pane"):
                 yield ResultsList(id="results", compact=True)
-                yield Static(id="message")
+                yield MessageView(id="message")
             yield PreviewPane(id="preview")
         yield StatusLine(id="status")
         yield Footer()
@@ -531,7 +531,8 @@ class SearchScreen(Screen[None]):
         def painted() -> None:
             app.log_timing(text, hits, search_s, done - started, time.perf_counter() - started, refined)
 
-        self.call_after_refresh(painted)
+        shown = self.results if self.results.display else self.query_one("#message", MessageView)
+        shown.after_next_paint(painted)
 
     def _show_help(self) -> None:
         self.result = None

@@ -10,12 +10,16 @@ underline, reverse) so matches stay visible under ``NO_COLOR``.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+import asyncio
+
+from typing import Callable, Iterable, Sequence
 
 from textual import events
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -30,6 +34,8 @@ __all__ = [
     "highlighted",
     "hit_prompt",
     "QueryInput",
+    "MessageView",
+    "PaintProbe",
     "ResultsList",
     "PreviewPane",
     "StatusLine",
@@ -98,6 +104,32 @@ def snippet_width(width: int) -> int:
     return max(20, width - 5)  # room for the two ellipses
 
 
+class PaintProbe:
+    """Calls a function once, right after the frame that next renders this widget.
+
+    For ``SEARCHER_TUI_LOG``: ``call_after_refresh`` can run before that frame (the
+    screen may go idle before the widget's update reaches it), which would time the
+    paint of the hits too early.
+    """
+
+    _after_paint: Callable[[], None] | None = None
+
+    def after_next_paint(self, callback: Callable[[], None]) -> None:
+        self._after_paint = callback
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines: list[Strip] = super().render_lines(crop)  # type: ignore[misc]
+        if self._after_paint is not None:
+            callback, self._after_paint = self._after_paint, None
+            # The frame being drawn is synchronous: the loop runs this once it is handed to the terminal.
+            asyncio.get_running_loop().call_soon(callback)
+        return lines
+
+
+class MessageView(PaintProbe, Static):
+    """The help, the no-hits help and errors, in place of the results."""
+
+
 class QueryInput(Input):
     """The query line.  Result navigation keys work here too, so typing never has to stop."""
 
@@ -113,7 +145,7 @@ class QueryInput(Input):
     ]
 
 
-class ResultsList(OptionList):
+class ResultsList(PaintProbe, OptionList):
     """The hits.  A click selects, a double click (or Enter) opens."""
 
     BINDINGS = [
