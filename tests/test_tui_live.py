@@ -170,6 +170,21 @@ async def test_unknown_words_suggestion_and_rewrites_are_shown() -> None:
         assert screen.results.hits
 
 
+@run_async
+async def test_did_you_mean_is_offered_while_the_last_word_is_typed(marks_index: tuple[Path, Path]) -> None:
+    corpus, index = marks_index
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await pilot.press(*"tinh", "space", *"ban", "space", "l")
+        await wait_until(pilot, results_for(app, "tinh ban l"))
+        info = str(screen.query_one("#query-info").visual)
+        assert "did you mean tình bạn l?" in info  # the finished words restored, the last as typed
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, results_for(app, "tình bạn l"))
+        assert screen.query_input.value == "tình bạn l"
+
+
 # -- 3. marks count while typing ----------------------------------------------------
 
 
@@ -404,3 +419,4 @@ async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index
             await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
             hit = screen.results.selected_hit
             assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
+
