@@ -420,3 +420,35 @@ async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index
             hit = screen.results.selected_hit
             assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
 
+
+# -- borders in a 256-colour terminal ---------------------------------------------------
+
+
+@run_async
+async def test_pane_borders_stay_visible_in_a_256_colour_terminal() -> None:
+    """An unfocused pane's border must not take its background's colour once the terminal
+    rounds true colour to its 256-colour palette (TERM=xterm-256color, no COLORTERM)."""
+    from rich.color import ColorSystem
+    from textual.geometry import Region
+
+    app = app_on(FixedEngine(), "ngoại giao")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main
+        await wait_until(pilot, results_for(app, "ngoại giao"))
+        assert screen.query_input.has_focus  # both panes unfocused
+        collapsed = []
+        for theme in sorted(app.available_themes):
+            app.theme = theme
+            await pilot.pause()
+            for pane in ("#results-pane", "#preview"):
+                widget = screen.query_one(pane)
+                top = widget.render_lines(Region(0, 0, widget.size.width, 1))[0]
+                corner = next(segment for segment in top if segment.text.strip())
+                fg, bg = corner.style.color, corner.style.bgcolor
+                if fg is None or fg.is_default:
+                    continue  # the terminal's own foreground: visible on any background
+                fg8 = fg.downgrade(ColorSystem.EIGHT_BIT)
+                bg8 = bg.downgrade(ColorSystem.EIGHT_BIT) if bg is not None and not bg.is_default else None
+                if bg8 is not None and fg8.number == bg8.number:
+                    collapsed.append(f"{theme} {pane}: colour {fg8.number} on {bg8.number}")
+        assert not collapsed, collapsed
