@@ -57,7 +57,8 @@ class DocumentScreen(Screen[None]):
     def __init__(self, hit: Hit, query: ParsedQuery) -> None:
         super().__init__()
         self.loaded = False  # True once the paragraphs are on screen
-        self.first = 0  # index of the first paragraph mounted (a long document shows a window)
+        self.first = 0  # the window of paragraphs mounted (a long document shows a part)
+        self.last = 0
         self.hit = hit
         self.query_parsed = query
         self.notice = ""
@@ -79,6 +80,7 @@ class DocumentScreen(Screen[None]):
             self.notice = f"cannot show this document ({type(exc).__name__}: {exc})"
             self.paragraphs = [_Para(self.hit.line, self.hit.paragraph, self.hit.text, list(self.hit.spans), [])]
             self.hit_index, self.matches, self.current = 0, [], None
+            self.first, self.last = 0, 1
         self.post_message(self.Loaded())
 
     def _load(self) -> None:
@@ -92,19 +94,27 @@ class DocumentScreen(Screen[None]):
             self.notice = f"the source file cannot be read ({exc}); showing the indexed text"
             indexed = engine.document(hit.path) if engine is not None else [hit]
             paragraphs = [(p.line, p.paragraph, p.text) for p in indexed]
-        query = self.query_parsed
-        self.paragraphs = [
-            _Para(line, ordinal, text, phrase_spans(text, query), query_matches(text, query))
-            for line, ordinal, text in paragraphs
-        ]
+        # Matches are found in the window of paragraphs that is shown only: a 50 MB file
+        # has tens of thousands of paragraphs, and n/N stay inside the window anyway.
+        self.paragraphs = [_Para(line, ordinal, text, [], []) for line, ordinal, text in paragraphs]
         self.hit_index = self._locate()
+        first = max(0, self.hit_index - MAX_MOUNTED // 2)
+        last = min(len(self.paragraphs), first + MAX_MOUNTED)
+        first = max(0, last - MAX_MOUNTED)
+        self.first, self.last = first, last
+        query = self.query_parsed
+        for para in self.paragraphs[first:last]:
+            para.spans, para.matches = phrase_spans(para.text, query), query_matches(para.text, query)
         hit_para = self.paragraphs[self.hit_index] if self.paragraphs else None
         if hit_para is not None and not hit_para.matches:
             # A best-match hit lacks some words: its best cluster is still a match.
             cluster = best_cluster(hit_para.text, query)
             hit_para.matches = [cluster] if cluster is not None else []
-        self.matches = [(i, s, e) for i, p in enumerate(self.paragraphs) for s, e in p.matches]
+        self.matches = [(i, s, e) for i in range(first, last) for s, e in self.paragraphs[i].matches]
         self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
+        if first > 0 or last < len(self.paragraphs):
+            shown = f"paragraphs {first + 1:,}–{last:,} of {len(self.paragraphs):,} shown"
+            self.notice = f"{shown}; {self.notice}" if self.notice else shown
 
     def _locate(self) -> int:
         hit, paras = self.hit, self.paragraphs
@@ -136,15 +146,7 @@ class DocumentScreen(Screen[None]):
     async def _loaded(self, message: "DocumentScreen.Loaded") -> None:
         # A very long document shows a window of paragraphs around the hit (mounting one
         # widget per paragraph of a 50 MB file would take minutes); n/N stay inside it.
-        first = max(0, self.hit_index - MAX_MOUNTED // 2)
-        last = min(len(self.paragraphs), first + MAX_MOUNTED)
-        first = max(0, last - MAX_MOUNTED)
-        self.first = first
-        if first > 0 or last < len(self.paragraphs):
-            shown = f"paragraphs {first + 1:,}–{last:,} of {len(self.paragraphs):,} shown"
-            self.notice = f"{shown}; {self.notice}" if self.notice else shown
-            self.matches = [m for m in self.matches if first <= m[0] < last]
-            self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
+        first, last = self.first, self.last
         body = self.query_one("#doc-body", VerticalScroll)
         await body.query_one("#doc-loading").remove()
         await body.mount_all(
