@@ -30,7 +30,7 @@ from .document_screen import DocumentScreen
 from .history_screen import HistoryScreen
 from .index_screen import IndexPanel
 from .protocol import SearchEngine
-from .widgets import MUTED_STYLE, MessageView, PreviewPane, QueryInput, ResultsList, StatusLine, highlighted
+from .widgets import MUTED_STYLE, MessageView, PreviewPane, QueryInput, ResultsList, Rows, StatusLine, highlighted, make_rows
 
 if TYPE_CHECKING:
     from .app import SearchApp
@@ -49,6 +49,7 @@ REFINE_BUDGET = 0.5  # seconds for the fuller pass when the live pass was cut sh
 SPINNER_LIMIT = 0.2 + REFINE_BUDGET + 0.5
 PREVIEW_CHARS = 600  # a longer paragraph is previewed as a window around its best cluster until typing pauses
 CONTEXT_DELAY = 0.2  # seconds after a keystroke before the preview follows the selected hit
+PREVIEW_FRAME = 0.03  # after a single change, the preview follows the hits' paint this much later
 DOC_CACHE = 32  # documents kept for the preview
 
 HELP_TEXT = """\
@@ -121,6 +122,7 @@ class SearchScreen(Screen[None]):
         final: bool = True  # no fuller pass follows
         refined: bool = False  # this is the fuller pass
         seconds: float = 0.0  # wall time of the pass in the worker
+        rows: Rows | None = None  # the hits laid out for the results list, made in the worker
 
     @dataclass
     class ContextLoaded(Message):
@@ -265,10 +267,16 @@ class SearchScreen(Screen[None]):
         if self._watchdog is not None:
             self._watchdog.stop()
         self._watchdog = self.set_timer(SPINNER_LIMIT, lambda: self._give_up(gen))
-        self._search(engine, text, gen, keep, started)
+        self._search(engine, text, gen, keep, started, self._row_layout())
+
+    def _row_layout(self) -> tuple[bool, int]:
+        """What the worker needs to lay out the hits as rows: the grouping and the width."""
+        return self.search_app.settings.group_by_file, self.results.prompt_width()
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, engine: SearchEngine, text: str, gen: int, keep: tuple[str, int] | None, started: float) -> None:
+    def _search(
+        self, engine: SearchEngine, text: str, gen: int, keep: tuple[str, int] | None, started: float, layout: tuple[bool, int]
+    ) -> None:
         """Search in a thread: a fast pass for a screenful of hits with the engine's
         live budget, then, when that pass was cut short or may have more hits, a
         fuller one whose hits replace it in place (the selection stays).
@@ -281,7 +289,7 @@ class SearchScreen(Screen[None]):
         app = self.search_app
         force, app.force_refresh = app.force_refresh, False
         limit = self.live_limit()
-        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force)
+        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force, layout)
         if cancelled():
             return
         result = message.result
@@ -296,7 +304,7 @@ class SearchScreen(Screen[None]):
                 return  # typing went on: the next keystroke's search runs instead
             time.sleep(0.01)
         self.limit = RESULT_LIMIT
-        message = self._run_search(engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET)
+        message = self._run_search(engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET, layout=layout)
         if cancelled():
             return
         message.refined = True
@@ -313,12 +321,16 @@ class SearchScreen(Screen[None]):
         limit: int,
         budget: float | None,
         force: bool = False,
+        layout: tuple[bool, int] | None = None,
     ) -> "SearchScreen.Searched":
         begun = time.perf_counter()
         message = cls.Searched(gen, text, started)
         try:
             engine.refresh(force=force)
-            message.result = engine.search(text, limit=limit, prefix=True, budget=budget, cancelled=cancelled)
+            result = message.result = engine.search(text, limit=limit, prefix=True, budget=budget, cancelled=cancelled)
+            if layout is not None and not cancelled():
+                # Building the rows' text here keeps it off the UI thread, which only paints them.
+                message.rows = make_rows(result, layout[0], layout[1], result.query)
         except QueryError as exc:
             message.error, message.query_error = str(exc), True
         except SearcherError as exc:
@@ -404,8 +416,8 @@ class SearchScreen(Screen[None]):
             self.results.display = True
             self.preview.display = True
             self.results.grouped = self.search_app.settings.group_by_file
-            self.results.show_hits(result, selected, result.query)
-            self._show_preview(self.results.selected_hit, typing=self._burst)
+            self.results.show_hits(result, selected, result.query, message.rows)
+            self._show_preview(self.results.selected_hit, typing=True)
         self._settle_view(result, text)
         self._after_results(text, len(result), started, result.elapsed, refined)
         if self._pause_timer is not None:
@@ -493,14 +505,15 @@ class SearchScreen(Screen[None]):
         self._loading_more = True
         self.limit = max(self.limit, len(result)) + RESULT_LIMIT
         self.status.set_left(self._status_text(result) + " · loading more…")
-        self._search_more(engine, self.result_text, self.gen, self.limit)
+        self._search_more(engine, self.result_text, self.gen, self.limit, self._row_layout())
         return True
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search_more(self, engine: SearchEngine, text: str, gen: int, limit: int) -> None:
+    def _search_more(self, engine: SearchEngine, text: str, gen: int, limit: int, layout: tuple[bool, int]) -> None:
         worker = get_current_worker()
         message = self._run_search(
-            engine, text, gen, time.perf_counter(), lambda: worker.is_cancelled or gen != self.gen, limit, REFINE_BUDGET
+            engine, text, gen, time.perf_counter(), lambda: worker.is_cancelled or gen != self.gen, limit, REFINE_BUDGET,
+            layout=layout,
         )
         message.refined = True
         self.post_message(message)
@@ -572,7 +585,8 @@ class SearchScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#results")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._show_preview(self.results.selected_hit)
+        # Also posted when new hits replace the list: right after a keystroke, that is typing.
+        self._show_preview(self.results.selected_hit, typing=True)
 
     @on(OptionList.OptionSelected, "#results")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -591,9 +605,11 @@ class SearchScreen(Screen[None]):
             return  # already shown (the fuller pass of the same search)
         query = self.result.query
         if typing and time.perf_counter() - self._typed_at < CONTEXT_DELAY:
-            # While typing, the results list is painted at once and the preview follows on a
-            # pause: rendering a paragraph at every keystroke would delay the paint of the hits.
-            self._context_timer = self.set_timer(CONTEXT_DELAY, self._preview_when_still)
+            # Right after a keystroke the hits are painted first: laying out and rendering a
+            # paragraph in the same frame would delay them.  While typing goes on the preview
+            # waits for a pause; after a single change, it follows a frame later.
+            delay = CONTEXT_DELAY if self._burst else PREVIEW_FRAME
+            self._context_timer = self.set_timer(delay, self._preview_when_still)
             return
         self._preview_key = key
         # The paragraph itself at once; its neighbours when the document is loaded.

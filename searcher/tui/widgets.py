@@ -11,6 +11,7 @@ underline, reverse) so matches stay visible under ``NO_COLOR``.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from typing import Callable, Iterable, Sequence
 
@@ -18,7 +19,8 @@ from textual import events
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.geometry import Region
+from textual.geometry import Region, Size
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -37,6 +39,8 @@ __all__ = [
     "MessageView",
     "PaintProbe",
     "ResultsList",
+    "Rows",
+    "make_rows",
     "PreviewPane",
     "StatusLine",
 ]
@@ -133,6 +137,11 @@ class MessageView(PaintProbe, Static):
 class QueryInput(Input):
     """The query line.  Result navigation keys work here too, so typing never has to stop."""
 
+    # Input sets its virtual size to the text's width at every keystroke, and Widget's
+    # reactive then asks for a layout of the whole screen.  This line has a fixed size
+    # (see the CSS): the virtual size only sets how far it scrolls sideways.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     BINDINGS = [
         Binding("enter", "screen.open", "Open", show=True),
         Binding("up", "screen.move('up')", "Up", show=False),
@@ -145,8 +154,47 @@ class QueryInput(Input):
     ]
 
 
+@dataclass
+class Rows:
+    """Hits laid out as the results list's rows (see :func:`make_rows`)."""
+
+    source: Sequence[Hit]  # the hits, as the search returned them
+    grouped: bool
+    width: int
+    hits: list[Hit]  # one per row
+    more: list[int]  # grouped: the other hits of each row's file
+    row_of: list[int]  # the row of each source hit
+    prompts: list[Content]
+
+
+def make_rows(hits: Sequence[Hit], grouped: bool, width: int, query: ParsedQuery | None) -> Rows:
+    """Lay out ``hits`` for a results list ``width`` cells wide: one row per hit, or
+    per file (its best hit) when ``grouped``.  Pure: the search worker calls it, so
+    the UI thread only swaps the rows in."""
+    if grouped:
+        first: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        row_hits: list[Hit] = []
+        row_of: list[int] = []
+        for hit in hits:
+            if hit.path not in first:
+                first[hit.path] = len(row_hits)
+                row_hits.append(hit)
+            counts[hit.path] = counts.get(hit.path, 0) + 1
+            row_of.append(first[hit.path])
+        more = [counts[h.path] - 1 for h in row_hits]
+    else:
+        row_hits, more, row_of = list(hits), [0] * len(hits), list(range(len(hits)))
+    prompts = [hit_prompt(hit, width, query, extra) for hit, extra in zip(row_hits, more)]
+    return Rows(hits, grouped, width, row_hits, more, row_of, prompts)
+
+
 class ResultsList(PaintProbe, OptionList):
     """The hits.  A click selects, a double click (or Enter) opens."""
+
+    # The list's size comes from the CSS (1fr), never from its content: a new number of
+    # hits changes how far it scrolls, and must not cost a layout of the whole screen.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     BINDINGS = [
         Binding("enter", "screen.open", "Open", show=True),
@@ -156,29 +204,33 @@ class ResultsList(PaintProbe, OptionList):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.auto_links = False  # hits hold no links: skip restyling every line for them at each paint
         self.hits: list[Hit] = []
         self.more: list[int] = []  # grouped: the other hits of each row's file
         self.grouped = False
         self.query: ParsedQuery | None = None
         self._rendered_width = 0
 
-    def show_hits(self, hits: Sequence[Hit], keep: int | None = None, query: ParsedQuery | None = None) -> None:
-        """Replace the options with ``hits``; highlight ``keep`` (default the first)."""
+    def show_hits(
+        self,
+        hits: Sequence[Hit],
+        keep: int | None = None,
+        query: ParsedQuery | None = None,
+        rows: "Rows | None" = None,
+    ) -> None:
+        """Replace the options with ``hits``; highlight ``keep`` (default the first).
+
+        ``rows``: the same hits already laid out by :func:`make_rows` (in the search
+        worker), used when made for this list's grouping and width."""
         self.query = query
-        if self.grouped:
-            best: dict[str, Hit] = {}
-            counts: dict[str, int] = {}
-            for hit in hits:
-                best.setdefault(hit.path, hit)
-                counts[hit.path] = counts.get(hit.path, 0) + 1
-            self.hits = list(best.values())
-            self.more = [counts[h.path] - 1 for h in self.hits]
-            if keep is not None and 0 <= keep < len(hits):
-                keep = self.hits.index(best[hits[keep].path])
-        else:
-            self.hits = list(hits)
-            self.more = [0] * len(self.hits)
-        self._render_options()
+        width = self.prompt_width()
+        if rows is None or rows.grouped != self.grouped or rows.width != width or len(rows.source) != len(hits):
+            rows = make_rows(hits, self.grouped, width, query)
+        self.hits, self.more = rows.hits, rows.more
+        if keep is not None and 0 <= keep < len(hits) and self.grouped:
+            keep = rows.row_of[keep]
+        self._rendered_width = width
+        self.set_options([Option(prompt) for prompt in rows.prompts])
         if self.hits:
             index = keep if keep is not None and 0 <= keep < len(self.hits) else 0
             self.highlighted = index
