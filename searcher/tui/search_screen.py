@@ -640,8 +640,9 @@ class SearchScreen(Screen[None]):
 
     @on(ContextLoaded)
     def _context_loaded(self, message: "SearchScreen.ContextLoaded") -> None:
-        hit = message.hit
-        if self.results.selected_hit is hit:
+        hit, selected = message.hit, self.results.selected_hit
+        # The same paragraph, not the same object: a fuller pass replaces the Hit objects.
+        if selected is not None and (selected.path, selected.paragraph) == (hit.path, hit.paragraph):
             self.preview.show(message.content, hit.title, message.focus)
 
     def document(self, path: str) -> list[Hit]:

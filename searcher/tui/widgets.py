@@ -291,6 +291,8 @@ class PreviewPane(VerticalScroll):
         """Show ``content``; ``focus`` (a character offset in it) is scrolled to the middle of the pane."""
         self.query_one("#preview-text", Static).update(content)
         self.border_title = title
+        if not content:
+            self.border_subtitle = ""  # no hit shown: no hit's path either
         self.scroll_home(animate=False)
         if focus is not None and isinstance(content, Content):
             self.call_after_refresh(self._scroll_to_offset, content, focus)
