@@ -408,6 +408,53 @@ async def test_a_long_document_is_read_in_a_worker_and_shown_as_a_window(tmp_pat
 
 
 @run_async
+async def test_a_long_document_finds_matches_in_its_window_only_and_n_stays_quick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cost of opening a document must not grow with the file (a 50 MB file has tens of
+    thousands of paragraphs): matches are looked for in the window shown, and n/N restyle
+    two paragraphs without laying out the window again."""
+    from textual.widgets import Static
+
+    from searcher.tui import document_screen
+
+    monkeypatch.setattr(document_screen, "MAX_MOUNTED", 200)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "\n\n".join(f"Đoạn {i}: chuyện ngoại giao và kinh tế số {i}." for i in range(3000))
+    (corpus / "long.txt").write_text("Tài liệu dài\n\n" + body + "\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", parallel=False)
+    looked_at: list[str] = []
+    spans = document_screen.phrase_spans
+    monkeypatch.setattr(document_screen, "phrase_spans", lambda text, query: looked_at.append(text) or spans(text, query))
+    app = make_app(tmp_path / "index", corpus, "ngoại giao và kinh tế", cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoại giao và kinh tế"), timeout=10)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        doc: DocumentScreen = app.screen  # type: ignore[assignment]
+        await wait_until(pilot, lambda: doc.loaded, timeout=20)
+        assert len(doc.paragraphs) > 3000
+        assert len(looked_at) <= 200 + 5  # the window (and the title), not the 3,000 paragraphs
+        assert 0 < len(doc.matches) <= 200  # in the window only
+        layouts: list[str] = []
+        refresh = Static.refresh
+
+        def counting(self, *regions, **options):  # type: ignore[no-untyped-def]
+            if options.get("layout") and "para" in self.classes:
+                layouts.append(str(self.id))
+            return refresh(self, *regions, **options)
+
+        monkeypatch.setattr(Static, "refresh", counting)
+        before = doc.current
+        await pilot.press("n")
+        await pilot.pause()
+        assert doc.current == (before or 0) + 1
+        assert f"match {doc.current + 1}/" in str(doc.query_one("#doc-header", Static).visual)
+        assert not layouts  # restyling a match lays nothing out
+
+
+@run_async
 async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index: tuple[Path, Path]) -> None:
     corpus, index = shared_index
     app = make_app(index, corpus, cursor_blink=False, check_interval=0)

@@ -231,7 +231,9 @@ class DocumentScreen(Screen[None]):
         self.current = target % len(self.matches)
         for index in {old, self.current_paragraph}:
             if index is not None:
-                self.query_one(f"#para-{index}", Static).update(self._render_para(index))
+                # Only the styles of the match change, never the text's size: no layout of
+                # the (up to MAX_MOUNTED) paragraphs at each n/N.
+                self.query_one(f"#para-{index}", Static).update(self._render_para(index), layout=False)
         self._update_header()
         self._scroll_to_current()
 
