@@ -455,6 +455,22 @@ async def test_a_long_document_finds_matches_in_its_window_only_and_n_stays_quic
 
 
 @run_async
+async def test_a_full_live_pass_reads_as_a_lower_bound() -> None:
+    """The live pass asks for a screenful: when it fills it, the title says "8+ hits…",
+    never "8 hits…" (which reads as all there is)."""
+    app = app_on(FixedEngine())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main
+        await ask(pilot, "và")
+        result = screen.result
+        assert result is not None and len(result) > screen.live_limit()
+        del result[screen.live_limit():]
+        result.complete = True
+        screen.settled = False  # as between the live pass and the fuller one
+        assert screen._results_title(result) == f"{screen.live_limit()}+ hits…"
+
+
+@run_async
 async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index: tuple[Path, Path]) -> None:
     corpus, index = shared_index
     app = make_app(index, corpus, cursor_blink=False, check_interval=0)

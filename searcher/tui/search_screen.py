@@ -489,6 +489,11 @@ class SearchScreen(Screen[None]):
         if self.result is not None and self.result.suggestion and self.shown_gen == self.gen:
             self.set_query(self.result.suggestion)
 
+    def _shows_part(self, result: SearchResult) -> bool:
+        """The count on screen is a lower bound: more hits exist, or the live pass (a
+        screenful) filled every slot it asked for ("8+ hits…", not "8 hits…")."""
+        return self._may_have_more(result) or (not self.settled and len(result) >= self.live_limit())
+
     def _may_have_more(self, result: SearchResult) -> bool:
         return bool(result) and (len(result) >= self.limit or not result.complete)
 
@@ -519,13 +524,13 @@ class SearchScreen(Screen[None]):
         self.post_message(message)
 
     def _results_title(self, result: SearchResult) -> str:
-        count = f"{len(result):,}+ hits" if self._may_have_more(result) else _plural(len(result), "hit")
+        count = f"{len(result):,}+ hits" if self._shows_part(result) else _plural(len(result), "hit")
         if self.results.grouped and result:
             count += f" in {_plural(len({h.path for h in result}), 'file')}"
         return count if self.settled else count + "…"
 
     def _status_text(self, result: SearchResult) -> str:
-        many = self._may_have_more(result)
+        many = self._shows_part(result)
         left = (f"{len(result):,}+ hits" if many else _plural(len(result), "hit")) if result else "no hits"
         if self.search_app.show_timings:
             left += f" · {_fmt_ms(result.elapsed)}"
