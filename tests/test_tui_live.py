@@ -471,6 +471,30 @@ async def test_a_full_live_pass_reads_as_a_lower_bound() -> None:
 
 
 @run_async
+async def test_while_typing_the_preview_never_shows_an_earlier_querys_paragraph(
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_screen, "CONTEXT_DELAY", 1.0)  # the pilot types slower than a person
+    corpus, index = shared_index
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await pilot.press(*"kinh")
+        await wait_until(pilot, results_for(app, "kinh"))
+        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+        assert screen.preview.border_subtitle
+        await pilot.press("space", *"te")
+        await wait_until(pilot, results_for(app, "kinh te"))
+        # Typing goes on: the preview waits for a pause, blank rather than showing the
+        # 'kinh' hit beside the 'kinh te' hits.
+        assert screen._context_timer is not None
+        assert screen.preview.border_subtitle == ""
+        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+        hit = screen.results.selected_hit
+        assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
+
+
+@run_async
 async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index: tuple[Path, Path]) -> None:
     corpus, index = shared_index
     app = make_app(index, corpus, cursor_blink=False, check_interval=0)

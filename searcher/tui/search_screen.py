@@ -615,6 +615,11 @@ class SearchScreen(Screen[None]):
             # waits for a pause; after a single change, it follows a frame later.
             delay = CONTEXT_DELAY if self._burst else PREVIEW_FRAME
             self._context_timer = self.set_timer(delay, self._preview_when_still)
+            if self._burst and self._preview_key is not None:
+                # An earlier query's paragraph beside these hits would mislead: blank it
+                # (once a burst: an empty preview is not redrawn at later keystrokes).
+                self._preview_key = None
+                self.preview.show("", "Preview")
             return
         self._preview_key = key
         # The paragraph itself at once; its neighbours when the document is loaded.
