@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DocumentScreen"]
 
-MAX_MOUNTED = 1500  # paragraphs mounted at most (a window around the hit)
+MAX_MOUNTED = 600  # paragraphs mounted at most (a window around the hit): 1,500 took 4 s to mount
 
 @dataclass
 class _Para:
@@ -66,6 +66,7 @@ class DocumentScreen(Screen[None]):
         self.hit_index = 0
         self.matches: list[tuple[int, int, int]] = []  # (paragraph index, start, end)
         self.current: int | None = None
+        self._header_lines = -1  # lines the header took when last laid out
 
     @property
     def search_app(self) -> "SearchApp":
@@ -202,7 +203,14 @@ class DocumentScreen(Screen[None]):
         ]
         if self.notice:
             parts += ["  ·  ", (self.notice, "$text-warning")]
-        self.query_one("#doc-header", Static).update(Content.assemble(*parts))
+        content = Content.assemble(*parts)
+        header = self.query_one("#doc-header", Static)
+        width = header.content_region.width
+        lines = len(content.wrap(width)) if width > 0 else -1
+        # "match 3/4" → "match 4/4" keeps the header's height: no layout of the (up to
+        # MAX_MOUNTED) paragraphs at each n/N, only when the header's line count changes.
+        header.update(content, layout=lines != self._header_lines or lines < 0)
+        self._header_lines = lines
 
     def _scroll_to_current(self) -> None:
         index = self.current_paragraph
