@@ -56,17 +56,37 @@ MAX_WORDS = 8
 
 
 def suggest(searcher: Any, parsed: ParsedQuery) -> str | None:
-    """The query with its marks restored, when it was typed without marks and one reading clearly wins."""
-    if parsed.marked or parsed.prefix is not None or parsed.excluded or not 2 <= len(parsed.words) <= MAX_WORDS:
+    """The query with its marks restored, when it was typed without marks and one reading clearly wins.
+
+    While the last word is still being typed (``parsed.prefix``), the finished words
+    are restored and the unfinished one is kept as typed (``ngoai giao kinh t`` →
+    ``ngoại giao kinh t``): typing on after accepting it still finds the same hits.
+    """
+    if parsed.marked or parsed.excluded:
         return None
-    typed = [w.text for w in parsed.words]
-    restored = restore(searcher, typed)
+    finished = [w for w in parsed.words if w is not parsed.prefix]
+    if not 2 <= len(finished) <= MAX_WORDS:
+        return None
+    typed = [w.text for w in finished]
+    restored = _restore_memoised(searcher, typed)
     if restored is None:
         return None
     words = [_with_case(t, r) for t, r in zip(typed, restored)]
     if [folded_term(w) for w in words] != [folded_term(t) for t in typed] or words == typed:
         return None
+    if parsed.prefix is not None:
+        words.append(parsed.prefix.text)
     return " ".join(words)
+
+
+def _restore_memoised(searcher: Any, words: Sequence[str]) -> list[str] | None:
+    """:func:`restore`, remembered per searcher: while the last word is typed, the
+    finished ones are asked again at every keystroke."""
+    memo = _memo(searcher)
+    key = tuple(fold(w).lower() for w in words)
+    if key not in memo.restored:
+        memo.restored[key] = restore(searcher, words)
+    return memo.restored[key]
 
 
 def restore(searcher: Any, words: Sequence[str]) -> list[str] | None:
@@ -118,6 +138,7 @@ class _Memo:
     def __init__(self) -> None:
         self.forms: dict[str, dict[str, int]] = {}
         self.pairs: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+        self.restored: dict[tuple[str, ...], list[str] | None] = {}
 
 
 _memos: "weakref.WeakKeyDictionary[Any, _Memo]" = weakref.WeakKeyDictionary()
@@ -132,7 +153,7 @@ def _memo(searcher: Any) -> _Memo:
                 memo = _memos[searcher] = _Memo()
         except TypeError:  # not weakly referenceable: nothing kept
             return _Memo()
-        for table in (memo.forms, memo.pairs):
+        for table in (memo.forms, memo.pairs, memo.restored):
             if len(table) > _Memo.LIMIT:
                 table.clear()
         return memo

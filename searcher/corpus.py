@@ -422,8 +422,8 @@ def _iter_lines(chunks: Iterable[str]) -> Iterator[tuple[str, bool]]:
 
 
 def _is_separator(line: str) -> bool:
-    stripped = line.strip()
-    return not stripped or set(stripped) <= {"|"}
+    # Only pipes (a table's border) or nothing; no set of a long line's characters.
+    return not line.strip().strip("|")
 
 
 def _continues(previous: str, line: str) -> bool:

@@ -12,7 +12,7 @@ from searcher.engine import Engine, Hit, SearchResult
 from searcher.highlight import best_cluster, query_matches
 from searcher.indexer import build_index
 from searcher.query import parse_query
-from searcher.tui import search_screen
+from searcher.tui import document_screen, search_screen
 from searcher.tui.app import make_app
 from searcher.tui.document_screen import DocumentScreen
 from searcher.tui.protocol import SearchEngine
@@ -168,6 +168,21 @@ async def test_unknown_words_suggestion_and_rewrites_are_shown() -> None:
         await pilot.press("ctrl+g")
         await wait_until(pilot, results_for(app, "ngoại giao"))
         assert screen.results.hits
+
+
+@run_async
+async def test_did_you_mean_is_offered_while_the_last_word_is_typed(marks_index: tuple[Path, Path]) -> None:
+    corpus, index = marks_index
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await pilot.press(*"tinh", "space", *"ban", "space", "l")
+        await wait_until(pilot, results_for(app, "tinh ban l"))
+        info = str(screen.query_one("#query-info").visual)
+        assert "did you mean tình bạn l?" in info  # the finished words restored, the last as typed
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, results_for(app, "tình bạn l"))
+        assert screen.query_input.value == "tình bạn l"
 
 
 # -- 3. marks count while typing ----------------------------------------------------
@@ -388,8 +403,95 @@ async def test_a_long_document_is_read_in_a_worker_and_shown_as_a_window(tmp_pat
         assert doc.loaded or doc.query("#doc-loading")  # composed before the file is read
         await wait_until(pilot, lambda: doc.loaded, timeout=20)
         assert len(doc.paragraphs) >= 6000
-        assert len(doc.query(".para")) <= 1500
+        assert len(doc.query(".para")) <= document_screen.MAX_MOUNTED
         assert "shown" in doc.notice and doc.paragraphs[doc.hit_index].text.startswith("Đoạn 5000:")
+
+
+@run_async
+async def test_a_long_document_finds_matches_in_its_window_only_and_n_stays_quick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cost of opening a document must not grow with the file (a 50 MB file has tens of
+    thousands of paragraphs): matches are looked for in the window shown, and n/N restyle
+    two paragraphs without laying out the window again."""
+    from textual.widgets import Static
+
+    from searcher.tui import document_screen
+
+    monkeypatch.setattr(document_screen, "MAX_MOUNTED", 200)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "\n\n".join(f"Đoạn {i}: chuyện ngoại giao và kinh tế số {i}." for i in range(3000))
+    (corpus / "long.txt").write_text("Tài liệu dài\n\n" + body + "\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", parallel=False)
+    looked_at: list[str] = []
+    spans = document_screen.phrase_spans
+    monkeypatch.setattr(document_screen, "phrase_spans", lambda text, query: looked_at.append(text) or spans(text, query))
+    app = make_app(tmp_path / "index", corpus, "ngoại giao và kinh tế", cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoại giao và kinh tế"), timeout=10)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
+        doc: DocumentScreen = app.screen  # type: ignore[assignment]
+        await wait_until(pilot, lambda: doc.loaded, timeout=20)
+        assert len(doc.paragraphs) > 3000
+        assert len(looked_at) <= 200 + 5  # the window (and the title), not the 3,000 paragraphs
+        assert 0 < len(doc.matches) <= 200  # in the window only
+        layouts: list[str] = []
+        refresh = Static.refresh
+
+        def counting(self, *regions, **options):  # type: ignore[no-untyped-def]
+            if options.get("layout") and ("para" in self.classes or self.id == "doc-header"):
+                layouts.append(str(self.id))
+            return refresh(self, *regions, **options)
+
+        monkeypatch.setattr(Static, "refresh", counting)
+        before = doc.current
+        await pilot.press("n")
+        await pilot.pause()
+        assert doc.current == (before or 0) + 1
+        assert f"match {doc.current + 1}/" in str(doc.query_one("#doc-header", Static).visual)
+        assert not layouts  # restyling a match and its count lays nothing out
+
+
+@run_async
+async def test_a_full_live_pass_reads_as_a_lower_bound() -> None:
+    """The live pass asks for a screenful: when it fills it, the title says "8+ hits…",
+    never "8 hits…" (which reads as all there is)."""
+    app = app_on(FixedEngine())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main
+        await ask(pilot, "và")
+        result = screen.result
+        assert result is not None and len(result) > screen.live_limit()
+        del result[screen.live_limit():]
+        result.complete = True
+        screen.settled = False  # as between the live pass and the fuller one
+        assert screen._results_title(result) == f"{screen.live_limit()}+ hits…"
+
+
+@run_async
+async def test_while_typing_the_preview_never_shows_an_earlier_querys_paragraph(
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_screen, "CONTEXT_DELAY", 1.0)  # the pilot types slower than a person
+    corpus, index = shared_index
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await pilot.press(*"kinh")
+        await wait_until(pilot, results_for(app, "kinh"))
+        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+        assert screen.preview.border_subtitle
+        await pilot.press("space", *"te")
+        await wait_until(pilot, results_for(app, "kinh te"))
+        # Typing goes on: the preview waits for a pause, blank rather than showing the
+        # 'kinh' hit beside the 'kinh te' hits.
+        assert screen._context_timer is not None
+        assert screen.preview.border_subtitle == ""
+        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+        hit = screen.results.selected_hit
+        assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
 
 
 @run_async
@@ -404,3 +506,36 @@ async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index
             await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
             hit = screen.results.selected_hit
             assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
+
+
+# -- borders in a 256-colour terminal ---------------------------------------------------
+
+
+@run_async
+async def test_pane_borders_stay_visible_in_a_256_colour_terminal() -> None:
+    """An unfocused pane's border must not take its background's colour once the terminal
+    rounds true colour to its 256-colour palette (TERM=xterm-256color, no COLORTERM)."""
+    from rich.color import ColorSystem
+    from textual.geometry import Region
+
+    app = app_on(FixedEngine(), "ngoại giao")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main
+        await wait_until(pilot, results_for(app, "ngoại giao"))
+        assert screen.query_input.has_focus  # both panes unfocused
+        collapsed = []
+        for theme in sorted(app.available_themes):
+            app.theme = theme
+            await pilot.pause()
+            for pane in ("#results-pane", "#preview"):
+                widget = screen.query_one(pane)
+                top = widget.render_lines(Region(0, 0, widget.size.width, 1))[0]
+                corner = next(segment for segment in top if segment.text.strip())
+                fg, bg = corner.style.color, corner.style.bgcolor
+                if fg is None or fg.is_default:
+                    continue  # the terminal's own foreground: visible on any background
+                fg8 = fg.downgrade(ColorSystem.EIGHT_BIT)
+                bg8 = bg.downgrade(ColorSystem.EIGHT_BIT) if bg is not None and not bg.is_default else None
+                if bg8 is not None and fg8.number == bg8.number:
+                    collapsed.append(f"{theme} {pane}: colour {fg8.number} on {bg8.number}")
+        assert not collapsed, collapsed

@@ -183,7 +183,14 @@ def test_did_you_mean_restores_the_marks(engine):
     # Nothing to offer: marks typed, one word, or a live query.
     assert run_search(engine, "ngoại giao").suggestion is None
     assert run_search(engine, "ngoai").suggestion is None
-    assert run_search(engine, "ngoai gi", prefix=True).suggestion is None
+    assert run_search(engine, "ngoai gi", prefix=True).suggestion is None  # one finished word
+
+
+def test_did_you_mean_while_the_last_word_is_typed(engine):
+    # The finished words are restored; the unfinished one is kept as typed.
+    assert run_search(engine, "ngoai giao kinh t", prefix=True).suggestion == "ngoại giao kinh t"
+    assert run_search(engine, "ngoai giao k", prefix=True).suggestion == "ngoại giao k"
+    assert run_search(engine, "ngoại giao kinh t", prefix=True).suggestion is None  # marks typed
 
 
 def test_did_you_mean_only_when_clearly_more_likely(small_engine):

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DocumentScreen"]
 
-MAX_MOUNTED = 1500  # paragraphs mounted at most (a window around the hit)
+MAX_MOUNTED = 600  # paragraphs mounted at most (a window around the hit): 1,500 took 4 s to mount
 
 @dataclass
 class _Para:
@@ -57,7 +57,8 @@ class DocumentScreen(Screen[None]):
     def __init__(self, hit: Hit, query: ParsedQuery) -> None:
         super().__init__()
         self.loaded = False  # True once the paragraphs are on screen
-        self.first = 0  # index of the first paragraph mounted (a long document shows a window)
+        self.first = 0  # the window of paragraphs mounted (a long document shows a part)
+        self.last = 0
         self.hit = hit
         self.query_parsed = query
         self.notice = ""
@@ -65,6 +66,7 @@ class DocumentScreen(Screen[None]):
         self.hit_index = 0
         self.matches: list[tuple[int, int, int]] = []  # (paragraph index, start, end)
         self.current: int | None = None
+        self._header_lines = -1  # lines the header took when last laid out
 
     @property
     def search_app(self) -> "SearchApp":
@@ -79,6 +81,7 @@ class DocumentScreen(Screen[None]):
             self.notice = f"cannot show this document ({type(exc).__name__}: {exc})"
             self.paragraphs = [_Para(self.hit.line, self.hit.paragraph, self.hit.text, list(self.hit.spans), [])]
             self.hit_index, self.matches, self.current = 0, [], None
+            self.first, self.last = 0, 1
         self.post_message(self.Loaded())
 
     def _load(self) -> None:
@@ -92,19 +95,27 @@ class DocumentScreen(Screen[None]):
             self.notice = f"the source file cannot be read ({exc}); showing the indexed text"
             indexed = engine.document(hit.path) if engine is not None else [hit]
             paragraphs = [(p.line, p.paragraph, p.text) for p in indexed]
-        query = self.query_parsed
-        self.paragraphs = [
-            _Para(line, ordinal, text, phrase_spans(text, query), query_matches(text, query))
-            for line, ordinal, text in paragraphs
-        ]
+        # Matches are found in the window of paragraphs that is shown only: a 50 MB file
+        # has tens of thousands of paragraphs, and n/N stay inside the window anyway.
+        self.paragraphs = [_Para(line, ordinal, text, [], []) for line, ordinal, text in paragraphs]
         self.hit_index = self._locate()
+        first = max(0, self.hit_index - MAX_MOUNTED // 2)
+        last = min(len(self.paragraphs), first + MAX_MOUNTED)
+        first = max(0, last - MAX_MOUNTED)
+        self.first, self.last = first, last
+        query = self.query_parsed
+        for para in self.paragraphs[first:last]:
+            para.spans, para.matches = phrase_spans(para.text, query), query_matches(para.text, query)
         hit_para = self.paragraphs[self.hit_index] if self.paragraphs else None
         if hit_para is not None and not hit_para.matches:
             # A best-match hit lacks some words: its best cluster is still a match.
             cluster = best_cluster(hit_para.text, query)
             hit_para.matches = [cluster] if cluster is not None else []
-        self.matches = [(i, s, e) for i, p in enumerate(self.paragraphs) for s, e in p.matches]
+        self.matches = [(i, s, e) for i in range(first, last) for s, e in self.paragraphs[i].matches]
         self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
+        if first > 0 or last < len(self.paragraphs):
+            shown = f"paragraphs {first + 1:,}–{last:,} of {len(self.paragraphs):,} shown"
+            self.notice = f"{shown}; {self.notice}" if self.notice else shown
 
     def _locate(self) -> int:
         hit, paras = self.hit, self.paragraphs
@@ -136,15 +147,7 @@ class DocumentScreen(Screen[None]):
     async def _loaded(self, message: "DocumentScreen.Loaded") -> None:
         # A very long document shows a window of paragraphs around the hit (mounting one
         # widget per paragraph of a 50 MB file would take minutes); n/N stay inside it.
-        first = max(0, self.hit_index - MAX_MOUNTED // 2)
-        last = min(len(self.paragraphs), first + MAX_MOUNTED)
-        first = max(0, last - MAX_MOUNTED)
-        self.first = first
-        if first > 0 or last < len(self.paragraphs):
-            shown = f"paragraphs {first + 1:,}–{last:,} of {len(self.paragraphs):,} shown"
-            self.notice = f"{shown}; {self.notice}" if self.notice else shown
-            self.matches = [m for m in self.matches if first <= m[0] < last]
-            self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
+        first, last = self.first, self.last
         body = self.query_one("#doc-body", VerticalScroll)
         await body.query_one("#doc-loading").remove()
         await body.mount_all(
@@ -200,7 +203,14 @@ class DocumentScreen(Screen[None]):
         ]
         if self.notice:
             parts += ["  ·  ", (self.notice, "$text-warning")]
-        self.query_one("#doc-header", Static).update(Content.assemble(*parts))
+        content = Content.assemble(*parts)
+        header = self.query_one("#doc-header", Static)
+        width = header.content_region.width
+        lines = len(content.wrap(width)) if width > 0 else -1
+        # "match 3/4" → "match 4/4" keeps the header's height: no layout of the (up to
+        # MAX_MOUNTED) paragraphs at each n/N, only when the header's line count changes.
+        header.update(content, layout=lines != self._header_lines or lines < 0)
+        self._header_lines = lines
 
     def _scroll_to_current(self) -> None:
         index = self.current_paragraph
@@ -229,7 +239,9 @@ class DocumentScreen(Screen[None]):
         self.current = target % len(self.matches)
         for index in {old, self.current_paragraph}:
             if index is not None:
-                self.query_one(f"#para-{index}", Static).update(self._render_para(index))
+                # Only the styles of the match change, never the text's size: no layout of
+                # the (up to MAX_MOUNTED) paragraphs at each n/N.
+                self.query_one(f"#para-{index}", Static).update(self._render_para(index), layout=False)
         self._update_header()
         self._scroll_to_current()
 

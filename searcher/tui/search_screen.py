@@ -30,7 +30,7 @@ from .document_screen import DocumentScreen
 from .history_screen import HistoryScreen
 from .index_screen import IndexPanel
 from .protocol import SearchEngine
-from .widgets import MUTED_STYLE, PreviewPane, QueryInput, ResultsList, StatusLine, highlighted
+from .widgets import MUTED_STYLE, MessageView, PreviewPane, QueryInput, ResultsList, Rows, StatusLine, highlighted, make_rows
 
 if TYPE_CHECKING:
     from .app import SearchApp
@@ -49,6 +49,7 @@ REFINE_BUDGET = 0.5  # seconds for the fuller pass when the live pass was cut sh
 SPINNER_LIMIT = 0.2 + REFINE_BUDGET + 0.5
 PREVIEW_CHARS = 600  # a longer paragraph is previewed as a window around its best cluster until typing pauses
 CONTEXT_DELAY = 0.2  # seconds after a keystroke before the preview follows the selected hit
+PREVIEW_FRAME = 0.03  # after a single change, the preview follows the hits' paint this much later
 DOC_CACHE = 32  # documents kept for the preview
 
 HELP_TEXT = """\
@@ -122,6 +123,7 @@ class SearchScreen(Screen[None]):
         final: bool = True  # no fuller pass follows
         refined: bool = False  # this is the fuller pass
         seconds: float = 0.0  # wall time of the pass in the worker
+        rows: Rows | None = None  # the hits laid out for the results list, made in the worker
 
     @dataclass
     class ContextLoaded(Message):
@@ -169,7 +171,7 @@ class SearchScreen(Screen[None]):
         with Container(id="body"):
             with Vertical(id="results-pane"):
                 yield ResultsList(id="results", compact=True)
-                yield Static(id="message")
+                yield MessageView(id="message")
             yield PreviewPane(id="preview")
         yield StatusLine(id="status")
         yield Footer()
@@ -267,10 +269,16 @@ class SearchScreen(Screen[None]):
         if self._watchdog is not None:
             self._watchdog.stop()
         self._watchdog = self.set_timer(SPINNER_LIMIT, lambda: self._give_up(gen))
-        self._search(engine, text, gen, keep, started)
+        self._search(engine, text, gen, keep, started, self._row_layout())
+
+    def _row_layout(self) -> tuple[bool, int]:
+        """What the worker needs to lay out the hits as rows: the grouping and the width."""
+        return self.search_app.settings.group_by_file, self.results.prompt_width()
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, engine: SearchEngine, text: str, gen: int, keep: tuple[str, int] | None, started: float) -> None:
+    def _search(
+        self, engine: SearchEngine, text: str, gen: int, keep: tuple[str, int] | None, started: float, layout: tuple[bool, int]
+    ) -> None:
         """Search in a thread: a fast pass for a screenful of hits with the engine's
         live budget, then, when that pass was cut short or may have more hits, a
         fuller one whose hits replace it in place (the selection stays).
@@ -283,7 +291,7 @@ class SearchScreen(Screen[None]):
         app = self.search_app
         force, app.force_refresh = app.force_refresh, False
         limit = self.live_limit()
-        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force)
+        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force, layout)
         if cancelled():
             return
         result = message.result
@@ -298,7 +306,7 @@ class SearchScreen(Screen[None]):
                 return  # typing went on: the next keystroke's search runs instead
             time.sleep(0.01)
         self.limit = RESULT_LIMIT
-        message = self._run_search(engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET)
+        message = self._run_search(engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET, layout=layout)
         if cancelled():
             return
         message.refined = True
@@ -315,12 +323,16 @@ class SearchScreen(Screen[None]):
         limit: int,
         budget: float | None,
         force: bool = False,
+        layout: tuple[bool, int] | None = None,
     ) -> "SearchScreen.Searched":
         begun = time.perf_counter()
         message = cls.Searched(gen, text, started)
         try:
             engine.refresh(force=force)
-            message.result = engine.search(text, limit=limit, prefix=True, budget=budget, cancelled=cancelled)
+            result = message.result = engine.search(text, limit=limit, prefix=True, budget=budget, cancelled=cancelled)
+            if layout is not None and not cancelled():
+                # Building the rows' text here keeps it off the UI thread, which only paints them.
+                message.rows = make_rows(result, layout[0], layout[1], result.query)
         except QueryError as exc:
             message.error, message.query_error = str(exc), True
         except SearcherError as exc:
@@ -412,8 +424,8 @@ class SearchScreen(Screen[None]):
             self.results.display = True
             self.preview.display = True
             self.results.grouped = self.search_app.settings.group_by_file
-            self.results.show_hits(result, selected, result.query)
-            self._show_preview(self.results.selected_hit, typing=self._burst)
+            self.results.show_hits(result, selected, result.query, message.rows)
+            self._show_preview(self.results.selected_hit, typing=True)
         self._settle_view(result, text)
         self._after_results(text, len(result), started, result.elapsed, refined)
         if self._pause_timer is not None:
@@ -485,6 +497,11 @@ class SearchScreen(Screen[None]):
         if self.result is not None and self.result.suggestion and self.shown_gen == self.gen:
             self.set_query(self.result.suggestion)
 
+    def _shows_part(self, result: SearchResult) -> bool:
+        """The count on screen is a lower bound: more hits exist, or the live pass (a
+        screenful) filled every slot it asked for ("8+ hits…", not "8 hits…")."""
+        return self._may_have_more(result) or (not self.settled and len(result) >= self.live_limit())
+
     def _may_have_more(self, result: SearchResult) -> bool:
         return bool(result) and (len(result) >= self.limit or not result.complete)
 
@@ -501,26 +518,27 @@ class SearchScreen(Screen[None]):
         self._loading_more = True
         self.limit = max(self.limit, len(result)) + RESULT_LIMIT
         self.status.set_left(self._status_text(result) + " · loading more…")
-        self._search_more(engine, self.result_text, self.gen, self.limit)
+        self._search_more(engine, self.result_text, self.gen, self.limit, self._row_layout())
         return True
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search_more(self, engine: SearchEngine, text: str, gen: int, limit: int) -> None:
+    def _search_more(self, engine: SearchEngine, text: str, gen: int, limit: int, layout: tuple[bool, int]) -> None:
         worker = get_current_worker()
         message = self._run_search(
-            engine, text, gen, time.perf_counter(), lambda: worker.is_cancelled or gen != self.gen, limit, REFINE_BUDGET
+            engine, text, gen, time.perf_counter(), lambda: worker.is_cancelled or gen != self.gen, limit, REFINE_BUDGET,
+            layout=layout,
         )
         message.refined = True
         self.post_message(message)
 
     def _results_title(self, result: SearchResult) -> str:
-        count = f"{len(result):,}+ hits" if self._may_have_more(result) else _plural(len(result), "hit")
+        count = f"{len(result):,}+ hits" if self._shows_part(result) else _plural(len(result), "hit")
         if self.results.grouped and result:
             count += f" in {_plural(len({h.path for h in result}), 'file')}"
         return count if self.settled else count + "…"
 
     def _status_text(self, result: SearchResult) -> str:
-        many = self._may_have_more(result)
+        many = self._shows_part(result)
         left = (f"{len(result):,}+ hits" if many else _plural(len(result), "hit")) if result else "no hits"
         if self.search_app.show_timings:
             left += f" · {_fmt_ms(result.elapsed)}"
@@ -539,7 +557,8 @@ class SearchScreen(Screen[None]):
         def painted() -> None:
             app.log_timing(text, hits, search_s, done - started, time.perf_counter() - started, refined)
 
-        self.call_after_refresh(painted)
+        shown = self.results if self.results.display else self.query_one("#message", MessageView)
+        shown.after_next_paint(painted)
 
     def _show_help(self) -> None:
         self.result = None
@@ -579,7 +598,8 @@ class SearchScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#results")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._show_preview(self.results.selected_hit)
+        # Also posted when new hits replace the list: right after a keystroke, that is typing.
+        self._show_preview(self.results.selected_hit, typing=True)
 
     @on(OptionList.OptionSelected, "#results")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -598,9 +618,16 @@ class SearchScreen(Screen[None]):
             return  # already shown (the fuller pass of the same search)
         query = self.result.query
         if typing and time.perf_counter() - self._typed_at < CONTEXT_DELAY:
-            # While typing, the results list is painted at once and the preview follows on a
-            # pause: rendering a paragraph at every keystroke would delay the paint of the hits.
-            self._context_timer = self.set_timer(CONTEXT_DELAY, self._preview_when_still)
+            # Right after a keystroke the hits are painted first: laying out and rendering a
+            # paragraph in the same frame would delay them.  While typing goes on the preview
+            # waits for a pause; after a single change, it follows a frame later.
+            delay = CONTEXT_DELAY if self._burst else PREVIEW_FRAME
+            self._context_timer = self.set_timer(delay, self._preview_when_still)
+            if self._burst and self._preview_key is not None:
+                # An earlier query's paragraph beside these hits would mislead: blank it
+                # (once a burst: an empty preview is not redrawn at later keystrokes).
+                self._preview_key = None
+                self.preview.show("", "Preview")
             return
         self._preview_key = key
         # The paragraph itself at once; its neighbours when the document is loaded.
@@ -631,8 +658,9 @@ class SearchScreen(Screen[None]):
 
     @on(ContextLoaded)
     def _context_loaded(self, message: "SearchScreen.ContextLoaded") -> None:
-        hit = message.hit
-        if self.results.selected_hit is hit:
+        hit, selected = message.hit, self.results.selected_hit
+        # The same paragraph, not the same object: a fuller pass replaces the Hit objects.
+        if selected is not None and (selected.path, selected.paragraph) == (hit.path, hit.paragraph):
             self.preview.show(message.content, hit.title, message.focus)
 
     def document(self, path: str) -> list[Hit]:

@@ -10,12 +10,18 @@ underline, reverse) so matches stay visible under ``NO_COLOR``.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+import asyncio
+from dataclasses import dataclass
+
+from typing import Callable, Iterable, Sequence
 
 from textual import events
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.geometry import Region, Size
+from textual.reactive import Reactive
+from textual.strip import Strip
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -30,7 +36,11 @@ __all__ = [
     "highlighted",
     "hit_prompt",
     "QueryInput",
+    "MessageView",
+    "PaintProbe",
     "ResultsList",
+    "Rows",
+    "make_rows",
     "PreviewPane",
     "StatusLine",
 ]
@@ -98,8 +108,39 @@ def snippet_width(width: int) -> int:
     return max(20, width - 5)  # room for the two ellipses
 
 
+class PaintProbe:
+    """Calls a function once, right after the frame that next renders this widget.
+
+    For ``SEARCHER_TUI_LOG``: ``call_after_refresh`` can run before that frame (the
+    screen may go idle before the widget's update reaches it), which would time the
+    paint of the hits too early.
+    """
+
+    _after_paint: Callable[[], None] | None = None
+
+    def after_next_paint(self, callback: Callable[[], None]) -> None:
+        self._after_paint = callback
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines: list[Strip] = super().render_lines(crop)  # type: ignore[misc]
+        if self._after_paint is not None:
+            callback, self._after_paint = self._after_paint, None
+            # The frame being drawn is synchronous: the loop runs this once it is handed to the terminal.
+            asyncio.get_running_loop().call_soon(callback)
+        return lines
+
+
+class MessageView(PaintProbe, Static):
+    """The help, the no-hits help and errors, in place of the results."""
+
+
 class QueryInput(Input):
     """The query line.  Result navigation keys work here too, so typing never has to stop."""
+
+    # Input sets its virtual size to the text's width at every keystroke, and Widget's
+    # reactive then asks for a layout of the whole screen.  This line has a fixed size
+    # (see the CSS): the virtual size only sets how far it scrolls sideways.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     BINDINGS = [
         Binding("enter", "screen.open", "Open", show=True),
@@ -113,8 +154,47 @@ class QueryInput(Input):
     ]
 
 
-class ResultsList(OptionList):
+@dataclass
+class Rows:
+    """Hits laid out as the results list's rows (see :func:`make_rows`)."""
+
+    source: Sequence[Hit]  # the hits, as the search returned them
+    grouped: bool
+    width: int
+    hits: list[Hit]  # one per row
+    more: list[int]  # grouped: the other hits of each row's file
+    row_of: list[int]  # the row of each source hit
+    prompts: list[Content]
+
+
+def make_rows(hits: Sequence[Hit], grouped: bool, width: int, query: ParsedQuery | None) -> Rows:
+    """Lay out ``hits`` for a results list ``width`` cells wide: one row per hit, or
+    per file (its best hit) when ``grouped``.  Pure: the search worker calls it, so
+    the UI thread only swaps the rows in."""
+    if grouped:
+        first: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        row_hits: list[Hit] = []
+        row_of: list[int] = []
+        for hit in hits:
+            if hit.path not in first:
+                first[hit.path] = len(row_hits)
+                row_hits.append(hit)
+            counts[hit.path] = counts.get(hit.path, 0) + 1
+            row_of.append(first[hit.path])
+        more = [counts[h.path] - 1 for h in row_hits]
+    else:
+        row_hits, more, row_of = list(hits), [0] * len(hits), list(range(len(hits)))
+    prompts = [hit_prompt(hit, width, query, extra) for hit, extra in zip(row_hits, more)]
+    return Rows(hits, grouped, width, row_hits, more, row_of, prompts)
+
+
+class ResultsList(PaintProbe, OptionList):
     """The hits.  A click selects, a double click (or Enter) opens."""
+
+    # The list's size comes from the CSS (1fr), never from its content: a new number of
+    # hits changes how far it scrolls, and must not cost a layout of the whole screen.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     BINDINGS = [
         Binding("enter", "screen.open", "Open", show=True),
@@ -124,29 +204,33 @@ class ResultsList(OptionList):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.auto_links = False  # hits hold no links: skip restyling every line for them at each paint
         self.hits: list[Hit] = []
         self.more: list[int] = []  # grouped: the other hits of each row's file
         self.grouped = False
         self.query: ParsedQuery | None = None
         self._rendered_width = 0
 
-    def show_hits(self, hits: Sequence[Hit], keep: int | None = None, query: ParsedQuery | None = None) -> None:
-        """Replace the options with ``hits``; highlight ``keep`` (default the first)."""
+    def show_hits(
+        self,
+        hits: Sequence[Hit],
+        keep: int | None = None,
+        query: ParsedQuery | None = None,
+        rows: "Rows | None" = None,
+    ) -> None:
+        """Replace the options with ``hits``; highlight ``keep`` (default the first).
+
+        ``rows``: the same hits already laid out by :func:`make_rows` (in the search
+        worker), used when made for this list's grouping and width."""
         self.query = query
-        if self.grouped:
-            best: dict[str, Hit] = {}
-            counts: dict[str, int] = {}
-            for hit in hits:
-                best.setdefault(hit.path, hit)
-                counts[hit.path] = counts.get(hit.path, 0) + 1
-            self.hits = list(best.values())
-            self.more = [counts[h.path] - 1 for h in self.hits]
-            if keep is not None and 0 <= keep < len(hits):
-                keep = self.hits.index(best[hits[keep].path])
-        else:
-            self.hits = list(hits)
-            self.more = [0] * len(self.hits)
-        self._render_options()
+        width = self.prompt_width()
+        if rows is None or rows.grouped != self.grouped or rows.width != width or len(rows.source) != len(hits):
+            rows = make_rows(hits, self.grouped, width, query)
+        self.hits, self.more = rows.hits, rows.more
+        if keep is not None and 0 <= keep < len(hits) and self.grouped:
+            keep = rows.row_of[keep]
+        self._rendered_width = width
+        self.set_options([Option(prompt) for prompt in rows.prompts])
         if self.hits:
             index = keep if keep is not None and 0 <= keep < len(self.hits) else 0
             self.highlighted = index
@@ -207,6 +291,8 @@ class PreviewPane(VerticalScroll):
         """Show ``content``; ``focus`` (a character offset in it) is scrolled to the middle of the pane."""
         self.query_one("#preview-text", Static).update(content)
         self.border_title = title
+        if not content:
+            self.border_subtitle = ""  # no hit shown: no hit's path either
         self.scroll_home(animate=False)
         if focus is not None and isinstance(content, Content):
             self.call_after_refresh(self._scroll_to_offset, content, focus)
