@@ -237,8 +237,10 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
         for query, is_adjacent, needs in candidates:
             if exclusions:
                 query = And([query] + exclusions)
-            # Folded pairs say folded adjacency exactly: only exact mode needs its runs checked.
-            kept = tuple(needs) if exact else ()
+            # One folded pair says the adjacency of two syllables exactly; the pairs of a run of
+            # three or more come without positions (matching.py), so their order is checked on
+            # the text, as every run of exact mode is.
+            kept = tuple(needs) if exact else tuple(n for n in needs if any(len(r) > 2 for r in n))
             check = Check(kept, forbids) if kept or forbids else None
             tiers.append(Tier(query, exact or not parsed.marked, is_adjacent, check))
     return Plan(tiers, whole, completions)

@@ -508,3 +508,18 @@ def test_exact_adjacency_is_checked_on_the_text(small_engine):
     assert [h.text for h in run_search(eng, '"ngoại giao"')][:1] == ["bộ ngoại giao"]
     kept = {h.text for h in run_search(eng, 'giao -"ngoại giao"')}
     assert kept == {"ngoài giao thông, ngoại thành", "ngoai giao khong dau"}
+
+
+def test_a_phrase_of_three_syllables_needs_them_in_a_row_not_just_its_pairs(small_engine) -> None:
+    # The pairs of "tế thị trường lao" (te_thi, thi_truong, truong_lao) are all in a.txt, but
+    # apart: the postings have no positions, so the order is checked on the text.
+    engine = small_engine(
+        {
+            "a.txt": "Tiêu đề\n\nKinh tế thị trường và thị trường lao động.\n",
+            "b.txt": "Tiêu đề\n\nNền kinh tế thị trường lao động phát triển.\n",
+        }
+    )
+    for query in ['"te thi truong lao"', '"tế thị trường lao"']:
+        assert [h.path for h in engine.search(query, all_words=True)] == ["b.txt"], query
+    ranked = engine.search("te thi truong lao")
+    assert [h.path for h in ranked][:1] == ["b.txt"]  # adjacent first; a.txt only as a scattered match

@@ -43,7 +43,9 @@ def test_marked_query_gets_the_exact_tiers_first():
         assert fields(tier.query) <= {"exact", "pairs"}, tier.query
     # The index has folded pairs only: exact adjacency is checked on the stored text.
     assert tiers[0].check is not None and tiers[1].check is not None
-    assert all(t.check is None for t in tiers[3:])
+    # Folded pairs say two syllables are adjacent; four in a row are checked on the text too.
+    assert tiers[3].check is not None and all(len(run) == 4 for choice in tiers[3].check.needs for run in choice)
+    assert all(t.check is None for t in tiers[4:])
     for tier in tiers[3:]:
         assert fields(tier.query) <= {"folded", "pairs"}, tier.query
 
