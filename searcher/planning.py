@@ -66,11 +66,12 @@ class Check:
     """What a tier's Whoosh query cannot say: exact adjacency, checked on a hit's stored text.
 
     ``needs``: every entry is a choice of runs, one of which the text must have;
-    ``forbids``: exact-key runs the text must not have (excluded marked phrases).
+    ``forbids``: runs the text must not have (excluded phrases typed with marks, by their exact
+    keys; excluded phrases of three or more syllables without marks, by their folded terms).
     """
 
     needs: tuple[tuple[Run, ...], ...] = ()
-    forbids: tuple[tuple[str, ...], ...] = ()
+    forbids: tuple[Run, ...] = ()
 
     def passes(self, text: str) -> bool:
         """Whether ``text`` (a paragraph as stored) meets every need and no exclusion."""
@@ -80,7 +81,7 @@ class Check:
         for choice in self.needs:
             if not any(_has_run(exact, folded, run) for run in choice):
                 return False
-        return not any(_has_run(exact, folded, tuple(("x", k) for k in keys)) for keys in self.forbids)
+        return not any(_has_run(exact, folded, run) for run in self.forbids)
 
 
 def _has_run(exact: Sequence[str], folded: Sequence[str], run: Run) -> bool:
@@ -162,7 +163,7 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
     prefix = parsed.prefix
     full_words = words[:-1] if prefix is not None else words
     exclusions = [Not(q) for q in (exclusion_query(c) for c in parsed.excluded) if q is not None]
-    forbids = tuple(tuple(w.exact for w in c.words) for c in parsed.excluded if _marked_phrase(c))
+    forbids = tuple(_forbidden_run(c) for c in parsed.excluded if _checked_exclusion(c))
     whole = True
 
     completions: Query | None = None
@@ -280,14 +281,28 @@ def _marked_phrase(clause: Clause) -> bool:
     return len(clause.words) > 1 and any(w.marked for w in clause.words)
 
 
+def _checked_exclusion(clause: Clause) -> bool:
+    """Whether an excluded phrase is left to the tiers' :class:`Check`: the postings cannot say it
+    (exact pairs are not indexed; pairs have no positions, so three syllables in a row are not
+    their pairs anywhere)."""
+    return _marked_phrase(clause) or len(clause.words) > 2
+
+
+def _forbidden_run(clause: Clause) -> Run:
+    if _marked_phrase(clause):
+        return tuple(("x", w.exact) for w in clause.words)
+    return tuple(("f", w.folded) for w in clause.words)
+
+
 def exclusion_query(clause: Clause) -> Query | None:
     """``-ngoài`` excludes only *ngoài* (typed with marks); ``-ngoai`` excludes every form.
 
-    None for a phrase typed with marks (``-"ngoại giao"``): the index has no exact pairs,
-    so its tiers' :class:`Check` forbids it on the stored text instead.
+    None for a phrase typed with marks (``-"ngoại giao"``: the index has no exact pairs) and
+    for one of three syllables or more (``-"kinh te thi truong"``: its pairs have no positions):
+    the tiers' :class:`Check` forbids those on the stored text instead.
     """
     words = clause.words
-    if _marked_phrase(clause):
+    if _checked_exclusion(clause):
         return None
     if any(w.marked for w in words):
         return Term("exact", words[0].exact)

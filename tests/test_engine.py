@@ -523,3 +523,15 @@ def test_a_phrase_of_three_syllables_needs_them_in_a_row_not_just_its_pairs(smal
         assert [h.path for h in engine.search(query, all_words=True)] == ["b.txt"], query
     ranked = engine.search("te thi truong lao")
     assert [h.path for h in ranked][:1] == ["b.txt"]  # adjacent first; a.txt only as a scattered match
+
+
+def test_excluding_a_phrase_of_three_syllables_keeps_paragraphs_that_have_its_pairs_apart(small_engine) -> None:
+    engine = small_engine(
+        {
+            "a.txt": "Tiêu đề\n\nKinh tế thị trường và thị trường lao động.\n",
+            "b.txt": "Tiêu đề\n\nNền kinh tế thị trường lao động phát triển.\n",
+        }
+    )
+    assert [h.path for h in engine.search('kinh -"te thi truong lao"', all_words=True)] == ["a.txt"]
+    assert [h.path for h in engine.search('kinh -"tế thị trường lao"', all_words=True)] == ["a.txt"]
+    assert [h.path for h in engine.search('kinh -"thi truong lao"', all_words=True)] == []  # both have it
