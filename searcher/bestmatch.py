@@ -345,7 +345,13 @@ def _merge_small_parts(folder: Path, parts: list[dict[str, Any]], dead: set[int]
 
 
 def _remove_unreferenced_parts(folder: Path) -> None:
-    """Delete the parts no kept manifest names (merged away, or left by a build that died)."""
+    """Delete the parts no kept manifest names (merged away, or left by a build that died), and the
+    temporary files of a build that died while writing (the caller holds the build lock: none is live)."""
+    for leftover in folder.glob("*.tmp"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
     referenced: set[str] = set()
     for manifest in folder.glob("manifest*.json"):
         try:

@@ -113,3 +113,19 @@ def test_many_updates_keep_few_parts_and_the_same_answers(tmp_path, make_corpus)
     with Engine.open(fresh) as engine:
         assert [h.path for h in engine.search("hợp tác ngoại giao", limit=50, budget=30, all_words=True)] == updated
         assert [(h.path, h.line) for h in engine.search("ngoại giao kinh tế", limit=50, budget=30)] == untouched
+
+
+def test_an_update_removes_what_a_killed_build_left_half_written(tmp_path, make_corpus) -> None:
+    # A build killed inside an atomic write leaves its temporary file; the next one, which
+    # holds the build lock, knows no other build is writing and removes it.
+    from searcher.indexer import build_index
+
+    corpus = make_corpus({"a.txt": "Tiêu đề\n\nNgoại giao kinh tế.\n"})
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    folder = next(index.glob("gen-*")) / "bm"
+    (folder / "manifest-9.json.12345.tmp").write_text("{", encoding="utf-8")
+    (folder / "part-0000000007.12345.tmp").mkdir()
+    (corpus / "a.txt").write_text("Tiêu đề\n\nHợp tác kinh tế.\n", encoding="utf-8")
+    assert build_index(corpus, index).mode == "incremental"
+    assert not list(folder.glob("*.tmp"))
