@@ -323,8 +323,11 @@ class IndexLocation:
         for entry in self.root.iterdir():
             if entry.name.startswith(GEN_PREFIX) and entry.name not in keep and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
-        for leftover in self.root.glob(f"{CURRENT_FILE}.*.tmp"):
-            leftover.unlink(missing_ok=True)
+        # Half-written files of a build killed inside an atomic write (CURRENT, about.json, ...):
+        # the caller holds the build lock, so no write of them is under way.
+        for leftover in self.root.glob("*.tmp"):
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
 
 
 def make_private_dir(path: Path | str) -> Path:

@@ -474,3 +474,12 @@ def test_hostile_documents_are_skipped_with_a_reason_and_counted(tmp_path, docum
     with Engine.open(tmp_path / "index") as engine:
         assert not run_search(engine, "MARKER XXE SECRET")
         assert len(paths_of(engine, "an ninh")) == 6
+
+
+def test_a_build_removes_files_a_killed_build_left_half_written(setup):
+    # A build killed inside an atomic write (CURRENT, about.json) leaves name.<pid>.tmp behind.
+    corpus, index, _ = setup
+    for name in ("about.json.31390.tmp", "CURRENT.31390.tmp"):
+        (index / name).write_text("{", encoding="utf-8")
+    build_index(corpus, index)
+    assert not list(index.glob("*.tmp"))
