@@ -133,6 +133,9 @@ class Generation:
 
     def record_files(self) -> None:
         """Note the size of every segment file and postings file (after a commit, under the build lock)."""
+        for leftover in self.path.glob("*.tmp"):  # half-written by a build that was killed
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
         sizes = {p.name: p.stat().st_size for p in self.path.iterdir() if _is_segment_file(p.name)}
         # The best-match parts (bm/part-*/), written once each, like Whoosh's segments.
         for part in sorted((self.path / "bm").glob("part-*")):
