@@ -48,6 +48,7 @@ from .store import write_atomic
 
 __all__ = [
     "min_words",
+    "read_manifest",
     "term_key",
     "BestMatchWriter",
     "BestMatchIndex",
@@ -119,14 +120,25 @@ def manifest_path(folder: Path, generation: int | None = None) -> Path:
     return folder / MANIFEST
 
 
-def _read_manifest(folder: Path, generation: int | None = None) -> dict[str, Any]:
+def read_manifest(folder: Path, generation: int | None = None, *, missing_ok: bool = False) -> dict[str, Any]:
+    """The manifest that goes with Whoosh's commit ``generation`` (see :func:`manifest_path`).
+
+    With ``missing_ok``, a folder that has none yet (a new index) gives an empty one; a manifest
+    that is there but unreadable is always :class:`IndexUnusable`, never mistaken for an empty
+    index (an update would then number its paragraphs from 0 again).
+    """
+    path = manifest_path(folder, generation)
+    if missing_ok and not path.exists():
+        return {"parts": [], "dead": [], "next_pid": 0, "live": 0, "live_length": 0}
     try:
-        data = json.loads(manifest_path(folder, generation).read_text("utf-8"))
-        if isinstance(data, dict):
-            return data
+        data = json.loads(path.read_text("utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("parts"), list):
+            raise ValueError(path)
     except (OSError, ValueError):
-        pass
-    return {"parts": [], "dead": [], "next_pid": 0, "live": 0, "live_length": 0}
+        raise IndexUnusable(
+            f"index at {folder.parent} is damaged ({FOLDER}/{path.name} unreadable); rebuild it with: search-index --full"
+        ) from None
+    return data
 
 
 class BestMatchWriter:
@@ -141,7 +153,7 @@ class BestMatchWriter:
 
     def __init__(self, generation: Path, commit: int | None = None) -> None:
         self.folder = Path(generation) / FOLDER
-        self.manifest = _read_manifest(self.folder, commit)  # the state of Whoosh's commit ``commit``
+        self.manifest = read_manifest(self.folder, commit, missing_ok=True)  # the state of Whoosh's commit ``commit``
         self.base = int(self.manifest.get("next_pid", 0))
         self.vocabulary: dict[str, int] = {}
         self.term_ids = array("I")
@@ -509,14 +521,7 @@ class BestMatchIndex:
         import numpy as np
 
         self.folder = folder
-        try:
-            manifest = json.loads(manifest_path(folder, generation).read_text("utf-8"))
-            if not isinstance(manifest, dict):
-                raise ValueError(manifest)
-        except (OSError, ValueError):
-            raise IndexUnusable(
-                f"index at {folder.parent} is damaged ({FOLDER}/{MANIFEST} unreadable); rebuild it with: search-index --full"
-            ) from None
+        manifest = read_manifest(folder, generation)
         self.parts = [_Part(folder / p["file"], int(p["base"]), int(p["count"])) for p in manifest.get("parts", [])]
         self.live = max(1, int(manifest.get("live", 0)))
         self.average_length = max(1.0, int(manifest.get("live_length", 0)) / self.live)

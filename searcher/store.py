@@ -152,17 +152,18 @@ class Generation:
         Segments merged away since are simply gone; a generation without the
         record (written by an older searcher) is not checked.
         """
+        # The postings' manifest is rewritten by every update (no size to record): the parts it
+        # names are the ones to check.  (The manifest of each commit is read, strictly, by the
+        # searcher or the update that uses it: searcher.bestmatch.read_manifest.)
         postings = self.path / "bm"
-        if postings.is_dir():  # the postings' manifests are rewritten by every update: no size to record
-            for manifest in [postings / "manifest.json", *postings.glob("manifest-*.json")]:
-                try:
-                    if not isinstance(json.loads(manifest.read_text("utf-8")), dict):
-                        raise ValueError
-                except (OSError, ValueError):
-                    raise IndexUnusable(
-                        f"index at {self.path} is damaged (bm/{manifest.name} unreadable); "
-                        "rebuild it with: search-index --full"
-                    ) from None
+        current_parts: set[str] = set()
+        if postings.is_dir():
+            try:
+                current_parts = {str(p["file"]) for p in json.loads((postings / "manifest.json").read_text("utf-8"))["parts"]}
+            except (OSError, ValueError, TypeError, KeyError):
+                raise IndexUnusable(
+                    f"index at {self.path} is damaged (bm/manifest.json unreadable); rebuild it with: search-index --full"
+                ) from None
         try:
             recorded = json.loads((self.path / FILES_FILE).read_text("utf-8"))
         except (OSError, ValueError):
@@ -170,10 +171,6 @@ class Generation:
         if not isinstance(recorded, dict):
             return
         present = {p.name for p in self.path.iterdir()}
-        try:
-            current_parts = {str(p["file"]) for p in json.loads((postings / "manifest.json").read_text("utf-8"))["parts"]}
-        except (OSError, ValueError, TypeError, KeyError):
-            current_parts = set()
         live_segments = {name.split(".", 1)[0] for name in present if _is_segment_file(name)}
         for name, size in recorded.items():
             name = str(name)
