@@ -19,7 +19,6 @@ the CLI and the TUI only print them.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -148,7 +147,7 @@ class Engine:
         self._source: _TermSource | None = None
         self._docnum_table: _Docnums | None = None
         self._docnums_of: Any = None
-        self._best_stamp: Any = None
+        self._best_of: Any = None  # the searcher self._best goes with
         self._open()
 
     @classmethod
@@ -340,9 +339,10 @@ class Engine:
         with self._lock:
             try:
                 self.refresh()
+                clock = self._opened(started)
                 parsed, rewrites = rewrite_typed(parsed, self._known)
                 result_hits, complete, filled = self._search_once(
-                    parsed, limit, started, budget, fill_budget, cancelled, all_words
+                    parsed, limit, clock, budget, fill_budget, cancelled, all_words
                 )
                 unknown = self._unknown_words(parsed)
                 suggestion = accents.suggest(self._term_source(), parsed)
@@ -355,7 +355,7 @@ class Engine:
                     if changed:
                         self._open()
                         result_hits, complete, filled = self._search_once(
-                            parsed, limit, time.perf_counter(), budget, fill_budget, cancelled, all_words
+                            parsed, limit, self._opened(time.perf_counter()), budget, fill_budget, cancelled, all_words
                         )
                         unknown = self._unknown_words(parsed)
                 except SearcherError:
@@ -404,14 +404,13 @@ class Engine:
         deadline = started + budget
         plan = plan_query(parsed, lambda field, prefix: self._complete(terms, field, prefix))
         tiers, plan_whole = tiers_to_run(plan, parsed, all_words), plan.whole
-        # For a long query the best-match pass goes first: it is fast, and when
-        # it finds that no paragraph has every word, the strict tiers (an
-        # intersection of many words, the slow part) need not run at all.  A
+        # For a long query the best-match pass goes first: when it finds that no
+        # paragraph has every word, the strict tiers need not run at all.  A
         # short query runs the strict tiers first and best match only when they
-        # leave slots free, so a one-shot search of two words never loads numpy.
+        # leave slots free.
         candidates = None
         if word_count(parsed) >= LONG_QUERY:
-            candidates, deadline = self._timed_best_candidates(parsed, plan.completions, limit, deadline)
+            candidates = self._best_candidates(parsed, plan.completions, limit)
             if candidates is not None and candidates.best_coverage < word_count(parsed):
                 tiers = []
         # Planning a new prefix can eat the budget; the first tier still runs.
@@ -454,7 +453,7 @@ class Engine:
             adjacent_found = adjacent_found or (tier.adjacent and bool(hits))
         strict = set(found)
         if candidates is None and len(found) < limit and (not all_words or not (complete and filled)):
-            candidates, deadline = self._timed_best_candidates(parsed, plan.completions, limit, deadline)
+            candidates = self._best_candidates(parsed, plan.completions, limit)
         if candidates is not None and len(strict) >= candidates.full_matches:
             # Every paragraph with all the words is in: nothing a cut tier could have added.
             complete = filled = True
@@ -488,31 +487,23 @@ class Engine:
             result_hits.append(hit)
         return result_hits, complete, filled
 
-    def _terms(self) -> "BestMatchIndex":
-        """The term postings that go with the Whoosh commit the searcher reads (reopened when it changes)."""
-        commit = self._searcher.reader().generation()
-        manifest = bestmatch.manifest_path(self.generation.path / bestmatch.FOLDER, commit)
-        try:
-            stamp = (self.generation.name, commit, manifest.name, os.stat(manifest).st_mtime_ns)
-        except OSError:
-            raise IndexUnusable(
-                f"index at {self.location.root} is damaged (its postings are missing); rebuild it with: search-index --full"
-            ) from None
-        if stamp != self._best_stamp or self._best is None:
-            self._best, self._best_stamp = bestmatch.BestMatchIndex(manifest.parent, commit), stamp
-        return self._best
-
-    def _timed_best_candidates(
-        self, parsed: ParsedQuery, completions: Query | None, limit: int, deadline: float
-    ) -> "tuple[Candidates | None, float]":
-        """The best-match pass, and the deadline moved by what opening the postings cost (numpy's import
-        the first time): that is not ranking."""
-        opened = self._best_stamp
+    def _opened(self, started: float) -> float:
+        """Open the postings and the pid table of the index state in use, and return ``started``
+        moved by what that took (numpy's import, the first time): opening is not ranking, so it is
+        not charged to the search's budget."""
         before = time.perf_counter()
-        candidates = self._best_candidates(parsed, completions, limit)
-        if self._best_stamp != opened:
-            deadline += time.perf_counter() - before
-        return candidates, deadline
+        self._terms()
+        self._docnums()
+        return started + (time.perf_counter() - before)
+
+    def _terms(self) -> "BestMatchIndex":
+        """The term postings that go with the Whoosh commit the searcher reads (opened once per searcher:
+        each commit's manifest is written before the commit, and never again)."""
+        if self._best is None or self._best_of is not self._searcher:
+            commit = self._searcher.reader().generation()
+            manifest = bestmatch.manifest_path(self.generation.path / bestmatch.FOLDER, commit)
+            self._best, self._best_of = bestmatch.BestMatchIndex(manifest.parent, commit), self._searcher
+        return self._best
 
     def _best_candidates(self, parsed: ParsedQuery, completions: Query | None, limit: int) -> "Candidates | None":
         """The best-match pass: BM25 over every paragraph with any of the words (None for a one-word query)."""

@@ -535,3 +535,32 @@ def test_excluding_a_phrase_of_three_syllables_keeps_paragraphs_that_have_its_pa
     assert [h.path for h in engine.search('kinh -"te thi truong lao"', all_words=True)] == ["a.txt"]
     assert [h.path for h in engine.search('kinh -"tế thị trường lao"', all_words=True)] == ["a.txt"]
     assert [h.path for h in engine.search('kinh -"thi truong lao"', all_words=True)] == []  # both have it
+
+
+def test_opening_the_postings_is_not_charged_to_the_search_budget(small_engine, monkeypatch) -> None:
+    # A one-shot search opens the postings first (numpy's import: tens of milliseconds on a
+    # busy machine); that must not cut its ranking short with "stopped at its time budget".
+    import time
+
+    from searcher import Engine, matching
+    from searcher.bestmatch import BestMatchIndex
+
+    root = small_engine({"a.txt": "Tiêu đề\n\nNgoại giao kinh tế.\n", "b.txt": "Tiêu đề\n\nKinh tế vĩ mô.\n"}).location.root
+    opening = BestMatchIndex.__init__
+
+    def slow_opening(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.3)
+        opening(self, *args, **kwargs)
+
+    monkeypatch.setattr(BestMatchIndex, "__init__", slow_opening)
+    evaluate = matching.evaluate
+
+    def slow_tier(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.005)  # a tier on a large index: all of them together well within the budget
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "evaluate", slow_tier)
+    with Engine.open(root) as engine:
+        result = engine.search("ngoại tế", budget=0.1)  # not adjacent: the tiers after the first must run
+    assert result.complete and result.filled and not result.notes
+    assert result[0].path == "a.txt" and result[0].complete_match
