@@ -29,7 +29,7 @@ import re
 import threading
 import weakref
 from collections import Counter
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from whoosh.query import Phrase, Term
 
@@ -107,22 +107,12 @@ def _phrase_renderings(searcher: Any, folded: list[str]) -> Counter[tuple[str, .
     query = Term("pairs", pairs[0]) if len(pairs) == 1 else Phrase("pairs", pairs)
     by_key: Counter[tuple[str, ...]] = Counter()
     surface: dict[tuple[str, ...], Counter[tuple[str, ...]]] = {}
-    size = len(folded)
-    # Only where the first syllable is written, the tokens after it: a long paragraph (a news
-    # body of thousands of words) is not tokenized whole for a phrase it has once or twice.
-    first = _spelled(folded[0])
     for docnum in itertools.islice(searcher.docs_for_query(query), MAX_PARAGRAPHS):
-        text = searcher.stored_fields(docnum).get("text", "")
-        for match in first.finditer(text):
-            words, end = [match.group()], match.end()
-            while len(words) < size and (after := _NEXT_TOKEN.match(text, end)) is not None:
-                words.append(after.group(1))
-                end = after.end()
-            if len(words) == size and [folded_term(w) for w in words] == folded:
-                written = tuple(w.lower() for w in words)
-                key = tuple(exact_key(w) for w in written)
-                by_key[key] += 1
-                surface.setdefault(key, Counter())[written] += 1
+        for words in _written_runs(searcher.stored_fields(docnum).get("text", ""), folded):
+            written = tuple(w.lower() for w in words)
+            key = tuple(exact_key(w) for w in written)
+            by_key[key] += 1
+            surface.setdefault(key, Counter())[written] += 1
     return Counter({surface[key].most_common(1)[0][0]: n for key, n in by_key.items()})
 
 
@@ -264,6 +254,23 @@ def _spelled(term: str) -> "re.Pattern[str]":
 _NEXT_TOKEN = re.compile(r"[\W_]+(" + _TOKEN_RE.pattern + ")")
 
 
+def _written_runs(text: str, folded: Sequence[str]) -> "Iterator[tuple[str, ...]]":
+    """Every run of tokens in ``text``, as written, that folds to ``folded`` (tokens in a row: only
+    what is no token between them).
+
+    Looked for where the first syllable is written, then the tokens after it: a long paragraph
+    (a news body of thousands of words) is not tokenized whole for a phrase it has once or twice.
+    """
+    size = len(folded)
+    for match in _spelled(folded[0]).finditer(text):
+        words, end = [match.group()], match.end()
+        while len(words) < size and (after := _NEXT_TOKEN.match(text, end)) is not None:
+            words.append(after.group(1))
+            end = after.end()
+        if len(words) == size and all(folded_term(w) == f for w, f in zip(words, folded)):
+            yield tuple(words)
+
+
 def _pair_renderings(
     searcher: Any, left: str, right: str, cache: dict[int, str]
 ) -> dict[tuple[str, str], float]:
@@ -283,9 +290,6 @@ def _pair_renderings(
 
 
 def _count_pair_renderings(searcher: Any, folded: list[str], cache: dict[int, str]) -> dict[tuple[str, str], float]:
-    # Two tokens in a row (anything that is no token between them): the left one
-    # found by a pattern of its spellings, both confirmed on the words as written.
-    pattern = _spelled(folded[0])
     query = Term("pairs", pair_term(*folded))
     seen: Counter[tuple[str, str]] = Counter()
     read = 0
@@ -294,15 +298,7 @@ def _count_pair_renderings(searcher: Any, folded: list[str], cache: dict[int, st
         text = cache.get(docnum)
         if text is None:
             text = cache[docnum] = searcher.stored_fields(docnum).get("text", "")
-        found = set()
-        for match in pattern.finditer(text):
-            after = _NEXT_TOKEN.match(text, match.end())
-            if after is None:
-                continue
-            left, right = match.group(), after.group(1)
-            if folded_term(right) == folded[1] and folded_term(left) == folded[0]:
-                found.add((exact_term(left), exact_term(right)))
-        seen.update(found)
+        seen.update({(exact_term(left), exact_term(right)) for left, right in _written_runs(text, folded)})
     if not read:
         return {}
     total = searcher.doc_frequency("pairs", pair_term(*folded))
