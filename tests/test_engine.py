@@ -510,15 +510,16 @@ def test_exact_adjacency_is_checked_on_the_text(small_engine):
     assert kept == {"ngoài giao thông, ngoại thành", "ngoai giao khong dau"}
 
 
+# The pairs of "tế thị trường lao" (te_thi, thi_truong, truong_lao) are all in a.txt, but apart.
+PAIRS_APART = {
+    "a.txt": "Tiêu đề\n\nKinh tế thị trường và thị trường lao động.\n",
+    "b.txt": "Tiêu đề\n\nNền kinh tế thị trường lao động phát triển.\n",
+}
+
+
 def test_a_phrase_of_three_syllables_needs_them_in_a_row_not_just_its_pairs(small_engine) -> None:
-    # The pairs of "tế thị trường lao" (te_thi, thi_truong, truong_lao) are all in a.txt, but
-    # apart: the postings have no positions, so the order is checked on the text.
-    engine = small_engine(
-        {
-            "a.txt": "Tiêu đề\n\nKinh tế thị trường và thị trường lao động.\n",
-            "b.txt": "Tiêu đề\n\nNền kinh tế thị trường lao động phát triển.\n",
-        }
-    )
+    # The postings have no positions: the order is checked on the text.
+    engine = small_engine(PAIRS_APART)
     for query in ['"te thi truong lao"', '"tế thị trường lao"']:
         assert [h.path for h in engine.search(query, all_words=True)] == ["b.txt"], query
     ranked = engine.search("te thi truong lao")
@@ -526,12 +527,7 @@ def test_a_phrase_of_three_syllables_needs_them_in_a_row_not_just_its_pairs(smal
 
 
 def test_excluding_a_phrase_of_three_syllables_keeps_paragraphs_that_have_its_pairs_apart(small_engine) -> None:
-    engine = small_engine(
-        {
-            "a.txt": "Tiêu đề\n\nKinh tế thị trường và thị trường lao động.\n",
-            "b.txt": "Tiêu đề\n\nNền kinh tế thị trường lao động phát triển.\n",
-        }
-    )
+    engine = small_engine(PAIRS_APART)
     assert [h.path for h in engine.search('kinh -"te thi truong lao"', all_words=True)] == ["a.txt"]
     assert [h.path for h in engine.search('kinh -"tế thị trường lao"', all_words=True)] == ["a.txt"]
     assert [h.path for h in engine.search('kinh -"thi truong lao"', all_words=True)] == []  # both have it
