@@ -22,11 +22,13 @@ the Whoosh side needs no custom analyzer class:
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from typing import Iterator, NamedTuple
 
-from .text import exact_term, folded_term
+from .text import exact_term, fold, folded_term
 
-__all__ = ["Token", "tokenize", "index_terms", "pair_term", "MAX_TOKEN_CHARS"]
+__all__ = ["Token", "tokenize", "Reading", "read_text", "index_terms", "pair_term", "MAX_TOKEN_CHARS"]
 
 # A letter or digit, then letters, digits and any combining marks NFC could
 # not compose (IPA, stray marks).  A mark with no letter before it is no token.
@@ -55,6 +57,51 @@ def tokenize(text: str) -> list[Token]:
     ['Ngoại', 'giao', 'kinh', 'tế', 'G20', '8']
     """
     return [Token(m.group(), *m.span()) for m in _TOKEN_RE.finditer(text) if m.end() - m.start() <= MAX_TOKEN_CHARS]
+
+
+class Reading(NamedTuple):
+    """A paragraph's tokens with their folded forms (see :func:`read_text`)."""
+
+    tokens: tuple[Token, ...]
+    folds: tuple[str, ...]  # fold() of each token: ``ngoai`` for *Ngoại*
+    terms: tuple[str, ...]  # folded_term() of each token: i/y spelled one way, ``ki`` for *kỹ*
+
+
+# A live search shows mostly the same paragraphs from one keystroke to the next, and
+# reads each twice (the engine's highlighting, then the result's snippet): remembering
+# the last few hundred readings spares most of the tokenizing.  Documents and other long
+# texts are read anew: they would crowd the paragraphs out, and their readings are large.
+READING_CACHE = 512
+READING_CACHE_CHARS = 20_000
+_readings: OrderedDict[str, Reading] = OrderedDict()
+_readings_lock = threading.Lock()
+
+
+def read_text(text: str) -> Reading:
+    """:func:`tokenize` ``text`` and fold its tokens, remembering recent paragraphs.
+
+    >>> r = read_text("Kỹ sư Ngoại giao")
+    >>> [t.text for t in r.tokens], r.folds, r.terms
+    (['Kỹ', 'sư', 'Ngoại', 'giao'], ('ky', 'su', 'ngoai', 'giao'), ('ki', 'su', 'ngoai', 'giao'))
+    """
+    if len(text) > READING_CACHE_CHARS:
+        return _read(text)
+    with _readings_lock:
+        reading = _readings.get(text)
+        if reading is not None:
+            _readings.move_to_end(text)
+            return reading
+    reading = _read(text)
+    with _readings_lock:
+        _readings[text] = reading
+        if len(_readings) > READING_CACHE:
+            _readings.popitem(last=False)
+    return reading
+
+
+def _read(text: str) -> Reading:
+    tokens = tuple(tokenize(text))
+    return Reading(tokens, tuple(fold(t.text) for t in tokens), tuple(folded_term(t.text) for t in tokens))
 
 
 def iter_words(text: str) -> Iterator[str]:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 from whoosh.query import Or, Query, Term
 
 from . import accents, bestmatch, matching, whoosh_patches
-from .analysis import iter_words, pair_term, tokenize
+from .analysis import iter_words, pair_term
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, same_spelling, words_found
 from .planning import LONG_QUERY, Tier, plan_query, tiers_to_run, word_count
@@ -477,13 +477,12 @@ class Engine:
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
             fields = stored(docnum)
-            tokens = tokenize(fields["text"])
-            spans = highlight_spans(fields["text"], parsed, tokens)
+            spans = highlight_spans(fields["text"], parsed)
             hit = self._hit(rank, score, fields, spans, exact)
             if docnum in strict:
                 hit.matched = [w.text for w in parsed.words]  # the strict tiers require every word
             else:
-                hit.matched, hit.missing, hit.exact = words_found(fields["text"], parsed, tokens)
+                hit.matched, hit.missing, hit.exact = words_found(fields["text"], parsed)
             result_hits.append(hit)
         return result_hits, complete, filled
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .analysis import Token, tokenize
+from .analysis import read_text
 from .query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
-from .text import exact_key, exact_term, fold, folded_term, iy_sensitive
+from .text import exact_key, exact_term, fold, iy_sensitive
 
 __all__ = [
     "highlight_spans",
@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 
-def highlight_spans(text: str, query: ParsedQuery, tokens: list[Token] | None = None) -> list[tuple[int, int]]:
+def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
     """Character spans in ``text`` of the tokens that match the query's words.
 
     A word typed without marks matches by folded form, so ``ngoai`` highlights
@@ -36,7 +36,8 @@ def highlight_spans(text: str, query: ParsedQuery, tokens: list[Token] | None = 
     >>> highlight_spans("lý luận, lí luận", parse_query("lí"))
     [(0, 2), (9, 11)]
     """
-    pairs = [(t, folded_term(t.text)) for t in (tokens if tokens is not None else tokenize(text))]
+    reading = read_text(text)
+    pairs = list(zip(reading.tokens, reading.terms))
     words = [w for w in query.words if w is not query.prefix]
     wanted_folds = {w.folded for w in words if w.marked}
     present_exact = {exact_term(t.text) for t, f in pairs if f in wanted_folds} if wanted_folds else set()
@@ -45,17 +46,17 @@ def highlight_spans(text: str, query: ParsedQuery, tokens: list[Token] | None = 
     # The unfinished word as typed, too: ``quy`` goes on to *quyết* although its term is ``qui``.
     prefixes = (query.prefix.folded, fold(query.prefix.text)) if query.prefix is not None else None
     spans = []
-    for token, folded in pairs:
+    for (token, folded), plain in zip(pairs, reading.folds):
         if (
             folded in folded_wanted
-            or (exact_wanted and exact_term(token.text) in exact_wanted)
-            or (prefixes is not None and (folded.startswith(prefixes) or fold(token.text).startswith(prefixes)))
+            or (exact_wanted and folded in wanted_folds and exact_term(token.text) in exact_wanted)
+            or (prefixes is not None and (folded.startswith(prefixes) or plain.startswith(prefixes)))
         ):
             spans.append((token.start, token.end))
     return spans
 
 
-def words_found(text: str, query: ParsedQuery, tokens: list[Token] | None = None) -> tuple[list[str], list[str], bool]:
+def words_found(text: str, query: ParsedQuery) -> tuple[list[str], list[str], bool]:
     """Which query words (as typed) ``text`` has, which it lacks, and whether the marked ones match exactly.
 
     A word counts as found in any diacritic form (``ngoai`` and ``ngoại``
@@ -65,18 +66,18 @@ def words_found(text: str, query: ParsedQuery, tokens: list[Token] | None = None
     >>> words_found("Ngoại giao và kinh tế", parse_query("ngoại giao đã làm gì"))
     (['ngoại', 'giao'], ['đã', 'làm', 'gì'], True)
     """
-    tokens = tokens if tokens is not None else tokenize(text)
-    folded_list = [folded_term(t.text) for t in tokens]
+    reading = read_text(text)
+    tokens, folded_list = reading.tokens, reading.terms
     folded = set(folded_list)
     marked_folds = {w.folded for w in query.words if w.marked}
-    exact = {exact_term(t.text) for t in tokens if folded_term(t.text) in marked_folds} if marked_folds else set()
+    exact = {exact_term(t.text) for t, f in zip(tokens, folded_list) if f in marked_folds} if marked_folds else set()
     matched: list[str] = []
     missing: list[str] = []
     all_exact = True
     for word in query.words:
         if word.folded in folded or (
             word is query.prefix
-            and any(f.startswith(word.folded) or fold(t.text).startswith(fold(word.text)) for t, f in zip(tokens, folded_list))
+            and any(f.startswith(word.folded) or p.startswith(fold(word.text)) for p, f in zip(reading.folds, folded_list))
         ):
             matched.append(word.text)
             if word.marked and word is not query.prefix and word.exact not in exact:
@@ -86,7 +87,7 @@ def words_found(text: str, query: ParsedQuery, tokens: list[Token] | None = None
     return matched, missing, all_exact
 
 
-def same_spelling(text: str, query: ParsedQuery, tokens: list[Token] | None = None) -> bool:
+def same_spelling(text: str, query: ParsedQuery) -> bool:
     """Whether ``text`` spells the query's i/y words as the user typed them, wherever it has them.
 
     *lý* and *lí* are one index term; a paragraph with the user's own spelling ranks first.
@@ -97,10 +98,12 @@ def same_spelling(text: str, query: ParsedQuery, tokens: list[Token] | None = No
     words = [w for w in query.words if w is not query.prefix and iy_sensitive(w.folded)]
     if not words:
         return True
-    tokens = tokens if tokens is not None else tokenize(text)
-    spelled = {fold(t.text) for t in tokens}
-    merged = {folded_term(t.text) for t in tokens}
+    reading = read_text(text)
+    spelled = set(reading.folds)
+    merged = set(reading.terms)
     return all(fold(w.text) in spelled for w in words if w.folded in merged)
+
+
 def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int, int, frozenset[int]]]:
     """The tokens of ``text`` that match query words: ``(start, end, indexes of the words)``.
 
@@ -109,8 +112,9 @@ def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int
     paragraph lacks the exact one.
     """
     words = query.words
-    tokens = tokenize(text)
-    keys = [(t, fold(t.text)) for t in tokens]
+    reading = read_text(text)
+    tokens = reading.tokens
+    keys = zip(tokens, reading.folds)
     present_exact = {exact_key(t.text) for t in tokens} if any(w.marked for w in words) else set()
     out = []
     for token, folded in keys:

@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from searcher.analysis import index_terms, pair_term, tokenize
-from searcher.text import clean, exact_key, fold
+from searcher.analysis import READING_CACHE_CHARS, index_terms, pair_term, read_text, tokenize
+from searcher.text import clean, exact_key, fold, folded_term
 
 SENTENCE = "Thứ nhất, mọi hoạt động đối ngoại phải phục vụ tăng trưởng ít nhất 8% (P4G, G20; 18/21 thành viên)."
 
@@ -89,3 +89,23 @@ def test_index_terms_of_nothing():
 
 def test_pair_term():
     assert pair_term("ngoai", "giao") == "ngoai_giao"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kỹ sư Ngoại giao, kĩ thuật",
+        unicodedata.normalize("NFD", "Bộ Ngoại giao Việt Nam"),
+        "ĐƯỜNG Ðơn đường",
+        "Ngoại giao " * (READING_CACHE_CHARS // 10),  # a document: read, not remembered
+    ],
+)
+def test_a_reading_is_the_tokens_and_their_folded_forms(text: str) -> None:
+    # Highlighting and snippets read a paragraph through read_text, which remembers recent ones:
+    # a remembered reading must be exactly a fresh one, each time it is asked for.
+    for _ in range(2):
+        reading = read_text(text)
+        assert list(reading.tokens) == tokenize(text)
+        assert reading.folds == tuple(fold(t.text) for t in reading.tokens)
+        assert reading.terms == tuple(folded_term(t.text) for t in reading.tokens)
+    assert read_text(text + " thêm").tokens[-1].text == "thêm"  # another text, another reading

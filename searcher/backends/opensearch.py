@@ -1038,12 +1038,11 @@ class OpenSearchEngine(Engine):
             ranked.sort(key=lambda item: (-(item[1][0] // TIER_STEP), item[0] not in own, -item[1][0], item[1][2][1:]))
         hits: list[Hit] = []
         for rank, (doc_id, (score, exact, _order, fields)) in enumerate(ranked, 1):
-            tokens = tokenize(fields["text"])
-            hit = self._hit(rank, score, fields, highlight_spans(fields["text"], parsed, tokens), exact)
+            hit = self._hit(rank, score, fields, highlight_spans(fields["text"], parsed), exact)
             if doc_id in strict:
                 hit.matched = [w.text for w in parsed.words]
             else:
-                hit.matched, hit.missing, hit.exact = words_found(fields["text"], parsed, tokens)
+                hit.matched, hit.missing, hit.exact = words_found(fields["text"], parsed)
             hits.append(hit)
         return hits
 
