@@ -78,10 +78,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def run_size(index: str, corpus: str, width: int, height: int, queries: list[str], pace: float, rounds: int) -> dict:
+def run_size(
+    index: str, corpus: str, width: int, height: int, queries: list[str], pace: float, rounds: int, fps: int | None = None
+) -> dict:
     session = f"tui-keys-{os.getpid()}-{width}x{height}"
     log = Path(tempfile.mkdtemp(prefix="tui-keys-")) / "timing.log"
     env = f"SEARCHER_TUI_LOG={log} PYTHONPATH={REPO} XDG_DATA_HOME={log.parent}"
+    if fps:
+        env += f" TEXTUAL_FPS={fps}"
     command = f"env {env} {sys.executable} -m searcher.cli --tui --index {index} --corpus {corpus}"
     tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command)
     try:
@@ -135,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", action="append", help="terminal size WxH (repeatable; default 80x24 and 120x40)")
     parser.add_argument("--pace", type=float, default=0.12, help="seconds between keystrokes (default 0.12)")
     parser.add_argument("--rounds", type=int, default=1, help="times the query list is typed (default 1)")
+    parser.add_argument("--fps", type=int, help="TEXTUAL_FPS for the app (default: the app's own)")
     parser.add_argument("--json-out", help="write the figures as JSON to this file")
     args = parser.parse_args(argv)
     if shutil.which("tmux") is None:
@@ -144,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     report = []
     for size in sizes:
         width, height = (int(n) for n in size.lower().split("x"))
-        figures = run_size(args.index, args.corpus, width, height, QUERIES, args.pace, args.rounds)
+        figures = run_size(args.index, args.corpus, width, height, QUERIES, args.pace, args.rounds, args.fps)
         report.append(figures)
         print(
             f"{figures['size']}: {figures['keystrokes']} keystrokes, {figures['paints']} paints, "
