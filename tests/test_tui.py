@@ -66,7 +66,7 @@ async def test_typing_updates_results(shared_index: tuple[Path, Path]) -> None:
         await wait_until(pilot, results_for(app, "ngoai giao"), what="results")
         assert screen.state == "results"
         hits = screen.results.hits
-        assert hits and screen.results.option_count == len(hits)
+        assert hits and len(screen.results.lines) == len(hits)
         for hit in hits:
             matched = {fold(hit.text[s:e]) for s, e in hit.spans}
             assert {"ngoai", "giao"} <= matched
@@ -106,7 +106,7 @@ async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) 
         await wait_until(pilot, results_for(app, "ngoai giao"))
         results = app.main.results
         hit = results.hits[0]
-        prompt = results.get_option_at_index(0).prompt
+        prompt = results.prompt(0)
         head, body = prompt.plain.split("\n", 1)
         assert head.startswith(f"{hit.path}:{hit.line}")
         query = app.main.result.query
@@ -255,7 +255,7 @@ async def test_click_selects_and_double_click_opens(shared_index: tuple[Path, Pa
         screen = app.main
         await wait_until(pilot, results_for(app, "ngoai giao"))
         results = screen.results
-        y = results._index_to_line[1]  # first line of the second result
+        y = results.line_of(1)  # first line of the second result
         await pilot.click(results, offset=(5, y))
         await pilot.pause()
         assert results.highlighted == 1
@@ -278,6 +278,119 @@ async def test_mouse_wheel_scrolls_results(shared_index: tuple[Path, Path]) -> N
             results.post_message(MouseScrollDown(results, 2, 2, 0, 1, 0, False, False, False, screen_x=3, screen_y=6))
             await pilot.pause()
         await wait_until(pilot, lambda: results.scroll_y > 0, what="the list to scroll")
+
+
+def painted_rows(results: Any) -> list[str]:
+    """The text of the results list as the next frame would draw it (lines not redrawn come from its cache)."""
+    from textual.geometry import Region
+
+    lines = results.render_lines(Region(0, 0, results.size.width, results.size.height))
+    return [strip.text.rstrip(" ▁▂▃▄▅▆▇█▔") .strip() for strip in lines]
+
+
+def expected_rows(results: Any) -> list[str]:
+    top = int(results.scroll_y)
+    wanted = []
+    for y in range(top, top + results.size.height):
+        row, part = divmod(y, 2)
+        wanted.append(results.lines[row][part].plain.strip() if row < len(results.lines) else "")
+    return wanted
+
+
+@run_async
+async def test_the_list_on_screen_follows_every_keystroke(shared_index: tuple[Path, Path]) -> None:
+    # The list redraws only the lines that changed: a line left stale would show another query's hit.
+    app = app_for(shared_index, "ngo")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngo"))
+        results = app.main.results
+        for typed in ["ai giao", " kinh", "\b\b\b\b\b", "\b\b\b\b", "ai", " te"]:
+            for char in typed:
+                await pilot.press("backspace" if char == "\b" else (" " if char == " " else char))
+            query = app.main.query_input.value
+            await wait_until(pilot, results_for(app, query))
+            await pilot.pause(0.05)
+            assert results.hits, query
+            assert painted_rows(results) == expected_rows(results), query
+        # Moving the selection redraws the two rows it leaves and enters.
+        await pilot.press("down", "down")
+        await pilot.pause(0.05)
+        assert painted_rows(results) == expected_rows(results)
+        # As many hits as before, other ones from the third on: the scrollbar stays, those rows change.
+        engine = app.engine
+        first = engine.search("ngoai giao", limit=6)
+        second = first[:2] + engine.search("kinh te", limit=4)[:4]
+        assert len(first) == len(second) == 6
+        for hits in (first, second, first):
+            results.show_hits(hits, 0)
+            await pilot.pause(0.05)
+            assert painted_rows(results) == expected_rows(results)
+
+
+@run_async
+async def test_the_list_follows_theme_and_focus(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        results = app.main.results
+
+        def background(y: int) -> object:
+            return results.render_line(y)._segments[0].style.bgcolor
+
+        selected, other = background(0), background(2)
+        assert selected != other  # the selected hit stands out
+        await pilot.press("tab")
+        assert app.focused is results
+        await pilot.pause(0.05)
+        assert background(0) != selected  # brighter while the list has the focus
+        app.theme = "textual-light"
+        await pilot.pause(0.1)
+        assert background(2) != other  # the new theme's colours, not kept ones
+
+
+@run_async
+async def test_a_click_after_scrolling_selects_the_hit_under_the_mouse(shared_index: tuple[Path, Path]) -> None:
+    app = app_for(shared_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        results = app.main.results
+        assert len(results.hits) > 8
+        results.scroll_to(y=6, animate=False)
+        await pilot.pause(0.05)
+        await pilot.click(results, offset=(5, 1))  # the second line on screen: line 7, the fourth hit
+        await pilot.pause()
+        assert results.highlighted == 3
+
+
+@run_async
+async def test_the_timing_log_has_a_line_for_every_outcome(shared_index: tuple[Path, Path], tmp_path: Path) -> None:
+    # SEARCHER_TUI_LOG (bench/tui_keys.py reads it): one line per result shown, even when the
+    # hits are the same as the last ones and no line of the list is drawn again.
+    log = tmp_path / "timing.log"
+    engine = Engine.open(shared_index[1])
+
+    class ThreeHits:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(engine, name)
+
+        def search(self, text: str, **options: Any) -> Any:
+            result = engine.search(text, **options)
+            del result[3:]  # fewer than a screenful: no fuller pass follows
+            return result
+
+    app = app_for(shared_index, timing_log=str(log), engine=ThreeHits())
+    async with app.run_test(size=SIZE) as pilot:
+        await type_query(pilot, "ngoai giao ")
+        await wait_until(pilot, results_for(app, "ngoai giao "))
+        await pilot.press("space")  # the same hits again
+        await wait_until(pilot, results_for(app, "ngoai giao  "))
+        await wait_until(pilot, lambda: "query='ngoai giao  '" in log.read_text(encoding="utf-8"), what="the log line")
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if " live " in line]
+    queries = [line.split("query=")[1].split(" hits=")[0] for line in lines]
+    assert "'ngoai giao '" in queries and "'ngoai giao  '" in queries
+    for line in lines:
+        fields = dict(part.split("=", 1) for part in line.split() if "_ms=" in part)
+        assert float(fields["keystroke_to_paint_ms"]) >= float(fields["keystroke_to_results_ms"]) > 0
 
 
 @run_async

@@ -143,7 +143,7 @@ async def test_best_match_hits_show_k_of_n_words() -> None:
     app = app_on(ScriptedEngine(shape=partial))
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "ngoại giao")
-        head = app.main.results.get_option_at_index(0).prompt.plain.split("\n")[0]
+        head = app.main.results.prompt(0).plain.split("\n")[0]
         assert head.endswith("2/3 words")
 
 
@@ -213,7 +213,7 @@ async def test_typing_tinh_ban_shows_tinh_ban_first(marks_index: tuple[Path, Pat
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"tình", "space", *"bạn")
         await wait_until(pilot, results_for(app, "tình bạn"))
-        assert "tình bạn" in app.main.results.get_option_at_index(0).prompt.plain.lower()
+        assert "tình bạn" in app.main.results.prompt(0).plain.lower()
 
 
 # -- 4. snippets and preview on the best cluster ------------------------------------
@@ -233,7 +233,7 @@ async def test_snippet_shows_the_phrase_whole_and_highlighted(marks_index: tuple
         await wait_until(pilot, results_for(app, "tình bạn "))
         results = app.main.results
         row = next(i for i, h in enumerate(results.hits) if h.path == "b.txt")
-        prompt = results.get_option_at_index(row).prompt
+        prompt = results.prompt(row)
         body_start = prompt.plain.index("\n") + 1
         marked = [prompt.plain[s.start : s.end] for s in prompt.spans if s.start >= body_start]
         assert "tình bạn" in marked  # one span over the whole phrase, not "tình ái với bạn"
@@ -354,7 +354,7 @@ async def test_grouping_by_file_toggles_and_is_remembered(data_home: Path) -> No
         await pilot.press("f2")
         paths = [h.path for h in screen.results.hits]
         assert len(paths) == len(set(paths)) < every  # one row per file
-        assert "more" in screen.results.get_option_at_index(0).prompt.plain.split("\n")[0]
+        assert "more" in screen.results.prompt(0).plain.split("\n")[0]
         app.theme = "textual-light"
         await pilot.pause(0.1)
     settings = Settings.load()
@@ -492,6 +492,31 @@ async def test_while_typing_the_preview_never_shows_an_earlier_querys_paragraph(
         await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
         hit = screen.results.selected_hit
         assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
+
+
+@run_async
+async def test_the_first_keystroke_does_not_load_the_preview_at_once(
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The preview reads the hit's document in a thread: right after the first letter of a
+    # query it would slow the search of the second one.  It waits for a pause; a query set
+    # whole (a recalled one, a paste) is previewed at once.
+    monkeypatch.setattr(search_screen, "CONTEXT_DELAY", 1.0)
+    corpus, index = shared_index
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await pilot.press("k")
+        await wait_until(pilot, results_for(app, "k"))
+        await pilot.pause(0.3)
+        assert screen._context_timer is not None and screen.preview.border_subtitle == ""
+        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+        assert screen.preview.border_subtitle
+        screen.set_query("ngoai giao")
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        await pilot.pause(0.3)
+        hit = screen.results.selected_hit
+        assert screen._context_timer is None and screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
 
 
 @run_async

@@ -138,6 +138,11 @@ def test_empty_query_help(snap_compare: Any) -> None:
     assert snap_compare(snapshot_app(""), terminal_size=(80, 24), run_before=settled(""))
 
 
+def test_empty_query_help_wide(snap_compare: Any) -> None:
+    """120×40: the help, and beside it the preview saying what it will show."""
+    assert snap_compare(snapshot_app(""), terminal_size=(120, 40), run_before=settled(""))
+
+
 def test_no_hits(snap_compare: Any) -> None:
     """No hits: what to try instead."""
     assert snap_compare(snapshot_app('"ngoại giao" tàu'), terminal_size=(80, 24), run_before=settled('"ngoại giao" tàu'))

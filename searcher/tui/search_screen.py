@@ -16,7 +16,7 @@ from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from ..presentation import where
@@ -30,7 +30,18 @@ from .document_screen import DocumentScreen
 from .history_screen import HistoryScreen
 from .index_screen import IndexPanel
 from .protocol import SearchEngine
-from .widgets import MUTED_STYLE, MessageView, PreviewPane, QueryInput, ResultsList, Rows, StatusLine, highlighted, make_rows
+from .widgets import (
+    MUTED_STYLE,
+    MessageView,
+    PreviewPane,
+    QueryInput,
+    ResultsList,
+    Rows,
+    StatusLine,
+    highlighted,
+    make_rows,
+    set_border_title,
+)
 
 if TYPE_CHECKING:
     from .app import SearchApp
@@ -55,11 +66,21 @@ DOC_CACHE = 32  # documents kept for the preview
 HELP_TEXT = """\
 [b]Type to search[/b] — results update as you type.
 
-  [b]ngoại giao[/b]       diacritics are optional: [i]ngoai giao[/i] finds it too
+  [b]ngoại giao[/b]       marks are optional: [i]ngoai giao[/i] finds it
   [b]"kinh tế" -mỹ[/b]    quoted words in that order; [b]-word[/b] excludes
-  [b]ngoại gi[/b]         the last word matches as a prefix while you type
+  [b]ngoại gi[/b]         the last word is a prefix while you type
 
 [b]↑[/b] or [b]Ctrl-R[/b] recalls an earlier query · [b]F1[/b] help · [b]Esc[/b] quits
+"""
+
+
+PREVIEW_HINT = """\
+[$text-muted]The selected hit, in its context.
+
+  [b]↑ ↓[/b]     select a hit
+  [b]Enter[/b]   open its document
+  [b]e[/b]       open it in your editor
+  [b]y[/b]       copy its path:line[/]
 """
 
 
@@ -154,7 +175,8 @@ class SearchScreen(Screen[None]):
         self.limit = RESULT_LIMIT  # hits asked for by the fuller pass (grows as the user scrolls on)
         self._loading_more = False
         self._context_timer: Timer | None = None
-        self._burst = False  # the last change of the query came right after another one
+        self._burst = False  # the last change of the query was typing (see _query_changed)
+        self._last_value = ""
         self._preview_key: tuple[str, int, str] | None = None
         self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
         self._docs_lock = threading.Lock()
@@ -170,7 +192,7 @@ class SearchScreen(Screen[None]):
         yield Static(id="query-info", markup=False)
         with Container(id="body"):
             with Vertical(id="results-pane"):
-                yield ResultsList(id="results", compact=True)
+                yield ResultsList(id="results")
                 yield MessageView(id="message")
             yield PreviewPane(id="preview")
         yield StatusLine(id="status")
@@ -198,8 +220,8 @@ class SearchScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_input.cursor_blink = self.search_app.cursor_blink
-        self.query_one("#results-pane").border_title = "Results"
-        self.preview.border_title = "Preview"
+        set_border_title(self.query_one("#results-pane"), "Results")
+        set_border_title(self.preview, "Preview")
         self._show_help()
         self.shown_gen = self.gen
         self.update_index_status()
@@ -208,8 +230,16 @@ class SearchScreen(Screen[None]):
             self.query_input.cursor_position = len(self.initial_query)
         self.search_app.start()
 
+    @property
+    def wide(self) -> bool:
+        """The preview sits beside the results (from 110 columns), not under them."""
+        return self.size.width >= 110
+
     def on_resize(self) -> None:
-        self.set_class(self.size.width >= 110, "-wide")
+        self.set_class(self.wide, "-wide")
+        if self.state != "results" and self.preview.display != self.wide:
+            self.preview.show(Content.from_markup(PREVIEW_HINT) if self.wide else "", "Preview")
+            self.preview.display = self.wide
 
     # -- typing and searching ----------------------------------------------
 
@@ -218,7 +248,13 @@ class SearchScreen(Screen[None]):
         self.gen += 1
         self.limit = RESULT_LIMIT
         now = time.perf_counter()
-        self._burst = now - self._typed_at < CONTEXT_DELAY  # typing on, not a single change
+        # Typing: a keystroke may have more coming right after it, so the preview waits for a
+        # pause (it reads the hit's document, in a thread that would slow the next keystroke's
+        # search).  Even the first keystroke after a pause is typing; a query set at once (a
+        # recalled one, a did-you-mean, a paste) previews a frame after its hits.
+        one_key = abs(len(event.value) - len(self._last_value)) <= 1
+        self._burst = one_key or now - self._typed_at < CONTEXT_DELAY
+        self._last_value = event.value
         self._typed_at = now
         self._open_when_ready = False
         if self._pause_timer is not None:
@@ -421,7 +457,6 @@ class SearchScreen(Screen[None]):
         if result:
             self.state = "results"
             self.query_one("#message").display = False
-            self.results.display = True
             self.preview.display = True
             self.results.grouped = self.search_app.settings.group_by_file
             self.results.show_hits(result, selected, result.query, message.rows)
@@ -443,11 +478,11 @@ class SearchScreen(Screen[None]):
         self._show_info(result)
         self.status.set_left(self._status_text(result))
         if result:
-            self.query_one("#results-pane").border_title = self._results_title(result)
+            set_border_title(self.query_one("#results-pane"), self._results_title(result))
             return
         if not self.settled:
             self._show_message(Content.assemble("Searching for ", (text.strip(), "bold"), "…"), "empty")
-            self.query_one("#results-pane").border_title = self._results_title(result)
+            set_border_title(self.query_one("#results-pane"), self._results_title(result))
             return
         lines: list[str | tuple[str, str]] = [("No hits", "bold"), " for ", (text.strip(), "bold"), "."]
         if result.unknown:
@@ -457,7 +492,7 @@ class SearchScreen(Screen[None]):
         tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query, result.unknown))
         lines += ["\n\nTry:\n", tips]
         self._show_message(Content.assemble(*lines), "empty")
-        self.query_one("#results-pane").border_title = self._results_title(result)
+        set_border_title(self.query_one("#results-pane"), self._results_title(result))
 
     def _show_info(self, result: SearchResult | None) -> None:
         """The line under the query: Telex/VNI words read as Vietnamese, and a did-you-mean."""
@@ -483,14 +518,14 @@ class SearchScreen(Screen[None]):
         self.search_app.save_settings()
         results = self.results
         results.grouped = settings.group_by_file
-        if self.result is not None and results.display:
+        if self.result is not None and self.state == "results":
             keep = self.selection_key
             results.show_hits(self.result, None, self.result.query)
             for index, hit in enumerate(results.hits):
                 if keep is not None and hit.path == keep[0]:
                     results.highlighted = index
                     break
-            self.query_one("#results-pane").border_title = self._results_title(self.result)
+            set_border_title(self.query_one("#results-pane"), self._results_title(self.result))
         self.notify("Grouped by file" if settings.group_by_file else "Every hit listed", timeout=1.5)
 
     def action_accept_suggestion(self) -> None:
@@ -557,8 +592,7 @@ class SearchScreen(Screen[None]):
         def painted() -> None:
             app.log_timing(text, hits, search_s, done - started, time.perf_counter() - started, refined)
 
-        shown = self.results if self.results.display else self.query_one("#message", MessageView)
-        shown.after_next_paint(painted)
+        self.status.left.after_next_paint(painted)
 
     def _show_help(self) -> None:
         self.result = None
@@ -575,15 +609,16 @@ class SearchScreen(Screen[None]):
         message = self.query_one("#message", Static)
         message.update(content)
         message.set_class(state == "error", "-error")
-        message.display = True
+        message.display = True  # over the list (its own layer): the list keeps its place
         results = self.results
         had_focus = results.has_focus
-        results.display = False
         results.show_hits([])
-        self.query_one("#results-pane").border_title = "Results"
-        self.preview.show("", "Preview")
+        set_border_title(self.query_one("#results-pane"), "Results")
+        # Beside the message (wide terminals) the preview stays, saying what it is for: hiding it
+        # would cost a layout of the whole screen at the next keystroke.
+        self.preview.show(Content.from_markup(PREVIEW_HINT) if self.wide else "", "Preview")
         self._preview_key = None
-        self.preview.display = False
+        self.preview.display = self.wide
         if had_focus or self.preview.has_focus:
             self.query_input.focus()
 
@@ -596,13 +631,13 @@ class SearchScreen(Screen[None]):
 
     # -- preview -------------------------------------------------------------
 
-    @on(OptionList.OptionHighlighted, "#results")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    @on(ResultsList.Highlighted, "#results")
+    def _highlighted(self, event: ResultsList.Highlighted) -> None:
         # Also posted when new hits replace the list: right after a keystroke, that is typing.
         self._show_preview(self.results.selected_hit, typing=True)
 
-    @on(OptionList.OptionSelected, "#results")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
+    @on(ResultsList.Selected, "#results")
+    def _selected(self, event: ResultsList.Selected) -> None:
         self.action_open()
 
     def _show_preview(self, hit: Hit | None, typing: bool = False) -> None:
@@ -638,7 +673,7 @@ class SearchScreen(Screen[None]):
             self.preview.show(highlighted(window.text, window.spans), hit.title)
         else:
             self.preview.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
-        self.preview.border_subtitle = hit.path + where(hit.path, hit.line, hit.page, hit.chapter)
+        set_border_title(self.preview, hit.path + where(hit.path, hit.line, hit.page, hit.chapter), subtitle=True)
         self._load_context(hit, query)
 
     def _preview_when_still(self) -> None:
@@ -690,7 +725,7 @@ class SearchScreen(Screen[None]):
         if where == "up" and walking and not results.highlighted:
             self.recall_older()
             return
-        if not results.display or not results.hits:
+        if not results.hits:
             return
         if where in ("down", "pagedown", "end") and results.highlighted == len(results.hits) - 1:
             if self.load_more():

@@ -22,8 +22,12 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.reactive import Reactive
 from textual.strip import Strip
-from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.style import Style as VisualStyle
+from textual.widget import Widget
+from textual.widgets import Input, Static
+from rich.segment import Segment
 
 from ..engine import Hit
 from ..highlight import phrases_and_cluster
@@ -35,6 +39,7 @@ __all__ = [
     "CURRENT_STYLE",
     "highlighted",
     "hit_prompt",
+    "hit_lines",
     "QueryInput",
     "MessageView",
     "PaintProbe",
@@ -43,6 +48,8 @@ __all__ = [
     "make_rows",
     "PreviewPane",
     "StatusLine",
+    "StatusText",
+    "set_border_title",
 ]
 
 MATCH_STYLE = "bold underline $text-error"
@@ -80,6 +87,11 @@ def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None, more: int
     """One result in two lines: ``path:line  title`` (and ``k/n words`` for a
     best-match hit), then one line of the paragraph centred on its best cluster,
     whole phrases highlighted."""
+    return Content("\n").join(hit_lines(hit, width, query, more))
+
+
+def hit_lines(hit: Hit, width: int, query: ParsedQuery | None = None, more: int = 0) -> tuple[Content, Content]:
+    """The two lines of :func:`hit_prompt`, apart."""
     width = max(20, width)
     words = ""
     if hit.missing:
@@ -100,7 +112,7 @@ def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None, more: int
     spans, focus = phrases_and_cluster(hit.text, query) if query is not None else (hit.spans, None)
     snippet = make_snippet(hit.text, spans, width=snippet_width(width), focus=focus)
     body = highlighted(snippet.text, snippet.spans).truncate(width, ellipsis=True)
-    return Content("\n").join([head, body])
+    return head, body
 
 
 def snippet_width(width: int) -> int:
@@ -130,7 +142,7 @@ class PaintProbe:
         return lines
 
 
-class MessageView(PaintProbe, Static):
+class MessageView(Static):
     """The help, the no-hits help and errors, in place of the results."""
 
 
@@ -164,7 +176,7 @@ class Rows:
     hits: list[Hit]  # one per row
     more: list[int]  # grouped: the other hits of each row's file
     row_of: list[int]  # the row of each source hit
-    prompts: list[Content]
+    lines: list[tuple[Content, Content]]  # each row's two lines: where, then the snippet
 
 
 def make_rows(hits: Sequence[Hit], grouped: bool, width: int, query: ParsedQuery | None) -> Rows:
@@ -185,31 +197,99 @@ def make_rows(hits: Sequence[Hit], grouped: bool, width: int, query: ParsedQuery
         more = [counts[h.path] - 1 for h in row_hits]
     else:
         row_hits, more, row_of = list(hits), [0] * len(hits), list(range(len(hits)))
-    prompts = [hit_prompt(hit, width, query, extra) for hit, extra in zip(row_hits, more)]
-    return Rows(hits, grouped, width, row_hits, more, row_of, prompts)
+    lines = [hit_lines(hit, width, query, extra) for hit, extra in zip(row_hits, more)]
+    return Rows(hits, grouped, width, row_hits, more, row_of, lines)
 
 
-class ResultsList(PaintProbe, OptionList):
-    """The hits.  A click selects, a double click (or Enter) opens."""
+ROW_HEIGHT = 2  # lines a hit takes in the results list
+
+
+class ResultsList(ScrollView, can_focus=True):
+    """The hits, two lines each.  A click selects, a double click (or Enter) opens.
+
+    Drawn line by line from strips kept between keystrokes: when new hits arrive,
+    only the lines that differ from what is on screen are drawn again, and a line
+    is made straight from its few styled pieces (a general list widget re-renders
+    every visible option through its text layout, 13 ms a frame at 120×40).
+    """
+
+    COMPONENT_CLASSES = {"results--row", "results--row-highlighted"}
+
+    DEFAULT_CSS = """
+    ResultsList {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    ResultsList:focus {
+        background-tint: $foreground 5%;
+    }
+    ResultsList > .results--row-highlighted {
+        color: $foreground;
+        background: $block-cursor-blurred-background;
+        text-style: $block-cursor-blurred-text-style;
+    }
+    ResultsList:focus > .results--row-highlighted {
+        color: $block-cursor-foreground;
+        background: $block-cursor-background;
+        text-style: $block-cursor-text-style;
+    }
+    """
 
     # The list's size comes from the CSS (1fr), never from its content: a new number of
-    # hits changes how far it scrolls, and must not cost a layout of the whole screen.
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    # hits changes how far it scrolls, and must not cost a layout of the whole screen, nor
+    # a redraw of the rows that stay (show_hits redraws the ones that change).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False, repaint=False)
+    highlighted: Reactive[int | None] = Reactive(None, layout=False)
 
     BINDINGS = [
         Binding("enter", "screen.open", "Open", show=True),
         Binding("e", "screen.edit", "Editor", show=True),
         Binding("y", "screen.copy_location", "Copy path:line", show=True),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
     ]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.auto_links = False  # hits hold no links: skip restyling every line for them at each paint
+    @dataclass
+    class Highlighted(Message):
+        """The selection moved to another hit."""
+
+        results: "ResultsList"
+        index: int
+
+        @property
+        def control(self) -> "ResultsList":
+            return self.results
+
+    @dataclass
+    class Selected(Message):
+        """A hit was chosen (Enter on the list, or a double click)."""
+
+        results: "ResultsList"
+        index: int
+
+        @property
+        def control(self) -> "ResultsList":
+            return self.results
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.hits: list[Hit] = []
         self.more: list[int] = []  # grouped: the other hits of each row's file
+        self.lines: list[tuple[Content, Content]] = []
         self.grouped = False
         self.query: ParsedQuery | None = None
         self._rendered_width = 0
+        self._strips: dict[tuple[object, ...], Strip] = {}  # (line's text and spans, highlighted, width, look)
+        self._parsed_styles: dict[str, VisualStyle] = {}
+        self._look: tuple[object, ...] = ()
+
+    # -- content -------------------------------------------------------------
 
     def show_hits(
         self,
@@ -218,7 +298,7 @@ class ResultsList(PaintProbe, OptionList):
         query: ParsedQuery | None = None,
         rows: "Rows | None" = None,
     ) -> None:
-        """Replace the options with ``hits``; highlight ``keep`` (default the first).
+        """Replace the rows with ``hits``; highlight ``keep`` (default the first).
 
         ``rows``: the same hits already laid out by :func:`make_rows` (in the search
         worker), used when made for this list's grouping and width."""
@@ -226,32 +306,61 @@ class ResultsList(PaintProbe, OptionList):
         width = self.prompt_width()
         if rows is None or rows.grouped != self.grouped or rows.width != width or len(rows.source) != len(hits):
             rows = make_rows(hits, self.grouped, width, query)
-        self.hits, self.more = rows.hits, rows.more
         if keep is not None and 0 <= keep < len(hits) and self.grouped:
             keep = rows.row_of[keep]
         self._rendered_width = width
-        self.set_options([Option(prompt) for prompt in rows.prompts])
+        was = self.highlighted
+        self._set_rows(rows.hits, rows.more, rows.lines)
         if self.hits:
             index = keep if keep is not None and 0 <= keep < len(self.hits) else 0
-            self.highlighted = index
+            if index != was:
+                for row in (was, index):
+                    if row is not None:
+                        self.refresh_lines(row * ROW_HEIGHT, ROW_HEIGHT)
+            self.set_reactive(ResultsList.highlighted, index)  # no message: the screen shows the preview itself
             self.scroll_to_highlight()
+        else:
+            self.set_reactive(ResultsList.highlighted, None)
+            self.scroll_to(y=0, animate=False, immediate=True)
 
-    def action_cursor_down(self) -> None:
-        if self.hits and self.highlighted == len(self.hits) - 1 and self.screen.load_more():  # type: ignore[attr-defined]
-            return  # more hits are on their way: stay on the last one
-        super().action_cursor_down()
+    def _set_rows(self, hits: list[Hit], more: list[int], lines: list[tuple[Content, Content]]) -> None:
+        old = self.lines
+        self.hits, self.more, self.lines = hits, more, lines
+        self.can_focus = bool(hits)  # under the help or a message there is nothing to select
+        virtual_size = Size(self._rendered_width, len(lines) * ROW_HEIGHT)
+        if virtual_size != self.virtual_size:
+            self.virtual_size = virtual_size
+            self._scroll_update(virtual_size)  # the scrollbar's thumb, as OptionList does
+        # Only the rows that look different are drawn again.
+        for row in range(max(len(old), len(lines))):
+            if (
+                row >= len(old)
+                or row >= len(lines)
+                or _line_key(old[row][0]) != _line_key(lines[row][0])
+                or _line_key(old[row][1]) != _line_key(lines[row][1])
+            ):
+                self.refresh_lines(row * ROW_HEIGHT, ROW_HEIGHT)
 
-    def _render_options(self) -> None:
+    def prompt(self, index: int) -> Content:
+        """The two lines of row ``index`` as one text (for tests and tools)."""
+        head, body = self.lines[index]
+        return Content("\n").join([head, body])
+
+    def line_of(self, index: int) -> int:
+        """The first line of row ``index`` in the list's own coordinates."""
+        return index * ROW_HEIGHT
+
+    def _render_rows(self) -> None:
         width = self._rendered_width = self.prompt_width()
-        self.set_options([Option(hit_prompt(hit, width, self.query, more)) for hit, more in zip(self.hits, self.more)])
+        lines = [hit_lines(hit, width, self.query, more) for hit, more in zip(self.hits, self.more)]
+        self._set_rows(self.hits, self.more, lines)
 
     def prompt_width(self) -> int:
         """Cells available to a result's text (estimated from the parent while hidden)."""
-        padding = self.get_component_styles("option-list--option").padding.width
         width = self.scrollable_content_region.width
         if width <= 0 and self.parent is not None:
             width = self.parent.scrollable_content_region.width - 1  # the scrollbar
-        return (width - padding) if width > 10 else 76
+        return (width - 2 * ROW_PADDING) if width > 10 else 76
 
     @property
     def selected_hit(self) -> Hit | None:
@@ -260,21 +369,152 @@ class ResultsList(PaintProbe, OptionList):
             return None
         return self.hits[index]
 
+    # -- drawing -------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = self.scroll_offset.y + y
+        row, part = divmod(line, ROW_HEIGHT)
+        look = (self.app.theme, self.has_focus, self.app.ansi_color)
+        if look != self._look:
+            self._look = look
+            self._strips.clear()
+            self._parsed_styles.clear()
+        if not 0 <= row < len(self.lines):
+            return Strip.blank(width, self.get_visual_style("results--row").rich_style)
+        content = self.lines[row][part]
+        highlighted = row == self.highlighted
+        key = (_line_key(content), highlighted, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 4 * 256:
+                self._strips.clear()
+            strip = self._strips[key] = self._make_strip(content, highlighted, width)
+        return strip
+
+    def _make_strip(self, content: Content, highlighted: bool, width: int) -> Strip:
+        base = self.get_visual_style("results--row", "results--row-highlighted") if highlighted else self.get_visual_style("results--row")
+        base_rich = base.rich_style
+        pad = Segment(" " * ROW_PADDING, base_rich)
+        segments = [pad]
+        segments += [
+            Segment(text, (base + style).rich_style) for text, style in content.render(base, end="", parse_style=self._parse_style)
+        ]
+        return Strip(segments).adjust_cell_length(width, base_rich)
+
+    def _parse_style(self, style: str | VisualStyle) -> VisualStyle:
+        if isinstance(style, VisualStyle):
+            return style
+        parsed = self._parsed_styles.get(style)
+        if parsed is None:
+            try:
+                parsed = VisualStyle.parse(style)  # $variables come from the app's theme
+            except Exception:
+                parsed = VisualStyle.null()
+            self._parsed_styles[style] = parsed
+        return parsed
+
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+        for row in (old, new):
+            if row is not None and 0 <= row < len(self.lines):
+                self.refresh_lines(row * ROW_HEIGHT, ROW_HEIGHT)
+        if new is not None and 0 <= new < len(self.hits):
+            self.scroll_to_highlight()
+            self.post_message(self.Highlighted(self, new))
+
+    def validate_highlighted(self, value: int | None) -> int | None:
+        if value is None or not self.hits:
+            return None
+        return max(0, min(len(self.hits) - 1, value))
+
+    def scroll_to_highlight(self) -> None:
+        """Scroll so that the selected hit is in view."""
+        if self.highlighted is None or not self.is_mounted:
+            return
+        self.scroll_to_region(
+            Region(0, self.highlighted * ROW_HEIGHT, max(1, self.scrollable_content_region.width), ROW_HEIGHT),
+            animate=False,
+            force=True,
+            immediate=True,
+        )
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self.refresh()  # the selected row's colours depend on the focus
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.refresh()
+
+    # -- moving ----------------------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        if self.hits:
+            self.highlighted = max(0, (self.highlighted or 0) - 1)
+
+    def action_cursor_down(self) -> None:
+        if not self.hits:
+            return
+        if self.highlighted == len(self.hits) - 1 and self.screen.load_more():  # type: ignore[attr-defined]
+            return  # more hits are on their way: stay on the last one
+        self.highlighted = min(len(self.hits) - 1, (self.highlighted or 0) + 1)
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height // ROW_HEIGHT)
+
+    def action_page_up(self) -> None:
+        if self.hits:
+            self.highlighted = max(0, (self.highlighted or 0) - self._page())
+
+    def action_page_down(self) -> None:
+        if self.hits:
+            self.highlighted = min(len(self.hits) - 1, (self.highlighted or 0) + self._page())
+
+    def action_first(self) -> None:
+        if self.hits:
+            self.highlighted = 0
+
+    def action_last(self) -> None:
+        if self.hits:
+            self.highlighted = len(self.hits) - 1
+
+    def action_select(self) -> None:
+        if self.highlighted is not None and self.hits:
+            self.post_message(self.Selected(self, self.highlighted))
+
     def on_resize(self, event: events.Resize) -> None:
         if self.hits and self.prompt_width() != self._rendered_width:
-            keep = self.highlighted
-            self._render_options()
-            if keep is not None:
-                self.highlighted = keep
+            self._render_rows()
+            self.refresh()
 
     async def _on_click(self, event: events.Click) -> None:
-        event.prevent_default()  # OptionList would select (open) on a single click
-        clicked: int | None = event.style.meta.get("option")
-        if clicked is None or self._options[clicked].disabled:
+        event.prevent_default()
+        offset = event.get_content_offset(self)
+        if offset is None:
             return
-        self.highlighted = clicked
+        row = (offset.y + self.scroll_offset.y) // ROW_HEIGHT
+        if not 0 <= row < len(self.hits):
+            return
+        self.highlighted = row
         if event.chain >= 2:
             self.action_select()
+
+
+ROW_PADDING = 1  # cells on each side of a result's text
+
+
+def _line_key(content: Content) -> tuple[str, tuple[object, ...]]:
+    """What a line looks like: its text and its styled spans (Content's own equality compares the text only)."""
+    return content.plain, tuple(content.spans)
+
+
+def set_border_title(widget: Widget, title: str, subtitle: bool = False) -> None:
+    """Set a border's title (or subtitle) when it changes: setting one redraws the whole bordered
+    widget (2 ms for the results pane at 120×40), and most keystrokes keep the title."""
+    if (widget.border_subtitle if subtitle else widget.border_title) == title:
+        return
+    if subtitle:
+        widget.border_subtitle = title
+    else:
+        widget.border_title = title
 
 
 class PreviewPane(VerticalScroll):
@@ -289,10 +529,12 @@ class PreviewPane(VerticalScroll):
 
     def show(self, content: Content | str, title: str = "", focus: int | None = None) -> None:
         """Show ``content``; ``focus`` (a character offset in it) is scrolled to the middle of the pane."""
-        self.query_one("#preview-text", Static).update(content)
-        self.border_title = title
+        # Blanking needs no layout (the empty text draws as blank lines, whatever its height):
+        # it happens while typing, in the frame that shows the hits.
+        self.query_one("#preview-text", Static).update(content, layout=bool(content))
+        set_border_title(self, title)
         if not content:
-            self.border_subtitle = ""  # no hit shown: no hit's path either
+            set_border_title(self, "", subtitle=True)  # no hit shown: no hit's path either
         self.scroll_home(animate=False)
         if focus is not None and isinstance(content, Content):
             self.call_after_refresh(self._scroll_to_offset, content, focus)
@@ -315,11 +557,17 @@ class PreviewPane(VerticalScroll):
             position += len(text) + 1
 
 
+class StatusText(PaintProbe, Static):
+    """The status line's account of the last search.  It is redrawn with every outcome
+    of a search, in the frame that shows it, so ``SEARCHER_TUI_LOG`` times that frame here
+    (the results list redraws only the lines that changed: none, when the hits stay the same)."""
+
+
 class StatusLine(Horizontal):
     """One line: what the last search did on the left, the index on the right."""
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="status-left", markup=False)
+        yield StatusText(id="status-left", markup=False)
         yield Static(id="status-right", markup=False)
 
     def set_left(self, text: str | Content, error: bool = False) -> None:
@@ -329,6 +577,10 @@ class StatusLine(Horizontal):
 
     def set_right(self, text: str) -> None:
         self.query_one("#status-right", Static).update(text)
+
+    @property
+    def left(self) -> StatusText:
+        return self.query_one("#status-left", StatusText)
 
     @property
     def left_text(self) -> str:
