@@ -22,8 +22,7 @@ the Whoosh side needs no custom analyzer class:
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
+from functools import lru_cache
 from typing import Iterator, NamedTuple
 
 from .text import exact_term, fold, folded_term
@@ -73,8 +72,6 @@ class Reading(NamedTuple):
 # texts are read anew: they would crowd the paragraphs out, and their readings are large.
 READING_CACHE = 512
 READING_CACHE_CHARS = 20_000
-_readings: OrderedDict[str, Reading] = OrderedDict()
-_readings_lock = threading.Lock()
 
 
 def read_text(text: str) -> Reading:
@@ -84,21 +81,10 @@ def read_text(text: str) -> Reading:
     >>> [t.text for t in r.tokens], r.folds, r.terms
     (['Kỹ', 'sư', 'Ngoại', 'giao'], ('ky', 'su', 'ngoai', 'giao'), ('ki', 'su', 'ngoai', 'giao'))
     """
-    if len(text) > READING_CACHE_CHARS:
-        return _read(text)
-    with _readings_lock:
-        reading = _readings.get(text)
-        if reading is not None:
-            _readings.move_to_end(text)
-            return reading
-    reading = _read(text)
-    with _readings_lock:
-        _readings[text] = reading
-        if len(_readings) > READING_CACHE:
-            _readings.popitem(last=False)
-    return reading
+    return _read.__wrapped__(text) if len(text) > READING_CACHE_CHARS else _read(text)
 
 
+@lru_cache(maxsize=READING_CACHE)
 def _read(text: str) -> Reading:
     tokens = tuple(tokenize(text))
     return Reading(tokens, tuple(fold(t.text) for t in tokens), tuple(folded_term(t.text) for t in tokens))
