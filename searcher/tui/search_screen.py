@@ -32,7 +32,6 @@ from .index_screen import IndexPanel
 from .protocol import SearchEngine
 from .widgets import (
     MUTED_STYLE,
-    MessageView,
     PreviewPane,
     QueryInput,
     ResultsList,
@@ -193,7 +192,7 @@ class SearchScreen(Screen[None]):
         with Container(id="body"):
             with Vertical(id="results-pane"):
                 yield ResultsList(id="results")
-                yield MessageView(id="message")
+                yield Static(id="message")
             yield PreviewPane(id="preview")
         yield StatusLine(id="status")
         yield Footer()
@@ -238,8 +237,13 @@ class SearchScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.wide, "-wide")
         if self.state != "results" and self.preview.display != self.wide:
-            self.preview.show(Content.from_markup(PREVIEW_HINT) if self.wide else "", "Preview")
-            self.preview.display = self.wide
+            self._preview_beside_message()
+
+    def _preview_beside_message(self) -> None:
+        """Beside the help or a message (wide terminals) the preview stays, saying what it is
+        for: hiding it would cost a layout of the whole screen at the next keystroke."""
+        self.preview.show(Content.from_markup(PREVIEW_HINT) if self.wide else "", "Preview")
+        self.preview.display = self.wide
 
     # -- typing and searching ----------------------------------------------
 
@@ -614,11 +618,8 @@ class SearchScreen(Screen[None]):
         had_focus = results.has_focus
         results.show_hits([])
         set_border_title(self.query_one("#results-pane"), "Results")
-        # Beside the message (wide terminals) the preview stays, saying what it is for: hiding it
-        # would cost a layout of the whole screen at the next keystroke.
-        self.preview.show(Content.from_markup(PREVIEW_HINT) if self.wide else "", "Preview")
+        self._preview_beside_message()
         self._preview_key = None
-        self.preview.display = self.wide
         if had_focus or self.preview.has_focus:
             self.query_input.focus()
 
@@ -633,7 +634,7 @@ class SearchScreen(Screen[None]):
 
     @on(ResultsList.Highlighted, "#results")
     def _highlighted(self, event: ResultsList.Highlighted) -> None:
-        # Also posted when new hits replace the list: right after a keystroke, that is typing.
+        # The user moved the selection; right after a keystroke, that is still typing.
         self._show_preview(self.results.selected_hit, typing=True)
 
     @on(ResultsList.Selected, "#results")

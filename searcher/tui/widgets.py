@@ -38,11 +38,8 @@ __all__ = [
     "MATCH_STYLE",
     "CURRENT_STYLE",
     "highlighted",
-    "hit_prompt",
     "hit_lines",
     "QueryInput",
-    "MessageView",
-    "PaintProbe",
     "ResultsList",
     "Rows",
     "make_rows",
@@ -83,15 +80,10 @@ def highlighted(
     return Content.assemble(*parts)
 
 
-def hit_prompt(hit: Hit, width: int, query: ParsedQuery | None = None, more: int = 0) -> Content:
+def hit_lines(hit: Hit, width: int, query: ParsedQuery | None = None, more: int = 0) -> tuple[Content, Content]:
     """One result in two lines: ``path:line  title`` (and ``k/n words`` for a
     best-match hit), then one line of the paragraph centred on its best cluster,
     whole phrases highlighted."""
-    return Content("\n").join(hit_lines(hit, width, query, more))
-
-
-def hit_lines(hit: Hit, width: int, query: ParsedQuery | None = None, more: int = 0) -> tuple[Content, Content]:
-    """The two lines of :func:`hit_prompt`, apart."""
     width = max(20, width)
     words = ""
     if hit.missing:
@@ -118,32 +110,6 @@ def hit_lines(hit: Hit, width: int, query: ParsedQuery | None = None, more: int 
 def snippet_width(width: int) -> int:
     """Characters of snippet that fit one line of a results list ``width`` cells wide."""
     return max(20, width - 5)  # room for the two ellipses
-
-
-class PaintProbe:
-    """Calls a function once, right after the frame that next renders this widget.
-
-    For ``SEARCHER_TUI_LOG``: ``call_after_refresh`` can run before that frame (the
-    screen may go idle before the widget's update reaches it), which would time the
-    paint of the hits too early.
-    """
-
-    _after_paint: Callable[[], None] | None = None
-
-    def after_next_paint(self, callback: Callable[[], None]) -> None:
-        self._after_paint = callback
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        lines: list[Strip] = super().render_lines(crop)  # type: ignore[misc]
-        if self._after_paint is not None:
-            callback, self._after_paint = self._after_paint, None
-            # The frame being drawn is synchronous: the loop runs this once it is handed to the terminal.
-            asyncio.get_running_loop().call_soon(callback)
-        return lines
-
-
-class MessageView(Static):
-    """The help, the no-hits help and errors, in place of the results."""
 
 
 class QueryInput(Input):
@@ -557,10 +523,28 @@ class PreviewPane(VerticalScroll):
             position += len(text) + 1
 
 
-class StatusText(PaintProbe, Static):
+class StatusText(Static):
     """The status line's account of the last search.  It is redrawn with every outcome
     of a search, in the frame that shows it, so ``SEARCHER_TUI_LOG`` times that frame here
     (the results list redraws only the lines that changed: none, when the hits stay the same)."""
+
+    _after_paint: Callable[[], None] | None = None
+
+    def after_next_paint(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once, right after the frame that next draws this line.
+
+        ``call_after_refresh`` can run before that frame (the screen may go idle
+        before this widget's update reaches it), which would time the paint too early.
+        """
+        self._after_paint = callback
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        if self._after_paint is not None:
+            callback, self._after_paint = self._after_paint, None
+            # The frame being drawn is synchronous: the loop runs this once it is handed to the terminal.
+            asyncio.get_running_loop().call_soon(callback)
+        return lines
 
 
 class StatusLine(Horizontal):
