@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 
 from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
 
-from ..analysis import pair_term, tokenize
+from ..analysis import pair_term, read_text
 from ..bestmatch import COVERAGE_POWER, PAIR_BOOST
 from ..bestmatch import min_words as bestmatch_min_words
 from ..engine import BEST_SCALE, DEFAULT_LIMIT, EXACT_BOOST, TIER_STEP, Engine, Hit, SearchResult, _verify
@@ -56,7 +56,7 @@ from ..planning import plan_query, tiers_to_run
 from ..query import ParsedQuery, parse_query
 from ..rewrite import rewrite_note, rewrite_typed
 from ..store import KIND_FILE, KIND_PARAGRAPH
-from ..text import folded_term, iy_sensitive
+from ..text import iy_sensitive
 
 __all__ = [
     "Address",
@@ -336,9 +336,9 @@ class _BulkWriter:
     reported in :attr:`failed`.
     """
 
-    def __init__(self, client: Any, address: Address, index: str, batch: int | None = None) -> None:
+    def __init__(self, client: Any, address: Address, index: str) -> None:
         self.client, self.address, self.index = client, address, index
-        self.batch = batch or BATCH
+        self.batch = BATCH
         self.pending: list[tuple[str, dict[str, Any]]] = []
         self.pending_bytes = 0
         self.retried = 0  # items sent again after a passing refusal (429, 5xx)
@@ -347,7 +347,6 @@ class _BulkWriter:
         self.numbers: dict[str, int] = {}
         self.failed: dict[str, str] = {}
         self.written: dict[str, int] = {}  # path -> paragraphs acknowledged
-        self.records_written = 0
 
     # The parts of a Whoosh writer that the indexer uses.
     def add_document(self, **fields: Any) -> None:
@@ -403,7 +402,6 @@ class _BulkWriter:
         good = [(_record_id(r["path"]), r) for r in records if r["path"] not in self.failed]
         for path, failure in self._send(good).items():
             self.failed.setdefault(path, failure)
-        self.records_written += sum(1 for _, r in good if r["path"] not in self.failed)
         for record in records:
             path = record["path"]
             if path in self.failed:  # leave nothing of it behind: the next build tries it again
@@ -426,15 +424,13 @@ class _BulkWriter:
                 status = int(outcome.get("status", 500))
                 if status < 300:
                     continue
+                error = outcome.get("error") or {}
+                reason = error.get("reason") if isinstance(error, dict) else str(error)
                 if status in RETRYABLE and attempt < RETRIES:
                     again.append((doc_id, fields))
                     if not self.retry_reason:
-                        error = outcome.get("error") or {}
-                        reason = error.get("reason") if isinstance(error, dict) else str(error)
                         self.retry_reason = f"HTTP {status}: {' '.join(str(reason).split())[:200]}"
                 else:
-                    error = outcome.get("error") or {}
-                    reason = error.get("reason") if isinstance(error, dict) else str(error)
                     failed.setdefault(fields["path"], f"not indexed: the cluster refused it (HTTP {status}: {reason})")
             documents = again
             self.retried += len(again)
@@ -858,10 +854,6 @@ class OpenSearchEngine(Engine):
         self.version = 0
         self.refresh(force=True)
 
-    @classmethod
-    def open(cls, index: str | Path = "index") -> "OpenSearchEngine":
-        return cls(str(index))
-
     def _fail(self, exc: BaseException) -> None:
         raise ClusterUnavailable(f"OpenSearch at {self.address.url}: {_reason(exc)}") from None
 
@@ -1108,7 +1100,7 @@ class OpenSearchEngine(Engine):
             if total_mass > 0:
                 # The local pass's coverage share (bestmatch.COVERAGE_POWER): a paragraph with the rare,
                 # telling words of the query beats one that repeats two frequent ones.
-                folded = {folded_term(t.text) for t in tokenize(source.get("text", ""))}
+                folded = set(read_text(source.get("text", "")).terms)
                 mass = sum(v for f, v in word_idf.items() if f in folded)
                 if stem is not None and any(f.startswith(stem) for f in folded):
                     mass += prefix_idf
