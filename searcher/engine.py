@@ -31,13 +31,13 @@ if TYPE_CHECKING:
 from whoosh.query import Or, Query, Term
 
 from . import accents, bestmatch, matching, whoosh_patches
-from .analysis import iter_words, pair_term
+from .analysis import pair_term, read_text
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, same_spelling, words_found
 from .planning import LONG_QUERY, Tier, plan_query, tiers_to_run, word_count
 from .query import ParsedQuery, parse_query
 from .rewrite import rewrite_note, rewrite_typed
-from .text import exact_term, folded_term, iy_sensitive
+from .text import exact_term, iy_sensitive
 from .store import KIND_FILE, KIND_PARAGRAPH, NO_PID, Generation, IndexLocation
 from .bestmatch import term_key
 
@@ -776,8 +776,9 @@ def _contains(sequence: list[str], part: list[str]) -> bool:
 def _verify(text: str, parsed: ParsedQuery) -> "tuple[list[Any], bool] | None":
     """None when ``text`` breaks a quoted phrase or an exclusion; else the marked words it has
     in their exact form, and whether every marked word it has is in its exact form."""
-    tokens = list(iter_words(text))
-    folded = [folded_term(t) for t in tokens]
+    reading = read_text(text)  # remembered: the hits kept are highlighted next
+    tokens = [t.text for t in reading.tokens]
+    folded = list(reading.terms)
     exact: list[str] | None = None
     for clause in parsed.clauses:
         if len(clause.words) > 1 and not _contains(folded, [w.folded for w in clause.words]):

@@ -33,9 +33,9 @@ from typing import Callable, Sequence
 
 from whoosh.query import And, Not, Or, Phrase, Query, Term
 
-from .analysis import iter_words, pair_term
+from .analysis import pair_term, read_text
 from .query import Clause, ParsedQuery, QueryWord
-from .text import exact_term, fold, folded_term
+from .text import exact_term, fold
 
 __all__ = [
     "Tier",
@@ -75,9 +75,9 @@ class Check:
 
     def passes(self, text: str) -> bool:
         """Whether ``text`` (a paragraph as stored) meets every need and no exclusion."""
-        words = list(iter_words(text))
-        exact = [exact_term(w) for w in words]
-        folded = [folded_term(w) for w in words]
+        reading = read_text(text)  # remembered: the hits that pass are highlighted next
+        exact = [exact_term(t.text) for t in reading.tokens]
+        folded = reading.terms
         for choice in self.needs:
             if not any(_has_run(exact, folded, run) for run in choice):
                 return False
