@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import IndexUnusable
-from .store import write_atomic
+from .store import remove_leftovers, write_atomic
 
 __all__ = [
     "min_words",
@@ -359,11 +359,7 @@ def _merge_small_parts(folder: Path, parts: list[dict[str, Any]], dead: set[int]
 def _remove_unreferenced_parts(folder: Path) -> None:
     """Delete the parts no kept manifest names (merged away, or left by a build that died), and the
     temporary files of a build that died while writing (the caller holds the build lock: none is live)."""
-    for leftover in folder.glob("*.tmp"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
+    remove_leftovers(folder, folders=True)
     referenced: set[str] = set()
     for manifest in folder.glob("manifest*.json"):
         try:
@@ -461,13 +457,12 @@ class _Part:
         start, end = self._two_starts.unpack_from(self._starts, self._starts_at + 8 * index)
         return self.blob[start:end]
 
-    def _lower_bound(self, target: bytes, size: int | None = None) -> int:
-        """The index of the first term not below ``target`` (comparing only its first ``size`` bytes)."""
+    def _lower_bound(self, target: bytes) -> int:
+        """The index of the first term not below ``target``."""
         low, high = 0, self.terms
         while low < high:
             middle = (low + high) // 2
-            term = self._term(middle)
-            if (term if size is None else term[:size]) < target:
+            if self._term(middle) < target:
                 low = middle + 1
             else:
                 high = middle
@@ -540,10 +535,6 @@ class BestMatchIndex:
     def document_frequency(self, term: str) -> int:
         """In how many paragraphs ``term`` (a vocabulary entry: see :func:`term_key`) occurs."""
         return sum(len(found[0]) for part in self.parts if (found := part.postings(term)) is not None)
-
-    @property
-    def next_pid(self) -> int:
-        return max((p.base + p.count for p in self.parts), default=0)
 
     def postings(self, term: str) -> tuple[Any, Any]:
         """The live paragraphs with ``term`` (pids, ascending) and BM25's term-frequency factor

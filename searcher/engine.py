@@ -500,8 +500,8 @@ class Engine:
         each commit's manifest is written before the commit, and never again)."""
         if self._best is None or self._best_of is not self._searcher:
             commit = self._searcher.reader().generation()
-            manifest = bestmatch.manifest_path(self.generation.path / bestmatch.FOLDER, commit)
-            self._best, self._best_of = bestmatch.BestMatchIndex(manifest.parent, commit), self._searcher
+            folder = self.generation.path / bestmatch.FOLDER
+            self._best, self._best_of = bestmatch.BestMatchIndex(folder, commit), self._searcher
         return self._best
 
     def _best_candidates(self, parsed: ParsedQuery, completions: Query | None, limit: int) -> "Candidates | None":

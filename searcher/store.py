@@ -133,9 +133,7 @@ class Generation:
 
     def record_files(self) -> None:
         """Note the size of every segment file and postings file (after a commit, under the build lock)."""
-        for leftover in self.path.glob("*.tmp"):  # half-written by a build that was killed
-            if leftover.is_file():
-                leftover.unlink(missing_ok=True)
+        remove_leftovers(self.path)  # half-written by a build that was killed
         sizes = {p.name: p.stat().st_size for p in self.path.iterdir() if _is_segment_file(p.name)}
         # The best-match parts (bm/part-*/), written once each, like Whoosh's segments.
         for part in sorted((self.path / "bm").glob("part-*")):
@@ -325,9 +323,18 @@ class IndexLocation:
                 shutil.rmtree(entry, ignore_errors=True)
         # Half-written files of a build killed inside an atomic write (CURRENT, about.json, ...):
         # the caller holds the build lock, so no write of them is under way.
-        for leftover in self.root.glob("*.tmp"):
-            if leftover.is_file():
-                leftover.unlink(missing_ok=True)
+        remove_leftovers(self.root)
+
+
+def remove_leftovers(folder: Path, folders: bool = False) -> None:
+    """Delete the ``*.tmp`` files in ``folder`` (and, with ``folders``, ``*.tmp`` folders) that a
+    build killed while writing left behind.  Call it under the build lock: then none is being written."""
+    for leftover in folder.glob("*.tmp"):
+        if leftover.is_dir():
+            if folders:
+                shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def make_private_dir(path: Path | str) -> Path:
