@@ -594,22 +594,22 @@ class BestMatchIndex:
         """Whether some term starts with ``prefix``."""
         return any(start < end for start, end in (part.prefix_range(prefix) for part in self.parts))
 
-    def terms(self, mark: str = "") -> "Iterable[tuple[str, int]]":
-        """Every term of one kind (``""`` folded, :data:`PAIR_MARK`, :data:`EXACT_MARK`) with its
-        document frequency, unmarked; a term in several parts comes once per part."""
+    def prefixes(self, length: int) -> set[str]:
+        """The distinct beginnings, ``length`` characters long, of the folded syllables (not of the
+        pairs or exact keys), found by jumping over each one's range of the sorted vocabulary."""
+        found: set[str] = set()
         for part in self.parts:
-            if mark:
-                start, end = part.prefix_range(mark)
-                ranges = [(start, end)]
-            else:  # folded syllables: everything but the two marked ranges
-                marked = sorted(part.prefix_range(m) for m in (PAIR_MARK, EXACT_MARK))
-                ranges = [(0, marked[0][0]), (marked[0][1], marked[1][0]), (marked[1][1], part.terms)]
-            for start, end in ranges:
-                if start >= end:
-                    continue
-                counts = part.frequencies(start, end).tolist()
-                for offset, count in enumerate(counts):
-                    yield part.term_at(start + offset)[len(mark) :], count
+            index = 0
+            while index < part.terms:
+                term = part.term_at(index)
+                if term[:1] in (PAIR_MARK, EXACT_MARK):
+                    index = part.prefix_range(term[:1])[1]
+                elif len(term) < length:
+                    index += 1
+                else:
+                    found.add(term[:length])
+                    index = part.prefix_range(term[:length])[1]
+        return found
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a folded syllable (``"ngoai"``) or pair (``"_ngoai_giao"``)."""

@@ -651,10 +651,7 @@ class Engine:
         cache_key = (fieldname, prefix)
         if cache_key in self._completions:
             return self._completions[cache_key], True
-        mark = term_key(fieldname, "")
-        chosen = terms.with_prefix(mark + prefix, PREFIX_EXPANSIONS)
-        found = [Term(fieldname, term[len(mark) :]) for _, term in chosen]
-        query = None if not found else found[0] if len(found) == 1 else Or(found)
+        query = _completion(terms, fieldname, prefix)
         if len(self._completions) > 5000:
             self._completions.clear()
         self._completions[cache_key] = query
@@ -664,31 +661,27 @@ class Engine:
         """Precompute the completions of every one- and two-letter prefix.
 
         Live search calls this once in the background after opening, so the
-        first keystrokes find their completions ready.  Safe to call from any thread.
+        first keystrokes find their completions ready: the same ones a search
+        would look up itself.  Safe to call from any thread.
         """
         with self._lock:
             try:
                 terms, known = self._terms(), self._completions
             except SearcherError:
                 return
-        everything: dict[str, list[tuple[int, str]]] = {}
-        for text, frequency in terms.terms(""):
-            for length in (1, 2):
-                if len(text) >= length:
-                    everything.setdefault(text[:length], []).append((frequency, text))
-        # The same order as a search's own lookup: most frequent first, ties alphabetical.
-        merged: dict[str, list[tuple[int, str]]] = {}
-        for prefix, found in everything.items():
-            totals: dict[str, int] = {}
-            for frequency, text in found:  # a term in several parts comes once per part
-                totals[text] = totals.get(text, 0) + frequency
-            merged[prefix] = sorted(((f, t) for t, f in totals.items()), key=lambda c: (-c[0], c[1]))[:PREFIX_EXPANSIONS]
+        ready = {prefix: _completion(terms, "folded", prefix) for length in (1, 2) for prefix in terms.prefixes(length)}
         with self._lock:
             if self._completions is not known:
-                return  # the index changed meanwhile; these numbers are stale
-            for prefix, chosen in merged.items():
-                found = [Term("folded", text) for _, text in chosen]
-                self._completions[("folded", prefix)] = found[0] if len(found) == 1 else Or(found)
+                return  # the index changed meanwhile; these are stale
+            for prefix, query in ready.items():
+                self._completions[("folded", prefix)] = query
+
+
+def _completion(terms: "BestMatchIndex", fieldname: str, prefix: str) -> Query | None:
+    """An Or of the :data:`PREFIX_EXPANSIONS` most frequent terms of ``fieldname`` starting with ``prefix``."""
+    mark = term_key(fieldname, "")
+    found = [Term(fieldname, term[len(mark) :]) for _, term in terms.with_prefix(mark + prefix, PREFIX_EXPANSIONS)]
+    return None if not found else found[0] if len(found) == 1 else Or(found)
 
 
 class _Docnums:

@@ -381,6 +381,32 @@ def test_warm_precomputes_the_one_and_two_letter_prefixes(bundled):
         assert all("ngoai" in folded_words(h.text) for h in hits)
 
 
+def test_warm_does_not_change_the_answers_of_an_index_in_several_parts(tmp_path, make_corpus):
+    # Engine.warm once totalled every term over the parts, while a search's own lookup keeps
+    # the most frequent few of each part: a syllable in second place everywhere but never
+    # near the top of one part (nzz: 2 + 2 paragraphs, 48 others with 3 in one part each)
+    # completed "n" once warmed and not before (56 prefixes of the 490k index).
+    from searcher import Engine
+    from searcher.indexer import build_index
+
+    def article(stem: str) -> str:
+        words = " ".join(f"{stem}{n:02d}" for n in range(48))
+        return "\n\n".join([f"Bài {stem}"] + [words] * 3 + ["nzz một"] * 2) + "\n"
+
+    corpus = make_corpus({"a.txt": article("na")})
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (corpus / "b.txt").write_text(article("nb"), encoding="utf-8")
+    assert build_index(corpus, index).mode == "incremental"  # a second part
+    with Engine.open(index) as cold, Engine.open(index) as warmed:
+        assert len(cold._terms().parts) == 2
+        warmed.warm()
+        for query in ("n", "nz", "na", "nb"):
+            assert where(run_search(warmed, query, prefix=True, limit=20)) == where(
+                run_search(cold, query, prefix=True, limit=20)
+            ), query
+
+
 # Engine.warm once evicted the alphabetically first of completions tied in frequency, while a
 # search's own scan kept it: "ng" completed to "ngo" instead of "ngay" once warmed.
 def test_warm_does_not_change_the_answers(bundled):
