@@ -141,13 +141,12 @@ class Engine:
         self._searcher: Any = None
         self._stamp: Any = None
         self._checked = 0.0
-        self._completions: dict[tuple[str, str], Query | None] = {}
         self.version = 0  # grows whenever the index this engine reads changes
+        # Worked out for the searcher in use, and dropped with it (see _use).
+        self._completions: dict[tuple[str, str], Query | None] = {}
         self._best: BestMatchIndex | None = None
         self._source: _TermSource | None = None
         self._docnum_table: _Docnums | None = None
-        self._docnums_of: Any = None
-        self._best_of: Any = None  # the searcher self._best goes with
         self._open()
 
     @classmethod
@@ -190,12 +189,19 @@ class Engine:
                 time.sleep(0.05)
                 continue
             self._close()
-            self._generation, self._ix, self._searcher, self._stamp = generation, ix, searcher, stamp
-            self._completions = {}
+            self._generation, self._ix, self._stamp = generation, ix, stamp
+            self._use(searcher)
             self._checked = time.monotonic()
-            self.version += 1
             return
         raise IndexUnusable(f"index at {self.location.root} could not be opened: {last_error}")
+
+    def _use(self, searcher: Any) -> None:
+        """Read the index through ``searcher`` from now on; what was worked out for the previous
+        one (completions, postings, the pid table, did-you-mean's source) goes with it."""
+        self._searcher = searcher
+        self._completions = {}
+        self._best = self._docnum_table = self._source = None
+        self.version += 1
 
     def _close(self) -> None:
         if self._searcher is not None:
@@ -238,9 +244,7 @@ class Engine:
                 return True
             try:
                 if not self._searcher.up_to_date():
-                    self._searcher = self._searcher.refresh()
-                    self._completions = {}
-                    self.version += 1
+                    self._use(self._searcher.refresh())
                     return True
             except Exception:
                 self._open()
@@ -498,10 +502,9 @@ class Engine:
     def _terms(self) -> "BestMatchIndex":
         """The term postings that go with the Whoosh commit the searcher reads (opened once per searcher:
         each commit's manifest is written before the commit, and never again)."""
-        if self._best is None or self._best_of is not self._searcher:
+        if self._best is None:
             commit = self._searcher.reader().generation()
-            folder = self.generation.path / bestmatch.FOLDER
-            self._best, self._best_of = bestmatch.BestMatchIndex(folder, commit), self._searcher
+            self._best = bestmatch.BestMatchIndex(self.generation.path / bestmatch.FOLDER, commit)
         return self._best
 
     def _best_candidates(self, parsed: ParsedQuery, completions: Query | None, limit: int) -> "Candidates | None":
@@ -559,18 +562,16 @@ class Engine:
 
     def _docnums(self) -> "_Docnums":
         """The pid → docnum table of the searcher in use (rebuilt when it changes)."""
-        if self._docnums_of is not self._searcher or self._docnum_table is None:
-            self._docnum_table, self._docnums_of = _Docnums(self._searcher), self._searcher
+        if self._docnum_table is None:
+            self._docnum_table = _Docnums(self._searcher)
         return self._docnum_table
 
     def _term_source(self) -> "_TermSource":
         """What did-you-mean reads: term statistics and stored paragraphs (one object per index state,
         so that :mod:`searcher.accents` can keep its counts for it)."""
-        terms = self._terms()
-        source = self._source
-        if source is None or source.searcher is not self._searcher or source.terms is not terms:
-            source = self._source = _TermSource(self._searcher, terms, self._docnums())
-        return source
+        if self._source is None:
+            self._source = _TermSource(self._searcher, self._terms(), self._docnums())
+        return self._source
 
     def _known(self, fieldname: str, term: str, as_prefix: bool) -> bool:
         """Whether some paragraph has ``term`` in ``fieldname`` (or, ``as_prefix``, a term starting with it)."""
