@@ -134,6 +134,8 @@ def read_manifest(folder: Path, generation: int | None = None, *, missing_ok: bo
         data = json.loads(path.read_text("utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("parts"), list):
             raise ValueError(path)
+        if not all(isinstance(part, dict) and "file" in part for part in data["parts"]):
+            raise ValueError(path)
     except (OSError, ValueError):
         raise IndexUnusable(
             f"index at {folder.parent} is damaged ({FOLDER}/{path.name} unreadable); rebuild it with: search-index --full"

@@ -153,15 +153,12 @@ class Generation:
         # The postings' manifest is rewritten by every update (no size to record): the parts it
         # names are the ones to check.  (The manifest of each commit is read, strictly, by the
         # searcher or the update that uses it: searcher.bestmatch.read_manifest.)
-        postings = self.path / "bm"
+        from . import bestmatch  # which imports this module
+
+        postings = self.path / bestmatch.FOLDER
         current_parts: set[str] = set()
-        if postings.is_dir():
-            try:
-                current_parts = {str(p["file"]) for p in json.loads((postings / "manifest.json").read_text("utf-8"))["parts"]}
-            except (OSError, ValueError, TypeError, KeyError):
-                raise IndexUnusable(
-                    f"index at {self.path} is damaged (bm/manifest.json unreadable); rebuild it with: search-index --full"
-                ) from None
+        if postings.is_dir():  # IndexUnusable when its manifest is unreadable
+            current_parts = {str(p["file"]) for p in bestmatch.read_manifest(postings)["parts"]}
         try:
             recorded = json.loads((self.path / FILES_FILE).read_text("utf-8"))
         except (OSError, ValueError):
