@@ -172,9 +172,6 @@ class Engine:
             stamp = self.location.current_stamp()
             generation = self.location.current()
             try:
-                # A truncated or missing file says so now, not when a search happens to read it
-                # (most searches read only the postings and the paragraphs they return).
-                generation.check_files()
                 ix = generation.open()
                 searcher = ix.searcher()
             except IndexUnusable as exc:
@@ -500,11 +497,9 @@ class Engine:
         return started + (time.perf_counter() - before)
 
     def _terms(self) -> "BestMatchIndex":
-        """The term postings that go with the Whoosh commit the searcher reads (opened once per searcher:
-        each commit's manifest is written before the commit, and never again)."""
+        """The syllable fields' postings of the Whoosh commit the searcher reads (opened once per searcher)."""
         if self._best is None:
-            commit = self._searcher.reader().generation()
-            self._best = bestmatch.BestMatchIndex(self.generation.path / bestmatch.FOLDER, commit)
+            self._best = bestmatch.BestMatchIndex(self._searcher.reader())
         return self._best
 
     def _best_candidates(self, parsed: ParsedQuery, completions: Query | None, limit: int) -> "Candidates | None":
@@ -535,18 +530,20 @@ class Engine:
 
         Returns ``(docnum, score, exact, pid)``; equal scores keep the pids' order (the folder's).
         """
+        order = self._terms().order
         kept: list[tuple[float, int, bool]] = []
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
         # The most the exact-diacritic bonus can add: candidates come in BM25
         # order, so once one cannot catch up with the last hit kept, none can.
         most_bonus = EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked)
         needs_text = bool(marked or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
-        for pid, score in zip(candidates.pids, candidates.scores):
+        for candidate, score in zip(candidates.docnums, candidates.scores):
             if len(kept) >= wanted:
                 kept.sort(key=lambda item: (-item[0], item[3]))
                 if score + most_bonus < kept[wanted - 1][0]:
                     break
-            docnum = stored.docnum(pid)
+            docnum = stored.docnum(candidate)
+            pid = int(order[candidate])
             if docnum is None or docnum in strict:
                 continue
             all_exact = True
@@ -561,7 +558,7 @@ class Engine:
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
 
     def _docnums(self) -> "_Docnums":
-        """The pid → docnum table of the searcher in use (rebuilt when it changes)."""
+        """Which docnums are live paragraphs, for the searcher in use (rebuilt when it changes)."""
         if self._docnum_table is None:
             self._docnum_table = _Docnums(self._searcher)
         return self._docnum_table
@@ -627,11 +624,11 @@ class Engine:
         seen = 0
         count = wanted + len(exclude)
         while seen < len(matches):
-            chosen = matching.top(matches, count).tolist()
+            chosen = matching.top(matches, count, terms.order).tolist()
             for looked, i in enumerate(chosen[seen:], 1):
                 if looked % 16 == 0 and (time.perf_counter() > deadline or (cancelled is not None and cancelled())):
                     return kept, False
-                docnum = stored.docnum(int(matches.pids[i]))
+                docnum = stored.docnum(int(matches.docnums[i]))
                 if docnum is None or docnum in exclude:
                     continue
                 if tier.check is not None and not tier.check.passes(stored(docnum).get("text", "")):
@@ -686,37 +683,29 @@ def _completion(terms: "BestMatchIndex", fieldname: str, prefix: str) -> Query |
 
 
 class _Docnums:
-    """Which Whoosh document holds the paragraph with a given pid (None: deleted, or no such pid).
+    """Whether a docnum the postings name is a live paragraph (None: deleted since, or not a paragraph).
 
-    Built from the whole ``pid`` column in one read (about a millisecond per
-    100,000 paragraphs), once per state of the index.
+    The postings of a deleted document stay in its segment until a merge; the
+    ``pid`` column and Whoosh's deletions, read whole once per state of the
+    index (about a millisecond per 100,000 paragraphs), say which are live.
     """
 
     def __init__(self, searcher: Any) -> None:
-        import numpy as np
-
         reader = searcher.reader()
-        pids = whoosh_patches.numeric_column(reader, "pid", NO_PID)
-        live = pids != NO_PID
+        self.live = whoosh_patches.numeric_column(reader, "pid", NO_PID) != NO_PID
         if reader.has_deletions():
             for leaf, offset in reader.leaf_readers():
                 for docnum in leaf.deleted_docs_set:
-                    live[offset + docnum] = False
-        docnums = np.flatnonzero(live)
-        pids = pids[docnums]
-        self.table = np.full(int(pids.max()) + 1 if len(pids) else 0, -1, dtype=np.int64)
-        self.table[pids] = docnums
+                    self.live[offset + docnum] = False
 
-    def __call__(self, pid: int) -> int | None:
-        if 0 <= pid < len(self.table):
-            docnum = int(self.table[pid])
-            if docnum >= 0:
-                return docnum
+    def __call__(self, docnum: int) -> int | None:
+        if 0 <= docnum < len(self.live) and self.live[docnum]:
+            return docnum
         return None
 
 
 class _StoredFields:
-    """``searcher.stored_fields``, remembered for the length of one query, and the docnum of a pid."""
+    """``searcher.stored_fields``, remembered for the length of one query, and whether a docnum is live."""
 
     def __init__(self, searcher: Any, docnum: _Docnums) -> None:
         self.searcher = searcher
@@ -745,11 +734,14 @@ class _TermSource:
 
     def docs_for_query(self, query: Query) -> Iterable[int]:
         """The docnums of the paragraphs that match ``query``, in the folder's order."""
-        pids = matching.evaluate(self.terms, query).pids
+        import numpy as np
+
+        found = matching.evaluate(self.terms, query).docnums
+        found = found[np.argsort(self.terms.order[found], kind="stable")]
         # A few at a time: did-you-mean reads the first fifty of a pair that may have 100,000.
-        for start in range(0, len(pids), 64):
-            for pid in pids[start : start + 64].tolist():
-                docnum = self.docnums(pid)
+        for start in range(0, len(found), 64):
+            for candidate in found[start : start + 64].tolist():
+                docnum = self.docnums(candidate)
                 if docnum is not None:
                     yield docnum
 

@@ -26,7 +26,6 @@ from typing import Any, Callable, Sequence
 
 from whoosh.query import And, Term
 
-from .analysis import index_terms
 from .corpus import (
     CorpusFile,
     Document,
@@ -40,9 +39,19 @@ from . import formats
 from .formats import DocumentSkipped, Extracted
 from .selection import FileSelection
 from .errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
-from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock, exposure_warning, make_private_dir, write_atomic
+from .store import (
+    KIND_FILE,
+    KIND_PARAGRAPH,
+    IndexLocation,
+    build_lock,
+    exposure_warning,
+    make_private_dir,
+    remove_leftovers,
+    write_atomic,
+)
 from . import whoosh_patches
-from .bestmatch import BestMatchWriter
+from .index.codec import merge_small
+from .index.schema import NO_PID
 
 __all__ = ["BuildSummary", "build_index", "ensure_index", "check_corpus", "Progress"]
 
@@ -114,7 +123,7 @@ def _read_manifest(searcher: Any) -> dict[str, dict[str, Any]]:
 
 
 def _index_file(
-    writer: Any, file: CorpusFile, known: dict[str, Any] | None, summary: BuildSummary, best: BestMatchWriter
+    writer: Any, file: CorpusFile, known: dict[str, Any] | None, summary: BuildSummary, pids: PidCounter
 ) -> int:
     """Bring one file's paragraphs in the index up to date; return paragraphs written.
 
@@ -124,20 +133,20 @@ def _index_file(
     """
     path = file.path
     if is_document(path):
-        return _index_document(writer, file, known, summary, _read_document(file, known))
+        return _index_document(writer, file, known, summary, _read_document(file, known), pids)
     try:
         stream = _open_regular(file.abspath)
     except OSError as exc:
-        return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "", best)
+        return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "", pids)
     if stream is None:  # replaced by a FIFO or device since the corpus was listed
-        return _skip(writer, file, known, summary, "not a regular file", "", best)
+        return _skip(writer, file, known, summary, "not a regular file", "", pids)
     with stream:
         try:
             check = inspect_file(stream)
         except UnreadableFile as exc:
-            return _skip(writer, file, known, summary, str(exc), "", best)
+            return _skip(writer, file, known, summary, str(exc), "", pids)
         except OSError as exc:
-            return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "", best)
+            return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "", pids)
         if known is not None and check.sha256 == known.get("sha256"):
             # Same bytes, new mtime: refresh the file record only.
             writer.delete_by_query(And([Term("kind", KIND_FILE), Term("path", path)]))
@@ -150,17 +159,16 @@ def _index_file(
             return 0
         if known is not None:
             writer.delete_by_term("path", path)
-            best.delete_path(path)
         document = Document(path=path, title="")
         written = text_bytes = 0
         try:
             for para in iter_paragraphs(stream, check, document):
-                text_bytes += _write_paragraph(writer, best, path, document.title, para)
+                text_bytes += _write_paragraph(writer, pids, path, document.title, para)
                 written += 1
         except OSError as exc:
             summary.warnings.append({"path": path, "reason": f"read error part-way: {exc.strerror or exc}"})
         if not written:  # empty, blank, only separators: its old paragraphs are already deleted
-            return _skip(writer, file, None, summary, "empty file (no text)", check.sha256, best)
+            return _skip(writer, file, None, summary, "empty file (no text)", check.sha256, pids)
         record = _file_record(file, check.sha256, written, text_bytes=text_bytes)
         summary.text_bytes += text_bytes
         if check.legacy:
@@ -226,7 +234,7 @@ def _index_document(
     known: dict[str, Any] | None,
     summary: BuildSummary,
     read: _ReadDocument,
-    best: BestMatchWriter,
+    pids: PidCounter,
 ) -> int:
     """Write what :func:`_read_document` found; return paragraphs written."""
     path = file.path
@@ -241,15 +249,14 @@ def _index_document(
         summary.unchanged += 1
         return 0
     if read.extracted is None:
-        return _skip(writer, file, known, summary, read.skipped, read.sha256, best)
+        return _skip(writer, file, known, summary, read.skipped, read.sha256, pids)
     if known is not None:
         writer.delete_by_term("path", path)
-        best.delete_path(path)
     extracted = read.extracted
     text_bytes = 0
     for para in extracted.paragraphs:
         where = {key: value for key in ("page", "chapter") if (value := getattr(para, key)) is not None}
-        text_bytes += _write_paragraph(writer, best, path, extracted.title, para, **where)
+        text_bytes += _write_paragraph(writer, pids, path, extracted.title, para, **where)
     for warning in extracted.warnings:
         summary.warnings.append({"path": path, "reason": warning})
     record = _file_record(file, read.sha256, len(extracted.paragraphs), text_bytes=text_bytes)
@@ -285,27 +292,42 @@ def _open_regular(abspath: str) -> Any:
         raise
 
 
-def _write_paragraph(writer: Any, best: BestMatchWriter, path: str, title: str, para: Any, **where: int) -> int:
-    """Write one paragraph (``line``, ``column``, ``ordinal``, ``text``) to Whoosh and to the
-    best-match postings; ``where`` adds its ``page`` or ``chapter``.  Returns its size in UTF-8 bytes."""
-    exact, folded, pairs = index_terms(para.text)
-    pid = best.add(folded.split(), pairs.split(), exact.split())
-    # The term postings live once, in the best-match arrays; Whoosh keeps the paragraph.
-    # (A cluster's writer indexes the term streams itself.)
-    terms = {"exact": exact, "folded": folded, "pairs": pairs} if best.terms_in_documents else {}
+class PidCounter:
+    """Numbers paragraphs in the order a build reads them, which is the folder's order: the
+    ``pid`` column that breaks ties between equal scores (two versions of a law)."""
+
+    def __init__(self, start: int = 0) -> None:
+        self.next = start
+
+    def take(self) -> int:
+        pid = self.next
+        self.next += 1
+        return pid
+
+
+def _write_paragraph(writer: Any, pids: PidCounter, path: str, title: str, para: Any, **where: int) -> int:
+    """Write one paragraph (``line``, ``column``, ``ordinal``, ``text``); ``where`` adds its ``page`` or
+    ``chapter``.  Returns its size in UTF-8 bytes.
+
+    The three syllable fields are analysed from the text by the schema's own analysis
+    (:mod:`searcher.vietnamese.whoosh_analysis`), in the writer's processes.
+    """
+    text = para.text
     writer.add_document(
         kind=KIND_PARAGRAPH,
         path=path,
-        pid=pid,
+        pid=pids.take(),
         line=para.line,
         column=para.column,
         ordinal=para.ordinal,
         title=title,
-        text=para.text,
-        **terms,
+        text=text,
+        exact=text,
+        folded=text,
+        pairs=text,
         **where,
     )
-    return len(para.text.encode("utf-8", "surrogatepass"))
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _skip(
@@ -315,11 +337,10 @@ def _skip(
     summary: BuildSummary,
     reason: str,
     sha256: str,
-    best: BestMatchWriter,
+    pids: PidCounter,
 ) -> int:
     if known is not None:
         writer.delete_by_term("path", file.path)
-        best.delete_path(file.path)
     summary.skipped.append({"path": file.path, "reason": reason})
     writer.add_document(**_file_record(file, sha256, 0, reason))
     return 0
@@ -559,10 +580,8 @@ def _full_build(
     generation = location.new_generation(corpus)
     ix = generation.open()
     writer = whoosh_patches.bulk_writer(ix, parallel and len(files) >= PARALLEL_MIN_FILES)
-    best = BestMatchWriter(generation.path)
     try:
-        _feed(writer, files, {}, summary, progress, best)
-        best.commit(writer.generation)
+        _feed(writer, files, {}, summary, progress, PidCounter())
         writer.commit()
     except BaseException:
         writer.cancel()
@@ -579,7 +598,6 @@ def _full_build(
             f"the new index lost documents ({written} of {expected} written: did a worker process die?); "
             "the index in place is unchanged: run search-index --full again"
         )
-    generation.record_files()
     location.publish(generation)
 
 
@@ -589,22 +607,18 @@ def _incremental(
     summary: BuildSummary,
     progress: Callable[[Progress], None] | None,
 ) -> None:
-    generation.check_files()  # truncated segment files: the caller rebuilds in full
+    # Whoosh's temporary storage of a writer that was killed (the caller holds the build lock:
+    # no writer is live); a killed writer's segment files, which no TOC names, go at the next commit.
+    remove_leftovers(generation.path, folders=True)
     ix = generation.open()
     try:
-        # From the postings of the commit Whoosh is at: a part whose Whoosh commit failed is left out.
-        best = BestMatchWriter(generation.path, ix.latest_generation())
         try:
             with ix.searcher() as searcher:
                 manifest = _read_manifest(searcher)
                 jobs, removed = _update_plan(manifest, files, summary)
-                touched = removed + [f.path for f in jobs if f.path in manifest]
-                for path in touched:  # the paragraphs this update will delete
-                    best.old_pids[path] = [
-                        int(fields["pid"])
-                        for fields in searcher.documents(path=path)
-                        if fields.get("kind") == KIND_PARAGRAPH and fields.get("pid") is not None
-                    ]
+                numbered = whoosh_patches.numeric_column(searcher.reader(), "pid", NO_PID)
+                numbered = numbered[numbered != NO_PID]
+                pids = PidCounter(int(numbered.max()) + 1 if len(numbered) else 0)
         except Exception as exc:  # a damaged index: the caller rebuilds it in full
             raise IndexUnusable(f"cannot read the index ({type(exc).__name__})") from None
         if not jobs and not removed:
@@ -614,19 +628,16 @@ def _incremental(
         try:
             for path in removed:
                 writer.delete_by_term("path", path)
-                best.delete_path(path)
                 if not manifest[path].get("skipped"):
                     summary.removed += 1
-            _feed(writer, jobs, manifest, summary, progress, best)
-            # The postings first, as the manifest of the commit to come: if the
-            # Whoosh commit then fails, searchers and the next build stay on the
-            # previous manifest, and the next build redoes the files.
-            best.commit(writer.generation)
-            writer.commit()
+            _feed(writer, jobs, manifest, summary, progress, pids)
+            # One commit (Whoosh's TOC) for the paragraphs and their postings; small segments are
+            # merged, and the paragraphs deleted from them dropped, on the way.
+            writer.commit(mergetype=merge_small)
         except BaseException:
-            writer.cancel()
+            if not writer.is_closed:  # a commit that failed has closed it already
+                writer.cancel()
             raise
-        generation.record_files()
         summary.paragraphs, summary.files, summary.text_bytes = _totals(ix)
     finally:
         ix.close()
@@ -671,7 +682,7 @@ def _feed(
     manifest: dict[str, dict[str, Any]],
     summary: BuildSummary,
     progress: Callable[[Progress], None] | None,
-    best: BestMatchWriter,
+    pids: PidCounter,
 ) -> None:
     documents = [f for f in files if is_document(f.path)]
     ahead: dict[str, Future[_ReadDocument]] = {}
@@ -690,9 +701,9 @@ def _feed(
                 fill()
                 read = ahead.pop(file.path).result()
                 fill()
-                summary.paragraphs_indexed += _index_document(writer, file, known, summary, read, best)
+                summary.paragraphs_indexed += _index_document(writer, file, known, summary, read, pids)
             else:
-                summary.paragraphs_indexed += _index_file(writer, file, known, summary, best)
+                summary.paragraphs_indexed += _index_file(writer, file, known, summary, pids)
             if progress is not None:
                 progress(Progress(done, len(files), summary.paragraphs_indexed, file.path))
     finally:

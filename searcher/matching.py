@@ -3,7 +3,7 @@
 :mod:`searcher.planning` writes each tier as a Whoosh query tree over three
 kinds of term: ``exact`` keys, ``folded`` syllables and ``pairs`` of folded
 syllables.  Their postings live once, as sorted numpy arrays of paragraph ids
-(pids); Whoosh keeps the paragraphs themselves.  Here a tree becomes set
+(Whoosh docnums), stored by the index's codec (:mod:`searcher.index.codec`).  Here a tree becomes set
 operations on those arrays (``And`` an intersection, ``Or`` a union, ``Not`` a
 difference) and every paragraph in the result gets the BM25 score of the terms
 it matched.  A syllable as frequent as *của* has tens of thousands of postings;
@@ -15,8 +15,8 @@ the stored text: a ``Phrase`` of three or more syllables is the paragraphs with
 all its pairs, and the check keeps those where the pairs follow each other.
 
 >>> from whoosh.query import And, Term
->>> matches = evaluate(index, And([Term("pairs", "ngoai_giao"), Term("exact", "ngoai~6")]))  # doctest: +SKIP
->>> matches.pids[:3], matches.scores[:3]                                                   # doctest: +SKIP
+>>> matches = evaluate(index, And([Term("pairs", "ngoai_giao"), Term("exact", "ngoai~5")]))  # doctest: +SKIP
+>>> matches.docnums[:3], matches.scores[:3]                                                   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ __all__ = ["Matches", "evaluate", "top"]
 
 @dataclass
 class Matches:
-    """Paragraphs (pids, ascending) and their scores, aligned."""
+    """Paragraphs (docnums, ascending) and their scores, aligned."""
 
-    pids: Any
+    docnums: Any
     scores: Any
 
     def __len__(self) -> int:
-        return len(self.pids)
+        return len(self.docnums)
 
 
 def _empty() -> Matches:
@@ -67,11 +67,11 @@ def _evaluate(index: "BestMatchIndex", query: Query, boost: float) -> Matches:
     boost *= float(getattr(query, "boost", 1.0))
     if isinstance(query, Term):
         key = term_key(query.fieldname, str(query.text))
-        pids, factors = index.postings(key)
-        if not len(pids):
+        docnums, factors = index.postings(key)
+        if not len(docnums):
             return _empty()
         weight = np.float32(boost * index.idf(key))
-        return Matches(pids, factors * weight if weight else np.zeros(len(pids), dtype=np.float32))
+        return Matches(docnums, factors * weight if weight else np.zeros(len(docnums), dtype=np.float32))
     if isinstance(query, Phrase):
         return _intersect(index, [Term(query.fieldname, word) for word in query.words], boost)
     if isinstance(query, And):
@@ -82,16 +82,16 @@ def _evaluate(index: "BestMatchIndex", query: Query, boost: float) -> Matches:
             return _empty()
         if len(parts) == 1:
             return parts[0]
-        every = np.concatenate([m.pids for m in parts])
+        every = np.concatenate([m.docnums for m in parts])
         weights = np.concatenate([m.scores for m in parts])
         size = int(every.max()) + 1
         if len(every) * 8 > size:  # many postings (a prefix's completions): one pass over a table is cheaper than a sort
-            pids = np.flatnonzero(np.bincount(every, minlength=size))
-            scores = np.bincount(every, weights=weights, minlength=size)[pids]
+            docnums = np.flatnonzero(np.bincount(every, minlength=size))
+            scores = np.bincount(every, weights=weights, minlength=size)[docnums]
         else:
-            pids, inverse = np.unique(every, return_inverse=True)
-            scores = np.bincount(inverse, weights=weights, minlength=len(pids))
-        return Matches(pids, scores.astype(np.float32))
+            docnums, inverse = np.unique(every, return_inverse=True)
+            scores = np.bincount(inverse, weights=weights, minlength=len(docnums))
+        return Matches(docnums, scores.astype(np.float32))
     if isinstance(query, _NullQuery):
         return _empty()
     if isinstance(query, Not):
@@ -116,10 +116,10 @@ def _intersect(index: "BestMatchIndex", subqueries: list[Query], boost: float) -
     for query in unwanted:
         if not len(result):
             break
-        gone = _evaluate(index, query, 1.0).pids
+        gone = _evaluate(index, query, 1.0).docnums
         if len(gone):
-            keep = ~np.isin(result.pids, gone, assume_unique=True)
-            result = Matches(result.pids[keep], result.scores[keep])
+            keep = ~np.isin(result.docnums, gone, assume_unique=True)
+            result = Matches(result.docnums[keep], result.scores[keep])
     return result
 
 
@@ -129,24 +129,25 @@ def _and(small: Matches, large: Matches) -> Matches:
 
     if not len(large):
         return _empty()
-    where = np.searchsorted(large.pids, small.pids)
-    where[where >= len(large.pids)] = len(large.pids) - 1
-    both = large.pids[where] == small.pids
-    return Matches(small.pids[both], small.scores[both] + large.scores[where[both]])
+    where = np.searchsorted(large.docnums, small.docnums)
+    where[where >= len(large.docnums)] = len(large.docnums) - 1
+    both = large.docnums[where] == small.docnums
+    return Matches(small.docnums[both], small.scores[both] + large.scores[where[both]])
 
 
-def top(matches: Matches, count: int) -> Any:
-    """Indexes into ``matches`` of its ``count`` best, best first; equal scores in pid order."""
+def top(matches: Matches, count: int, order: Any) -> Any:
+    """Indexes into ``matches`` of its ``count`` best, best first; equal scores in the folder's order
+    (``order``: each docnum's place, :attr:`searcher.bestmatch.BestMatchIndex.order`)."""
     import numpy as np
 
     size = len(matches)
     if size == 0 or count <= 0:
         return np.empty(0, dtype=np.int64)
     if size > count:
-        # Keep every paragraph tied with the last one chosen, so that ties go by pid.
+        # Keep every paragraph tied with the last one chosen, so that ties go by the folder's order.
         threshold = np.partition(matches.scores, size - count)[size - count]
         chosen = np.flatnonzero(matches.scores >= threshold)
     else:
         chosen = np.arange(size)
-    order = np.lexsort((matches.pids[chosen], -matches.scores[chosen]))
-    return chosen[order][:count]
+    ranked = np.lexsort((order[matches.docnums[chosen]], -matches.scores[chosen]))
+    return chosen[ranked][:count]

@@ -5,7 +5,8 @@ Layout of an index folder::
     index/
       CURRENT            JSON naming the live generation (replaced atomically)
       .lock              flock()ed by the one running ``search-index``
-      gen-<stamp>/       a complete Whoosh index plus ``searcher.json``
+      gen-<stamp>/       a complete Whoosh index plus ``searcher.json``; the syllable fields'
+                         postings are segment files of its codec (searcher.index.codec)
 
 A full rebuild writes a new generation beside the live one and then replaces
 ``CURRENT`` with ``os.replace``: readers see either the old or the new index,
@@ -28,11 +29,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, ID, STORED, Schema
 
 from . import whoosh_patches
 from .errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable
+from .index.schema import KIND_FILE, KIND_PARAGRAPH, NO_PID, make_schema
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -45,56 +45,16 @@ __all__ = [
 ]
 
 # Bump whenever the schema or the meaning of any indexed term changes.
-SCHEMA_VERSION = 7  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
+SCHEMA_VERSION = 8  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
 # 5: exact, folded and pair terms spell final i/y one way (kỹ = kĩ, lý = lí, quý = quí)
 # 6: a lean index: no xpairs field, exact and folded without positions (issue 12)
 # 7: the exact, folded and pair postings only in the best-match arrays, not in Whoosh too (issue 12)
+# 8: those arrays are how Whoosh stores the three fields (searcher.index.codec): one store, one commit
 
 META_FILE = "searcher.json"
-FILES_FILE = "files.json"  # sizes of the segment files, written after every commit
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 GEN_PREFIX = "gen-"
-
-KIND_PARAGRAPH = "p"
-KIND_FILE = "f"
-
-
-NO_PID = 0xFFFFFFFF  # the pid column's value for file records
-
-
-def _pid_field() -> COLUMN:
-    """A paragraph's pid as a column of 4-byte numbers, not a term: the engine reads the whole
-    column at once to map the postings' pids to Whoosh documents (a term per paragraph cost a
-    dictionary entry and a posting block each, and a lookup per hit)."""
-    field = COLUMN(NumericColumn("I", default=NO_PID))
-    field.stored = True  # incremental builds read it back with the file's paragraphs
-    return field
-
-
-def make_schema() -> Schema:
-    """The Whoosh schema: the paragraphs and the file records.  Only built-in Whoosh classes are pickled into it.
-
-    The terms a query looks for (exact keys, folded syllables, pairs of them:
-    :func:`searcher.analysis.index_terms`) are not here: their postings live
-    once, in the numpy arrays of :mod:`searcher.bestmatch`, which the strict
-    tiers (:mod:`searcher.matching`) and best match both read.  Whoosh's
-    pure-Python posting writer was three quarters of the build time and its
-    copy of those postings two thirds of the index (issue 12).
-    """
-    return Schema(
-        kind=ID(stored=True),
-        path=ID(stored=True),
-        pid=_pid_field(),  # the paragraph's number in the postings (searcher.bestmatch)
-        line=STORED(),
-        column=STORED(),  # where a window of a very long line starts
-        ordinal=STORED(),
-        page=STORED(),  # PDF page (1-based), absent for other formats
-        chapter=STORED(),  # EPUB chapter (1-based), absent for other formats
-        title=STORED(),
-        text=STORED(),
-        info=STORED(),  # file records: size, mtime_ns, sha256, paragraphs
-    )
 
 
 @dataclass(frozen=True)
@@ -121,7 +81,7 @@ class Generation:
             ) from None
 
     def size(self) -> int:
-        """Bytes on disk of this generation's files (the best-match postings in its subfolder too)."""
+        """Bytes on disk of this generation's files."""
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 
     def updated(self) -> float:
@@ -130,73 +90,6 @@ class Generation:
             return max(p.stat().st_mtime for p in self.path.glob("*.toc"))
         except ValueError:
             return float(self.meta.get("created", 0.0))
-
-    def record_files(self) -> None:
-        """Note the size of every segment file and postings file (after a commit, under the build lock)."""
-        remove_leftovers(self.path)  # half-written by a build that was killed
-        sizes = {p.name: p.stat().st_size for p in self.path.iterdir() if _is_segment_file(p.name)}
-        # The best-match parts (bm/part-*/), written once each, like Whoosh's segments.
-        for part in sorted((self.path / "bm").glob("part-*")):
-            if part.is_dir() and not part.name.endswith(".tmp"):
-                sizes.update({f"bm/{part.name}/{p.name}": p.stat().st_size for p in part.iterdir()})
-        write_atomic(self.path / FILES_FILE, json.dumps(sizes))
-
-    def check_files(self) -> None:
-        """Raise :class:`IndexUnusable` when a segment file no longer has its recorded size.
-
-        Whoosh never rewrites a segment file, so another size means a
-        truncated or damaged copy, which a search may only trip over later;
-        so does one file missing from a segment whose other files are there.
-        Segments merged away since are simply gone; a generation without the
-        record (written by an older searcher) is not checked.
-        """
-        # The postings' manifest is rewritten by every update (no size to record): the parts it
-        # names are the ones to check.  (The manifest of each commit is read, strictly, by the
-        # searcher or the update that uses it: searcher.bestmatch.read_manifest.)
-        from . import bestmatch  # which imports this module
-
-        postings = self.path / bestmatch.FOLDER
-        current_parts: set[str] = set()
-        if postings.is_dir():  # IndexUnusable when its manifest is unreadable
-            current_parts = {str(p["file"]) for p in bestmatch.read_manifest(postings)["parts"]}
-        try:
-            recorded = json.loads((self.path / FILES_FILE).read_text("utf-8"))
-        except (OSError, ValueError):
-            return
-        if not isinstance(recorded, dict):
-            return
-        present = {p.name for p in self.path.iterdir()}
-        live_segments = {name.split(".", 1)[0] for name in present if _is_segment_file(name)}
-        for name, size in recorded.items():
-            name = str(name)
-            if "/" in name:  # a postings file
-                if name.split("/")[1] not in current_parts:
-                    continue  # its part was merged into a new one since
-                try:
-                    actual = (self.path / name).stat().st_size
-                except FileNotFoundError:
-                    actual = "missing"
-                except OSError as exc:
-                    actual = f"unreadable: {exc.strerror}"
-            elif name not in present:
-                if name.split(".", 1)[0] not in live_segments:
-                    continue  # its whole segment was merged away
-                actual: Any = "missing"
-            else:
-                try:
-                    actual = (self.path / name).stat().st_size
-                except OSError as exc:
-                    actual = f"unreadable: {exc.strerror}"
-            if actual != size:
-                found = f"{actual} bytes" if isinstance(actual, int) else actual
-                raise IndexUnusable(
-                    f"index at {self.path} is damaged ({name}: {found}, {size} bytes when written); "
-                    "rebuild it with: search-index --full"
-                )
-
-
-def _is_segment_file(name: str) -> bool:
-    return name.startswith("MAIN_") and name != "MAIN_WRITELOCK"
 
 
 class IndexLocation:

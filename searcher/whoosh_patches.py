@@ -8,6 +8,8 @@ Each workaround says which Whoosh behaviour it exists for.  Nothing else in
 - :func:`bulk_writer`: the multiprocess writer, with sub-writers that die with
   the build, a job queue that notices dead workers, a ``cancel()`` that really
   stops them, and start-up that works under a captured ``sys.stderr`` (Textual).
+- :func:`pool_writer_class`: whoosh3's ``SegmentWriter`` accepts ``poolclass=``
+  and ignores it; this one uses it (the codec's :class:`~searcher.index.codec.ArrayPool`).
 
 :func:`installed` tells whether each patch took; a test fails loudly when a
 Whoosh upgrade leaves one out.
@@ -91,9 +93,34 @@ class FreshReaderIndex(whoosh_index.FileIndex):
 # -- writing ---------------------------------------------------------------------------
 
 
+def _writer_args() -> dict[str, Any]:
+    """What every segment writer of ours gets: the array codec and its pool (see :mod:`searcher.index.codec`)."""
+    from .index.codec import ArrayCodec, ArrayPool
+
+    return {"codec": ArrayCodec(), "poolclass": ArrayPool, "limitmb": WRITER_MEMORY_MB, "compound": COMPOUND}
+
+
+@functools.cache
+def pool_writer_class() -> Any:
+    """whoosh3's ``SegmentWriter``, with its ``poolclass=`` argument honoured."""
+    from whoosh.writing import SegmentWriter
+
+    class PoolSegmentWriter(SegmentWriter):  # type: ignore[misc, valid-type]
+        """whoosh3 3.54's ``SegmentWriter.__init__`` takes ``poolclass`` and always makes a
+        ``PostingPool``: this one makes the pool it is given."""
+
+        def __init__(self, ix: Any, poolclass: Any = None, **kwargs: Any) -> None:
+            super().__init__(ix, **kwargs)
+            if poolclass is not None:
+                self.pool.cleanup()
+                self.pool = poolclass(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+
+    return PoolSegmentWriter
+
+
 def writer(ix: Any, timeout: float = 0.0) -> Any:
     """A single-process writer (incremental updates, small builds)."""
-    return ix.writer(limitmb=WRITER_MEMORY_MB, timeout=timeout, compound=COMPOUND)
+    return pool_writer_class()(ix, timeout=timeout, **_writer_args())
 
 
 def bulk_writer(ix: Any, parallel: bool) -> Any:
@@ -112,10 +139,9 @@ def bulk_writer(ix: Any, parallel: bool) -> Any:
         ix,
         procs=procs,
         multisegment=True,
-        limitmb=WRITER_MEMORY_MB,
         batchsize=200,
-        compound=COMPOUND,
         start_method=start_method,
+        **_writer_args(),
     )
 
 
@@ -173,9 +199,12 @@ def _watched_subwriter(parent_pid: int, *args: Any) -> None:
                 pass
 
     threading.Thread(target=watch, daemon=True).start()
-    from whoosh.multiproc import _run_subwriter
+    from whoosh import multiproc
 
-    _run_subwriter(*args)
+    # whoosh3's sub-writer task makes a plain SegmentWriter, which ignores ``poolclass``:
+    # this process is a sub-writer and nothing else, so its module's name can be re-pointed.
+    multiproc.SegmentWriter = pool_writer_class()
+    multiproc._run_subwriter(*args)
 
 
 class _LiveQueue:

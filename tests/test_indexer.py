@@ -482,7 +482,8 @@ def test_a_build_removes_files_a_killed_build_left_half_written(setup):
     for name in ("about.json.31390.tmp", "CURRENT.31390.tmp"):
         (index / name).write_text("{", encoding="utf-8")
     generation = next(index.glob("gen-*"))
-    (generation / "files.json.31390.tmp").write_text("{", encoding="utf-8")
+    (generation / "MAIN.tmp").mkdir()  # Whoosh's temporary storage of a writer that was killed
+    (generation / "MAIN.tmp" / "abc.run").write_bytes(b"\0" * 64)
     (corpus / "a.txt").write_text("Tài liệu A\n\nmột đoạn mới\n", encoding="utf-8")
     assert build_index(corpus, index).mode == "incremental"
     assert not list(index.rglob("*.tmp"))

@@ -8,8 +8,7 @@ import pytest
 from whoosh.query import And, Not, Or, Phrase, Prefix, Term
 
 from searcher import bestmatch
-from searcher.analysis import index_terms
-from searcher.bestmatch import BestMatchIndex, BestMatchWriter
+from searcher.bestmatch import BestMatchIndex
 from searcher.matching import evaluate, top
 from searcher.text import exact_term
 
@@ -23,14 +22,9 @@ TEXTS = [
 
 
 def build(folder: Path, texts: list[str]) -> BestMatchIndex:
-    writer = BestMatchWriter(folder)
-    for text in texts:
-        exact, folded, pairs = index_terms(text)
-        writer.add(folded.split(), pairs.split(), exact.split())
-    writer.commit()
-    index = BestMatchIndex.open(folder)
-    assert index is not None
-    return index
+    from tests.index_support import array_index
+
+    return array_index(folder, texts)
 
 
 @pytest.fixture
@@ -39,7 +33,7 @@ def index(tmp_path: Path) -> BestMatchIndex:
 
 
 def pids(index: BestMatchIndex, query) -> list[int]:
-    return evaluate(index, query).pids.tolist()
+    return evaluate(index, query).docnums.tolist()
 
 
 def test_a_term_of_each_kind(index: BestMatchIndex) -> None:
@@ -69,34 +63,38 @@ def test_a_phrase_is_every_pair_of_it(index: BestMatchIndex) -> None:
 def test_scores_add_up_and_follow_bm25(index: BestMatchIndex) -> None:
     kinh, te = Term("folded", "kinh"), Term("folded", "te")
     both = evaluate(index, And([kinh, te]))
-    alone = {p: s for p, s in zip(*(a.tolist() for a in (evaluate(index, kinh).pids, evaluate(index, kinh).scores)))}
-    other = {p: s for p, s in zip(*(a.tolist() for a in (evaluate(index, te).pids, evaluate(index, te).scores)))}
-    for pid, score in zip(both.pids.tolist(), both.scores.tolist()):
+    alone = {p: s for p, s in zip(*(a.tolist() for a in (evaluate(index, kinh).docnums, evaluate(index, kinh).scores)))}
+    other = {p: s for p, s in zip(*(a.tolist() for a in (evaluate(index, te).docnums, evaluate(index, te).scores)))}
+    for pid, score in zip(both.docnums.tolist(), both.scores.tolist()):
         assert score == pytest.approx(alone[pid] + other[pid], rel=1e-5)
     # Three times "kinh tế" in a short paragraph beats once in a longer one.
-    ranked = [both.pids[i] for i in top(both, 4).tolist()]
+    ranked = [both.docnums[i] for i in top(both, 4, index.order).tolist()]
     assert ranked[0] == 3
     # A boost of 0 narrows without scoring (exact syllables of an exact phrase).
     narrowed = evaluate(index, And([kinh, Term("exact", exact_term("ngoại"), boost=0.0)]))
-    assert narrowed.pids.tolist() == [0, 4]
+    assert narrowed.docnums.tolist() == [0, 4]
     assert narrowed.scores.tolist() == pytest.approx(
         [alone[0], alone[4]], rel=1e-5
     )
 
 
-def test_equal_scores_go_in_pid_order(tmp_path: Path) -> None:
+def test_equal_scores_go_in_the_folders_order(tmp_path: Path) -> None:
     index = build(tmp_path, ["Hà Nội mùa thu"] * 6)
     matches = evaluate(index, Term("folded", "thu"))
-    assert [matches.pids[i] for i in top(matches, 4).tolist()] == [0, 1, 2, 3]
+    assert [matches.docnums[i] for i in top(matches, 4, index.order).tolist()] == [0, 1, 2, 3]
 
 
-def test_several_parts_answer_like_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_several_segments_answer_like_one(tmp_path: Path) -> None:
+    from tests.index_support import add_paragraphs, open_index
+
     one = build(tmp_path / "one", TEXTS * 3)
-    monkeypatch.setattr(bestmatch, "PART_POSTINGS", 20)  # a part every paragraph or two
-    many = build(tmp_path / "many", TEXTS * 3)
-    assert len(many.parts) > 3 and len(one.parts) == 1
+    ix = open_index(tmp_path / "many")
+    for round_ in range(3):  # one Whoosh segment a commit
+        add_paragraphs(ix, TEXTS, first_pid=round_ * len(TEXTS), merge=False)
+    many = BestMatchIndex(ix.reader())
+    assert len(many.parts) == 3 and len(one.parts) == 1
     for query in [Term("folded", "kinh"), And([Term("pairs", "kinh_te"), Term("exact", exact_term("ngoại"))])]:
         a, b = evaluate(one, query), evaluate(many, query)
-        assert a.pids.tolist() == b.pids.tolist()
+        assert a.docnums.tolist() == b.docnums.tolist()
         assert a.scores.tolist() == pytest.approx(b.scores.tolist(), rel=1e-5)
     assert many.with_prefix("ng", 5) == one.with_prefix("ng", 5)

@@ -32,6 +32,8 @@ KNOWN_SCHEMAS = {
     6: V1_FIELDS | {"column", "pid", "page", "chapter"},
     # 7: the term fields only in the best-match arrays (issue 12: Whoosh keeps the paragraphs).
     7: (V1_FIELDS - {"exact", "folded", "pairs"}) | {"column", "pid", "page", "chapter"},
+    # 8: the term fields are Whoosh fields again, their postings arrays of searcher.index.codec (issue 20).
+    8: V1_FIELDS | {"column", "pid", "page", "chapter"},
 }
 
 

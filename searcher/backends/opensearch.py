@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 
 from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
 
-from ..analysis import pair_term, read_text
+from ..analysis import index_terms, pair_term, read_text
 from ..bestmatch import COVERAGE_POWER, PAIR_BOOST
 from ..bestmatch import min_words as bestmatch_min_words
 from ..engine import BEST_SCALE, DEFAULT_LIMIT, EXACT_BOOST, TIER_STEP, Engine, Hit, SearchResult, _verify
@@ -311,22 +311,6 @@ def _paragraph_id(path: str, number: int) -> str:
 # -- the build ------------------------------------------------------------------------------------
 
 
-class _NoBestMatch:
-    """Stands in for the local best-match writer: the cluster scores best match itself."""
-
-    terms_in_documents = True  # the cluster indexes each paragraph's term streams itself
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def add(self, folded: list[str], pairs: list[str], exact: list[str]) -> int:
-        self.count += 1
-        return self.count
-
-    def delete_path(self, path: str) -> None:
-        pass
-
-
 class _BulkWriter:
     """What :func:`searcher.indexer._feed` writes to, sent to the cluster through the bulk API.
 
@@ -357,6 +341,8 @@ class _BulkWriter:
         else:
             number = self.numbers.get(path, 0)
             self.numbers[path] = number + 1
+            # The cluster indexes the three syllable fields as space-separated terms, made here.
+            fields["exact"], fields["folded"], fields["pairs"] = index_terms(fields["text"])
             self.pending.append((_paragraph_id(path, number), {k: v for k, v in fields.items() if v is not None}))
             self.pending_bytes += len(fields.get("text") or "") * 3  # the text and its term streams
             if len(self.pending) >= self.batch or self.pending_bytes >= BATCH_BYTES:
@@ -650,9 +636,9 @@ def _feed_cluster(
     progress: Callable[[Any], None] | None,
 ) -> None:
     """Read and write ``files`` with the local indexer's own code, then make the summary tell the truth."""
-    from ..indexer import _feed
+    from ..indexer import PidCounter, _feed
 
-    _feed(writer, files, manifest, summary, progress, _NoBestMatch())  # type: ignore[arg-type]
+    _feed(writer, files, manifest, summary, progress, PidCounter())
     writer.flush()
     if writer.retried:
         summary.warnings.append(

@@ -1,0 +1,187 @@
+"""The Whoosh analysis of the three indexed fields: a syllable tokenizer and the filters that fold them.
+
+The schema pickles these classes by import path, so plain Whoosh analyses a
+query exactly as the index was analysed::
+
+    >>> from whoosh.qparser import QueryParser
+    >>> from searcher.index.schema import make_schema
+    >>> QueryParser("folded", make_schema()).parse("NGOẠI giao")
+    And([Term('folded', 'ngoai'), Term('folded', 'giao')])
+
+- ``exact``: each syllable's exact key (:func:`searcher.text.exact_term`,
+  ``ngoại`` → ``ngoai~5``): marks kept, case and the tone mark's place not;
+- ``folded``: each syllable folded (:func:`searcher.text.folded_term`,
+  ``Ngoại`` and ``ngoài`` → ``ngoai``; ``đ`` → ``d``; final i/y one way);
+- ``pairs``: adjacent folded syllables (``ngoai_giao``): a two-syllable word.
+
+No stop list and no minimum length: *ở* and *ý* are words.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import Any, Callable, Iterator
+
+from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.fields import TEXT
+
+from ..analysis import PAIR_SEPARATOR, read_text, tokenize
+from ..text import exact_term, folded_term
+
+__all__ = [
+    "SyllableTokenizer",
+    "FoldFilter",
+    "ExactFilter",
+    "PairFilter",
+    "exact_analyzer",
+    "folded_analyzer",
+    "pairs_analyzer",
+    "SyllableField",
+]
+
+
+class SyllableTokenizer(Tokenizer):
+    """Splits text into syllables: runs of letters and digits (``Ngoại``, ``G20``), after NFC.
+
+    >>> [t.text for t in SyllableTokenizer()("Ngoại giao, G20")]
+    ['Ngoại', 'giao', 'G20']
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        text = value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, found in enumerate(_tokens(text)):
+            token.text = found.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = found.text
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + found.start
+                token.endchar = start_char + found.end
+            yield token
+
+
+_tokens = tokenize  # the module's own tokenizer, under a name the method's argument does not hide
+
+
+class FoldFilter(Filter):
+    """Each syllable folded: no marks, lower case, ``đ`` → ``d``, final i/y spelled one way.
+
+    >>> [t.text for t in (SyllableTokenizer() | FoldFilter())("Ngoài Đà Nẵng, kỹ")]
+    ['ngoai', 'da', 'nang', 'ki']
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+        for token in tokens:
+            token.text = folded_term(token.text)
+            yield token
+
+
+class ExactFilter(Filter):
+    """Each syllable's exact key: marks kept, case and the tone mark's place not (*hoà* = *hòa*).
+
+    >>> [t.text for t in (SyllableTokenizer() | ExactFilter())("Ngoại hoà")]
+    ['ngoai~5', 'hoa~2']
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+        for token in tokens:
+            token.text = exact_term(token.text)
+            yield token
+
+
+class PairFilter(Filter):
+    """Adjacent syllables joined with ``_``: one token for each pair, at the first one's place.
+
+    >>> [t.text for t in (SyllableTokenizer() | FoldFilter() | PairFilter())("ngoại giao Việt Nam")]
+    ['ngoai_giao', 'giao_viet', 'viet_nam']
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+        previous: str | None = None
+        start = 0
+        for token in tokens:
+            current, end = token.text, getattr(token, "endchar", 0)
+            if previous is not None:
+                token.text = previous + PAIR_SEPARATOR + current
+                if hasattr(token, "startchar"):
+                    token.startchar = start
+                yield token
+            previous, start = current, getattr(token, "startchar", 0)
+            if hasattr(token, "endchar"):
+                token.endchar = end
+
+
+def exact_analyzer() -> Any:
+    """The analyzer of the ``exact`` field."""
+    return SyllableTokenizer() | ExactFilter()
+
+
+def folded_analyzer() -> Any:
+    """The analyzer of the ``folded`` field."""
+    return SyllableTokenizer() | FoldFilter()
+
+
+def pairs_analyzer() -> Any:
+    """The analyzer of the ``pairs`` field."""
+    return SyllableTokenizer() | FoldFilter() | PairFilter()
+
+
+def _exact_terms(text: str) -> list[str]:
+    return [exact_term(token.text) for token in read_text(text).tokens]
+
+
+def _folded_terms(text: str) -> list[str]:
+    return list(read_text(text).terms)
+
+
+def _pair_terms(text: str) -> list[str]:
+    terms = read_text(text).terms
+    return [a + PAIR_SEPARATOR + b for a, b in zip(terms, terms[1:])]
+
+
+_TERMS: dict[str, Callable[[str], list[str]]] = {"exact": _exact_terms, "folded": _folded_terms, "pairs": _pair_terms}
+
+
+class SyllableField(TEXT):  # type: ignore[misc]
+    """A ``TEXT`` field (term frequencies, no positions) with one of the analyzers above.
+
+    Indexing takes a short cut that gives the analyzer's terms without its
+    per-token objects: the three fields read the same paragraph, and
+    :func:`searcher.analysis.read_text` tokenizes and folds it once for all
+    three (a test checks the short cut and the analyzer agree).
+    """
+
+    def __init__(self, kind: str) -> None:
+        analyzers = {"exact": exact_analyzer, "folded": folded_analyzer, "pairs": pairs_analyzer}
+        super().__init__(analyzer=analyzers[kind](), phrase=False)
+        self.kind = kind
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            return super().index(value, **kwargs)
+        text = value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+        counts = Counter(_TERMS[self.kind](text))
+        return [(term.encode("utf-8"), count, float(count), None) for term, count in counts.items()]
