@@ -50,7 +50,7 @@ from .store import (
     write_atomic,
 )
 from . import whoosh_patches
-from .index.codec import merge_small
+from .index.codec import DamagedSegment, merge_small, verify
 from .index.schema import NO_PID
 
 __all__ = ["BuildSummary", "build_index", "ensure_index", "check_corpus", "Progress"]
@@ -614,11 +614,14 @@ def _incremental(
     try:
         try:
             with ix.searcher() as searcher:
+                verify(searcher.reader())  # damage that kept a file's size: the caller rebuilds in full
                 manifest = _read_manifest(searcher)
                 jobs, removed = _update_plan(manifest, files, summary)
                 numbered = whoosh_patches.numeric_column(searcher.reader(), "pid", NO_PID)
                 numbered = numbered[numbered != NO_PID]
                 pids = PidCounter(int(numbered.max()) + 1 if len(numbered) else 0)
+        except DamagedSegment as exc:
+            raise IndexUnusable(f"the index is damaged ({exc})") from None
         except Exception as exc:  # a damaged index: the caller rebuilds it in full
             raise IndexUnusable(f"cannot read the index ({type(exc).__name__})") from None
         if not jobs and not removed:

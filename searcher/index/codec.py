@@ -49,6 +49,7 @@ __all__ = [
     "ArrayTermsReader",
     "segment_arrays",
     "merge_small",
+    "verify",
     "DamagedSegment",
 ]
 
@@ -74,21 +75,28 @@ class _FieldCollector:
     """One field's postings as they arrive: term ids, documents and frequencies, in document order."""
 
     def __init__(self) -> None:
-        self.vocabulary: dict[bytes, int] = {}
+        self.vocabulary: dict[str, int] = {}
         self.term_ids = array("I")
         self.docs = array("I")
         self.tfs = array("B")
         self.chunks: list[tuple[Any, Any, Any]] = []  # whole arrays added by merges, in document order
 
     def add(self, tbytes: bytes, docnum: int, weight: float) -> None:
-        vocabulary = self.vocabulary
-        term = vocabulary.get(tbytes)
-        if term is None:
-            term = vocabulary[tbytes] = len(vocabulary)
-        self.term_ids.append(term)
-        self.docs.append(docnum)
+        """One posting (Whoosh's way: a term as bytes, its frequency as the weight)."""
         tf = int(weight)
-        self.tfs.append(tf if tf < MAX_TF else MAX_TF)
+        self.add_counts(docnum, [tbytes.decode("utf-8")], [tf])
+
+    def add_counts(self, docnum: int, terms: list[str], counts: list[int]) -> None:
+        """A document's terms and how often each occurs in it, at once."""
+        vocabulary = self.vocabulary
+        ids = [vocabulary.get(term) for term in terms]
+        if None in ids:
+            for i, term in enumerate(terms):
+                if ids[i] is None:
+                    ids[i] = vocabulary.setdefault(term, len(vocabulary))
+        self.term_ids.extend(ids)  # type: ignore[arg-type]
+        self.docs.extend([docnum] * len(ids))
+        self.tfs.extend([count if count < MAX_TF else MAX_TF for count in counts])
 
     def _seal(self) -> None:
         """Move the postings added one by one into a chunk (before a merge appends whole arrays)."""
@@ -112,7 +120,9 @@ class _FieldCollector:
         self._seal()
         vocabulary = self.vocabulary
         ids = np.fromiter(
-            (vocabulary.setdefault(term, len(vocabulary)) for term in field.iter_terms()), dtype=np.uint32, count=field.terms
+            (vocabulary.setdefault(term.decode("utf-8"), len(vocabulary)) for term in field.iter_terms()),
+            dtype=np.uint32,
+            count=field.terms,
         )
         term_ids = np.repeat(ids, np.diff(np.asarray(field.offsets, dtype=np.int64)))
         docs = new_docs[np.asarray(field.docs, dtype=np.int64)]
@@ -141,7 +151,7 @@ class _FieldCollector:
         order = np.argsort(ranked, kind="stable")
         offsets = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ranked, minlength=len(terms)), out=offsets[1:])
-        sorted_terms = [terms[i] for i in order_of_terms]
+        sorted_terms = [terms[i].encode("utf-8") for i in order_of_terms]  # UTF-8 keeps code point order
         return sorted_terms, offsets, docs[order], tfs[order], None
 
 
@@ -164,6 +174,11 @@ class ArrayPool(PostingPool):  # type: ignore[misc]
             self.fieldnames.add(item[0])
             if item[2] >= 0:  # -1: a spelling word, not a posting
                 collector.add(item[1], item[2], item[3])
+
+    def add_counts(self, fieldname: str, docnum: int, terms: list[str], counts: list[int]) -> None:
+        """A document's terms of a syllable field and their counts, at once."""
+        self.fieldnames.add(fieldname)
+        self.collectors[fieldname].add_counts(docnum, terms, counts)
 
     def add_segment(self, arrays: "SegmentArrays", new_docs: Any) -> None:
         """Append the syllable fields of a segment being merged (see :func:`merge_small`)."""
@@ -254,6 +269,7 @@ class _ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
             return
         import numpy as np
 
+        super().close()  # Whoosh's terms and postings files are complete now, like every other file of the segment
         arrays: dict[str, Any] = {}
         for name, collector in self._collectors.items():
             terms, offsets, docs, tfs, _ = collector.arrays()
@@ -265,8 +281,25 @@ class _ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
             arrays[f"{name}.offsets"] = offsets
             arrays[f"{name}.docs"] = np.asarray(docs, dtype=np.uint32)
             arrays[f"{name}.tfs"] = np.asarray(tfs, dtype=np.uint8)
-        _write_arrays(self._storage_ref, self._segment_ref, POSTINGS_EXT, MAGIC, arrays, {"fields": list(ARRAY_FIELDS)})
-        super().close()
+        # The size and CRC-32 of every other file of the segment: Whoosh's own files carry no
+        # checksum, and a damaged one that keeps its size would otherwise answer wrongly in silence.
+        files = {name: _file_check(self._storage_ref, name) for name in self._segment_ref.list_files(self._storage_ref)}
+        header = {"fields": list(ARRAY_FIELDS), "files": files}
+        _write_arrays(self._storage_ref, self._segment_ref, POSTINGS_EXT, MAGIC, arrays, header)
+
+
+def _read_file(storage: Any, name: str) -> bytes:
+    f = storage.open_file(name)
+    try:
+        return bytes(f.read())
+    finally:
+        f.close()
+
+
+def _file_check(storage: Any, name: str) -> list[int]:
+    """``[size, CRC-32]`` of a segment file."""
+    data = _read_file(storage, name)
+    return [len(data), zlib.crc32(data)]
 
 
 def _write_arrays(storage: Any, segment: Any, ext: str, magic: bytes, arrays: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -419,6 +452,7 @@ class SegmentArrays:
     """The syllable fields of one segment, and its paragraphs' exact lengths."""
 
     def __init__(self, storage: Any, segment: Any) -> None:
+        self._storage = storage
         self._postings = _ArrayFile(storage, segment, POSTINGS_EXT, MAGIC)
         self._lengths = _ArrayFile(storage, segment, LENGTHS_EXT, LENGTHS_MAGIC)
         try:
@@ -433,11 +467,26 @@ class SegmentArrays:
         for field in self.fields.values():
             if len(field.docs) and int(field.docs.max()) >= len(self.lengths):
                 raise DamagedSegment(f"{self._postings.name} names documents the segment does not have")
+        self.files: dict[str, list[int]] = dict(self._postings.header.get("files", {}))
+        for name, (size, _crc) in self.files.items():  # a stat each: cheap enough for every opening
+            try:
+                actual = storage.file_length(name)
+            except (OSError, KeyError):
+                raise DamagedSegment(f"{name} is missing") from None
+            if actual != size:
+                raise DamagedSegment(f"{name}: {actual} bytes, {size} bytes when written")
 
     def verify(self) -> None:
-        """Check every array against the checksum written with it (reads the whole files)."""
+        """Check every file of the segment against the checksum written with it (reads them whole)."""
         self._postings.verify()
         self._lengths.verify()
+        for name, (size, crc) in self.files.items():
+            try:
+                data = _read_file(self._storage, name)
+            except (OSError, KeyError):
+                raise DamagedSegment(f"{name} is missing") from None
+            if len(data) != size or zlib.crc32(data) != crc:
+                raise DamagedSegment(f"{name} is damaged (checksum mismatch)")
 
 
 class _ArrayCursor(FieldCursor):  # type: ignore[misc]
@@ -632,6 +681,16 @@ def segment_arrays(leaf: Any) -> SegmentArrays | None:
     """
     terms = getattr(leaf, "_terms", None)
     return terms.arrays if isinstance(terms, ArrayTermsReader) else None
+
+
+def verify(reader: Any) -> None:
+    """Check every file of every segment a Whoosh reader reads against its checksum (reads them
+    whole: what ``search-index`` does before an update); raise :class:`DamagedSegment`."""
+    for leaf, _offset in reader.leaf_readers():
+        arrays = segment_arrays(leaf)
+        if arrays is None:
+            raise DamagedSegment(f"segment {leaf.segment()} was not written by this searcher's codec")
+        arrays.verify()
 
 
 def add_segment(writer: Any, reader: Any) -> None:

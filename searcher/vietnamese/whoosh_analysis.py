@@ -178,10 +178,19 @@ class SyllableField(TEXT):  # type: ignore[misc]
         analyzers = {"exact": exact_analyzer, "folded": folded_analyzer, "pairs": pairs_analyzer}
         super().__init__(analyzer=analyzers[kind](), phrase=False)
         self.kind = kind
+        # A paragraph's length is its syllables, the same in the three fields: Whoosh keeps it
+        # (for its BM25F) with ``folded`` only; the other two score by term frequency.
+        self.scorable = kind == "folded"
+
+    def index_counts(self, value: str) -> tuple[list[str], list[int]]:
+        """The analyzer's terms of ``value`` and how often each occurs (what the pool of
+        :func:`searcher.whoosh_patches.pool_writer_class` takes at once)."""
+        text = value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+        counts = Counter(_TERMS[self.kind](text))
+        return list(counts), list(counts.values())
 
     def index(self, value: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
             return super().index(value, **kwargs)
-        text = value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
-        counts = Counter(_TERMS[self.kind](text))
-        return [(term.encode("utf-8"), count, float(count), None) for term, count in counts.items()]
+        terms, counts = self.index_counts(value)
+        return [(term.encode("utf-8"), count, float(count), None) for term, count in zip(terms, counts)]
