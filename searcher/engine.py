@@ -560,7 +560,7 @@ class Engine:
     def _docnums(self) -> "_Docnums":
         """Which docnums are live paragraphs, for the searcher in use (rebuilt when it changes)."""
         if self._docnum_table is None:
-            self._docnum_table = _Docnums(self._searcher)
+            self._docnum_table = _Docnums(self._terms())
         return self._docnum_table
 
     def _term_source(self) -> "_TermSource":
@@ -686,17 +686,15 @@ class _Docnums:
     """Whether a docnum the postings name is a live paragraph (None: deleted since, or not a paragraph).
 
     The postings of a deleted document stay in its segment until a merge; the
-    ``pid`` column and Whoosh's deletions, read whole once per state of the
-    index (about a millisecond per 100,000 paragraphs), say which are live.
+    ``pid`` column and Whoosh's deletions, which the postings read whole once per
+    state of the index, say which are live.
     """
 
-    def __init__(self, searcher: Any) -> None:
-        reader = searcher.reader()
-        self.live = whoosh_patches.numeric_column(reader, "pid", NO_PID) != NO_PID
-        if reader.has_deletions():
-            for leaf, offset in reader.leaf_readers():
-                for docnum in leaf.deleted_docs_set:
-                    self.live[offset + docnum] = False
+    def __init__(self, terms: "BestMatchIndex") -> None:
+        self.live = terms.order != NO_PID
+        for part in terms.parts:
+            if len(part.dead):
+                self.live[part.base + part.dead] = False
 
     def __call__(self, docnum: int) -> int | None:
         if 0 <= docnum < len(self.live) and self.live[docnum]:

@@ -277,8 +277,8 @@ class _ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
             starts = np.zeros(len(terms) + 1, dtype=np.int64)
             np.cumsum([len(t) for t in terms], out=starts[1:])
             arrays[f"{name}.vocabulary"] = np.frombuffer(blob, dtype=np.uint8)
-            arrays[f"{name}.starts"] = starts
-            arrays[f"{name}.offsets"] = offsets
+            arrays[f"{name}.starts"] = _narrow(starts)
+            arrays[f"{name}.offsets"] = _narrow(offsets)
             arrays[f"{name}.docs"] = np.asarray(docs, dtype=np.uint32)
             arrays[f"{name}.tfs"] = np.asarray(tfs, dtype=np.uint8)
         # The size and CRC-32 of every other file of the segment: Whoosh's own files carry no
@@ -286,6 +286,16 @@ class _ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
         files = {name: _file_check(self._storage_ref, name) for name in self._segment_ref.list_files(self._storage_ref)}
         header = {"fields": list(ARRAY_FIELDS), "files": files}
         _write_arrays(self._storage_ref, self._segment_ref, POSTINGS_EXT, MAGIC, arrays, header)
+
+
+def _narrow(positions: Any) -> Any:
+    """Ascending positions as 4-byte numbers when they fit (a segment's own vocabulary and postings
+    almost always do): the pairs field has hundreds of thousands of terms a segment."""
+    import numpy as np
+
+    if not len(positions) or int(positions[-1]) < 1 << 32:
+        return positions.astype(np.uint32)
+    return positions
 
 
 def _read_file(storage: Any, name: str) -> bytes:
