@@ -75,3 +75,19 @@ def test_a_flipped_byte_fails_the_checksum(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(Exception, match="checksum"):
         SegmentArrays(ix.storage, segment).verify()
+
+
+def test_a_segment_mostly_deleted_is_rewritten_without_its_dead(tmp_path: Path) -> None:
+    from searcher.index.codec import merge_small
+
+    ix = open_index(tmp_path)
+    add_paragraphs(ix, TEXTS * 20, path="big.txt")  # one large segment, never "small"
+    for n in range(3):
+        add_paragraphs(ix, TEXTS, first_pid=100 + 3 * n, path=f"{n}.txt", merge=False)
+    writer = whoosh_patches.writer(ix)
+    writer.delete_by_term("path", "big.txt")
+    writer.commit(mergetype=merge_small)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert not reader.has_deletions()
+        assert reader.doc_count_all() == 9

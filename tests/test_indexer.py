@@ -487,3 +487,35 @@ def test_a_build_removes_files_a_killed_build_left_half_written(setup):
     (corpus / "a.txt").write_text("Tài liệu A\n\nmột đoạn mới\n", encoding="utf-8")
     assert build_index(corpus, index).mode == "incremental"
     assert not list(index.rglob("*.tmp"))
+
+
+@pytest.mark.slow  # twelve updates of 40 files
+def test_an_index_updated_many_times_answers_and_weighs_like_a_fresh_build(tmp_path, make_corpus):
+    # Each update rewrites every file: without reclaiming deleted paragraphs the index grew with
+    # every update, and its statistics (and so its ranking) drifted from a fresh build's.
+    words = ["ngoại giao", "kinh tế", "văn hóa", "giáo dục", "thể thao", "y tế", "môi trường", "du lịch"]
+
+    def text(n: int, round_: int) -> str:
+        picked = [words[(n + round_ + k) % len(words)] for k in range(3)]
+        return f"Tài liệu {n}\n\n" + "\n\n".join(f"Đoạn {k} về {w} năm {2000 + round_ + n % 7}." for k, w in enumerate(picked)) + "\n"
+
+    corpus = make_corpus({f"{n:02d}.txt": text(n, 0) for n in range(40)})
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    for round_ in range(1, 13):
+        for n in range(40):
+            (corpus / f"{n:02d}.txt").write_text(text(n, round_), encoding="utf-8")
+        assert build_index(corpus, index).mode == "incremental"
+    fresh = tmp_path / "fresh"
+    build_index(corpus, fresh, parallel=False)
+
+    def size(folder: Path) -> int:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+    assert size(index) <= 1.5 * size(fresh)
+    queries = ["ngoại giao", "kinh te", "văn hóa năm 2010", "du lịch môi trường", "giáo dục y tế thể thao"]
+    with Engine.open(index) as updated, Engine.open(fresh) as rebuilt:
+        for query in queries:
+            a = [(h.path, h.line, round(h.score, 4)) for h in run_search(updated, query, limit=20)]
+            b = [(h.path, h.line, round(h.score, 4)) for h in run_search(rebuilt, query, limit=20)]
+            assert a == b, query

@@ -744,8 +744,15 @@ def _postings_of(reader: Any, fieldname: str, btext: bytes) -> Iterator[tuple[in
         matcher.next()
 
 
+# A segment with more than this share of its documents deleted is rewritten at the next commit,
+# whatever its size (Lucene's merge policy reclaims deletes past a third too): an index whose
+# files are all rewritten by every update would otherwise keep every old version of them.
+RECLAIM_DELETED = 1 / 3
+
+
 def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
-    """Whoosh's ``MERGE_SMALL`` policy (the same choice of segments), merging through :func:`add_segment`.
+    """Whoosh's ``MERGE_SMALL`` policy (the same choice of small segments), plus every segment more
+    than :data:`RECLAIM_DELETED` deleted, merging through :func:`add_segment`.
 
     Deleted paragraphs are dropped from the merged segment, so an index
     updated many times does not keep growing.
@@ -753,24 +760,23 @@ def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
     from whoosh.reading import SegmentReader
     from whoosh.util import fib
 
-    unchanged: list[Any] = []
-    to_merge: list[Any] = []
+    reclaim = [s for s in segments if s.deleted_count() > RECLAIM_DELETED * s.doc_count_all()]
+    rest = [s for s in segments if s not in reclaim]
+    small: list[Any] = []
     total = 0
     found = False
-    for i, segment in enumerate(sorted(segments, key=lambda s: s.doc_count_all())):
+    for i, segment in enumerate(sorted(rest, key=lambda s: s.doc_count_all())):
         count = segment.doc_count_all()
         if count > 0:
             total += count
         if found:
-            unchanged.append(segment)
-        else:
-            to_merge.append(segment)
-            if i > 3 and total < fib(i + 5):
-                found = True
-    if found and len(to_merge) > 1:
-        for segment in to_merge:
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            add_segment(writer, reader)
-            reader.close()
-        return unchanged
-    return segments
+            break
+        small.append(segment)
+        if i > 3 and total < fib(i + 5):
+            found = True
+    merged = reclaim + (small if found and len(small) > 1 else [])
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        add_segment(writer, reader)
+        reader.close()
+    return [s for s in segments if s not in merged]
