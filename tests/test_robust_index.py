@@ -122,8 +122,9 @@ def test_damaged_segment_file(index_copy, capsys, pattern, how, repair):
 @pytest.mark.slow  # runs the commands as processes
 @pytest.mark.parametrize("how", ["flip", "zero-head"])
 @pytest.mark.parametrize("pattern", [p for p in SEGMENT_FILES if p != "*.toc"])
-def test_damage_that_keeps_the_size_is_repaired_by_a_plain_update(index_copy, capsys, pattern, how):
-    # Every segment file's checksum is checked by every search-index (searcher.index.codec.verify).
+def test_damage_that_keeps_the_size_is_found_and_repaired_by_a_plain_update(index_copy, capsys, pattern, how):
+    # Every segment file's checksum is checked by every search-index (searcher.index.codec.verify),
+    # and by a search for the files and the parts of the postings it reads.
     corpus, index, hits = index_copy
     for path in sorted(generation_dir(index).glob(pattern)):
         data = bytearray(path.read_bytes())
@@ -132,6 +133,15 @@ def test_damage_that_keeps_the_size_is_repaired_by_a_plain_update(index_copy, ca
         else:
             data[:16] = bytes(min(16, len(data)))
         path.write_bytes(bytes(data))
+    # A search may say the index is damaged, but never answers wrongly in silence.
+    before = _search_json(index, corpus)
+    if before.returncode == 2:
+        assert "damaged" in before.stderr and "Traceback" not in before.stderr
+    else:
+        assert before.returncode == 0, before.stderr
+        assert [(h["path"], h["line"]) for h in map(json.loads, before.stdout.splitlines())] == [
+            (h["path"], h["line"]) for h in map(json.loads, hits.splitlines())
+        ]
     _assert_repaired(corpus, index, hits, capsys, full=False)
 
 

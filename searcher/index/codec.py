@@ -61,7 +61,12 @@ MAGIC = b"VPA1"
 LENGTHS_MAGIC = b"VLN1"
 MAX_TF = 255
 MAX_LENGTH = 65535
-_HEADER = struct.Struct("<4sQ")  # magic, then the JSON header's length
+_HEADER = struct.Struct("<4sQI")  # magic, the JSON header's length, its CRC-32
+# The data is checksummed in blocks of this many bytes: a search checks only the blocks it reads
+# (the first time it reads them), an update checks them all.
+BLOCK_SHIFT = 14
+BLOCK = 1 << BLOCK_SHIFT
+SMALL_FILE = 1 << 20  # Whoosh's files of a segment up to this size are checked whole at every opening
 
 
 class DamagedSegment(Exception):
@@ -313,26 +318,36 @@ def _file_check(storage: Any, name: str) -> list[int]:
 
 
 def _write_arrays(storage: Any, segment: Any, ext: str, magic: bytes, arrays: dict[str, Any], extra: dict[str, Any]) -> None:
-    """Write named arrays into one segment file: a header (JSON: each array's place, type, length and
-    CRC-32), then the arrays, each at an 8-byte boundary."""
-    header: dict[str, Any] = dict(extra)
+    """Write named arrays into one segment file.
+
+    Layout: a fixed prefix (magic, the header's length and CRC-32), the header
+    (JSON: each array's offset in the data, type and length), the data (the
+    arrays, each at an 8-byte boundary), then a CRC-32 of each :data:`BLOCK`
+    bytes of the data, whose own CRC-32 is in the header.
+    """
+    import numpy as np
+
     entries: dict[str, Any] = {}
+    chunks: list[bytes] = []
     position = 0
     for name, value in arrays.items():
         data = value.tobytes()
-        entries[name] = [position, value.dtype.str, len(value), zlib.crc32(data)]
-        position += (len(data) + 7) // 8 * 8
-    header["arrays"] = entries
+        entries[name] = [position, value.dtype.str, len(value)]
+        padding = b"\0" * (-len(data) % 8)
+        chunks += [data, padding]
+        position += len(data) + len(padding)
+    data = b"".join(chunks)
+    view = memoryview(data)
+    blocks = np.asarray([zlib.crc32(view[i : i + BLOCK]) for i in range(0, len(data), BLOCK)], dtype="<u4").tobytes()
+    header: dict[str, Any] = dict(extra, arrays=entries, data=len(data), blocks=zlib.crc32(blocks))
     encoded = json.dumps(header, separators=(",", ":")).encode("utf-8")
     encoded += b" " * (-(len(encoded) + _HEADER.size) % 8)
     f = segment.create_file(storage, ext)
     try:
-        f.write(_HEADER.pack(magic, len(encoded)))
+        f.write(_HEADER.pack(magic, len(encoded), zlib.crc32(encoded)))
         f.write(encoded)
-        for value in arrays.values():
-            data = value.tobytes()
-            f.write(data)
-            f.write(b"\0" * (-len(data) % 8))
+        f.write(data)
+        f.write(blocks)
     finally:
         f.close()
 
@@ -341,7 +356,12 @@ def _write_arrays(storage: Any, segment: Any, ext: str, magic: bytes, arrays: di
 
 
 class _ArrayFile:
-    """One of this codec's segment files, memory-mapped (or read, from storage without files)."""
+    """One of this codec's segment files, memory-mapped (or read, from storage without files).
+
+    Opening checks the header and the block checksums' own checksum; :meth:`check`
+    checks the blocks under a range of bytes the first time it is read, so that
+    a search never answers from damaged data in silence.
+    """
 
     def __init__(self, storage: Any, segment: Any, ext: str, magic: bytes) -> None:
         import numpy as np
@@ -349,65 +369,104 @@ class _ArrayFile:
         name = segment.make_filename(ext)
         folder = getattr(storage, "folder", None)
         try:
-            if folder is not None and not getattr(storage, "readonly_memory", False):
+            if folder is not None:
                 with open(os.path.join(folder, name), "rb") as f:
                     size = os.fstat(f.fileno()).st_size
                     self.buffer: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
             else:
-                f = storage.open_file(name)
-                try:
-                    self.buffer = bytes(f.read())
-                finally:
-                    f.close()
-        except FileNotFoundError:
+                self.buffer = _read_file(storage, name)
+        except (FileNotFoundError, KeyError):
             raise DamagedSegment(f"{name} is missing") from None
         self.name = name
         try:
-            found, length = _HEADER.unpack_from(self.buffer, 0)
+            found, length, crc = _HEADER.unpack_from(self.buffer, 0)
             if found != magic:
                 raise ValueError("not a segment file of this codec")
-            self.header = json.loads(bytes(self.buffer[_HEADER.size : _HEADER.size + length]))
+            encoded = bytes(self.buffer[_HEADER.size : _HEADER.size + length])
+            if len(encoded) != length or zlib.crc32(encoded) != crc:
+                raise ValueError("header checksum mismatch")
+            self.header = json.loads(encoded)
+            self.base = _HEADER.size + length
+            size = int(self.header["data"])
+            count = (size + BLOCK - 1) // BLOCK
+            blocks_at = self.base + size
+            if len(self.buffer) != blocks_at + 4 * count:
+                raise ValueError(f"{len(self.buffer)} bytes, {blocks_at + 4 * count} expected")
+            blocks = bytes(self.buffer[blocks_at:])
+            if zlib.crc32(blocks) != int(self.header["blocks"]):
+                raise ValueError("block checksums damaged")
+            self._blocks = np.frombuffer(blocks, dtype="<u4")
+            self._verified = bytearray(count)
             self.arrays: dict[str, Any] = {}
-            base = _HEADER.size + length
-            for key, (offset, dtype, count, _crc) in self.header["arrays"].items():
-                self.arrays[key] = np.frombuffer(self.buffer, dtype=np.dtype(dtype), count=count, offset=base + offset)
+            self._offsets: dict[str, tuple[int, int]] = {}
+            for key, (offset, dtype, items) in self.header["arrays"].items():
+                kind = np.dtype(dtype)
+                if offset < 0 or offset + items * kind.itemsize > size:
+                    raise ValueError(f"{key} lies outside the data")
+                self.arrays[key] = np.frombuffer(self.buffer, dtype=kind, count=items, offset=self.base + offset)
+                self._offsets[key] = (offset, kind.itemsize)
         except (ValueError, KeyError, TypeError, struct.error) as exc:
             raise DamagedSegment(f"{name} is damaged ({exc})") from None
 
+    def check(self, key: str, start: int, stop: int) -> None:
+        """Check the blocks under items ``start`` to ``stop`` of array ``key`` (once each)."""
+        if stop <= start:
+            return
+        offset, itemsize = self._offsets[key]
+        first = (offset + start * itemsize) >> BLOCK_SHIFT
+        last = (offset + stop * itemsize - 1) >> BLOCK_SHIFT
+        verified = self._verified
+        for block in range(first, last + 1):
+            if not verified[block]:
+                self._check_block(block)
+
+    def _check_block(self, block: int) -> None:
+        begin = self.base + block * BLOCK
+        end = min(begin + BLOCK, self.base + int(self.header["data"]))
+        if zlib.crc32(self.buffer[begin:end]) != int(self._blocks[block]):
+            raise DamagedSegment(f"{self.name} is damaged (checksum mismatch at byte {begin})")
+        self._verified[block] = 1
+
     def verify(self) -> None:
-        """Raise :class:`DamagedSegment` when an array's bytes no longer have the checksum written."""
-        for key, (_offset, _dtype, _count, crc) in self.header["arrays"].items():
-            if zlib.crc32(self.arrays[key].tobytes()) != crc:
-                raise DamagedSegment(f"{self.name} is damaged ({key}: checksum mismatch)")
+        """Check every block (reads the whole file)."""
+        for block in range(len(self._verified)):
+            if not self._verified[block]:
+                self._check_block(block)
 
 
 class FieldArrays:
-    """One field's postings in one segment: a sorted vocabulary and, per term, its documents and frequencies."""
+    """One field's postings in one segment: a sorted vocabulary and, per term, its documents and frequencies.
 
-    def __init__(self, arrays: dict[str, Any], name: str) -> None:
+    Every read goes through the file's block checksums (:meth:`_ArrayFile.check`).
+    """
+
+    def __init__(self, file: _ArrayFile, name: str) -> None:
+        arrays = file.arrays
+        self._file, self._keys = file, {part: f"{name}.{part}" for part in ("vocabulary", "starts", "offsets", "docs", "tfs")}
         self.blob = arrays[f"{name}.vocabulary"]
         self.starts = arrays[f"{name}.starts"]
         self.offsets = arrays[f"{name}.offsets"]
         self.docs = arrays[f"{name}.docs"]
         self.tfs = arrays[f"{name}.tfs"]
         self.terms = len(self.starts) - 1
-        self._raw = self.blob.tobytes() if len(self.blob) < 1 << 16 else None
         self._found: dict[bytes, int] = {}
-        if (
-            self.terms < 0
-            or len(self.offsets) != self.terms + 1
-            or int(self.starts[-1]) != len(self.blob)
-            or int(self.offsets[-1]) != len(self.docs)
-            or len(self.tfs) != len(self.docs)
-        ):
-            raise DamagedSegment(f"the {name} arrays are inconsistent")
+        if self.terms < 0 or len(self.offsets) != self.terms + 1 or len(self.tfs) != len(self.docs):
+            raise DamagedSegment(f"{file.name}: the {name} arrays are inconsistent")
+        file.check(self._keys["starts"], self.terms, self.terms + 1)
+        file.check(self._keys["offsets"], self.terms, self.terms + 1)
+        if int(self.starts[-1]) != len(self.blob) or int(self.offsets[-1]) != len(self.docs):
+            raise DamagedSegment(f"{file.name}: the {name} arrays are inconsistent")
         self._bytes = memoryview(self.blob) if len(self.blob) else memoryview(b"")
-        self._starts_list: list[int] | None = None
 
     def term(self, index: int) -> bytes:
         """The ``index``-th term of the sorted vocabulary."""
-        starts = self.starts
-        return bytes(self._bytes[int(starts[index]) : int(starts[index + 1])])
+        check, keys = self._file.check, self._keys
+        check(keys["starts"], index, index + 2)
+        start, end = int(self.starts[index]), int(self.starts[index + 1])
+        if not 0 <= start <= end <= len(self.blob):
+            raise DamagedSegment(f"{self._file.name}: the vocabulary is inconsistent")
+        check(keys["vocabulary"], start, end)
+        return bytes(self._bytes[start:end])
 
     def _lower_bound(self, target: bytes) -> int:
         low, high = 0, self.terms
@@ -442,15 +501,27 @@ class FieldArrays:
                 high = middle
         return start, low
 
+    def _extent(self, start: int, end: int) -> tuple[int, int]:
+        """Where the postings of the terms ``start`` to ``end`` lie in the documents' arrays."""
+        self._file.check(self._keys["offsets"], start, end + 1)
+        first, last = int(self.offsets[start]), int(self.offsets[end])
+        if not 0 <= first <= last <= len(self.docs):
+            raise DamagedSegment(f"{self._file.name}: the postings are inconsistent")
+        return first, last
+
     def postings(self, index: int) -> tuple[Any, Any]:
         """The documents (ascending) and term frequencies of the ``index``-th term."""
-        start, end = int(self.offsets[index]), int(self.offsets[index + 1])
+        start, end = self._extent(index, index + 1)
+        check, keys = self._file.check, self._keys
+        check(keys["docs"], start, end)
+        check(keys["tfs"], start, end)
         return self.docs[start:end], self.tfs[start:end]
 
     def document_frequencies(self, start: int, end: int) -> Any:
         """The document frequencies of the terms ``start`` to ``end``."""
         import numpy as np
 
+        self._extent(start, end)
         return np.diff(np.asarray(self.offsets[start : end + 1], dtype=np.int64))
 
     def iter_terms(self, start: int = 0) -> Iterator[bytes]:
@@ -465,8 +536,9 @@ class SegmentArrays:
         self._storage = storage
         self._postings = _ArrayFile(storage, segment, POSTINGS_EXT, MAGIC)
         self._lengths = _ArrayFile(storage, segment, LENGTHS_EXT, LENGTHS_MAGIC)
+        self._lengths.verify()  # two bytes a paragraph: every search reads them all
         try:
-            self.fields = {name: FieldArrays(self._postings.arrays, name) for name in self._postings.header["fields"]}
+            self.fields = {name: FieldArrays(self._postings, name) for name in self._postings.header["fields"]}
             self.lengths = self._lengths.arrays["lengths"]
         except (KeyError, TypeError) as exc:
             raise DamagedSegment(f"{self._postings.name} is damaged ({exc})") from None
@@ -474,29 +546,31 @@ class SegmentArrays:
             raise DamagedSegment(
                 f"{self._lengths.name} holds {len(self.lengths)} lengths for {segment.doc_count_all()} documents"
             )
-        for field in self.fields.values():
-            if len(field.docs) and int(field.docs.max()) >= len(self.lengths):
-                raise DamagedSegment(f"{self._postings.name} names documents the segment does not have")
         self.files: dict[str, list[int]] = dict(self._postings.header.get("files", {}))
-        for name, (size, _crc) in self.files.items():  # a stat each: cheap enough for every opening
+        for name, (size, crc) in self.files.items():  # a stat each: cheap enough for every opening
             try:
                 actual = storage.file_length(name)
             except (OSError, KeyError):
                 raise DamagedSegment(f"{name} is missing") from None
             if actual != size:
                 raise DamagedSegment(f"{name}: {actual} bytes, {size} bytes when written")
+            if size <= SMALL_FILE:  # the pid column, the field lengths, the path terms: read whole anyway
+                self._check_file(name, size, crc)
 
     def verify(self) -> None:
         """Check every file of the segment against the checksum written with it (reads them whole)."""
         self._postings.verify()
         self._lengths.verify()
         for name, (size, crc) in self.files.items():
-            try:
-                data = _read_file(self._storage, name)
-            except (OSError, KeyError):
-                raise DamagedSegment(f"{name} is missing") from None
-            if len(data) != size or zlib.crc32(data) != crc:
-                raise DamagedSegment(f"{name} is damaged (checksum mismatch)")
+            self._check_file(name, size, crc)
+
+    def _check_file(self, name: str, size: int, crc: int) -> None:
+        try:
+            data = _read_file(self._storage, name)
+        except (OSError, KeyError):
+            raise DamagedSegment(f"{name} is missing") from None
+        if len(data) != size or zlib.crc32(data) != crc:
+            raise DamagedSegment(f"{name} is damaged (checksum mismatch)")
 
 
 class _ArrayCursor(FieldCursor):  # type: ignore[misc]
