@@ -45,10 +45,11 @@ __all__ = [
 ]
 
 # Bump whenever the schema or the meaning of any indexed term changes.
-SCHEMA_VERSION = 7  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
+SCHEMA_VERSION = 8  # 4: pid (best-match postings); page and chapter of paragraphs from PDF and EPUB
 # 5: exact, folded and pair terms spell final i/y one way (kỹ = kĩ, lý = lí, quý = quí)
 # 6: a lean index: no xpairs field, exact and folded without positions (issue 12)
 # 7: the exact, folded and pair postings only in the best-match arrays, not in Whoosh too (issue 12)
+# 8: sheet, cell, slide and ocr of paragraphs from spreadsheets, slides and scans (issue 23)
 
 META_FILE = "searcher.json"
 FILES_FILE = "files.json"  # sizes of the segment files, written after every commit
@@ -91,6 +92,10 @@ def make_schema() -> Schema:
         ordinal=STORED(),
         page=STORED(),  # PDF page (1-based), absent for other formats
         chapter=STORED(),  # EPUB chapter (1-based), absent for other formats
+        sheet=STORED(),  # spreadsheet: the sheet's name, and the row's first cell ("B7")
+        cell=STORED(),
+        slide=STORED(),  # slides: the slide (1-based)
+        ocr=STORED(),  # True for text read from a scan by OCR
         title=STORED(),
         text=STORED(),
         info=STORED(),  # file records: size, mtime_ns, sha256, paragraphs
