@@ -321,17 +321,17 @@ class _Scans:
     def read(self, page: Any, number: int, collector: Collector) -> None:
         from . import _ocr
 
-        if self.missing is None:
+        if self.cache is None:
+            self.cache = _ocr.OcrCache(self.limits.ocr_cache, self.path)
+        text = self.cache.get(number)
+        if text is None and self.missing is None:
             try:
                 _ocr.tesseract()
             except DocumentSkipped as exc:
                 self.missing = exc
-        if self.missing is not None:
+        if text is None and self.missing is not None:
             self.skipped.append(number)
             return
-        if self.cache is None:
-            self.cache = _ocr.OcrCache(self.limits.ocr_cache, self.path)
-        text = self.cache.get(number)
         if text is None:
             _ocr.report_page(number, min(self.pages, self.limits.max_pages))
             width, height = page.get_size()  # points

@@ -160,7 +160,6 @@ def extract_image(path: str, limits: Limits) -> Collector:
     """An image file (PNG, JPEG, TIFF; each frame of a multi-page TIFF a page) read by OCR."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    tesseract()  # say what to install before decoding anything
     collector = Collector("image", limits)
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels  # Pillow's own bomb check, at our limit
     try:
@@ -183,6 +182,7 @@ def extract_image(path: str, limits: Limits) -> Collector:
                 label = f"page {number}" if frames > 1 else "the image"
                 text = cache.get(number)
                 if text is None:
+                    tesseract()  # say what to install before decoding anything
                     report_page(number, pages)
                     try:
                         frame.load()
