@@ -300,7 +300,7 @@ def _open_regular(abspath: str) -> Any:
 
 def _write_paragraph(writer: Any, best: BestMatchWriter, path: str, title: str, para: Any, **where: Any) -> int:
     """Write one paragraph (``line``, ``column``, ``ordinal``, ``text``) to Whoosh and to the
-    best-match postings; ``where`` adds its ``page``, ``chapter``, ``sheet`` and ``cell``, ``slide``, ``ocr``.  Returns its size in UTF-8 bytes."""
+    best-match postings; ``where`` adds its place (:data:`PLACE_FIELDS`).  Returns its size in UTF-8 bytes."""
     exact, folded, pairs = index_terms(para.text)
     pid = best.add(folded.split(), pairs.split(), exact.split())
     # The term postings live once, in the best-match arrays; Whoosh keeps the paragraph.
@@ -713,7 +713,9 @@ def _feed(
     def fill() -> None:
         while queue and len(ahead) < READ_AHEAD:
             f = queue.popleft()
-            ahead[f.path] = executor.submit(_read_document, f, manifest.get(f.path), pages(f.path))  # type: ignore[union-attr]
+            ahead[f.path] = executor.submit(  # type: ignore[union-attr]
+                _read_document, f, manifest.get(f.path), pages(f.path)
+            )
 
     try:
         for done, file in enumerate(files, 1):

@@ -83,10 +83,12 @@ def make_rtf(path: Path) -> None:
     """Word-style RTF: the sentence in \\uN escapes, as the second paragraph."""
 
     def escape(text: str) -> str:
-        return "".join(ch if ord(ch) < 128 else f"\\u{ord(ch) if ord(ch) < 32768 else ord(ch) - 65536}?" for ch in text)
+        # \uN takes a signed 16-bit number; the "?" is what readers without Unicode show.
+        return "".join(ch if ord(ch) < 128 else f"\\u{ord(ch) - (65536 if ord(ch) > 32767 else 0)}?" for ch in text)
 
     body = "\\par\n".join(escape(t) for t in (FILLER[0], SENTENCE, FILLER[1]))
-    path.write_text("{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0 Times New Roman;}}\n" + body + "\\par\n}\n", "ascii")
+    head = "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0 Times New Roman;}}\n"
+    path.write_text(head + body + "\\par\n}\n", "ascii")
 
 
 def make_scan_pdf(path: Path) -> None:

@@ -14,12 +14,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import run_search
 from office_support import SENTENCE, TYPED, make_folder, make_xlsx
 
 from searcher import formats
-from searcher.formats import DocumentSkipped, Limits, WorkerPool, extract
+from searcher.formats import DocumentSkipped, WorkerPool, extract
 from searcher.legacy import encode_tcvn3
 from searcher.presentation import where
 

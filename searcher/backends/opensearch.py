@@ -76,7 +76,9 @@ TERM_FIELDS = ("exact", "folded", "pairs")
 # change, apart from the local index's schema (store.SCHEMA_VERSION 7 only moved where the local
 # postings live, so a cluster built at 6 needs no rebuild).
 CLUSTER_SCHEMA_VERSION = 6
-SOURCE_FIELDS = ["kind", "path", "line", "column", "ordinal", "page", "chapter", "sheet", "cell", "slide", "ocr", "title", "text"]
+SOURCE_FIELDS = [
+    "kind", "path", "line", "column", "ordinal", "page", "chapter", "sheet", "cell", "slide", "ocr", "title", "text"
+]
 LOCK_INDEX = "searcher-locks"
 BATCH = 500  # documents per bulk request
 BATCH_BYTES = 8 << 20  # ... and at most about this much text (the cluster refuses requests over 100 MB by default)

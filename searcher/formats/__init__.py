@@ -180,7 +180,8 @@ def extract(
         from ._text import extract_html, extract_markdown
 
         result = (extract_markdown if kind == "markdown" else extract_html)(path, limits).finish()
-    if kind != expected and not any("named like" in w for w in result.warnings) and {kind, expected} != {"sheet", "sheet-zip"}:
+    renamed = kind != expected and {kind, expected} != {"sheet", "sheet-zip"}
+    if renamed and not any("named like" in w for w in result.warnings):
         result.warnings.insert(0, f"named like {expected} but holds {kind}; read as such")
     if not result.paragraphs:
         raise DocumentSkipped("empty file (no text)" if result.kind in ("markdown", "html") else "no text found")

@@ -333,6 +333,7 @@ class _Scans:
             self.skipped.append(number)
             return
         if text is None:
+            _ocr.pillow()  # pypdfium2 renders into a Pillow image
             _ocr.report_page(number, min(self.pages, self.limits.max_pages))
             width, height = page.get_size()  # points
             scale = _ocr.DPI / 72

@@ -31,8 +31,12 @@ _OCR_PIXELS = 25_000_000
 # Bumped when the way pages are rendered or read changes, so cached text from the old way is not reused.
 _CACHE_VERSION = 1
 
+def _no_report(page: int, pages: int) -> None:
+    """Outside a worker nobody listens."""
+
+
 # Set in the worker: called with (page being read, pages to read) before each page.
-report_page: Callable[[int, int], None] = lambda done, total: None
+report_page: Callable[[int, int], None] = _no_report
 
 
 def install_hint(package: str = "tesseract-ocr-vie") -> str:
@@ -65,10 +69,19 @@ def tesseract() -> str:
     return program
 
 
+def pillow() -> Any:
+    """The ``PIL`` package (from the ``searcher[office]`` extra); raises the missing-reader skip."""
+    try:
+        import PIL.Image
+        import PIL.ImageSequence
+    except ImportError:
+        raise tool_missing("the Python package Pillow", "pip install 'searcher[office]'") from None
+    return PIL
+
+
 def ocr_image(image: Any, limits: Limits, label: str) -> str:
     """The text Tesseract reads in a Pillow image; ``label`` names the page in the reason of a skip."""
-    from PIL import Image
-
+    Image = pillow().Image
     program = tesseract()
     image = image.convert("L")
     width, height = image.size
@@ -158,13 +171,13 @@ def check_size(width: int, height: int, limits: Limits, what: str = "image") -> 
 
 def extract_image(path: str, limits: Limits) -> Collector:
     """An image file (PNG, JPEG, TIFF; each frame of a multi-page TIFF a page) read by OCR."""
-    from PIL import Image, ImageSequence, UnidentifiedImageError
-
+    PIL = pillow()
+    Image, ImageSequence = PIL.Image, PIL.ImageSequence
     collector = Collector("image", limits)
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels  # Pillow's own bomb check, at our limit
     try:
         image = Image.open(path)
-    except UnidentifiedImageError:
+    except PIL.UnidentifiedImageError:
         raise DocumentSkipped("damaged: not an image Pillow can read") from None
     except Image.DecompressionBombError:
         raise DocumentSkipped(f"image too large (limit {limits.max_image_pixels:,} pixels)") from None
@@ -178,7 +191,8 @@ def extract_image(path: str, limits: Limits) -> Collector:
             for number, frame in enumerate(ImageSequence.Iterator(image), 1):
                 if number > pages:
                     break
-                check_size(*frame.size, limits)
+                width, height = frame.size
+                check_size(width, height, limits)
                 label = f"page {number}" if frames > 1 else "the image"
                 text = cache.get(number)
                 if text is None:

@@ -99,7 +99,9 @@ def extract_sheet(path: str, zipped: bool, limits: Limits) -> Collector:
                 # columns from the used range's first: put them back where the user sees them.
                 first = (sheet.start or (0, 0))[1]
                 for number, row in enumerate(sheet.iter_rows(), 1):
-                    cells = [(column, text) for column, value in enumerate(row, first) if (text := _cell_text(value).strip())]
+                    cells = [
+                        (column, text) for column, value in enumerate(row, first) if (text := _cell_text(value).strip())
+                    ]
                     if cells:
                         text = " | ".join(text for _column, text in cells)
                         collector.add(text, number, sheet=name, cell=f"{column_name(cells[0][0])}{number}", unit="row")
@@ -143,7 +145,8 @@ def extract_pptx(path: str, limits: Limits, kind: str = "pptx") -> Collector:
                 collector.add(text, counter, slide=number, unit="paragraph")
             if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
                 counter += 1
-                collector.add(slide.notes_slide.notes_text_frame.text, counter, slide=number, part="notes", unit="paragraph")
+                notes = slide.notes_slide.notes_text_frame.text
+                collector.add(notes, counter, slide=number, part="notes", unit="paragraph")
     except TextFull:
         pass
     if not collector.raw:
