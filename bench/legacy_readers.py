@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             for shape in slide.shapes:
                 if shape.has_text_frame:
                     got += words(shape.text_frame.text)
-        print(f"| LibreOffice headless → .pptx, python-pptx | .ppt | {accuracy(slide_truth, got):.2%} | {seconds:.2f} |")
+        found = accuracy(slide_truth, got)
+        print(f"| LibreOffice headless → .pptx, python-pptx | .ppt | {found:.2%} | {seconds:.2f} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
