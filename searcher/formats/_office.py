@@ -269,6 +269,31 @@ def extract_ppt(path: str, limits: Limits) -> Collector:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+_held: list[Any] = []  # the open lock file that keeps this worker's profile its own
+
+
+def _claim_profile() -> str:
+    """A LibreOffice profile folder no other worker is using (they refuse to share one; the user's,
+    in HOME, is none of our business).  Folders are reused by later workers, so a killed worker
+    leaves nothing new behind."""
+    import fcntl
+
+    base = os.path.join(tempfile.gettempdir(), f"searcher-libreoffice-{os.getuid()}")
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    for slot in range(64):
+        folder = os.path.join(base, str(slot))
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        lock = open(os.path.join(folder, ".lock"), "a")  # noqa: SIM115  (held for the worker's life)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        _held.append(lock)
+        return os.path.join(folder, "profile")
+    raise DocumentSkipped("LibreOffice: no free profile folder (64 in use)")
+
+
 def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -282,12 +307,7 @@ def _convert(path: str, target: str, suffix: str, limits: Limits) -> tuple[str, 
     program = _soffice()
     assert program is not None
     if _profile is None:
-        # A profile of this worker's own: LibreOffice refuses to share one between processes,
-        # and the user's (in HOME) is none of our business.
-        _profile = tempfile.mkdtemp(prefix="searcher-lo-")
-        import atexit
-
-        atexit.register(shutil.rmtree, _profile, True)
+        _profile = _claim_profile()
     folder = tempfile.mkdtemp(prefix="searcher-convert-")
     try:
         # A link with a plain name: LibreOffice reads options from names starting with "-".
