@@ -74,8 +74,9 @@ __all__ = [
 TERM_FIELDS = ("exact", "folded", "pairs")
 # The version of the cluster's documents and mapping: bumped when they or the meaning of a term
 # change, apart from the local index's schema (store.SCHEMA_VERSION 7 only moved where the local
-# postings live, so a cluster built at 6 needs no rebuild).
-CLUSTER_SCHEMA_VERSION = 6
+# postings live, so a cluster built at 6 needs no rebuild). 7: sheet, cell, slide and ocr in the
+# mapping (issue 23; the mapping is strict, so a cluster built at 6 cannot take them).
+CLUSTER_SCHEMA_VERSION = 7
 SOURCE_FIELDS = [
     "kind", "path", "line", "column", "ordinal", "page", "chapter", "sheet", "cell", "slide", "ocr", "title", "text"
 ]
