@@ -196,3 +196,12 @@ def test_a_build_shows_the_pages_read_by_ocr(tmp_path: Path) -> None:
     assert "scan.pdf: OCR page 1 of 2" in seen and "scan.pdf: OCR page 2 of 2" in seen
     assert summary.ocr_pages == 2
     assert os.path.isdir(tmp_path / "index" / "ocr-cache")
+
+
+def test_a_password_protected_workbook_is_skipped_as_encrypted(tmp_path: Path, pool: WorkerPool) -> None:
+    # What Excel writes for a password: an OLE2 container (not a zip) whose directory names the
+    # EncryptedPackage stream.
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1016) + "EncryptedPackage".encode("utf-16-le") + bytes(2000)
+    (tmp_path / "lương.xlsx").write_bytes(ole)
+    with pytest.raises(DocumentSkipped, match="^encrypted$"):
+        extract(tmp_path / "lương.xlsx", pool=pool)

@@ -47,6 +47,18 @@ def _install(package: str) -> str:
     return f"apt install {package}"
 
 
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _refuse_encrypted(path: str) -> None:
+    """An Office 2007+ file with a password is an OLE2 container holding an ``EncryptedPackage``
+    stream: say "encrypted" rather than let a reader call it damaged."""
+    with open(path, "rb") as stream:
+        head = stream.read(1 << 20)
+    if _ENCRYPTED_PACKAGE in head:
+        raise DocumentSkipped("encrypted")
+
+
 # -- spreadsheets ------------------------------------------------------------------------------
 
 
@@ -82,6 +94,8 @@ def extract_sheet(path: str, zipped: bool, limits: Limits) -> Collector:
     """Each row with a value is a paragraph, its cells joined by " | ", at its sheet and first cell."""
     if zipped:
         SafeZip(path, limits).close()  # the bomb checks, before calamine inflates anything
+    else:
+        _refuse_encrypted(path)
     calamine = _python_reader("python_calamine", "python-calamine")
     collector = Collector("sheet", limits)
     try:
@@ -227,6 +241,7 @@ def _run(argv: list[str], limits: Limits, memory_mb: int | None = None) -> subpr
 
 def extract_doc(path: str, limits: Limits) -> Collector:
     """A Word 97–2003 file: antiword (best measured, fast), else catdoc, else LibreOffice."""
+    _refuse_encrypted(path)
     collector = Collector("doc", limits)
     reasons = []
     antiword = shutil.which("antiword")
@@ -260,6 +275,7 @@ def extract_doc(path: str, limits: Limits) -> Collector:
 
 def extract_ppt(path: str, limits: Limits) -> Collector:
     """A PowerPoint 97–2003 file: LibreOffice converts it to .pptx, read with its slides."""
+    _refuse_encrypted(path)
     if _soffice() is None:
         raise tool_missing("LibreOffice (for PowerPoint 97–2003 .ppt files)", _install("libreoffice-impress"))
     converted, folder = _convert(path, "pptx", ".pptx", limits)
