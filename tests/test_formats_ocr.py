@@ -8,7 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from office_support import SENTENCE, make_image, make_scan_pdf
+from office_support import FILLER, SENTENCE, make_image, make_scan_pdf, render_page
 
 from searcher import formats
 from searcher.formats import DocumentSkipped, Limits, WorkerPool, extract
@@ -107,3 +107,11 @@ def test_without_tesseract_a_scan_names_the_package_to_install(tmp_path: Path, m
             assert formats.missing_tool(caught.value.reason) == "apt install tesseract-ocr tesseract-ocr-vie"
     finally:
         pool.close()
+
+
+@needs_tesseract
+def test_each_page_of_a_multi_page_tiff_is_a_page(tmp_path: Path, pool: WorkerPool) -> None:
+    first, second = render_page([FILLER[0]]), render_page([SENTENCE])
+    first.save(tmp_path / "hồ sơ.tif", save_all=True, append_images=[second], dpi=(300, 300))
+    result = extract(tmp_path / "hồ sơ.tif", pool=pool)
+    assert [(p.page, p.text) for p in result.paragraphs] == [(1, FILLER[0]), (2, SENTENCE)]
