@@ -130,6 +130,10 @@ def test_a_file_whose_content_is_another_format_is_read_as_that(tmp_path: Path, 
     (tmp_path / "cũ.doc").write_text(rtf, "ascii")  # Word's "Rich Text" saved with a .doc name
     result = extract(tmp_path / "cũ.doc", pool=pool)
     assert result.kind == "rtf" and result.paragraphs[0].text == "Quyết định"
+    make_xlsx(tmp_path / "bảng.docx")  # a workbook under a Word name
+    result = extract(tmp_path / "bảng.docx", pool=pool)
+    assert ("Lương", "B7") in {(p.sheet, p.cell) for p in result.paragraphs}
+    assert any("but is a spreadsheet" in w for w in result.warnings)
     (tmp_path / "x.xls").write_bytes(b"PK\x03\x04" + bytes(100))
     with pytest.raises(DocumentSkipped, match="damaged"):
         extract(tmp_path / "x.xls", pool=pool)

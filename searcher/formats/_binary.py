@@ -17,6 +17,7 @@ from ._model import DocumentSkipped, Limits
 from ._text import decode_text, html_blocks
 
 NAMES = {"docx": "a Word document", "odt": "an OpenDocument file", "epub": "an EPUB book", "pdf": "a PDF"}
+_OFFICE_NAMES = {"sheet": "a spreadsheet", "pptx": "a PowerPoint file"}
 
 
 def zip_kind(archive: SafeZip) -> str | None:
@@ -41,6 +42,17 @@ def extract_zip(path: str, expected: str, limits: Limits) -> Collector:
     archive = SafeZip(path, limits)
     try:
         kind = zip_kind(archive)
+        office = "sheet" if archive.has("xl/workbook.xml") else "pptx" if archive.has("ppt/presentation.xml") else None
+        if kind is None and office is not None:  # a workbook or slides under a Word (or PDF) name
+            from . import _office
+
+            archive.close()
+            if office == "sheet":
+                collector = _office.extract_sheet(path, True, limits)
+            else:
+                collector = _office.extract_pptx(path, limits)
+            collector.warn(f"named like {NAMES.get(expected, expected)} but is {_OFFICE_NAMES[office]}; read as such")
+            return collector
         if kind is None:
             raise DocumentSkipped(f"not {NAMES.get(expected, expected)} (a zip archive of something else)")
         collector = Collector(kind, limits)
