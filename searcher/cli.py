@@ -313,7 +313,7 @@ def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-un
     for index, hit in enumerate(result):
         if index:
             out.write("\n")
-        suffix = where(hit.file, hit.line, hit.page, hit.chapter)
+        suffix = where(hit.file, hit.line, hit.page, hit.chapter, **hit.place())
         location = f"{style['path']}{display_path(hit.file)}{style['reset']}{suffix[0]}{style['line']}{suffix[1:]}{style['reset']}"
         title = hit.title if len(hit.title) <= 100 else hit.title[:99] + "…"
         out.write(f"{location}  {style['title']}{title}{style['reset']}\n")

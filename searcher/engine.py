@@ -88,6 +88,14 @@ class Hit:
         return not self.missing
     page: int | None = None  # PDF page (1-based); ``line`` is then the line on that page
     chapter: int | None = None  # EPUB chapter (1-based); ``line`` is then the paragraph in it
+    sheet: str | None = None  # spreadsheet: the sheet, and ``cell`` the row's first cell ("B7")
+    cell: str | None = None
+    slide: int | None = None  # slides (1-based); ``line`` is then the paragraph on the slide
+    ocr: bool = False  # the text was read from a scan by OCR (it may hold errors)
+
+    def place(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`searcher.presentation.where` beyond line, page and chapter."""
+        return {"sheet": self.sheet, "cell": self.cell, "slide": self.slide, "ocr": self.ocr}
 
     def to_json(self, path: str | None = None) -> dict[str, Any]:
         """The ``--json`` record (``path`` may be replaced by a display path)."""
@@ -104,6 +112,9 @@ class Hit:
             "missing": list(self.missing),
             **({"page": self.page} if self.page is not None else {}),
             **({"chapter": self.chapter} if self.chapter is not None else {}),
+            **({"sheet": self.sheet, "cell": self.cell} if self.sheet is not None else {}),
+            **({"slide": self.slide} if self.slide is not None else {}),
+            **({"ocr": True} if self.ocr else {}),
         }
 
 
@@ -600,6 +611,10 @@ class Engine:
             column=fields.get("column", 0),
             page=fields.get("page"),
             chapter=fields.get("chapter"),
+            sheet=fields.get("sheet"),
+            cell=fields.get("cell"),
+            slide=fields.get("slide"),
+            ocr=bool(fields.get("ocr")),
         )
 
     @staticmethod

@@ -276,7 +276,12 @@ def _describe(s: dict[str, Any]) -> str:
         f"{s['paragraphs']} paragraphs in {s['files']} files; {s['seconds']:.2f} s"
         + (f"; index {format_size(s['index_bytes'])}" if s.get("index_bytes") else "")
         + (f", {s['index_to_text']:g}× the text" if s.get("index_to_text") else "")
+        + (f"; {s['ocr_pages']} pages read by OCR" if s.get("ocr_pages") else "")
         + "".join(f"\n{line}" for line in describe_conversions(s.get("converted") or {}))
+        + "".join(
+            f"\n{count} file{'s' if count > 1 else ''} not read for a missing tool: {install}"
+            for install, count in (s.get("missing_tools") or {}).items()
+        )
     )
 
 
@@ -300,16 +305,18 @@ class _progress_display:
             MofNCompleteColumn(),
             TextColumn("files · {task.fields[paragraphs]} paragraphs"),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[ocr]}"),  # the scan being read by OCR, page by page
             console=Console(stderr=True),
             transient=True,
         )
         self._progress.start()
-        self._task = self._progress.add_task("index", total=None, paragraphs=0)
+        self._task = self._progress.add_task("index", total=None, paragraphs=0, ocr="")
         return self._update
 
     def _update(self, progress: Any) -> None:
         self._progress.update(
-            self._task, completed=progress.files_done, total=progress.files_total, paragraphs=progress.paragraphs
+            self._task, completed=progress.files_done, total=progress.files_total, paragraphs=progress.paragraphs,
+            ocr=progress.current if ": OCR page " in progress.current else "",
         )
 
     def __exit__(self, *exc: object) -> None:

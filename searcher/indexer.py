@@ -63,6 +63,11 @@ SELECTION_FILE = "selection.json"  # the --include/--exclude patterns an index w
 ABOUT_FILE = "about.json"  # folder, paragraphs, files, updated: what search-index --list shows
 
 
+# Where a paragraph of a document is, beyond its line (stored when set).
+PLACE_FIELDS = ("page", "chapter", "sheet", "cell", "slide", "ocr")
+OCR_CACHE = "ocr-cache"  # inside the index folder
+
+
 @dataclass
 class Progress:
     """What a progress display needs, sent after every file."""
@@ -90,6 +95,9 @@ class BuildSummary:
     paragraphs_indexed: int = 0  # paragraphs written by this build
     files: int = 0  # files with text in the index after the build
     converted: dict[str, int] = field(default_factory=dict)  # legacy encoding → files converted by this build
+    # files skipped because a tool or Python reader is missing: install command → files
+    missing_tools: dict[str, int] = field(default_factory=dict)
+    ocr_pages: int = 0  # pages (or images) read by OCR in this build (cached ones included)
     seconds: float = 0.0
     index_bytes: int = 0  # the live index on disk after the build
     text_bytes: int = 0  # UTF-8 bytes of the paragraphs' text in the index (files indexed by schema 6 on)
@@ -201,8 +209,12 @@ class _ReadDocument:
     changed: bool = False  # the file changed while it was read
 
 
-def _read_document(file: CorpusFile, known: dict[str, Any] | None) -> _ReadDocument:
-    """Hash a document and, unless its bytes are the ones indexed, extract it (thread-safe)."""
+def _read_document(
+    file: CorpusFile, known: dict[str, Any] | None, on_page: Callable[[int, int], None] | None = None
+) -> _ReadDocument:
+    """Hash a document and, unless its bytes are the ones indexed, extract it (thread-safe).
+
+    ``on_page(page, pages)`` hears of each page read by OCR."""
     try:
         stream = _open_regular(file.abspath)
     except OSError as exc:
@@ -214,10 +226,10 @@ def _read_document(file: CorpusFile, known: dict[str, Any] | None) -> _ReadDocum
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
         except OSError as exc:
             return _ReadDocument(skipped=f"cannot read: {exc.strerror or exc}")
-    if known is not None and digest == known.get("sha256"):
+    if known is not None and digest == known.get("sha256") and not formats.missing_tool(known.get("skipped") or ""):
         return _ReadDocument(sha256=digest, unchanged=True)
     try:
-        extracted = formats.extract(file.abspath)
+        extracted = formats.extract(file.abspath, on_page=on_page)
     except DocumentSkipped as exc:
         return _ReadDocument(sha256=digest, skipped=exc.reason)
     try:
@@ -253,9 +265,10 @@ def _index_document(
     if known is not None:
         writer.delete_by_term("path", path)
     extracted = read.extracted
+    summary.ocr_pages += extracted.ocr_pages
     text_bytes = 0
     for para in extracted.paragraphs:
-        where = {key: value for key in ("page", "chapter") if (value := getattr(para, key)) is not None}
+        where = {key: value for key in PLACE_FIELDS if (value := getattr(para, key)) not in (None, False)}
         text_bytes += _write_paragraph(writer, pids, path, extracted.title, para, **where)
     for warning in extracted.warnings:
         summary.warnings.append({"path": path, "reason": warning})
@@ -305,9 +318,9 @@ class PidCounter:
         return pid
 
 
-def _write_paragraph(writer: Any, pids: PidCounter, path: str, title: str, para: Any, **where: int) -> int:
-    """Write one paragraph (``line``, ``column``, ``ordinal``, ``text``); ``where`` adds its ``page`` or
-    ``chapter``.  Returns its size in UTF-8 bytes.
+def _write_paragraph(writer: Any, pids: PidCounter, path: str, title: str, para: Any, **where: Any) -> int:
+    """Write one paragraph (``line``, ``column``, ``ordinal``, ``text``); ``where`` adds its place
+    (:data:`PLACE_FIELDS`).  Returns its size in UTF-8 bytes.
 
     The three syllable fields are analysed from the text by the schema's own analysis
     (:mod:`searcher.vietnamese.whoosh_analysis`), in the writer's processes.
@@ -342,6 +355,9 @@ def _skip(
     if known is not None:
         writer.delete_by_term("path", file.path)
     summary.skipped.append({"path": file.path, "reason": reason})
+    install = formats.missing_tool(reason)
+    if install:
+        summary.missing_tools[install] = summary.missing_tools.get(install, 0) + 1
     writer.add_document(**_file_record(file, sha256, 0, reason))
     return 0
 
@@ -406,6 +422,9 @@ def build_index(
 
     summary = BuildSummary(corpus=str(corpus_path), index=str(location.root))
     exposed = exposure_warning(location.root)
+    # Scans read by OCR are cached by content hash beside the index's generations, so a rebuild
+    # (--full, a moved file) never reads a page twice.
+    formats.set_ocr_cache(location.root / OCR_CACHE)
     try:
         with build_lock(location.root, wait=wait):
             _build_locked(location, corpus_path, summary, full, progress, parallel, include, exclude)
@@ -416,6 +435,7 @@ def build_index(
             if summary.text_bytes:
                 summary.index_to_text = round(summary.index_bytes / summary.text_bytes, 2)
     finally:
+        formats.set_ocr_cache(None)
         if not keep_workers:
             formats.shutdown()
     if exposed:
@@ -676,7 +696,8 @@ def _unopened(known: dict[str, Any]) -> bool:
     file is not left out for good; files skipped for their content are.
     """
     reason = known.get("skipped") or ""
-    return reason.startswith("cannot read") or reason == "not a regular file"
+    # A file skipped for a missing tool is read once the tool is installed.
+    return reason.startswith("cannot read") or reason == "not a regular file" or formats.missing_tool(reason) is not None
 
 
 def _feed(
@@ -692,10 +713,23 @@ def _feed(
     queue = deque(documents)
     executor = ThreadPoolExecutor(max_workers=formats.Limits().workers) if documents else None
 
+    done = 0
+
+    def pages(path: str) -> Callable[[int, int], None] | None:
+        """Progress for each page a worker reads by OCR (from a reading thread)."""
+        if progress is None:
+            return None
+        report = progress
+        return lambda page, total: report(
+            Progress(done, len(files), summary.paragraphs_indexed, f"{path}: OCR page {page} of {total}")
+        )
+
     def fill() -> None:
         while queue and len(ahead) < READ_AHEAD:
             f = queue.popleft()
-            ahead[f.path] = executor.submit(_read_document, f, manifest.get(f.path))  # type: ignore[union-attr]
+            ahead[f.path] = executor.submit(  # type: ignore[union-attr]
+                _read_document, f, manifest.get(f.path), pages(f.path)
+            )
 
     try:
         for done, file in enumerate(files, 1):

@@ -72,7 +72,7 @@ def open_command(path: str, line: int, page: int | None = None, environ: Any = N
     (['nano', '+4', 'a.md'], ['xdg-open', 'a.docx'])
     """
     lower = path.lower()
-    if page is not None or lower.endswith(".pdf"):
+    if lower.endswith(".pdf"):  # a page of a scan (an image) has no viewer option to jump to
         return pdf_viewer_command(path, page or 1, environ)
     if lower.endswith(TEXT_SUFFIXES):
         return editor_command(path, line, environ)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "format_size", "Snippet", "make_snippet", "display_path", "location", "where", "describe_conversions"]
@@ -27,25 +28,49 @@ def display_path(file: str) -> str:
 
 
 # Formats whose ``line`` counts paragraphs, not lines of a file an editor could open.
-_PARAGRAPH_FORMATS = (".docx", ".odt", ".epub")
+_PARAGRAPH_FORMATS = (".docx", ".odt", ".epub", ".doc", ".rtf")
 
 
-def where(file: str, line: int, page: int | None = None, chapter: int | None = None) -> str:
-    """The part of a location after the path: ``:12`` for text, `` p.3`` for a PDF page, `` ¶4`` for a paragraph.
+def where(
+    file: str,
+    line: int,
+    page: int | None = None,
+    chapter: int | None = None,
+    *,
+    sheet: str | None = None,
+    cell: str | None = None,
+    slide: int | None = None,
+    ocr: bool = False,
+) -> str:
+    """The part of a location after the path: ``:12`` for text, `` p.3`` for a PDF page, `` ¶4`` for a paragraph,
+    `` Lương!B7`` for a spreadsheet row, `` slide 3`` for a slide; text read by OCR is marked `` (OCR)``.
 
     >>> where("a.txt", 12), where("a.pdf", 2, page=3), where("a.docx", 4), where("a.epub", 5, chapter=2)
     (':12', ' p.3', ' ¶4', ' ch.2 ¶5')
+    >>> where("a.xlsx", 7, sheet="Lương", cell="B7"), where("a.xlsx", 2, sheet="Bảng 1", cell="A2")
+    (' Lương!B7', " 'Bảng 1'!A2")
+    >>> where("a.pptx", 1, slide=3), where("a.pdf", 4, page=2, ocr=True), where("a.png", 3, ocr=True)
+    (' slide 3', ' p.2 (OCR)', ' (OCR)')
     """
+    mark = " (OCR)" if ocr else ""
+    if sheet is not None:
+        # As the spreadsheet writes a reference: a sheet name with spaces or punctuation is quoted.
+        name = sheet if sheet.replace("_", "").isalnum() else "'" + sheet.replace("'", "''") + "'"
+        return f" {name}!{cell or ''}"
+    if slide is not None:
+        return f" slide {slide}"
     if page is not None:
-        return f" p.{page}"
+        return f" p.{page}{mark}"
     if chapter is not None:
         return f" ch.{chapter} ¶{line}"
+    if ocr:  # a photo or scan of one page: the line OCR read it on means little to a person
+        return mark
     if file.lower().endswith(_PARAGRAPH_FORMATS):
         return f" ¶{line}"
     return f":{line}"
 
 
-def location(file: str, line: int, page: int | None = None, chapter: int | None = None) -> str:
+def location(file: str, line: int, page: int | None = None, chapter: int | None = None, **place: Any) -> str:
     """``path:line``, the location format editors, grep and ripgrep understand; ``path p.12`` for a PDF.
 
     >>> location("/nowhere/văn-bản.txt", 12)
@@ -53,7 +78,7 @@ def location(file: str, line: int, page: int | None = None, chapter: int | None 
     >>> location("/nowhere/báo-cáo.pdf", 3, page=12)
     '/nowhere/báo-cáo.pdf p.12'
     """
-    return display_path(file) + where(file, line, page, chapter)
+    return display_path(file) + where(file, line, page, chapter, **place)
 
 def describe_conversions(converted: dict[str, int]) -> list[str]:
     """One line per legacy encoding a build converted: ``converted from TCVN3: 14 files``.

@@ -50,6 +50,7 @@ SCHEMA_VERSION = 8  # 4: pid (best-match postings); page and chapter of paragrap
 # 6: a lean index: no xpairs field, exact and folded without positions (issue 12)
 # 7: the exact, folded and pair postings only in the best-match arrays, not in Whoosh too (issue 12)
 # 8: those arrays are how Whoosh stores the three fields (searcher.index.codec): one store, one commit
+#    and sheet, cell, slide and ocr of paragraphs from spreadsheets, slides and scans (issue 23)
 
 META_FILE = "searcher.json"
 CURRENT_FILE = "CURRENT"

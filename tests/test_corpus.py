@@ -310,8 +310,8 @@ def test_iter_corpus_files_skips_hidden_unsupported_and_the_index(make_corpus):
             "C.TXT": "c",
             "notes.md": "a format we read",
             "report.PDF": b"%PDF-1.7",
-            "photo.jpg": b"\xff\xd8\xff",
-            "notes.rtf": "not a format we read",
+            "photo.jpg": b"\xff\xd8\xff",  # a scan, read by OCR
+            "notes.wpd": "not a format we read",
             ".hidden.txt": "hidden",
             ".git/config.txt": "hidden folder",
             "sub/d.txt": "nested",
@@ -321,7 +321,7 @@ def test_iter_corpus_files_skips_hidden_unsupported_and_the_index(make_corpus):
     )
     found = list(iter_corpus_files(root, exclude=[root / "index"]))
     paths = [f.path for f in found]
-    assert sorted(paths) == ["C.TXT", "a.txt", "b.txt", "notes.md", "report.PDF", "sub/d.txt"]
+    assert sorted(paths) == ["C.TXT", "a.txt", "b.txt", "notes.md", "photo.jpg", "report.PDF", "sub/d.txt"]
     assert paths == sorted(paths, key=lambda p: p.split("/"))  # deterministic order
     for f in found:
         st = os.stat(f.abspath)

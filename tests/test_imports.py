@@ -39,6 +39,8 @@ HEADLESS = [
     "searcher.formats._binary",
     "searcher.formats._common",
     "searcher.formats._model",
+    "searcher.formats._ocr",
+    "searcher.formats._office",
     "searcher.formats._pool",
     "searcher.formats._text",
     "searcher.store",

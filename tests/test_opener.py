@@ -27,3 +27,11 @@ def test_pdf_opens_at_the_page() -> None:
 def test_other_formats_open_with_the_desktop_opener() -> None:
     for name in ("a.docx", "b.odt", "c.epub"):
         assert open_command(name, 4, environ={"EDITOR": "nano"}) == ["xdg-open", name]
+
+
+def test_a_scanned_pdf_page_opens_at_its_page_and_other_scans_and_office_files_with_the_opener() -> None:
+    env = {"SEARCHER_PDF_VIEWER": "zathura --page {page} {file}"}
+    assert open_command("quyết định.pdf", 1, page=2, environ=env) == ["zathura", "--page", "2", "quyết định.pdf"]
+    # A page of a multi-page TIFF has a page too, but no PDF viewer shows a TIFF.
+    for name in ("scan.tif", "ảnh.png", "bảng.xlsx", "slides.pptx", "cũ.doc", "cũ.ppt", "thư.rtf"):
+        assert open_command(name, 7, page=2 if name.endswith(".tif") else None, environ=env) == ["xdg-open", name]

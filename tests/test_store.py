@@ -32,8 +32,9 @@ KNOWN_SCHEMAS = {
     6: V1_FIELDS | {"column", "pid", "page", "chapter"},
     # 7: the term fields only in the best-match arrays (issue 12: Whoosh keeps the paragraphs).
     7: (V1_FIELDS - {"exact", "folded", "pairs"}) | {"column", "pid", "page", "chapter"},
-    # 8: the term fields are Whoosh fields again, their postings arrays of searcher.index.codec (issue 20).
-    8: V1_FIELDS | {"column", "pid", "page", "chapter"},
+    # 8: the term fields are Whoosh fields again, their postings arrays of searcher.index.codec (issue 20),
+    # and where a spreadsheet row, a slide or a scanned page is (issue 23).
+    8: V1_FIELDS | {"column", "pid", "page", "chapter", "sheet", "cell", "slide", "ocr"},
 }
 
 

@@ -74,9 +74,12 @@ __all__ = [
 TERM_FIELDS = ("exact", "folded", "pairs")
 # The version of the cluster's documents and mapping: bumped when they or the meaning of a term
 # change, apart from the local index's schema (store.SCHEMA_VERSION 7 only moved where the local
-# postings live, so a cluster built at 6 needs no rebuild).
-CLUSTER_SCHEMA_VERSION = 6
-SOURCE_FIELDS = ["kind", "path", "line", "column", "ordinal", "page", "chapter", "title", "text"]
+# postings live, so a cluster built at 6 needs no rebuild). 7: sheet, cell, slide and ocr in the
+# mapping (issue 23; the mapping is strict, so a cluster built at 6 cannot take them).
+CLUSTER_SCHEMA_VERSION = 7
+SOURCE_FIELDS = [
+    "kind", "path", "line", "column", "ordinal", "page", "chapter", "sheet", "cell", "slide", "ocr", "title", "text"
+]
 LOCK_INDEX = "searcher-locks"
 BATCH = 500  # documents per bulk request
 BATCH_BYTES = 8 << 20  # ... and at most about this much text (the cluster refuses requests over 100 MB by default)
@@ -283,6 +286,10 @@ def index_body(corpus: Path, shards: int = 1, replicas: int = 0) -> dict[str, An
                 "ordinal": {"type": "integer"},
                 "page": {"type": "integer", "index": False},
                 "chapter": {"type": "integer", "index": False},
+                "sheet": {"type": "keyword", "index": False},
+                "cell": {"type": "keyword", "index": False},
+                "slide": {"type": "integer", "index": False},
+                "ocr": {"type": "boolean", "index": False},
                 "title": {"type": "keyword", "index": False, "doc_values": False},
                 "text": {"type": "text", "index": False},
                 "info": {"type": "object", "enabled": False},  # file records: size, mtime_ns, sha256, …

@@ -17,6 +17,7 @@ from ._model import DocumentSkipped, Limits
 from ._text import decode_text, html_blocks
 
 NAMES = {"docx": "a Word document", "odt": "an OpenDocument file", "epub": "an EPUB book", "pdf": "a PDF"}
+_OFFICE_NAMES = {"sheet": "a spreadsheet", "pptx": "a PowerPoint file"}
 
 
 def zip_kind(archive: SafeZip) -> str | None:
@@ -41,6 +42,17 @@ def extract_zip(path: str, expected: str, limits: Limits) -> Collector:
     archive = SafeZip(path, limits)
     try:
         kind = zip_kind(archive)
+        office = "sheet" if archive.has("xl/workbook.xml") else "pptx" if archive.has("ppt/presentation.xml") else None
+        if kind is None and office is not None:  # a workbook or slides under a Word (or PDF) name
+            from . import _office
+
+            archive.close()
+            if office == "sheet":
+                collector = _office.extract_sheet(path, True, limits)
+            else:
+                collector = _office.extract_pptx(path, limits)
+            collector.warn(f"named like {NAMES.get(expected, expected)} but is {_OFFICE_NAMES[office]}; read as such")
+            return collector
         if kind is None:
             raise DocumentSkipped(f"not {NAMES.get(expected, expected)} (a zip archive of something else)")
         collector = Collector(kind, limits)
@@ -276,6 +288,7 @@ def extract_pdf(path: str, limits: Limits) -> Collector:
         if pages > limits.max_pages:
             collector.warn(f"only the first {limits.max_pages} of {pages} pages were indexed; the rest was not")
         any_text = False
+        scans = _Scans(path, pages, limits)
         try:
             for index in range(min(pages, limits.max_pages)):
                 page = pdf[index]
@@ -286,19 +299,68 @@ def extract_pdf(path: str, limits: Limits) -> Collector:
                         gaps = _paragraph_gaps(textpage, text)
                     finally:
                         textpage.close()
+                    if not text.strip():  # no text layer: a scanned page
+                        scans.read(page, index + 1, collector)
+                        continue
                 finally:
                     page.close()
-                if text.strip():
-                    any_text = True
+                any_text = True
                 for line, paragraph in pdf_paragraphs(text, gaps):
                     collector.add(paragraph, line, page=index + 1)
         except TextFull:
             pass
-        if not any_text:
-            raise DocumentSkipped("no text layer; OCR it first")
+        if scans.missing is not None:
+            if not any_text:
+                raise DocumentSkipped(f"scanned (no text layer), {scans.missing.reason}")
+            collector.warn(f"{len(scans.skipped)} scanned page(s) were not read: {scans.missing.reason}")
+        if not any_text and not collector.raw:
+            raise DocumentSkipped("no text layer, and OCR found no text" if scans.read_pages else "no text found")
     finally:
         pdf.close()
     return collector
+
+
+class _Scans:
+    """The pages of a PDF without a text layer, rendered at 300 dpi and read by OCR."""
+
+    def __init__(self, path: str, pages: int, limits: Limits) -> None:
+        self.path, self.pages, self.limits = path, pages, limits
+        self.missing: DocumentSkipped | None = None  # Tesseract is not installed
+        self.skipped: list[int] = []
+        self.read_pages = 0
+        self.cache: Any = None
+
+    def read(self, page: Any, number: int, collector: Collector) -> None:
+        from . import _ocr
+
+        if self.cache is None:
+            self.cache = _ocr.OcrCache(self.limits.ocr_cache, self.path)
+        text = self.cache.get(number)
+        if text is None and self.missing is None:
+            try:
+                _ocr.tesseract()
+            except DocumentSkipped as exc:
+                self.missing = exc
+        if text is None and self.missing is not None:
+            self.skipped.append(number)
+            return
+        if text is None:
+            _ocr.pillow()  # pypdfium2 renders into a Pillow image
+            _ocr.report_page(number, min(self.pages, self.limits.max_pages))
+            width, height = page.get_size()  # points
+            scale = _ocr.DPI / 72
+            pixels = width * height * scale * scale
+            if pixels > self.limits.max_image_pixels:
+                # A page declared huge is read at the resolution the pixel limit allows.
+                scale *= (self.limits.max_image_pixels / pixels) ** 0.5
+            if width * scale < 1 or height * scale < 1:
+                return
+            image = page.render(scale=scale, grayscale=True).to_pil()
+            text = _ocr.ocr_image(image, self.limits, f"page {number}")
+            self.cache.put(number, text)
+        self.read_pages += 1
+        collector.ocr_pages += 1
+        _ocr.add_ocr_text(collector, text, number)
 
 
 def _paragraph_gaps(textpage: Any, text: str) -> set[int]:

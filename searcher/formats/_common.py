@@ -38,6 +38,7 @@ class Collector:
         self.title = ""
         self.warnings: list[str] = []
         self.chars = 0
+        self.ocr_pages = 0  # pages read by OCR
 
     def add(self, text: str, line: int, **where: Any) -> None:
         """Keep one paragraph's raw text (raises :class:`TextFull` past the bound)."""
@@ -57,7 +58,7 @@ class Collector:
 
     def finish(self) -> Extracted:
         """Convert legacy encodings, clean, drop repeats, cut over-long paragraphs, number them."""
-        result = Extracted(kind=self.kind, warnings=self.warnings)
+        result = Extracted(kind=self.kind, warnings=self.warnings, ocr_pages=self.ocr_pages)
         sample = "\n".join(p.text for p in self.raw[:2000])[:200_000]
         encoding = detect_legacy(sample + "\n" + self.title)
         result.converted_from = encoding

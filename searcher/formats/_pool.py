@@ -16,6 +16,7 @@ import sys
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Callable
 
 from ._model import DocumentSkipped, Extracted, Limits
 
@@ -138,17 +139,33 @@ class WorkerPool:
                 self._retire(worker)
             self._cond.notify()
 
-    def run(self, kind: str, path: str, expected: str, limits: Limits) -> Extracted:
-        """Extract one document in a worker; raises :class:`DocumentSkipped`."""
+    def run(
+        self, kind: str, path: str, expected: str, limits: Limits, on_page: Callable[[int, int], None] | None = None
+    ) -> Extracted:
+        """Extract one document in a worker; raises :class:`DocumentSkipped`.
+
+        ``on_page(page, pages)`` is called as the worker starts reading each
+        page by OCR; from the first such page on, the worker may take up to
+        ``limits.ocr_page_timeout_s`` more between messages (it times
+        Tesseract out itself).
+        """
         hooks = os.environ.get(TEST_HOOKS_ENV) == "1"
         worker = self._acquire(limits)
         keep = False
         try:
             try:
                 worker.send_conn.send((kind, path, expected, limits, hooks))
-                if not worker.conn.poll(limits.timeout_s):
-                    raise DocumentSkipped(f"took longer than {limits.timeout_s:g} s")
-                status, payload, peak = worker.conn.recv()
+                wait = limits.timeout_s
+                while True:
+                    if not worker.conn.poll(wait):
+                        raise DocumentSkipped(f"took longer than {wait:g} s")
+                    message = worker.conn.recv()
+                    if message[0] != "page":
+                        break
+                    wait = limits.timeout_s + limits.ocr_page_timeout_s
+                    if on_page is not None:
+                        on_page(message[1], message[2])
+                status, payload, peak = message
                 self.peak_rss = max(self.peak_rss, peak)
             except (EOFError, OSError):
                 with self._cond:

@@ -47,11 +47,28 @@ def _test_hook(path: str) -> None:
 
 
 def _extract(kind: str, path: str, expected: str, limits: Limits, hooks: bool) -> Any:
-    from ._binary import extract_pdf, extract_zip
-
     if hooks:
         _test_hook(path)
-    collector = extract_pdf(path, limits) if kind == "pdf" else extract_zip(path, expected, limits)
+    if kind == "pdf":
+        from ._binary import extract_pdf
+
+        collector = extract_pdf(path, limits)
+    elif kind == "zip":
+        from ._binary import extract_zip
+
+        collector = extract_zip(path, expected, limits)
+    elif kind == "image":
+        from ._ocr import extract_image
+
+        collector = extract_image(path, limits)
+    else:
+        from . import _office
+
+        if kind in ("sheet", "sheet-zip"):
+            collector = _office.extract_sheet(path, kind == "sheet-zip", limits)
+        else:
+            collector = {"pptx": _office.extract_pptx, "rtf": _office.extract_rtf, "doc": _office.extract_doc,
+                         "ppt": _office.extract_ppt}[kind](path, limits)
     return collector.finish()
 
 
@@ -59,6 +76,10 @@ def main(requests: Connection, conn: Connection, memory_mb: int) -> None:
     """Serve requests ``(kind, path, expected, limits, hooks)`` until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     _limit_memory(memory_mb)
+    from . import _ocr
+
+    # The parent hears of each page read by OCR: its progress shows them, and it waits longer.
+    _ocr.report_page = lambda page, pages: conn.send(("page", page, pages))
     while True:
         try:
             kind, path, expected, limits, hooks = requests.recv()

@@ -53,6 +53,10 @@ def make_schema() -> Schema:
         ordinal=STORED(),
         page=STORED(),  # PDF page (1-based), absent for other formats
         chapter=STORED(),  # EPUB chapter (1-based), absent for other formats
+        sheet=STORED(),  # spreadsheet: the sheet's name, and the row's first cell ("B7")
+        cell=STORED(),
+        slide=STORED(),  # slides: the slide (1-based)
+        ocr=STORED(),  # True for text read from a scan by OCR
         title=STORED(),
         text=STORED(),
         info=STORED(),  # file records: size, mtime_ns, sha256, paragraphs

@@ -674,7 +674,7 @@ class SearchScreen(Screen[None]):
             self.preview.show(highlighted(window.text, window.spans), hit.title)
         else:
             self.preview.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
-        set_border_title(self.preview, hit.path + where(hit.path, hit.line, hit.page, hit.chapter), subtitle=True)
+        set_border_title(self.preview, hit.path + where(hit.path, hit.line, hit.page, hit.chapter, **hit.place()), subtitle=True)
         self._load_context(hit, query)
 
     def _preview_when_still(self) -> None:

@@ -91,7 +91,7 @@ def hit_lines(hit: Hit, width: int, query: ParsedQuery | None = None, more: int 
         words = f"  {found}/{found + len(hit.missing)} words"
     if more:
         words += f"  +{more} more"
-    place = where(hit.path, hit.line, hit.page, hit.chapter)  # ":12", " p.3", " ¶4"
+    place = where(hit.path, hit.line, hit.page, hit.chapter, **hit.place())  # ":12", " p.3", " ¶4", " Lương!B7"
     head = Content.assemble(
         (hit.path, PATH_STYLE),
         place[0],
