@@ -122,12 +122,12 @@ def _file_record(
     return {"kind": KIND_FILE, "path": file.path, "info": info}
 
 
-def _read_manifest(searcher: Any) -> dict[str, dict[str, Any]]:
+def _read_file_records(searcher: Any) -> dict[str, dict[str, Any]]:
     """The file records of an index: path → {size, mtime_ns, sha256, paragraphs, skipped}."""
-    manifest = {}
+    records = {}
     for fields in searcher.documents(kind=KIND_FILE):
-        manifest[fields["path"]] = dict(fields.get("info") or {})
-    return manifest
+        records[fields["path"]] = dict(fields.get("info") or {})
+    return records
 
 
 def _index_file(
@@ -635,8 +635,8 @@ def _incremental(
         try:
             with ix.searcher() as searcher:
                 verify(searcher.reader())  # damage that kept a file's size: the caller rebuilds in full
-                manifest = _read_manifest(searcher)
-                jobs, removed = _update_plan(manifest, files, summary)
+                records = _read_file_records(searcher)
+                jobs, removed = _update_plan(records, files, summary)
                 numbered = whoosh_patches.numeric_column(searcher.reader(), "pid", NO_PID)
                 numbered = numbered[numbered != NO_PID]
                 pids = PidCounter(int(numbered.max()) + 1 if len(numbered) else 0)
@@ -651,9 +651,9 @@ def _incremental(
         try:
             for path in removed:
                 writer.delete_by_term("path", path)
-                if not manifest[path].get("skipped"):
+                if not records[path].get("skipped"):
                     summary.removed += 1
-            _feed(writer, jobs, manifest, summary, progress, pids)
+            _feed(writer, jobs, records, summary, progress, pids)
             # One commit (Whoosh's TOC) for the paragraphs and their postings; small segments are
             # merged, and the paragraphs deleted from them dropped, on the way.
             writer.commit(mergetype=merge_small)
@@ -667,7 +667,7 @@ def _incremental(
 
 
 def _update_plan(
-    manifest: dict[str, dict[str, Any]], files: list[CorpusFile], summary: BuildSummary
+    records: dict[str, dict[str, Any]], files: list[CorpusFile], summary: BuildSummary
 ) -> tuple[list[CorpusFile], list[str]]:
     """What an incremental update must do: the files to (re)index, and the paths gone from the folder.
 
@@ -675,13 +675,13 @@ def _update_plan(
     """
     jobs: list[CorpusFile] = []
     for f in files:
-        known = manifest.get(f.path)
+        known = records.get(f.path)
         if known is not None and _unchanged(known, f):
             summary.unchanged += 1
         else:
             jobs.append(f)
     present = {f.path for f in files}
-    return jobs, [p for p in manifest if p not in present]
+    return jobs, [p for p in records if p not in present]
 
 
 def _unchanged(known: dict[str, Any], file: CorpusFile) -> bool:
@@ -703,7 +703,7 @@ def _unopened(known: dict[str, Any]) -> bool:
 def _feed(
     writer: Any,
     files: list[CorpusFile],
-    manifest: dict[str, dict[str, Any]],
+    records: dict[str, dict[str, Any]],
     summary: BuildSummary,
     progress: Callable[[Progress], None] | None,
     pids: PidCounter,
@@ -728,12 +728,12 @@ def _feed(
         while queue and len(ahead) < READ_AHEAD:
             f = queue.popleft()
             ahead[f.path] = executor.submit(  # type: ignore[union-attr]
-                _read_document, f, manifest.get(f.path), pages(f.path)
+                _read_document, f, records.get(f.path), pages(f.path)
             )
 
     try:
         for done, file in enumerate(files, 1):
-            known = manifest.get(file.path)
+            known = records.get(file.path)
             if file.path in ahead or (queue and queue[0] is file):
                 fill()
                 read = ahead.pop(file.path).result()

@@ -638,14 +638,14 @@ def _meta(client: Any, address: Address, index: str) -> dict[str, Any]:
 def _feed_cluster(
     writer: _BulkWriter,
     files: list[Any],
-    manifest: dict[str, dict[str, Any]],
+    records: dict[str, dict[str, Any]],
     summary: Any,
     progress: Callable[[Any], None] | None,
 ) -> None:
     """Read and write ``files`` with the local indexer's own code, then make the summary tell the truth."""
     from ..indexer import PidCounter, _feed
 
-    _feed(writer, files, manifest, summary, progress, PidCounter())
+    _feed(writer, files, records, summary, progress, PidCounter())
     writer.flush()
     if writer.retried:
         summary.warnings.append(
@@ -656,7 +656,7 @@ def _feed_cluster(
             }
         )
     for path, reason in writer.failed.items():
-        known = manifest.get(path)
+        known = records.get(path)
         if known is None or known.get("skipped"):
             summary.added = max(0, summary.added - 1)
         else:
@@ -767,21 +767,21 @@ def _incremental(
 
     from ..indexer import _update_plan
 
-    manifest: dict[str, dict[str, Any]] = {}
+    records: dict[str, dict[str, Any]] = {}
     hits = helpers.scan(client, index=index, query={"query": {"term": {"kind": KIND_FILE}}, "_source": ["path", "info"]})
     try:
         for hit in hits:
-            manifest[hit["_source"]["path"]] = dict(hit["_source"].get("info") or {})
+            records[hit["_source"]["path"]] = dict(hit["_source"].get("info") or {})
     except Exception as exc:
         _call(address, _raise, exc)
-    jobs, removed = _update_plan(manifest, files, summary)
+    jobs, removed = _update_plan(records, files, summary)
     writer = _BulkWriter(client, address, index)
     for path in removed:
         writer.delete_by_term("path", path)
-        if not manifest[path].get("skipped"):
+        if not records[path].get("skipped"):
             summary.removed += 1
     if jobs:
-        _feed_cluster(writer, jobs, manifest, summary, progress)
+        _feed_cluster(writer, jobs, records, summary, progress)
     summary.paragraphs, summary.files = _totals(client, address, index)
 
 
