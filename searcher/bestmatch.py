@@ -651,7 +651,8 @@ class BestMatchIndex:
         word_idf = {position: max(idf[t] for t in dict.fromkeys(terms)) for position, terms in enumerate(words) if terms}
         total_mass = sum(word_idf.values())
         result.idf = {term: value for term, value in idf.items() if not term.startswith(PAIR_MARK)}
-        skip = np.asarray(sorted(set(int(p) for p in exclude_pids)), dtype=np.int64)
+        # (An array of pids, as a search kept to some files passes, is taken as it is: no Python loop.)
+        skip = np.unique(np.asarray(exclude_pids if isinstance(exclude_pids, np.ndarray) else list(exclude_pids), dtype=np.int64))
         best: list[tuple[float, int, int]] = []
         for part, dead in zip(self.parts, self.dead):
             if not part.count:

@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 if TYPE_CHECKING:
     from .bestmatch import BestMatchIndex, Candidates
@@ -33,6 +33,7 @@ from whoosh.query import Or, Query, Term
 from . import accents, bestmatch, matching, whoosh_patches
 from .analysis import pair_term, read_text
 from .errors import IndexUnusable, QueryError, SearcherError
+from .filters import PathFilter
 from .highlight import highlight_spans, same_spelling, words_found
 from .planning import LONG_QUERY, Tier, plan_query, tiers_to_run, word_count
 from .query import ParsedQuery, parse_query
@@ -147,6 +148,7 @@ class Engine:
         self._best: BestMatchIndex | None = None
         self._source: _TermSource | None = None
         self._docnum_table: _Docnums | None = None
+        self._scopes: dict[PathFilter, Any] = {}
         self._open()
 
     @classmethod
@@ -201,6 +203,7 @@ class Engine:
         self._searcher = searcher
         self._completions = {}
         self._best = self._docnum_table = self._source = None
+        self._scopes = {}
         self.version += 1
 
     def _close(self) -> None:
@@ -302,6 +305,10 @@ class Engine:
         budget: float | None = None,
         cancelled: Callable[[], bool] | None = None,
         all_words: bool = False,
+        under: str = "",
+        globs: Sequence[str] = (),
+        types: Sequence[str] = (),
+        types_not: Sequence[str] = (),
     ) -> SearchResult:
         """Search and return up to ``limit`` ranked hits.
 
@@ -321,6 +328,13 @@ class Engine:
         with *most* of the words, ranked by how much they match; each such hit
         lists the words it lacks in ``hit.missing``.  ``all_words=True`` turns
         best match off (grep's meaning: every word must match).
+
+        ``under`` (a folder of the index, relative to the indexed folder),
+        ``globs`` (ripgrep's ``-g``: gitignore syntax, ``!`` leaves out, the last
+        match wins) and ``types`` / ``types_not`` (``"pdf"``, ``"md"``…: see
+        :data:`searcher.filters.FILE_TYPES`) keep the search to some files
+        (:class:`searcher.filters.PathFilter`); a bad one raises
+        :class:`~searcher.filters.FilterError`.
         Raises :class:`~searcher.errors.QueryError` for a query with no words.
 
         >>> [h.title for h in engine.search("ngoai giao", limit=2)]  # doctest: +SKIP
@@ -329,6 +343,7 @@ class Engine:
         parsed = parse_query(query, prefix=prefix)
         if parsed.empty:
             raise QueryError("the query has no words to search for")
+        scope = PathFilter(under=under, globs=tuple(globs), types=tuple(types), types_not=tuple(types_not))
         limit = max(1, int(limit))
         if budget is None:
             # More hits asked for, more time allowed: ranking 3,000 takes longer than 10.
@@ -346,7 +361,7 @@ class Engine:
                 clock = self._opened(started)
                 parsed, rewrites = rewrite_typed(parsed, self._known)
                 result_hits, complete, filled = self._search_once(
-                    parsed, limit, clock, budget, fill_budget, cancelled, all_words
+                    parsed, limit, clock, budget, fill_budget, cancelled, all_words, self._allowed(scope)
                 )
                 unknown = self._unknown_words(parsed)
                 suggestion = accents.suggest(self._term_source(), parsed)
@@ -359,7 +374,14 @@ class Engine:
                     if changed:
                         self._open()
                         result_hits, complete, filled = self._search_once(
-                            parsed, limit, self._opened(time.perf_counter()), budget, fill_budget, cancelled, all_words
+                            parsed,
+                            limit,
+                            self._opened(time.perf_counter()),
+                            budget,
+                            fill_budget,
+                            cancelled,
+                            all_words,
+                            self._allowed(scope),
                         )
                         unknown = self._unknown_words(parsed)
                 except SearcherError:
@@ -400,8 +422,10 @@ class Engine:
         fill_budget: float,
         cancelled: Callable[[], bool] | None,
         all_words: bool = False,
+        allowed: Any = None,
     ) -> tuple[list[Hit], bool, bool]:
-        """Run the tiers of one query (the caller holds the lock)."""
+        """Run the tiers of one query (the caller holds the lock); ``allowed`` is a pid mask
+        (:meth:`_allowed`) of the paragraphs searched, None for all."""
         searcher = self._searcher
         terms = self._terms()
         stored = _StoredFields(searcher, self._docnums())  # each hit's stored fields are read once per query
@@ -414,7 +438,7 @@ class Engine:
         # leave slots free.
         candidates = None
         if word_count(parsed) >= LONG_QUERY:
-            candidates = self._best_candidates(parsed, plan.completions, limit)
+            candidates = self._best_candidates(parsed, plan.completions, limit, allowed)
             if candidates is not None and candidates.best_coverage < word_count(parsed):
                 tiers = []
         # Planning a new prefix can eat the budget; the first tier still runs.
@@ -446,7 +470,7 @@ class Engine:
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            hits, finished = self._run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled)
+            hits, finished = self._run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled, allowed)
             if filler:
                 filled = filled and finished
             else:
@@ -457,7 +481,7 @@ class Engine:
             adjacent_found = adjacent_found or (tier.adjacent and bool(hits))
         strict = set(found)
         if candidates is None and len(found) < limit and (not all_words or not (complete and filled)):
-            candidates = self._best_candidates(parsed, plan.completions, limit)
+            candidates = self._best_candidates(parsed, plan.completions, limit, allowed)
         if candidates is not None and len(strict) >= candidates.full_matches:
             # Every paragraph with all the words is in: nothing a cut tier could have added.
             complete = filled = True
@@ -507,7 +531,9 @@ class Engine:
             self._best = bestmatch.BestMatchIndex(self.generation.path / bestmatch.FOLDER, commit)
         return self._best
 
-    def _best_candidates(self, parsed: ParsedQuery, completions: Query | None, limit: int) -> "Candidates | None":
+    def _best_candidates(
+        self, parsed: ParsedQuery, completions: Query | None, limit: int, allowed: Any = None
+    ) -> "Candidates | None":
         """The best-match pass: BM25 over every paragraph with any of the words (None for a one-word query)."""
         groups: dict[str, list[str]] = {}
         for word in parsed.words:
@@ -526,7 +552,14 @@ class Engine:
         # is not answered by paragraphs that share only "và".  A long question needs two.
         min_words = bestmatch.min_words(len(groups))
         # (Paragraphs with every word are never left out, so the coverage counts stay true.)
-        return index.search(list(groups.values()), pairs, excluded=excluded, limit=limit * 2 + 30, min_words=min_words)
+        outside: Any = ()
+        if allowed is not None:
+            import numpy as np
+
+            outside = np.flatnonzero(~allowed)
+        return index.search(
+            list(groups.values()), pairs, excluded=excluded, exclude_pids=outside, limit=limit * 2 + 30, min_words=min_words
+        )
 
     def _best_hits(
         self, stored: "_StoredFields", parsed: ParsedQuery, candidates: "Candidates", strict: set[int], wanted: int
@@ -559,6 +592,40 @@ class Engine:
             kept.append((score, docnum, all_exact, pid))
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
+
+    def _allowed(self, scope: PathFilter) -> Any:
+        """The pids a search with ``scope`` may return, as a boolean array indexed by pid
+        (None when the scope keeps everything); worked out once per scope and index state.
+
+        The files are chosen by their paths (the file records); their paragraphs are found
+        through the ``path`` terms of whichever side, kept or left out, has fewer files.
+        """
+        if not scope.active:
+            return None
+        mask = self._scopes.get(scope)
+        if mask is not None:
+            return mask
+        import numpy as np
+
+        searcher = self._searcher
+        paths = [searcher.stored_fields(d).get("path", "") for d in searcher.document_numbers(kind=KIND_FILE)]
+        kept = [p for p in paths if scope(p)]
+        keep_side = len(kept) * 2 <= len(paths)
+        side = kept if keep_side else [p for p in paths if not scope(p)]
+        docs = np.zeros(searcher.reader().doc_count_all(), dtype=bool)
+        for path in side:
+            for docnum in searcher.document_numbers(path=path):
+                docs[docnum] = True
+        if not keep_side:
+            docs = ~docs
+        table = self._docnums().table
+        mask = np.zeros(len(table), dtype=bool)
+        live = table >= 0
+        mask[live] = docs[table[live]]
+        if len(self._scopes) > 16:
+            self._scopes.clear()
+        self._scopes[scope] = mask
+        return mask
 
     def _docnums(self) -> "_Docnums":
         """The pid → docnum table of the searcher in use (rebuilt when it changes)."""
@@ -614,6 +681,7 @@ class Engine:
         exclude: set[int],
         deadline: float,
         cancelled: Callable[[], bool] | None,
+        allowed: Any = None,
     ) -> tuple[list[tuple[int, float]], bool]:
         """A tier's ``wanted`` best paragraphs as ``(docnum, score)``, best first, leaving out ``exclude``
         and those that fail its :class:`~searcher.planning.Check`; and whether it ran to the end.
@@ -623,6 +691,8 @@ class Engine:
         rare: the exact syllables of a folded phrase found apart from each other).
         """
         matches = matching.evaluate(terms, tier.query)
+        if allowed is not None and len(matches):
+            matches = _inside(matches, allowed)
         kept: list[tuple[int, float]] = []
         seen = 0
         count = wanted + len(exclude)
@@ -755,6 +825,17 @@ class _TermSource:
 
     def stored_fields(self, docnum: int) -> dict[str, Any]:
         return self.searcher.stored_fields(docnum)
+
+
+def _inside(matches: matching.Matches, allowed: Any) -> matching.Matches:
+    """The matches whose pids ``allowed`` (a boolean array by pid) keeps."""
+    import numpy as np
+
+    pids = matches.pids
+    keep = np.zeros(len(pids), dtype=bool)
+    known = pids < len(allowed)
+    keep[known] = allowed[pids[known]]
+    return matching.Matches(pids[keep], matches.scores[keep])
 
 
 def _pid_order(fields: dict[str, Any], docnum: int) -> int:
