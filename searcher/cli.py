@@ -222,7 +222,7 @@ _SHORT_FLAGS = set("hiwlc")
 _LONG_VALUES = {
     "--limit", "--index", "--corpus", "--color", "--budget", "--open", "--glob", "--type", "--type-not", "--regexp",
 }
-_EXCLUSION_HINT = "to exclude a word, put it after the query words (search ngoại -ngoài) or after --"
+_EXCLUSION_HINT = "a word to exclude goes after the query words, as in: search ngoại -ngoài, or after --"
 
 
 def split_argv(argv: Sequence[str]) -> list[str]:
@@ -353,24 +353,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 DEFAULT_LIMIT = 10
 
 
-def scope_under(corpus: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> str:
-    """The folder a search keeps to, relative to the indexed folder ``corpus``: ``folder``
-    (default: the current one) when it lies strictly inside ``corpus``, else ``""`` (everything).
-
-    >>> scope_under("/srv/docs", "/srv/docs/news/2024"), scope_under("/srv/docs", "/srv/docs"), scope_under("/srv/docs", "/tmp")
-    ('news/2024', '', '')
-    """
-    root = os.path.realpath(os.fspath(corpus))
-    here = os.path.realpath(os.fspath(folder) if folder is not None else os.getcwd())
-    try:
-        relative = os.path.relpath(here, root)
-    except ValueError:  # another drive
-        return ""
-    if relative == "." or relative == ".." or relative.startswith(".." + os.sep) or os.path.isabs(relative):
-        return ""
-    return relative.replace(os.sep, "/")
-
-
 TUI_FPS = 240  # frames a second at most in the live search (see _run_tui)
 
 
@@ -386,7 +368,16 @@ def _run_tui(args: argparse.Namespace, query: str) -> int:
     except ImportError:
         print("search: error: the interactive UI is not available in this installation", file=sys.stderr)
         return EXIT_ERROR
-    return run_app(index=args.index, corpus=args.corpus, query=query)
+    return run_app(
+        index=args.index,
+        corpus=args.corpus,
+        query=query,
+        folder=args.folder,
+        everywhere=args.everywhere,
+        globs=tuple(args.globs),
+        types=tuple(args.types),
+        types_not=tuple(args.types_not),
+    )
 
 
 def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: str = ""):  # type: ignore[no-untyped-def]
@@ -408,8 +399,8 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
     if how in ("--index", "$SEARCHER_INDEX") and not os.path.isdir(corpus):
         named = "--index" if how == "--index" else "$SEARCHER_INDEX"
         raise SearcherError(
-            f"no index at {index} ({named}), and no folder {corpus} to build it from: "
-            f"build it with: search-index --index {index} FOLDER"
+            f"no index at {index} ({named}): build it with `search-index --index {index} FOLDER`, "
+            "or name the folder to build it from with --corpus FOLDER"
         )
     from .indexer import ensure_index
 
@@ -430,6 +421,7 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
 
 def _search(args: argparse.Namespace, query: str) -> int:
     from .backends import is_remote
+    from .places import scope_under
 
     engine = _open_engine(args.index, args.corpus, how=args.how)
     per_file = args.files_only or args.count
@@ -473,13 +465,12 @@ def _search(args: argparse.Namespace, query: str) -> int:
     for note in result.notes:
         print(f"search: note: {note}", file=sys.stderr)
     if outside:
-        where_ = display_path(os.path.join(str(engine.corpus), under)) or "."
         more = (
             f"{outside} more paragraph{'s' if outside != 1 else ''} with every word"
             if per_file
             else f"{outside} of the {limit} best hits of the whole index"
         )
-        print(f"search: note: searched {where_}/ only; {more} lie outside it (--everywhere includes them)", file=sys.stderr)
+        print(f"search: note: searched {under}/ only; {more} lie outside it (--everywhere includes them)", file=sys.stderr)
     if result.suggestion:
         print(f"search: did you mean: {result.suggestion}", file=sys.stderr)
     if not result and result.unknown:

@@ -268,14 +268,18 @@ class Engine:
         return self._generation
 
     def stats(self) -> dict[str, Any]:
-        """Paragraph and file counts, size on disk (bytes) and build time of the index."""
+        """Paragraph and file counts (``files`` with text, ``skipped`` files that have none),
+        size on disk (bytes) and build time of the index."""
         with self._lock:
             self.refresh()
             searcher = self._searcher
-            files = sum(1 for _ in searcher.document_numbers(kind=KIND_FILE))
+            records = [searcher.stored_fields(d).get("info") or {} for d in searcher.document_numbers(kind=KIND_FILE)]
+            skipped = sum(1 for info in records if info.get("skipped"))
             return {
-                "paragraphs": searcher.doc_count() - files,
-                "files": files,
+                "paragraphs": searcher.doc_count() - len(records),
+                # Counted as search-index counts them: files with text; the skipped ones apart.
+                "files": len(records) - skipped,
+                "skipped": skipped,
                 "bytes": self.generation.size(),
                 "built": self.generation.updated(),
                 "generation": self.generation.name,

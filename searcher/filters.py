@@ -16,7 +16,7 @@ Light on purpose (``pathspec`` is imported only when a glob is given).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .errors import SearcherError
@@ -60,11 +60,17 @@ class PathFilter:
     globs: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     types_not: tuple[str, ...] = ()
+    # Worked out from the fields above (not part of a filter's identity).
+    _suffixes: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _excluded: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _specs: tuple[tuple[bool, Any], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         under = self.under.replace("\\", "/").strip("/")
         object.__setattr__(self, "under", "" if under == "." else under)
         object.__setattr__(self, "globs", tuple(self.globs))
+        object.__setattr__(self, "types", tuple(self.types))
+        object.__setattr__(self, "types_not", tuple(self.types_not))
         for name in (*self.types, *self.types_not):
             if name not in FILE_TYPES:
                 raise FilterError(f"unknown file type {name!r} (known: {type_names()})")
@@ -90,13 +96,11 @@ class PathFilter:
                 return False
             path = path[len(self.under) + 1 :]
         lower = path.lower()
-        suffixes: tuple[str, ...] = getattr(self, "_suffixes")
-        if suffixes and not lower.endswith(suffixes):
+        if self._suffixes and not lower.endswith(self._suffixes):
             return False
-        excluded: tuple[str, ...] = getattr(self, "_excluded")
-        if excluded and lower.endswith(excluded):
+        if self._excluded and lower.endswith(self._excluded):
             return False
-        specs: tuple[tuple[bool, Any], ...] = getattr(self, "_specs")
+        specs = self._specs
         if not specs:
             return True
         for keep, spec in reversed(specs):  # the last glob that matches decides (rg)

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Location", "cache_dir", "index_for", "indexed_folder_above", "resolve", "list_indexes", "NoIndexHere"]
+__all__ = [
+    "Location", "cache_dir", "index_for", "indexed_folder_above", "resolve", "list_indexes", "NoIndexHere", "scope_under"
+]
 
 DEFAULT_INDEX = "index"
 DEFAULT_CORPUS = "corpus"
@@ -164,3 +166,21 @@ def list_indexes() -> list[dict[str, Any]]:
             "exists": os.path.isdir(folder),
         })
     return found
+
+
+def scope_under(corpus: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> str:
+    """The folder a search keeps to, relative to the indexed folder ``corpus``: ``folder``
+    (default: the current one) when it lies strictly inside ``corpus``, else ``""`` (everything).
+
+    >>> scope_under("/srv/docs", "/srv/docs/news/2024"), scope_under("/srv/docs", "/srv/docs"), scope_under("/srv/docs", "/tmp")
+    ('news/2024', '', '')
+    """
+    root = os.path.realpath(os.fspath(corpus))
+    here = os.path.realpath(os.fspath(folder) if folder is not None else os.getcwd())
+    try:
+        relative = os.path.relpath(here, root)
+    except ValueError:  # another drive
+        return ""
+    if relative == "." or relative == ".." or relative.startswith(".." + os.sep) or os.path.isabs(relative):
+        return ""
+    return relative.replace(os.sep, "/")
