@@ -53,6 +53,7 @@ HEADLESS = [
     "searcher.highlight",
     "searcher.presentation",
     "searcher.selection",
+    "searcher.filters",
     "searcher.places",
     "searcher.opener",
     "searcher.watch",

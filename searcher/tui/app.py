@@ -422,9 +422,7 @@ class SearchApp(App[int]):
             except SuspendNotSupported:
                 run()  # headless (tests): the injected runner captures the command
         editor = argv[3] if argv[:2] == ["sh", "-c"] else argv[0]
-        if isinstance(outcome.get("error"), FileNotFoundError) or (
-            outcome.get("status") == 127 and argv[:2] != ["sh", "-c"]
-        ):
+        if argv[:2] != ["sh", "-c"] and (isinstance(outcome.get("error"), FileNotFoundError) or outcome.get("status") == 127):
             # Nothing to open it with: say what to install or set, and show the paragraph here.
             self.notify(
                 f"cannot open {display_path(file)}: {missing_program_advice(argv, display_path(file))}",
