@@ -441,7 +441,8 @@ def _search(args: argparse.Namespace, query: str) -> int:
         outside = 0
         if under and args.folder is None:
             everywhere = engine.search(
-                query, limit=len(result) + limit, budget=args.budget, all_words=args.all_words or per_file, **filters
+                query, limit=len(result) + limit if per_file else limit, budget=args.budget,
+                all_words=args.all_words or per_file, **filters,
             )
             outside = max(0, len(everywhere) - len(result)) if per_file else sum(
                 1 for hit in everywhere[:limit] if not hit.path.startswith(under + "/")
@@ -465,12 +466,13 @@ def _search(args: argparse.Namespace, query: str) -> int:
     for note in result.notes:
         print(f"search: note: {note}", file=sys.stderr)
     if outside:
+        verb = "is" if outside == 1 else "are"
         more = (
-            f"{outside} more paragraph{'s' if outside != 1 else ''} with every word"
+            f"{outside} more paragraph{'s' if outside != 1 else ''} with every word {verb}"
             if per_file
-            else f"{outside} of the {limit} best hits of the whole index"
+            else f"{outside} of the {limit} best hits in the whole index {verb}"
         )
-        print(f"search: note: searched {under}/ only; {more} lie outside it (--everywhere includes them)", file=sys.stderr)
+        print(f"search: note: searched {under}/ only; {more} outside it (--everywhere includes them)", file=sys.stderr)
     if result.suggestion:
         print(f"search: did you mean: {result.suggestion}", file=sys.stderr)
     if not result and result.unknown:

@@ -751,3 +751,10 @@ def test_open_without_xdg_open_says_what_to_do_and_prints_the_paragraph(tmp_path
     env["SEARCHER_OPENER"] = f"{opener} --view"
     assert run_cli("search", ["-C", str(docs), "--open", "1", "ngoại", "giao"], tmp_path, env=env).returncode == 0
     assert (tmp_path / "opened.txt").read_text() == "--view docs/công-văn.docx\n"
+
+
+def test_the_readme_documents_every_search_option():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    for option in documented_options("search"):
+        if option not in ("-h", "--help"):
+            assert re.search(rf"`[^`]*(?<![\w-]){re.escape(option)}(?![\w-])", readme), option
