@@ -109,11 +109,11 @@ class PathFilter:
         return not any(keep for keep, _ in specs)
 
     def describe(self) -> str:
-        """A short account for status lines: ``news/ · *.txt · !old/** · pdf``."""
+        """A short account for status lines: ``news/ · *.txt · !old/** · type:pdf · -type:md``."""
         parts = [f"{self.under}/"] if self.under else []
         parts += list(self.globs)
-        parts += list(self.types)
-        parts += [f"not {name}" for name in self.types_not]
+        parts += [f"type:{name}" for name in self.types]
+        parts += [f"-type:{name}" for name in self.types_not]
         return " · ".join(parts)
 
 

@@ -991,7 +991,7 @@ async def test_the_palette_filters_files_by_glob_and_type(folders_index: tuple[P
         await type_query(pilot, "!law/** type:md")
         await pilot.press("enter")
         await wait_until(pilot, lambda: shown_paths(app) == {"news/ghi-chú.md"}, what="only the Markdown file")
-        assert "!law/** · md" in app.main.status.left_text
+        assert "!law/** · type:md" in app.main.status.left_text
         app.action_filter_files()  # a bad type is said in the dialog, which stays open
         await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), what="the filter dialog")
         await pilot.press("ctrl+u", *"type:doc", "enter")

@@ -48,6 +48,7 @@ class FilterScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     FilterScreen { align: center middle; }
     #filter-dialog { width: 76; max-width: 100%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
+    #filter-dialog Label { width: 100%; }
     #filter-error { color: $error; }
     """
 
