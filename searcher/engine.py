@@ -612,10 +612,12 @@ class Engine:
         import numpy as np
 
         searcher = self._searcher
-        paths = [searcher.stored_fields(d).get("path", "") for d in searcher.document_numbers(kind=KIND_FILE)]
-        kept = [p for p in paths if scope(p)]
-        keep_side = len(kept) * 2 <= len(paths)
-        side = kept if keep_side else [p for p in paths if not scope(p)]
+        files = [searcher.stored_fields(d) for d in searcher.document_numbers(kind=KIND_FILE)]
+        sizes = {f.get("path", ""): int((f.get("info") or {}).get("paragraphs") or 0) + 1 for f in files}
+        kept = [p for p in sizes if scope(p)]
+        # Reading a path's postings costs per paragraph: read the side with fewer.
+        keep_side = sum(sizes[p] for p in kept) * 2 <= sum(sizes.values())
+        side = kept if keep_side else [p for p in sizes if not scope(p)]
         docs = np.zeros(searcher.reader().doc_count_all(), dtype=bool)
         for path in side:
             for docnum in searcher.document_numbers(path=path):
