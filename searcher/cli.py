@@ -18,7 +18,7 @@ import sys
 from typing import Iterator, NoReturn, Sequence, TextIO
 
 from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
-from .filters import type_names
+from .filters import FILE_TYPES, type_names
 from .options import add_location_arguments
 from .highlight import best_cluster
 from .presentation import describe_conversions, display_path, make_snippet, where
@@ -269,15 +269,23 @@ def split_argv(argv: Sequence[str]) -> list[str]:
 
 
 def _short_options(arg: str, rest: Iterator[str]) -> str:
-    """A cluster of short options (``-lc``, ``-n5``, ``-t pdf``), its value attached; or a UsageError."""
+    """A cluster of short options (``-lc``, ``-n5``, ``-t pdf``), its value attached; or a UsageError.
+
+    A value written onto its option is taken only where it cannot be a word to exclude
+    typed first (``-n5``, ``-tpdf``): ``-giao`` or ``-ngoài`` is an error that says how to
+    exclude a word, never a glob or a limit that silently finds nothing.
+    """
     for position, letter in enumerate(arg[1:], 1):
         if letter in _SHORT_VALUES:
             if position == len(arg) - 1:
                 value = next(rest, None)
                 return arg if value is None else arg + value
-            return arg
+            attached = arg[position + 1 :]
+            if (letter == "n" and attached.isdigit()) or (letter in "tT" and attached in FILE_TYPES):
+                return arg
+            raise UsageError(f"unknown option {arg} ({_EXCLUSION_HINT}; an option's value goes after a space: -{letter} VALUE)")
         if letter not in _SHORT_FLAGS:
-            shown = arg if position == 1 else f"-{letter} (in {arg})"
+            shown = arg if position == 1 else f"-{letter} in {arg}"
             raise UsageError(f"unknown option {shown} ({_EXCLUSION_HINT})")
     return arg
 

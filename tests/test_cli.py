@@ -621,6 +621,10 @@ def test_an_unknown_option_is_a_one_line_error(folders):
     assert "unknown option -x" in line and "--" in line  # and how to exclude a word instead
     assert "unknown option -x" in assert_one_line_error(run_cli("search", ["-lx", "ngoại"], docs, env=env))
     assert "--nope" in assert_one_line_error(run_cli("search", ["--nope", "ngoại"], docs, env=env))
+    # An exclusion typed first is not read as -n "goài" or a glob "iao" that silently finds nothing.
+    for first in ("-ngoài", "-giao"):
+        line = assert_one_line_error(run_cli("search", [first, "ngoại"], docs, env=env))
+        assert f"unknown option {first}" in line and "after the query words" in line
 
 
 def test_i_and_w_are_accepted_and_change_nothing(folders):
