@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("query", nargs="*", metavar="QUERY", help="words to search for (joined with spaces)")
     parser.add_argument(
         "-e",
-        "--regexp",
+        "--query",
         dest="patterns",
         action="append",
         default=[],
@@ -220,7 +220,7 @@ class _Parser(argparse.ArgumentParser):
 _SHORT_VALUES = set("nCgtTe")
 _SHORT_FLAGS = set("hiwlc")
 _LONG_VALUES = {
-    "--limit", "--index", "--corpus", "--color", "--budget", "--open", "--glob", "--type", "--type-not", "--regexp",
+    "--limit", "--index", "--corpus", "--color", "--budget", "--open", "--glob", "--type", "--type-not", "--query",
 }
 _EXCLUSION_HINT = "a word to exclude goes after the query words, as in: search ngoại -ngoài, or after --"
 
