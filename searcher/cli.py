@@ -334,7 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             where_ = resolve(index=args.index, corpus=args.corpus, folder=args.folder)
         except NoIndexHere as exc:
             raise SearcherError(str(exc)) from None
-        args.index, args.corpus, args.how = where_.index, where_.corpus, where_.how
+        # A corpus named (--corpus, $SEARCHER_CORPUS) that is missing is the build's to explain.
+        args.how = "" if args.corpus or os.environ.get("SEARCHER_CORPUS") else where_.how
+        args.index, args.corpus = where_.index, where_.corpus
         if args.tui or (not query and sys.stdin.isatty() and sys.stdout.isatty()):
             return _run_tui(args, query)
         if not query:
@@ -391,8 +393,9 @@ def _run_tui(args: argparse.Namespace, query: str) -> int:
 def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: str = ""):  # type: ignore[no-untyped-def]
     """Open the index, building it from ``corpus`` first (and saying so) if there is none yet.
 
-    An index named with ``--index`` or ``$SEARCHER_INDEX`` is built on first use only from
-    a folder that exists; otherwise the message names the index and the command that makes it.
+    An index named with ``--index`` or ``$SEARCHER_INDEX`` (``how``), with no corpus named, is
+    built on first use only from a ``./corpus`` that exists; otherwise the message names the
+    index and the command that makes it.
     """
     from .backends import is_remote
     from .engine import Engine
