@@ -322,8 +322,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.open is not None:
         if per_file:
             parser.error("--open opens a hit: it does not go with -l or -c")
-        if args.open > (args.limit or DEFAULT_LIMIT):
-            parser.error(f"--open {args.open} is past the {args.limit or DEFAULT_LIMIT} hits asked for (-n {args.limit or DEFAULT_LIMIT})")
+        asked = args.limit or DEFAULT_LIMIT
+        if args.open > asked:
+            parser.error(f"--open {args.open} is past the {asked} hits asked for (-n {asked})")
     query = " ".join([*args.query, *args.patterns]).strip()
     try:
         from .filters import PathFilter

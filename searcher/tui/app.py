@@ -505,7 +505,8 @@ class SearchApp(App[int]):
             )
         yield SystemCommand(
             "Filter files",
-            f"Search only some files: globs as rg -g (*.pdf, !nháp/**) and types (type:pdf); now: {self.scope.describe() or 'all'}",
+            "Search only some files: globs as rg -g (*.pdf, !nháp/**) and types (type:pdf); "
+            f"now: {self.scope.describe() or 'all'}",
             self.action_filter_files,
         )
         yield SystemCommand("Re-index", "Update the index from the corpus (F5)", self.action_reindex)
