@@ -444,7 +444,9 @@ def _search(args: argparse.Namespace, query: str) -> int:
         if per_file:
             # grep -l / -c: every paragraph with every word counts, so rank them all.
             limit = max(1, int(engine.stats()["paragraphs"]))
-            result = engine.search(query, limit=limit, budget=args.budget or 0, all_words=True, under=under, **filters)
+            result = engine.search(
+                query, limit=limit, budget=args.budget or 0, all_words=True, under=under, highlight=False, **filters
+            )
         else:
             limit = args.limit or DEFAULT_LIMIT
             result = engine.search(
@@ -454,7 +456,7 @@ def _search(args: argparse.Namespace, query: str) -> int:
         if under and args.folder is None:
             everywhere = engine.search(
                 query, limit=len(result) + limit if per_file else limit, budget=args.budget,
-                all_words=args.all_words or per_file, **filters,
+                all_words=args.all_words or per_file, highlight=not per_file, **filters,
             )
             outside = max(0, len(everywhere) - len(result)) if per_file else sum(
                 1 for hit in everywhere[:limit] if not hit.path.startswith(under + "/")

@@ -620,3 +620,11 @@ def test_search_with_globs_and_types(small_engine):
     two = run_search(engine, "ngoại giao", limit=50, globs=["law/luật-0[12].txt"])
     assert {hit.path for hit in two} == {"law/luật-01.txt", "law/luật-02.txt"}
     assert not run_search(engine, "ngoại giao", limit=50, globs=["*.pdf"])
+
+
+def test_highlight_false_gives_the_same_hits_without_spans(small_engine):
+    engine = small_engine(_filter_corpus())
+    full = run_search(engine, "ngoại giao", limit=50, all_words=True)
+    bare = run_search(engine, "ngoại giao", limit=50, all_words=True, highlight=False)
+    assert [(h.path, h.line) for h in bare] == [(h.path, h.line) for h in full]
+    assert all(h.spans for h in full) and not any(h.spans for h in bare)

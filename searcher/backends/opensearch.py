@@ -978,8 +978,10 @@ class OpenSearchEngine(Engine):
         globs: Sequence[str] = (),
         types: Sequence[str] = (),
         types_not: Sequence[str] = (),
+        highlight: bool = True,
     ) -> SearchResult:
-        """As :meth:`Engine.search`; ``budget`` and ``cancelled`` are not used (the cluster ranks every match).
+        """As :meth:`Engine.search`; ``budget``, ``cancelled`` and ``highlight`` are not used (the cluster ranks
+        every match).
 
         File filters (``under``, ``globs``, ``types``) are not supported on a cluster yet:
         a filter that leaves anything out raises :class:`~searcher.filters.FilterError`."""
