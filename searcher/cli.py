@@ -15,11 +15,11 @@ import json
 import os
 import re
 import sys
-from typing import Iterator, NoReturn, Sequence, TextIO
+from typing import Iterator, Sequence, TextIO
 
 from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
 from .filters import FILE_TYPES, type_names
-from .options import add_location_arguments
+from .options import OneLineParser, add_location_arguments
 from .highlight import best_cluster
 from .presentation import describe_conversions, display_path, make_snippet, where
 
@@ -88,7 +88,7 @@ _STYLE = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``search`` (also used to test the ``--help`` text)."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="search",
         description=DESCRIPTION,
         epilog=EPILOG,
@@ -207,13 +207,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 class UsageError(Exception):
     """A command line that cannot be read; ``str()`` is the one-line message."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors, as rg: no usage block before the message."""
-
-    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
 # The options, for telling them from query words: short ones by their letter.

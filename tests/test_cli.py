@@ -729,6 +729,7 @@ def test_errors_name_what_the_user_typed(folders, tmp_path):
         line = assert_one_line_error(run_cli("search", [*args, "ngoại"], docs, env=env))
         assert "usage:" not in line, args
     assert "--open 9: only" in assert_one_line_error(run_cli("search", ["--open", "9", "ngoại"], docs, env=env))
+    assert "--wait" in assert_one_line_error(run_cli("search-index", ["--wait", "abc"], docs, env=env), prog="search-index")
 
 
 def test_open_without_xdg_open_says_what_to_do_and_prints_the_paragraph(tmp_path):
