@@ -607,7 +607,7 @@ class Engine:
         (None when the scope keeps everything); worked out once per scope and index state.
 
         The files are chosen by their paths (the file records); their paragraphs are found
-        through the ``path`` terms of whichever side, kept or left out, has fewer files.
+        through the ``path`` terms of whichever side, kept or left out, has fewer paragraphs.
         """
         if not scope.active:
             return None
