@@ -256,6 +256,7 @@ class BestMatchIndex:
         words: list[list[str]],
         pairs: list[str],
         excluded: list[str] | None = None,
+        allowed: Any = None,
         limit: int = 50,
         min_words: int = 1,
     ) -> Candidates:
@@ -266,7 +267,8 @@ class BestMatchIndex:
         ``pairs`` are folded pair terms (``ngoai_giao``) of adjacent query words.
         Paragraphs with any ``excluded`` folded term (a syllable, or a pair
         with ``_``) are left out, and so are those with fewer than
-        ``min_words`` of the words.  Equal scores go in the folder's order.
+        ``min_words`` of the words, and those ``allowed`` (a boolean array by
+        docnum, None for all) leaves out.  Equal scores go in the folder's order.
         """
         import numpy as np
 
@@ -320,6 +322,8 @@ class BestMatchIndex:
                 scores[dead] = 0.0
             if min_words > 1:
                 scores[covered < min_words] = 0.0
+            if allowed is not None:
+                scores[~allowed[part.base : part.base + part.count]] = 0.0
             positive = np.flatnonzero(scores > 0)
             if not len(positive):
                 continue

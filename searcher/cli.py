@@ -15,10 +15,11 @@ import json
 import os
 import re
 import sys
-from typing import Sequence, TextIO
+from typing import Iterator, Sequence, TextIO
 
 from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
-from .options import add_location_arguments
+from .filters import FILE_TYPES, type_names
+from .options import OneLineParser, add_location_arguments
 from .highlight import best_cluster
 from .presentation import describe_conversions, display_path, make_snippet, where
 
@@ -37,7 +38,14 @@ with most of the words follow (a whole question works), each marked with the
 words it lacks: (không có: gì). --all keeps only paragraphs with every word.
 
 Query syntax: "quoted words" must appear in that order; -word excludes
-paragraphs with that word. Nothing else is syntax.
+paragraphs with that word. Nothing else is syntax. Options come first; after
+the first query word, a word starting with - is an exclusion unless it is
+exactly one of the options below (search ngoại -ngoài -n 3). A query that
+starts with an exclusion goes after -- or in -e (search -- -vaccine kinh tế).
+
+Inside an indexed folder, search keeps to the current folder and below, as
+git grep does (--everywhere searches the whole index); -C FOLDER keeps to
+FOLDER the same way.
 """
 
 EPILOG = """\
@@ -47,6 +55,10 @@ examples:
   search --json -n 3 hòa bình | jq .path
   search -C ~/Documents/cong-van quyết định
   search --open 2 hòa bình          open the 2nd hit in $EDITOR or a PDF viewer
+  search -l hòa bình                each file with hits once, best first
+  search -c -t pdf hòa bình         path:N for the PDFs with every word
+  search -g '*.docx' -g '!nháp/**' hợp đồng     only Word files, not in nháp/
+  search --vimgrep hòa bình         path:line:column:text, for an editor's quickfix
 
 Which index: --index DIR; else -C FOLDER; else $SEARCHER_INDEX; else ./index
 built from --corpus/$SEARCHER_CORPUS; else this folder's index if it was
@@ -59,7 +71,8 @@ exit status: 0 hits found, 1 no hits, 2 error (bad query, missing corpus,
 unusable index); errors print one line on stderr.
 environment: SEARCHER_INDEX, SEARCHER_CORPUS set the defaults of --index and
 --corpus; NO_COLOR turns colour off; SEARCHER_PDF_VIEWER is the command that
---open runs for a PDF ({file} and {page} are filled in).
+--open runs for a PDF ({file} and {page} are filled in); SEARCHER_OPENER the one
+for other documents (Word, OpenDocument, EPUB; default xdg-open).
 """
 
 # ANSI styles, written by hand: importing Rich here would cost start-up time.
@@ -75,20 +88,91 @@ _STYLE = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``search`` (also used to test the ``--help`` text)."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="search",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("query", nargs="*", metavar="QUERY", help="words to search for (joined with spaces)")
-    parser.add_argument("-n", "--limit", type=_positive_int, default=10, metavar="N", help="show at most N hits (default 10)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per hit, one per line")
+    parser.add_argument(
+        "-e",
+        "--query",
+        dest="patterns",
+        action="append",
+        default=[],
+        metavar="WORDS",
+        help="more query words, also ones starting with - (search -e -vaccine kinh tế); repeatable",
+    )
+    parser.add_argument(
+        "-n",
+        "--limit",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="show at most N hits (default 10); with -l or -c, at most N files (default all)",
+    )
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object per hit, one per line")
+    output.add_argument(
+        "-l",
+        "--files-with-matches",
+        dest="files_only",
+        action="store_true",
+        help="print each file with a paragraph with every word once, best first (implies --all)",
+    )
+    output.add_argument(
+        "-c",
+        "--count",
+        action="store_true",
+        help="print path:N, N the file's paragraphs with every word, best file first (implies --all)",
+    )
+    output.add_argument(
+        "--vimgrep", action="store_true", help="print path:line:column:text, one hit per line (editors' quickfix format)"
+    )
+    parser.add_argument(
+        "-g",
+        "--glob",
+        dest="globs",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="search only files matching GLOB (gitignore syntax, as rg: !GLOB leaves out, the last match wins; "
+        "relative to the folder searched); repeatable",
+    )
+    parser.add_argument(
+        "-t",
+        "--type",
+        dest="types",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help=f"search only files of TYPE ({type_names()}); repeatable",
+    )
+    parser.add_argument(
+        "-T",
+        "--type-not",
+        dest="types_not",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="leave out files of TYPE; repeatable",
+    )
+    parser.add_argument(
+        "--everywhere",
+        action="store_true",
+        help="search the whole index, not only the current folder (or -C FOLDER) and below",
+    )
+    parser.add_argument("-i", "--ignore-case", action="store_true", help="accepted and ignored: case never matters")
+    parser.add_argument(
+        "-w", "--word-regexp", action="store_true", help="accepted and ignored: words always match whole syllables"
+    )
     parser.add_argument(
         "-C",
         dest="folder",
         metavar="FOLDER",
-        help="search the index of FOLDER (see search-index FOLDER), building it on first use",
+        help="search FOLDER as if run there: the index of FOLDER, else of the indexed folder holding it "
+        "(keeping to FOLDER), else a new index of FOLDER built on first use",
     )
     add_location_arguments(parser, "folder of documents, indexed on first use into --index")
     parser.add_argument(
@@ -116,39 +200,87 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="open the Nth hit: $EDITOR at the line, a PDF viewer at the page, else xdg-open",
+        help="open the Nth hit: $EDITOR at the line, a PDF viewer at the page, else $SEARCHER_OPENER or xdg-open",
     )
     return parser
 
 
-# Options that take a value; anything else starting with "-" after these is an
-# exclusion in the query (``search ngoại -ngoài``), not an option.
-_VALUE_OPTIONS = {"-n", "--limit", "--index", "--corpus", "--color", "--budget", "-C", "--open"}
-_FLAG_OPTIONS = {"-h", "--help", "--json", "--tui", "--all"}
+class UsageError(Exception):
+    """A command line that cannot be read; ``str()`` is the one-line message."""
+
+
+# The options, for telling them from query words: short ones by their letter.
+_SHORT_VALUES = set("nCgtTe")
+_SHORT_FLAGS = set("hiwlc")
+_LONG_VALUES = {
+    "--limit", "--index", "--corpus", "--color", "--budget", "--open", "--glob", "--type", "--type-not", "--query",
+}
+_EXCLUSION_HINT = "a word to exclude goes after the query words, as in: search ngoại -ngoài, or after --"
 
 
 def split_argv(argv: Sequence[str]) -> list[str]:
     """Move query words (``-word`` exclusions included) behind a ``--`` for argparse.
 
+    Before the first query word, anything starting with ``-`` is an option (an
+    unknown one raises :class:`UsageError`, as grep does); after it, only exact
+    option names are, and any other ``-word`` is an exclusion.  Values that may
+    start with ``-`` are attached to their option, so argparse takes them as values.
+
     >>> split_argv(["ngoại", "-ngoài", "-n", "3", '-"hội nghị"', "--json"])
-    ['-n', '3', '--json', '--', 'ngoại', '-ngoài', '-"hội nghị"']
+    ['-n3', '--json', '--', 'ngoại', '-ngoài', '-"hội nghị"']
+    >>> split_argv(["-l", "-e", "-vaccine", "kinh", "tế"])
+    ['-l', '-e-vaccine', '--', 'kinh', 'tế']
     """
     options: list[str] = []
     words: list[str] = []
     args = iter(argv)
     for arg in args:
-        name = arg.split("=", 1)[0]
         if arg == "--":
             words.extend(args)
-        elif name in _VALUE_OPTIONS:
-            options.append(arg)
-            if "=" not in arg:
-                options.append(next(args, ""))
-        elif name in _FLAG_OPTIONS or (arg.startswith("--") and len(arg) > 2) or re.fullmatch(r"-n\d+", arg):
-            options.append(arg)  # unknown --options still reach argparse, which explains them
-        else:
+            break
+        if not arg.startswith("-") or arg == "-":
             words.append(arg)
+        elif arg.startswith("--"):
+            name = arg.split("=", 1)[0]
+            if name in _LONG_VALUES and "=" not in arg:
+                value = next(args, None)
+                options.append(arg if value is None else f"{arg}={value}")
+            else:
+                options.append(arg)  # argparse explains an unknown one, on one line
+        elif words:
+            # After the query words only an option's exact name is an option: -ngoài is a word.
+            if arg[1:] in _SHORT_VALUES:
+                value = next(args, None)
+                options.append(arg if value is None else arg + value)
+            elif arg[1:] in _SHORT_FLAGS or re.fullmatch(r"-n\d+", arg):
+                options.append(arg)
+            else:
+                words.append(arg)
+        else:
+            options.append(_short_options(arg, args))
     return options + ["--"] + words if words else options
+
+
+def _short_options(arg: str, rest: Iterator[str]) -> str:
+    """A cluster of short options (``-lc``, ``-n5``, ``-t pdf``), its value attached; or a UsageError.
+
+    A value written onto its option is taken only where it cannot be a word to exclude
+    typed first (``-n5``, ``-tpdf``): ``-giao`` or ``-ngoài`` is an error that says how to
+    exclude a word, never a glob or a limit that silently finds nothing.
+    """
+    for position, letter in enumerate(arg[1:], 1):
+        if letter in _SHORT_VALUES:
+            if position == len(arg) - 1:
+                value = next(rest, None)
+                return arg if value is None else arg + value
+            attached = arg[position + 1 :]
+            if (letter == "n" and attached.isdigit()) or (letter in "tT" and attached in FILE_TYPES):
+                return arg
+            raise UsageError(f"unknown option {arg} ({_EXCLUSION_HINT}; an option's value goes after a space: -{letter} VALUE)")
+        if letter not in _SHORT_FLAGS:
+            shown = arg if position == 1 else f"-{letter} in {arg}"
+            raise UsageError(f"unknown option {shown} ({_EXCLUSION_HINT})")
+    return arg
 
 
 def _seconds(value: str) -> float:
@@ -174,17 +306,30 @@ def _positive_int(value: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``search``; returns the exit code (also used by the console script)."""
     parser = build_parser()
-    args = parser.parse_args(split_argv(sys.argv[1:] if argv is None else argv))
-    if args.open is not None and args.open > args.limit:
-        parser.error(f"--open {args.open} is past the {args.limit} hits asked for (-n {args.limit})")
-    query = " ".join(args.query).strip()
     try:
+        args = parser.parse_args(split_argv(sys.argv[1:] if argv is None else argv))
+    except UsageError as exc:
+        print(f"search: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    per_file = args.files_only or args.count
+    if args.open is not None:
+        if per_file:
+            parser.error("--open opens a hit: it does not go with -l or -c")
+        asked = args.limit or DEFAULT_LIMIT
+        if args.open > asked:
+            parser.error(f"--open {args.open} is past the {asked} hits asked for (-n {asked})")
+    query = " ".join([*args.query, *args.patterns]).strip()
+    try:
+        from .filters import PathFilter
         from .places import NoIndexHere, resolve
 
+        PathFilter(globs=tuple(args.globs), types=tuple(args.types), types_not=tuple(args.types_not))  # bad ones: now
         try:
             where_ = resolve(index=args.index, corpus=args.corpus, folder=args.folder)
         except NoIndexHere as exc:
             raise SearcherError(str(exc)) from None
+        # A corpus named (--corpus, $SEARCHER_CORPUS) that is missing is the build's to explain.
+        args.how = "" if args.corpus or os.environ.get("SEARCHER_CORPUS") else where_.how
         args.index, args.corpus = where_.index, where_.corpus
         if args.tui or (not query and sys.stdin.isatty() and sys.stdout.isatty()):
             return _run_tui(args, query)
@@ -209,6 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+DEFAULT_LIMIT = 10
+
+
 TUI_FPS = 240  # frames a second at most in the live search (see _run_tui)
 
 
@@ -224,11 +372,25 @@ def _run_tui(args: argparse.Namespace, query: str) -> int:
     except ImportError:
         print("search: error: the interactive UI is not available in this installation", file=sys.stderr)
         return EXIT_ERROR
-    return run_app(index=args.index, corpus=args.corpus, query=query)
+    return run_app(
+        index=args.index,
+        corpus=args.corpus,
+        query=query,
+        folder=args.folder,
+        everywhere=args.everywhere,
+        globs=tuple(args.globs),
+        types=tuple(args.types),
+        types_not=tuple(args.types_not),
+    )
 
 
-def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # type: ignore[no-untyped-def]
-    """Open the index, building it from ``corpus`` first (and saying so) if there is none yet."""
+def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: str = ""):  # type: ignore[no-untyped-def]
+    """Open the index, building it from ``corpus`` first (and saying so) if there is none yet.
+
+    An index named with ``--index`` or ``$SEARCHER_INDEX`` (``how``), with no corpus named, is
+    built on first use only from a ``./corpus`` that exists; otherwise the message names the
+    index and the command that makes it.
+    """
     from .backends import is_remote
     from .engine import Engine
     from .errors import IndexMissing
@@ -239,12 +401,19 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # typ
         return Engine.open(index)
     except IndexMissing:
         pass
+    if how in ("--index", "$SEARCHER_INDEX") and not os.path.isdir(corpus):
+        named = "--index" if how == "--index" else "$SEARCHER_INDEX"
+        raise SearcherError(
+            f"no index at {index} ({named}): build it with `search-index --index {index} FOLDER`, "
+            "or name the folder to build it from with --corpus FOLDER"
+        )
     from .indexer import ensure_index
 
     summary = ensure_index(corpus, index, on_build=lambda message: print(f"search: {message}", file=announce, flush=True))
     if summary is not None:
         print(
-            f"search: indexed {summary.paragraphs} paragraphs from {summary.files} files in {summary.seconds:.1f} s",
+            f"search: indexed {summary.paragraphs} paragraphs from {summary.files} files in {summary.seconds:.1f} s"
+            + (f" ({len(summary.skipped)} skipped)" if summary.skipped else ""),
             file=announce,
             flush=True,
         )
@@ -256,23 +425,61 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # typ
 
 
 def _search(args: argparse.Namespace, query: str) -> int:
-    engine = _open_engine(args.index, args.corpus)
+    from .backends import is_remote
+    from .places import scope_under
+
+    engine = _open_engine(args.index, args.corpus, how=args.how)
+    per_file = args.files_only or args.count
     with engine:
-        result = engine.search(query, limit=args.limit, budget=args.budget, all_words=args.all_words)
+        # Like git grep: inside the indexed folder (or with -C FOLDER), keep to it and below.
+        under = "" if args.everywhere or is_remote(args.index) else scope_under(engine.corpus, args.folder)
+        filters = {"globs": args.globs, "types": args.types, "types_not": args.types_not}
+        if per_file:
+            # grep -l / -c: every paragraph with every word counts, so rank them all.
+            limit = max(1, int(engine.stats()["paragraphs"]))
+            result = engine.search(
+                query, limit=limit, budget=args.budget or 0, all_words=True, under=under, highlight=False, **filters
+            )
+        else:
+            limit = args.limit or DEFAULT_LIMIT
+            result = engine.search(
+                query, limit=limit, budget=args.budget, all_words=args.all_words, under=under, **filters
+            )
+        outside = 0
+        if under and args.folder is None:
+            everywhere = engine.search(
+                query, limit=len(result) + limit if per_file else limit, budget=args.budget,
+                all_words=args.all_words or per_file, highlight=not per_file, **filters,
+            )
+            outside = max(0, len(everywhere) - len(result)) if per_file else sum(
+                1 for hit in everywhere[:limit] if not hit.path.startswith(under + "/")
+            )
     if args.open is not None and result and len(result) < args.open:
         # Only a hit that was printed can be opened.
         raise SearcherError(f"--open {args.open}: only {len(result)} hit{'' if len(result) == 1 else 's'} shown")
     out = sys.stdout
+    color = args.color == "always" or (
+        args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    )
     if args.json:
         for hit in result:
             out.write(json.dumps(hit.to_json(display_path(hit.file)), ensure_ascii=False) + "\n")
+    elif per_file:
+        _print_files(result, out, counts=args.count, limit=args.limit)
+    elif args.vimgrep:
+        _print_vimgrep(result, out, color)
     else:
-        color = args.color == "always" or (
-            args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-        )
         _print_hits(result, out, color)
     for note in result.notes:
         print(f"search: note: {note}", file=sys.stderr)
+    if outside:
+        verb = "is" if outside == 1 else "are"
+        more = (
+            f"{outside} more paragraph{'s' if outside != 1 else ''} with every word {verb}"
+            if per_file
+            else f"{outside} of the {limit} best hits in the whole index {verb}"
+        )
+        print(f"search: note: searched {under}/ only; {more} outside it (--everywhere includes them)", file=sys.stderr)
     if result.suggestion:
         print(f"search: did you mean: {result.suggestion}", file=sys.stderr)
     if not result and result.unknown:
@@ -287,24 +494,79 @@ def _search(args: argparse.Namespace, query: str) -> int:
     return EXIT_FOUND if result else EXIT_NOT_FOUND
 
 
+def _print_files(result, out: TextIO, counts: bool, limit: int | None) -> None:  # type: ignore[no-untyped-def]
+    """``-l``: each file once, in the order of its best hit; ``-c``: ``path:N`` the same way."""
+    files: dict[str, int] = {}
+    for hit in result:
+        files[hit.file] = files.get(hit.file, 0) + 1
+    for number, (file, count) in enumerate(files.items()):
+        if limit is not None and number >= limit:
+            break
+        out.write(f"{display_path(file)}:{count}\n" if counts else f"{display_path(file)}\n")
+
+
+def vimgrep_line(hit, color: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """``path:line:column:text`` of a hit: the line and 1-based byte column of its first match
+    (as rg --vimgrep, which vim's and other editors' quickfix lists read), the paragraph on one line.
+
+    Line and column point into the file for text formats; for Word, OpenDocument and EPUB the
+    line is the paragraph's number (as ``path ¶N``), for a PDF the line on its page.
+    """
+    text = hit.text
+    line, column = hit.line, 1
+    if hit.spans:
+        start = hit.spans[0][0]
+        before = text[:start]
+        if hit.file.lower().endswith(".txt"):
+            line += before.count("\n")
+            line_start = before.rfind("\n") + 1
+            column = len(text[line_start:start].encode("utf-8")) + 1 + (hit.column if line == hit.line else 0)
+        else:
+            column = len(before.replace("\n", " ").encode("utf-8")) + 1
+    flat = text.replace("\r", " ").replace("\n", " ")
+    if color:
+        flat = _mark(flat, hit.spans, _STYLE)
+    return f"{display_path(hit.file)}:{line}:{column}:{flat}"
+
+
+def _print_vimgrep(result, out: TextIO, color: bool) -> None:  # type: ignore[no-untyped-def]
+    for hit in result:
+        out.write(vimgrep_line(hit, color) + "\n")
+
+
 def _open_hit(result, number: int) -> int:  # type: ignore[no-untyped-def]
-    """Open the ``number``-th hit (1-based) with :func:`searcher.opener.open_command`."""
+    """Open the ``number``-th hit (1-based) with :func:`searcher.opener.open_command`; when the
+    program is missing, say what to install or set, and print the paragraph instead."""
     import subprocess
 
-    from .opener import open_command
+    from .opener import missing_program_advice, open_command
 
     hit = result[number - 1]
-    argv = open_command(display_path(hit.file), hit.line, hit.page)
+    path = display_path(hit.file)
+    argv = open_command(path, hit.line, hit.page)
     program = argv[3] if argv[:2] == ["sh", "-c"] else argv[0]  # $EDITOR runs through sh -c
     try:
         status = subprocess.call(argv)
     except OSError as exc:
-        raise SearcherError(f"cannot run {program}: {exc.strerror or exc}") from None
-    if status in (126, 127) and program != argv[0]:
+        status = 127 if isinstance(exc, FileNotFoundError) else 126
+        if not isinstance(exc, FileNotFoundError):
+            raise SearcherError(f"cannot run {program}: {exc.strerror or exc}") from None
+    if status == 127:  # not found: the sh -c of an editor, or the program itself
+        _print_paragraph(hit, sys.stdout)
+        raise SearcherError(f"cannot open {path}: {missing_program_advice(argv, path)}; its paragraph is above")
+    if status == 126 and program != argv[0]:
         raise SearcherError(f"cannot run {program}: command not found (set $VISUAL or $EDITOR)")
     if status != 0:
         raise SearcherError(f"{program} exited with status {status}")
     return EXIT_FOUND
+
+
+def _print_paragraph(hit, out: TextIO) -> None:  # type: ignore[no-untyped-def]
+    """The whole paragraph of a hit, after its location (what --open shows when nothing can open it)."""
+    out.write(f"\n{display_path(hit.file)}{where(hit.file, hit.line, hit.page, hit.chapter)}  {hit.title}\n")
+    for line in hit.text.splitlines() or [""]:
+        out.write(f"    {line}\n")
+    out.flush()
 
 
 def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-untyped-def]

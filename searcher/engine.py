@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 if TYPE_CHECKING:
     from .bestmatch import BestMatchIndex, Candidates
@@ -33,6 +33,7 @@ from whoosh.query import Or, Query, Term
 from . import accents, bestmatch, matching, whoosh_patches
 from .analysis import pair_term, read_text
 from .errors import IndexUnusable, QueryError, SearcherError
+from .filters import PathFilter
 from .highlight import highlight_spans, same_spelling, words_found
 from .planning import LONG_QUERY, Tier, plan_query, tiers_to_run, word_count
 from .query import ParsedQuery, parse_query
@@ -158,6 +159,7 @@ class Engine:
         self._best: BestMatchIndex | None = None
         self._source: _TermSource | None = None
         self._docnum_table: _Docnums | None = None
+        self._scopes: dict[PathFilter, Any] = {}
         self._open()
 
     @classmethod
@@ -209,6 +211,7 @@ class Engine:
         self._searcher = searcher
         self._completions = {}
         self._best = self._docnum_table = self._source = None
+        self._scopes = {}
         self.version += 1
 
     def _close(self) -> None:
@@ -273,14 +276,18 @@ class Engine:
         return self._generation
 
     def stats(self) -> dict[str, Any]:
-        """Paragraph and file counts, size on disk (bytes) and build time of the index."""
+        """Paragraph and file counts (``files`` with text, ``skipped`` files that have none),
+        size on disk (bytes) and build time of the index."""
         with self._lock:
             self.refresh()
             searcher = self._searcher
-            files = sum(1 for _ in searcher.document_numbers(kind=KIND_FILE))
+            records = [searcher.stored_fields(d).get("info") or {} for d in searcher.document_numbers(kind=KIND_FILE)]
+            skipped = sum(1 for info in records if info.get("skipped"))
             return {
-                "paragraphs": searcher.doc_count() - files,
-                "files": files,
+                "paragraphs": searcher.doc_count() - len(records),
+                # Counted as search-index counts them: files with text; the skipped ones apart.
+                "files": len(records) - skipped,
+                "skipped": skipped,
                 "bytes": self.generation.size(),
                 "built": self.generation.updated(),
                 "generation": self.generation.name,
@@ -310,6 +317,11 @@ class Engine:
         budget: float | None = None,
         cancelled: Callable[[], bool] | None = None,
         all_words: bool = False,
+        under: str = "",
+        globs: Sequence[str] = (),
+        types: Sequence[str] = (),
+        types_not: Sequence[str] = (),
+        highlight: bool = True,
     ) -> SearchResult:
         """Search and return up to ``limit`` ranked hits.
 
@@ -329,6 +341,15 @@ class Engine:
         with *most* of the words, ranked by how much they match; each such hit
         lists the words it lacks in ``hit.missing``.  ``all_words=True`` turns
         best match off (grep's meaning: every word must match).
+
+        ``under`` (a folder of the index, relative to the indexed folder),
+        ``globs`` (ripgrep's ``-g``: gitignore syntax, ``!`` leaves out, the last
+        match wins) and ``types`` / ``types_not`` (``"pdf"``, ``"md"``…: see
+        :data:`searcher.filters.FILE_TYPES`) keep the search to some files
+        (:class:`searcher.filters.PathFilter`); a bad one raises
+        :class:`~searcher.filters.FilterError`.
+        ``highlight=False`` leaves every hit's ``spans`` empty: much faster when
+        thousands of hits are only counted (``search -c``).
         Raises :class:`~searcher.errors.QueryError` for a query with no words.
 
         >>> [h.title for h in engine.search("ngoai giao", limit=2)]  # doctest: +SKIP
@@ -337,6 +358,7 @@ class Engine:
         parsed = parse_query(query, prefix=prefix)
         if parsed.empty:
             raise QueryError("the query has no words to search for")
+        scope = PathFilter(under=under, globs=tuple(globs), types=tuple(types), types_not=tuple(types_not))
         limit = max(1, int(limit))
         if budget is None:
             # More hits asked for, more time allowed: ranking 3,000 takes longer than 10.
@@ -354,7 +376,7 @@ class Engine:
                 clock = self._opened(started)
                 parsed, rewrites = rewrite_typed(parsed, self._known)
                 result_hits, complete, filled = self._search_once(
-                    parsed, limit, clock, budget, fill_budget, cancelled, all_words
+                    parsed, limit, clock, budget, fill_budget, cancelled, all_words, self._allowed(scope), highlight
                 )
                 unknown = self._unknown_words(parsed)
                 suggestion = accents.suggest(self._term_source(), parsed)
@@ -367,7 +389,15 @@ class Engine:
                     if changed:
                         self._open()
                         result_hits, complete, filled = self._search_once(
-                            parsed, limit, self._opened(time.perf_counter()), budget, fill_budget, cancelled, all_words
+                            parsed,
+                            limit,
+                            self._opened(time.perf_counter()),
+                            budget,
+                            fill_budget,
+                            cancelled,
+                            all_words,
+                            self._allowed(scope),
+                            highlight,
                         )
                         unknown = self._unknown_words(parsed)
                 except SearcherError:
@@ -408,8 +438,11 @@ class Engine:
         fill_budget: float,
         cancelled: Callable[[], bool] | None,
         all_words: bool = False,
+        allowed: Any = None,
+        highlight: bool = True,
     ) -> tuple[list[Hit], bool, bool]:
-        """Run the tiers of one query (the caller holds the lock)."""
+        """Run the tiers of one query (the caller holds the lock); ``allowed`` is a mask by docnum
+        (:meth:`_allowed`) of the paragraphs searched, None for all."""
         searcher = self._searcher
         terms = self._terms()
         stored = _StoredFields(searcher, self._docnums())  # each hit's stored fields are read once per query
@@ -422,7 +455,7 @@ class Engine:
         # leave slots free.
         candidates = None
         if word_count(parsed) >= LONG_QUERY:
-            candidates = self._best_candidates(parsed, plan.completions, limit)
+            candidates = self._best_candidates(parsed, plan.completions, limit, allowed)
             if candidates is not None and candidates.best_coverage < word_count(parsed):
                 tiers = []
         # Planning a new prefix can eat the budget; the first tier still runs.
@@ -454,7 +487,7 @@ class Engine:
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            hits, finished = self._run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled)
+            hits, finished = self._run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled, allowed)
             if filler:
                 filled = filled and finished
             else:
@@ -465,7 +498,7 @@ class Engine:
             adjacent_found = adjacent_found or (tier.adjacent and bool(hits))
         strict = set(found)
         if candidates is None and len(found) < limit and (not all_words or not (complete and filled)):
-            candidates = self._best_candidates(parsed, plan.completions, limit)
+            candidates = self._best_candidates(parsed, plan.completions, limit, allowed)
         if candidates is not None and len(strict) >= candidates.full_matches:
             # Every paragraph with all the words is in: nothing a cut tier could have added.
             complete = filled = True
@@ -489,7 +522,7 @@ class Engine:
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
             fields = stored(docnum)
-            spans = highlight_spans(fields["text"], parsed)
+            spans = highlight_spans(fields["text"], parsed) if highlight else []
             hit = self._hit(rank, score, fields, spans, exact)
             if docnum in strict:
                 hit.matched = [w.text for w in parsed.words]  # the strict tiers require every word
@@ -513,7 +546,9 @@ class Engine:
             self._best = bestmatch.BestMatchIndex(self._searcher.reader())
         return self._best
 
-    def _best_candidates(self, parsed: ParsedQuery, completions: Query | None, limit: int) -> "Candidates | None":
+    def _best_candidates(
+        self, parsed: ParsedQuery, completions: Query | None, limit: int, allowed: Any = None
+    ) -> "Candidates | None":
         """The best-match pass: BM25 over every paragraph with any of the words (None for a one-word query)."""
         groups: dict[str, list[str]] = {}
         for word in parsed.words:
@@ -532,7 +567,9 @@ class Engine:
         # is not answered by paragraphs that share only "và".  A long question needs two.
         min_words = bestmatch.min_words(len(groups))
         # (Paragraphs with every word are never left out, so the coverage counts stay true.)
-        return index.search(list(groups.values()), pairs, excluded=excluded, limit=limit * 2 + 30, min_words=min_words)
+        return index.search(
+            list(groups.values()), pairs, excluded=excluded, allowed=allowed, limit=limit * 2 + 30, min_words=min_words
+        )
 
     def _best_hits(
         self, stored: "_StoredFields", parsed: ParsedQuery, candidates: "Candidates", strict: set[int], wanted: int
@@ -567,6 +604,37 @@ class Engine:
             kept.append((score, docnum, all_exact, pid))
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
+
+    def _allowed(self, scope: PathFilter) -> Any:
+        """The paragraphs a search with ``scope`` may return, as a boolean array indexed by docnum
+        (None when the scope keeps everything); worked out once per scope and index state.
+
+        The files are chosen by their paths (the file records); their paragraphs are found
+        through the ``path`` terms of whichever side, kept or left out, has fewer paragraphs.
+        """
+        if not scope.active:
+            return None
+        mask = self._scopes.get(scope)
+        if mask is not None:
+            return mask
+        import numpy as np
+
+        searcher = self._searcher
+        files = [searcher.stored_fields(d) for d in searcher.document_numbers(kind=KIND_FILE)]
+        sizes = {f.get("path", ""): int((f.get("info") or {}).get("paragraphs") or 0) + 1 for f in files}
+        kept = [p for p in sizes if scope(p)]
+        # Reading a path's postings costs per paragraph: read the side with fewer.
+        keep_side = sum(sizes[p] for p in kept) * 2 <= sum(sizes.values())
+        side = kept if keep_side else [p for p in sizes if not scope(p)]
+        docs = np.zeros(searcher.reader().doc_count_all(), dtype=bool)
+        for path in side:
+            for docnum in searcher.document_numbers(path=path):
+                docs[docnum] = True
+        mask = docs if keep_side else ~docs
+        if len(self._scopes) > 16:
+            self._scopes.clear()
+        self._scopes[scope] = mask
+        return mask
 
     def _docnums(self) -> "_Docnums":
         """Which docnums are live paragraphs, for the searcher in use (rebuilt when it changes)."""
@@ -626,6 +694,7 @@ class Engine:
         exclude: set[int],
         deadline: float,
         cancelled: Callable[[], bool] | None,
+        allowed: Any = None,
     ) -> tuple[list[tuple[int, float]], bool]:
         """A tier's ``wanted`` best paragraphs as ``(docnum, score)``, best first, leaving out ``exclude``
         and those that fail its :class:`~searcher.planning.Check`; and whether it ran to the end.
@@ -635,6 +704,8 @@ class Engine:
         rare: the exact syllables of a folded phrase found apart from each other).
         """
         matches = matching.evaluate(terms, tier.query)
+        if allowed is not None and len(matches):
+            matches = _inside(matches, allowed)
         kept: list[tuple[int, float]] = []
         seen = 0
         count = wanted + len(exclude)
@@ -760,6 +831,12 @@ class _TermSource:
 
     def stored_fields(self, docnum: int) -> dict[str, Any]:
         return self.searcher.stored_fields(docnum)
+
+
+def _inside(matches: matching.Matches, allowed: Any) -> matching.Matches:
+    """The matches whose docnums ``allowed`` (a boolean array by docnum) keeps."""
+    keep = allowed[matches.docnums]
+    return matching.Matches(matches.docnums[keep], matches.scores[keep])
 
 
 def _pid_order(fields: dict[str, Any], docnum: int) -> int:

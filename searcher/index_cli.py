@@ -13,7 +13,7 @@ import sys
 from typing import Any, Callable, Sequence
 
 from .errors import EXIT_ERROR, SearcherError
-from .options import add_location_arguments, add_selection_arguments
+from .options import OneLineParser, add_location_arguments, add_selection_arguments
 from .presentation import describe_conversions, format_size
 
 __all__ = ["main", "build_parser"]
@@ -52,7 +52,7 @@ environment: SEARCHER_INDEX, SEARCHER_CORPUS set the defaults of --index and --c
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``search-index``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="search-index",
         description=DESCRIPTION,
         epilog=EPILOG,

@@ -163,7 +163,7 @@ def _index_file(
                     file, check.sha256, known.get("paragraphs", 0), known.get("skipped", ""), known.get("text_bytes", 0)
                 )
             )
-            summary.unchanged += 1
+            _count_unchanged(summary, path, known)
             return 0
         if known is not None:
             writer.delete_by_term("path", path)
@@ -258,7 +258,7 @@ def _index_document(
         if known.get("converted"):
             record["info"]["converted"] = known["converted"]
         writer.add_document(**record)
-        summary.unchanged += 1
+        _count_unchanged(summary, path, known)
         return 0
     if read.extracted is None:
         return _skip(writer, file, known, summary, read.skipped, read.sha256, pids)
@@ -677,11 +677,22 @@ def _update_plan(
     for f in files:
         known = records.get(f.path)
         if known is not None and _unchanged(known, f):
-            summary.unchanged += 1
+            _count_unchanged(summary, f.path, known)
         else:
             jobs.append(f)
     present = {f.path for f in files}
     return jobs, [p for p in records if p not in present]
+
+
+def _count_unchanged(summary: BuildSummary, path: str, known: dict[str, Any]) -> None:
+    """Count a file found as it was: unchanged, or, when it was skipped, skipped again with
+    its reason, so that every build counts the files the same way (issue 22: a build said
+    1,033 files and the next one "1,035 unchanged")."""
+    if known.get("skipped"):
+        # "unchanged": skipped by an earlier build, and still as it was then (watch mode says nothing of it).
+        summary.skipped.append({"path": path, "reason": str(known["skipped"]), "unchanged": "yes"})
+    else:
+        summary.unchanged += 1
 
 
 def _unchanged(known: dict[str, Any], file: CorpusFile) -> bool:

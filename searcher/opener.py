@@ -12,9 +12,21 @@ import shlex
 import shutil
 from typing import Any, Callable
 
-__all__ = ["PDF_VIEWER_ENV", "TEXT_SUFFIXES", "open_command", "editor_command", "pdf_viewer_command"]
+__all__ = [
+    "PDF_VIEWER_ENV",
+    "OPENER_ENV",
+    "TEXT_SUFFIXES",
+    "open_command",
+    "editor_command",
+    "pdf_viewer_command",
+    "desktop_command",
+    "missing_program_advice",
+]
 
 PDF_VIEWER_ENV = "SEARCHER_PDF_VIEWER"
+OPENER_ENV = "SEARCHER_OPENER"  # what opens Word, OpenDocument and EPUB files (default xdg-open)
+# The program that usually opens each format, named when nothing could open a file.
+_OWN_PROGRAMS = {".docx": "libreoffice", ".odt": "libreoffice", ".epub": "foliate", ".pdf": "zathura"}
 # Formats a text editor opens at a line that means something.
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml")
 # Viewers tried in order when SEARCHER_PDF_VIEWER is not set, with their page options.
@@ -61,12 +73,50 @@ def pdf_viewer_command(path: str, page: int, environ: Any = None, which: Callabl
     for program, options in PDF_VIEWERS:
         if which(program):
             return [program] + [word.replace("{file}", path).replace("{page}", str(page)) for word in options]
-    return ["xdg-open", path]
+    return desktop_command(path, env)
+
+
+def desktop_command(path: str, environ: Any = None) -> list[str]:
+    """``$SEARCHER_OPENER`` (a command; ``{file}`` is filled in, or the path appended), else ``xdg-open``.
+
+    >>> desktop_command("a b.docx", {"SEARCHER_OPENER": "libreoffice --view"}), desktop_command("a.epub", {})
+    (['libreoffice', '--view', 'a b.docx'], ['xdg-open', 'a.epub'])
+    """
+    env = os.environ if environ is None else environ
+    template = env.get(OPENER_ENV, "").strip()
+    if not template:
+        return ["xdg-open", path]
+    try:
+        words = shlex.split(template)
+    except ValueError:
+        words = template.split()
+    if not any("{file}" in word for word in words):
+        words.append("{file}")
+    return [word.replace("{file}", path) for word in words]
+
+
+def missing_program_advice(argv: list[str], path: str) -> str:
+    """What to say when the program of ``argv`` (from :func:`open_command`) is not installed.
+
+    >>> missing_program_advice(["xdg-open", "a.docx"], "a.docx")
+    'xdg-open is not installed: install xdg-utils, or set SEARCHER_OPENER to the program that opens it (libreoffice)'
+    """
+    if argv[:2] == ["sh", "-c"]:
+        return f"the editor {argv[3]!r} was not found: set $VISUAL or $EDITOR"
+    program = argv[0]
+    own = _OWN_PROGRAMS.get(os.path.splitext(path)[1].lower())
+    if program == "xdg-open":
+        hint = f" ({own})" if own else ""
+        return f"xdg-open is not installed: install xdg-utils, or set {OPENER_ENV} to the program that opens it{hint}"
+    if path.lower().endswith(".pdf"):
+        return f"{program} is not installed: install it, or set {PDF_VIEWER_ENV} (zathura --page {{page}} {{file}})"
+    return f"{program} is not installed: install it, or set {OPENER_ENV} to another program"
 
 
 def open_command(path: str, line: int, page: int | None = None, environ: Any = None) -> list[str]:
     """The command that opens ``path`` at a hit: text formats in the editor at ``line``,
-    a PDF at ``page`` in a viewer, other formats (Word, OpenDocument, EPUB) with ``xdg-open``.
+    a PDF at ``page`` in a viewer, other formats (Word, OpenDocument, EPUB) with
+    ``$SEARCHER_OPENER``, else ``xdg-open``.
 
     >>> open_command("a.md", 4, environ={"EDITOR": "nano"})[3:], open_command("a.docx", 4)
     (['nano', '+4', 'a.md'], ['xdg-open', 'a.docx'])
@@ -76,4 +126,4 @@ def open_command(path: str, line: int, page: int | None = None, environ: Any = N
         return pdf_viewer_command(path, page or 1, environ)
     if lower.endswith(TEXT_SUFFIXES):
         return editor_command(path, line, environ)
-    return ["xdg-open", path]
+    return desktop_command(path, environ)

@@ -8,8 +8,16 @@ index and corpus from what was given, the environment and the current folder.
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
-__all__ = ["add_location_arguments", "add_selection_arguments"]
+__all__ = ["OneLineParser", "add_location_arguments", "add_selection_arguments"]
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with one-line errors, as rg: ``PROG: error: MESSAGE`` and exit 2, no usage block."""
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def add_location_arguments(parser: argparse.ArgumentParser, corpus_help: str) -> None:

@@ -6,7 +6,8 @@ keyed by the folder's real path.  ``search`` finds the index to use the way
 git finds ``.git``; :func:`resolve` decides, in this order:
 
 1. ``--index DIR`` (with ``--corpus``, ``$SEARCHER_CORPUS`` or ``./corpus`` for a first build);
-2. ``-C FOLDER``: the index of FOLDER (built on first use);
+2. ``-C FOLDER``: the index of FOLDER, else that of the indexed folder that holds it
+   (the search then keeps to FOLDER), else a new index of FOLDER built on first use;
 3. ``$SEARCHER_INDEX``;
 4. ``--corpus DIR`` or ``$SEARCHER_CORPUS``: ``./index`` built from it (as before);
 5. the current folder, when it was indexed with ``search-index FOLDER``;
@@ -27,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Location", "cache_dir", "index_for", "indexed_folder_above", "resolve", "list_indexes", "NoIndexHere"]
+__all__ = [
+    "Location", "cache_dir", "index_for", "indexed_folder_above", "resolve", "list_indexes", "NoIndexHere", "scope_under"
+]
 
 DEFAULT_INDEX = "index"
 DEFAULT_CORPUS = "corpus"
@@ -98,6 +101,15 @@ def resolve(
     if index:
         return Location(index, corpus or env_corpus or DEFAULT_CORPUS, "--index")
     if folder:
+        if not os.path.isdir(folder):
+            raise NoIndexHere(f"no such folder: {folder}" if not os.path.exists(folder) else f"not a folder: {folder}")
+        if _has_index(index_for(folder)):
+            return Location(str(index_for(folder)), folder, "-C")
+        # A subfolder of an indexed folder is searched in that folder's index (the
+        # search keeps to the subfolder), not indexed a second time.
+        enclosing = indexed_folder_above(folder, include_start=False)
+        if enclosing is not None:
+            return Location(str(index_for(enclosing)), str(enclosing), "-C in indexed folder")
         return Location(str(index_for(folder)), folder, "-C")
     if env_index:
         return Location(env_index, corpus or env_corpus or DEFAULT_CORPUS, "$SEARCHER_INDEX")
@@ -154,3 +166,21 @@ def list_indexes() -> list[dict[str, Any]]:
             "exists": os.path.isdir(folder),
         })
     return found
+
+
+def scope_under(corpus: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> str:
+    """The folder a search keeps to, relative to the indexed folder ``corpus``: ``folder``
+    (default: the current one) when it lies strictly inside ``corpus``, else ``""`` (everything).
+
+    >>> scope_under("/srv/docs", "/srv/docs/news/2024"), scope_under("/srv/docs", "/srv/docs"), scope_under("/srv/docs", "/tmp")
+    ('news/2024', '', '')
+    """
+    root = os.path.realpath(os.fspath(corpus))
+    here = os.path.realpath(os.fspath(folder) if folder is not None else os.getcwd())
+    try:
+        relative = os.path.relpath(here, root)
+    except ValueError:  # another drive
+        return ""
+    if relative == "." or relative == ".." or relative.startswith(".." + os.sep) or os.path.isabs(relative):
+        return ""
+    return relative.replace(os.sep, "/")

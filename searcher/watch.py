@@ -72,7 +72,8 @@ def watch(
             print(f"search-index: warning: {exc}", file=err, flush=True)
             return
         for skipped in summary.skipped:
-            print(f"search-index: warning: skipped {skipped['path']}: {skipped['reason']}", file=err)
+            if not skipped.get("unchanged"):  # named when it was first skipped
+                print(f"search-index: warning: skipped {skipped['path']}: {skipped['reason']}", file=err)
         if on_update is not None:
             on_update(summary)
         if quiet:

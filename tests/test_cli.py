@@ -497,9 +497,13 @@ def test_search_index_folder_then_search_from_a_subfolder(home, tmp_path):
     assert built.returncode == 0, built.stderr
     index = next((tmp_path / "cache" / "searcher" / "indexes").iterdir())
     assert oct(index.stat().st_mode & 0o777) == "0o700"
-    result = run_cli("search", ["hòa", "bình"], docs / "2024" / "quý 1", env=env)
+    # Found from a subfolder; the search keeps to the folder it runs in (as git grep), so
+    # from 2024/quý 1, which has none of the hits, --everywhere is needed.
+    result = run_cli("search", ["--everywhere", "hòa", "bình"], docs / "2024" / "quý 1", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{docs / '2024' / 'b.md'}:3  Quyết định B")
+    inside = run_cli("search", ["hòa", "bình"], docs / "2024" / "quý 1", env=env)
+    assert inside.returncode == 1 and "--everywhere" in inside.stderr
     assert "nháp" not in result.stdout and "cũ" not in result.stdout  # --exclude, .searchignore
     # -C works from anywhere; the exclusion is kept by later updates.
     (docs / "2024" / "c.txt").write_text("Mới C\n\nhòa bình mới\n", encoding="utf-8")
@@ -588,3 +592,174 @@ def test_cli_names_the_words_when_none_is_in_the_index(bundled, tmp_path):
     done = run_cli("search", ["--index", str(bundled.index), "xyzzyq", "qwfpgj"], tmp_path)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.strip() == "search: no paragraph has any of these words: xyzzyq qwfpgj"
+
+
+# -- grep, rg and git grep manners (issue 22) ---------------------------------------------
+
+
+@pytest.fixture
+def folders(tmp_path):
+    """An indexed folder of news and law, with the environment that finds its index."""
+    docs = tmp_path / "docs"
+    files = {
+        "news/tin-1.txt": "Tin một\n\nngoại giao kinh tế mới i w\n",
+        "news/tin-2.md": "# Tin hai\n\nbàn về ngoại giao\n\nlại ngoại giao nữa\n",
+        "law/luật.txt": "Luật\n\nngoại giao kinh tế trong luật\n\nđiều hai về ngoại giao\n",
+        "law/nghị-định.txt": "Nghị định\n\nkinh tế vaccine\n",
+    }
+    for name, text in files.items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text(text, encoding="utf-8")
+    env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    assert run_cli("search-index", [str(docs), "--quiet"], tmp_path, env=env).returncode == 0
+    return docs, env
+
+
+def test_an_unknown_option_is_a_one_line_error(folders):
+    docs, env = folders
+    line = assert_one_line_error(run_cli("search", ["-x", "ngoại"], docs, env=env))
+    assert "unknown option -x" in line and "--" in line  # and how to exclude a word instead
+    assert "unknown option -x" in assert_one_line_error(run_cli("search", ["-lx", "ngoại"], docs, env=env))
+    assert "--nope" in assert_one_line_error(run_cli("search", ["--nope", "ngoại"], docs, env=env))
+    # An exclusion typed first is not read as -n "goài" or a glob "iao" that silently finds nothing.
+    for first in ("-ngoài", "-giao"):
+        line = assert_one_line_error(run_cli("search", [first, "ngoại"], docs, env=env))
+        assert f"unknown option {first}" in line and "after the query words" in line
+
+
+def test_i_and_w_are_accepted_and_change_nothing(folders):
+    docs, env = folders
+    plain = run_cli("search", ["--json", "ngoại", "giao"], docs, env=env)
+    for flags in (["-i"], ["-w"], ["-iw"], ["--ignore-case", "--word-regexp"]):
+        result = run_cli("search", [*flags, "--json", "ngoại", "giao"], docs, env=env)
+        assert (result.returncode, result.stdout) == (0, plain.stdout), flags
+    assert "tin-1.txt" in plain.stdout  # its "i" and "w" are not excluded
+
+
+def test_l_prints_each_matching_file_once_in_rank_order(folders):
+    docs, env = folders
+    hits = run_cli("search", ["--json", "--all", "-n", "100", "ngoại", "giao"], docs, env=env)
+    ranked = list(dict.fromkeys(json.loads(line)["path"] for line in hits.stdout.splitlines()))
+    assert len(ranked) == 3
+    for flag in ("-l", "--files-with-matches"):
+        result = run_cli("search", [flag, "ngoại", "giao"], docs, env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ranked
+    assert run_cli("search", ["-l", "-n", "1", "ngoại", "giao"], docs, env=env).stdout.splitlines() == ranked[:1]
+    assert run_cli("search", ["-l", "không", "có", "đâu"], docs, env=env).returncode == 1
+
+
+def test_c_prints_path_and_count(folders):
+    docs, env = folders
+    result = run_cli("search", ["-c", "ngoại", "giao"], docs, env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.splitlines()) == ["law/luật.txt:2", "news/tin-1.txt:1", "news/tin-2.md:2"]
+
+
+def test_an_exclusion_after_the_words_after_double_dash_or_in_e(folders):
+    docs, env = folders
+    expected = ["law/luật.txt", "news/tin-1.txt"]
+    for args in (["-l", "kinh", "tế", "-vaccine"], ["-l", "--", "-vaccine", "kinh", "tế"], ["-l", "-e", "-vaccine", "kinh", "tế"]):
+        result = run_cli("search", args, docs, env=env)
+        assert sorted(result.stdout.splitlines()) == expected, (args, result.stderr)
+
+
+def test_a_search_from_a_subfolder_keeps_to_it_and_says_what_is_outside(folders):
+    docs, env = folders
+    result = run_cli("search", ["--json", "ngoại", "giao"], docs / "news", env=env)
+    assert result.returncode == 0, result.stderr
+    paths = {json.loads(line)["path"] for line in result.stdout.splitlines()}
+    assert paths == {"tin-1.txt", "tin-2.md"}  # relative to the current folder, as before
+    note = [line for line in result.stderr.splitlines() if "outside" in line]
+    assert len(note) == 1 and "news/" in note[0] and "--everywhere" in note[0], result.stderr
+    everywhere = run_cli("search", ["--json", "--everywhere", "ngoại", "giao"], docs / "news", env=env)
+    assert any(json.loads(line)["path"].endswith("luật.txt") for line in everywhere.stdout.splitlines())
+    assert "outside" not in everywhere.stderr
+    nothing = run_cli("search", ["vaccine"], docs / "news", env=env)
+    assert nothing.returncode == 1 and "1 of the 10 best hits" in nothing.stderr  # the one hit is in law/
+    assert "outside" not in run_cli("search", ["ngoại"], docs, env=env).stderr  # at the top: everything
+
+
+def test_C_of_a_subfolder_searches_it_in_the_enclosing_index(folders, tmp_path):
+    docs, env = folders
+    indexes = tmp_path / "cache" / "searcher" / "indexes"
+    assert len(list(indexes.iterdir())) == 1
+    result = run_cli("search", ["-C", str(docs / "law"), "-l", "ngoại", "giao"], tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["docs/law/luật.txt"]
+    assert "indexing" not in result.stderr and len(list(indexes.iterdir())) == 1  # no second index
+
+
+def test_glob_and_type_filters(folders):
+    docs, env = folders
+
+    def files(*args):
+        result = run_cli("search", ["-l", *args, "ngoại", "giao"], docs, env=env)
+        assert result.returncode in (0, 1), result.stderr
+        return sorted(result.stdout.splitlines())
+
+    assert files("-g", "*.md") == ["news/tin-2.md"]
+    assert files("-t", "md") == files("--type=md") == ["news/tin-2.md"]
+    assert files("-g", "!news/**") == ["law/luật.txt"]
+    assert files("-g", "*.txt", "-g", "!law/**") == ["news/tin-1.txt"]
+    assert files("-T", "md", "-g", "news/**") == ["news/tin-1.txt"]
+    assert files("-t", "pdf") == []
+    line = assert_one_line_error(run_cli("search", ["-t", "doc", "ngoại"], docs, env=env))
+    assert "unknown file type 'doc'" in line and "docx" in line
+
+
+def test_vimgrep_prints_path_line_column_text(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Tiêu đề\n\nDòng đầu tiên của đoạn\nrồi đến ngoại giao ở dòng hai\n", encoding="utf-8")
+    env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    result = run_cli("search", ["-C", str(docs), "--vimgrep", "ngoại", "giao"], tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    column = len("rồi đến ".encode()) + 1  # a byte column, as rg and vim's quickfix count
+    assert result.stdout == f"docs/a.txt:4:{column}:Dòng đầu tiên của đoạn rồi đến ngoại giao ở dòng hai\n"
+
+
+def test_errors_name_what_the_user_typed(folders, tmp_path):
+    docs, env = folders
+    line = assert_one_line_error(run_cli("search", ["--index", str(tmp_path / "nope"), "ngoại"], tmp_path, env=env))
+    assert str(tmp_path / "nope") in line and "search-index --index" in line and "corpus folder" not in line
+    line = assert_one_line_error(run_cli("search", ["-C", str(tmp_path / "nowhere"), "ngoại"], tmp_path, env=env))
+    assert line == f"search: error: no such folder: {tmp_path / 'nowhere'}"
+    for args in (["-n", "0"], ["--budget", "abc"], ["--open", "20"], ["-n", "3", "--open", "5"]):
+        line = assert_one_line_error(run_cli("search", [*args, "ngoại"], docs, env=env))
+        assert "usage:" not in line, args
+    assert "--open 9: only" in assert_one_line_error(run_cli("search", ["--open", "9", "ngoại"], docs, env=env))
+    assert "--wait" in assert_one_line_error(run_cli("search-index", ["--wait", "abc"], docs, env=env), prog="search-index")
+
+
+def test_open_without_xdg_open_says_what_to_do_and_prints_the_paragraph(tmp_path):
+    import docx
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    document = docx.Document()
+    document.add_paragraph("Công văn số 5")
+    document.add_paragraph("về việc ngoại giao kinh tế")
+    document.save(str(docs / "công-văn.docx"))
+    bin_dir = tmp_path / "bin"  # a PATH with no xdg-open (nor anything else)
+    bin_dir.mkdir()
+    env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"), PATH=str(bin_dir))
+    result = run_cli("search", ["-C", str(docs), "--open", "1", "ngoại", "giao"], tmp_path, env=env)
+    assert result.returncode == 2
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("search: error: cannot open docs/công-văn.docx: xdg-open is not installed")
+    assert "xdg-utils" in error and "SEARCHER_OPENER" in error
+    assert result.stdout.count("về việc ngoại giao kinh tế") == 2  # the hit, then its whole paragraph
+    opener = bin_dir / "my-opener"
+    opener.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path / "opened.txt"}"\n')
+    opener.chmod(0o755)
+    env["SEARCHER_OPENER"] = f"{opener} --view"
+    assert run_cli("search", ["-C", str(docs), "--open", "1", "ngoại", "giao"], tmp_path, env=env).returncode == 0
+    assert (tmp_path / "opened.txt").read_text() == "--view docs/công-văn.docx\n"
+
+
+def test_the_readme_documents_every_search_option():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    for option in documented_options("search"):
+        if option not in ("-h", "--help"):
+            assert re.search(rf"`[^`]*(?<![\w-]){re.escape(option)}(?![\w-])", readme), option

@@ -586,3 +586,45 @@ def test_opening_the_postings_is_not_charged_to_the_search_budget(small_engine, 
         result = engine.search("ngoại tế", budget=0.1)  # not adjacent: the tiers after the first must run
     assert result.complete and result.filled and not result.notes
     assert result[0].path == "a.txt" and result[0].complete_match
+
+
+# -- keeping a search to some files (issue 22, items 6-8) ----------------------------
+
+
+def _filter_corpus() -> dict[str, str]:
+    files = {f"law/luật-{n:02}.txt": f"Luật {n}\n\nngoại giao kinh tế\n" for n in range(30)}
+    files["news/tin.txt"] = "Tin\n\nhôm nay có bài về ngoại giao kinh tế của đất nước ta và nhiều nơi khác\n\nchỉ có ngoại giao thôi\n"
+    files["news/ghi-chú.md"] = "# Ghi chú\n\nbài này ghi về ngoại giao kinh tế trong ghi chú của đất nước ta hôm nay\n"
+    return files
+
+
+def test_search_under_a_folder_finds_its_hits_behind_many_outside(small_engine):
+    engine = small_engine(_filter_corpus())
+    everywhere = run_search(engine, "ngoại giao kinh tế", limit=5)
+    assert all(hit.path.startswith("law/") for hit in everywhere)  # the news hits are not in the first five
+    inside = run_search(engine, "ngoại giao kinh tế", limit=5, under="news")
+    assert sorted(hit.path for hit in inside if hit.complete_match) == ["news/ghi-chú.md", "news/tin.txt"]
+    assert all(hit.path.startswith("news/") for hit in inside)  # best match too keeps to the folder
+    assert [h.path for h in run_search(engine, "ngoại giao kinh tế", limit=5, under="news/")][:2] == [
+        h.path for h in inside
+    ][:2]
+
+
+def test_search_with_globs_and_types(small_engine):
+    engine = small_engine(_filter_corpus())
+    only_md = run_search(engine, "ngoại giao", limit=50, globs=["*.md"])
+    assert {hit.path for hit in only_md} == {"news/ghi-chú.md"}
+    assert {h.path for h in run_search(engine, "ngoại giao", limit=50, types=["md"])} == {"news/ghi-chú.md"}
+    not_law = run_search(engine, "ngoại giao", limit=50, globs=["!law/**"], types_not=["md"])
+    assert {hit.path for hit in not_law} == {"news/tin.txt"}
+    two = run_search(engine, "ngoại giao", limit=50, globs=["law/luật-0[12].txt"])
+    assert {hit.path for hit in two} == {"law/luật-01.txt", "law/luật-02.txt"}
+    assert not run_search(engine, "ngoại giao", limit=50, globs=["*.pdf"])
+
+
+def test_highlight_false_gives_the_same_hits_without_spans(small_engine):
+    engine = small_engine(_filter_corpus())
+    full = run_search(engine, "ngoại giao", limit=50, all_words=True)
+    bare = run_search(engine, "ngoại giao", limit=50, all_words=True, highlight=False)
+    assert [(h.path, h.line) for h in bare] == [(h.path, h.line) for h in full]
+    assert all(h.spans for h in full) and not any(h.spans for h in bare)

@@ -60,6 +60,7 @@ HEADLESS = [
     "searcher.highlight",
     "searcher.presentation",
     "searcher.selection",
+    "searcher.filters",
     "searcher.places",
     "searcher.opener",
     "searcher.watch",

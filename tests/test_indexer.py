@@ -519,3 +519,29 @@ def test_an_index_updated_many_times_answers_and_weighs_like_a_fresh_build(tmp_p
             a = [(h.path, h.line, round(h.score, 4)) for h in run_search(updated, query, limit=20)]
             b = [(h.path, h.line, round(h.score, 4)) for h in run_search(rebuilt, query, limit=20)]
             assert a == b, query
+
+
+def test_file_counts_agree_between_builds_and_the_engine(tmp_path):
+    """Issue 22, item 22: a build said 1,033 files, the next update "1,035 unchanged", the TUI 1,035.
+
+    Every build counts the files with text as files, and the skipped ones as skipped, by name."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for name, text in DOCS.items():
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(text, encoding="utf-8")
+    (corpus / "trống.txt").write_text("\n\n", encoding="utf-8")  # no text: skipped
+    (corpus / "hỏng.pdf").write_bytes(b"<html>not a pdf</html>")  # skipped for its content
+    index = tmp_path / "index"
+    first = build_index(corpus, index)
+    second = build_index(corpus, index)
+    for summary in (first, second):
+        assert summary.files == 3
+        assert sorted(s["path"] for s in summary.skipped) == ["hỏng.pdf", "trống.txt"]
+    assert second.unchanged == 3 and second.added == second.updated == 0
+    bump_mtime(corpus / "trống.txt")  # same bytes, new mtime: still skipped, not "unchanged"
+    third = build_index(corpus, index)
+    assert (third.unchanged, sorted(s["path"] for s in third.skipped)) == (3, ["hỏng.pdf", "trống.txt"])
+    with Engine.open(index) as engine:
+        stats = engine.stats()
+    assert (stats["files"], stats["skipped"]) == (3, 2)

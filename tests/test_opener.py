@@ -35,3 +35,22 @@ def test_a_scanned_pdf_page_opens_at_its_page_and_other_scans_and_office_files_w
     # A page of a multi-page TIFF has a page too, but no PDF viewer shows a TIFF.
     for name in ("scan.tif", "ảnh.png", "bảng.xlsx", "slides.pptx", "cũ.doc", "cũ.ppt", "thư.rtf"):
         assert open_command(name, 7, page=2 if name.endswith(".tif") else None, environ=env) == ["xdg-open", name]
+
+
+def test_searcher_opener_replaces_xdg_open() -> None:
+    """Issue 22, item 21: SEARCHER_OPENER is what opens Word, OpenDocument and EPUB files."""
+    from searcher.opener import desktop_command
+
+    env = {"SEARCHER_OPENER": "libreoffice --view"}
+    assert open_command("a b.docx", 4, environ=env) == ["libreoffice", "--view", "a b.docx"]
+    assert desktop_command("c.epub", {"SEARCHER_OPENER": "foliate {file} --x"}) == ["foliate", "c.epub", "--x"]
+    assert pdf_viewer_command("r.pdf", 5, env, which=lambda p: None) == ["libreoffice", "--view", "r.pdf"]
+
+
+def test_a_missing_opener_says_what_to_install_or_set() -> None:
+    from searcher.opener import missing_program_advice
+
+    advice = missing_program_advice(["xdg-open", "a.docx"], "a.docx")
+    assert "install xdg-utils" in advice and "SEARCHER_OPENER" in advice and "libreoffice" in advice
+    assert "SEARCHER_PDF_VIEWER" in missing_program_advice(["zathura", "--page", "2", "r.pdf"], "r.pdf")
+    assert "$EDITOR" in missing_program_advice(["sh", "-c", 'vi "$@"', "vi", "+3", "a.txt"], "a.txt")

@@ -82,3 +82,36 @@ def test_list_reads_what_builds_recorded(tmp_path, cache):
     assert entry["bytes"] > 0 and entry["age_s"] < 60 and entry["exists"]
     assert oct(os.stat(index_for(folder)).st_mode & 0o777) == "0o700"
     assert oct(os.stat(cache / "searcher").st_mode & 0o777) == "0o700"
+
+
+def test_C_of_a_subfolder_uses_the_index_of_the_folder_that_holds_it(tmp_path, cache):
+    """Issue 22, item 8: ``-C docs/office`` beside an index of ``docs`` must not make a second index."""
+    docs = tmp_path / "docs"
+    (docs / "office" / "2024").mkdir(parents=True)
+    fake_index(docs)
+    found = resolve(folder=str(docs / "office"), environ={}, cwd=str(tmp_path))
+    assert (found.index, found.corpus) == (str(index_for(docs)), str(docs.resolve()))
+    # A folder indexed itself keeps its own index; one outside any index gets a new one.
+    fake_index(docs / "office")
+    assert resolve(folder=str(docs / "office" / "2024"), environ={}).index == str(index_for(docs / "office"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert resolve(folder=str(elsewhere), environ={}).index == str(index_for(elsewhere))
+
+
+def test_C_of_a_missing_folder_names_it_not_a_corpus(tmp_path, cache):
+    """Issue 22, item 20: ``-C /nonexistent`` says what the user typed, not "corpus"."""
+    with pytest.raises(NoIndexHere) as caught:
+        resolve(folder=str(tmp_path / "nope"), environ={})
+    assert str(caught.value) == f"no such folder: {tmp_path / 'nope'}"
+
+
+def test_the_scope_is_the_folder_below_the_indexed_one(tmp_path):
+    from searcher.places import scope_under
+
+    docs = tmp_path / "docs"
+    (docs / "news" / "2024").mkdir(parents=True)
+    assert scope_under(docs, docs / "news" / "2024") == "news/2024"
+    assert scope_under(docs, docs) == ""
+    assert scope_under(docs / "news", docs) == ""  # above the indexed folder: everything
+    assert scope_under(docs, tmp_path / "elsewhere") == ""

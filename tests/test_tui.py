@@ -930,3 +930,98 @@ def test_the_folder_is_watched_while_the_ui_is_open(tmp_path: Path, monkeypatch)
             assert engine.search("cánh cụt", budget=5)
     finally:
         stop()
+
+
+# -- which files are searched (issue 22, items 6, 7 and 21) ----------------------------------
+
+
+@pytest.fixture
+def folders_index(tmp_path: Path) -> tuple[Path, Path]:
+    import docx
+
+    corpus = tmp_path / "docs"
+    for name, text in {
+        "news/tin.txt": "Tin\n\nngoại giao kinh tế trong tin\n",
+        "news/ghi-chú.md": "# Ghi chú\n\nngoại giao kinh tế trong ghi chú\n",
+        "law/luật.txt": "Luật\n\nngoại giao kinh tế trong luật\n",
+    }.items():
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(text, encoding="utf-8")
+    document = docx.Document()
+    document.add_paragraph("ngoại giao kinh tế trong công văn")
+    document.save(str(corpus / "law" / "công-văn.docx"))
+    index = tmp_path / "index"
+    build_index(corpus, index, parallel=False)
+    return corpus, index
+
+
+def shown_paths(app: Any) -> set[str]:
+    return {hit.path for hit in app.main.results.hits}
+
+
+@run_async
+async def test_the_scope_is_shown_and_f3_widens_it(folders_index: tuple[Path, Path]) -> None:
+    from searcher.filters import PathFilter
+
+    app = app_for(folders_index, "ngoai giao", scope=PathFilter(under="news"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        assert shown_paths(app) == {"news/tin.txt", "news/ghi-chú.md"}
+        assert "in news/" in app.main.status.left_text
+        titles = [command.title for command in app.get_system_commands(app.main)]
+        assert "Search everywhere" in titles and "Filter files" in titles
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: len(shown_paths(app)) == 4, what="hits from everywhere")
+        assert "in news/" not in app.main.status.left_text
+        assert "Search only news/" in [command.title for command in app.get_system_commands(app.main)]
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: shown_paths(app) == {"news/tin.txt", "news/ghi-chú.md"}, what="back to news/")
+
+
+@run_async
+async def test_the_palette_filters_files_by_glob_and_type(folders_index: tuple[Path, Path]) -> None:
+    from searcher.tui.filter_screen import FilterScreen
+
+    app = app_for(folders_index, "ngoai giao")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        assert len(shown_paths(app)) == 4
+        app.action_filter_files()
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), what="the filter dialog")
+        await type_query(pilot, "!law/** type:md")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: shown_paths(app) == {"news/ghi-chú.md"}, what="only the Markdown file")
+        assert "!law/** · type:md" in app.main.status.left_text
+        app.action_filter_files()  # a bad type is said in the dialog, which stays open
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), what="the filter dialog")
+        await pilot.press("ctrl+u", *"type:doc", "enter")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, FilterScreen)
+        await pilot.press("ctrl+u", "enter")  # an empty line: every file again
+        await wait_until(pilot, lambda: len(shown_paths(app)) == 4, what="every file again")
+
+
+@run_async
+async def test_open_with_no_opener_says_what_to_do_and_shows_the_document(
+    folders_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SEARCHER_OPENER", raising=False)
+    calls: list[list[str]] = []
+
+    def runner(argv: list[str]) -> int:
+        calls.append(argv)
+        raise FileNotFoundError(2, "No such file or directory")
+
+    app = app_for(folders_index, "ngoai giao", editor_runner=runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao"))
+        row = [hit.path for hit in app.main.results.hits].index("law/công-văn.docx")
+        app.main.results.highlighted = row
+        await pilot.pause()
+        app.main.action_edit()
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen), what="the document view")
+        assert calls and calls[0][0] == "xdg-open"
+        assert app.screen.hit.path == "law/công-văn.docx"  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="the error")
+        message = next(str(n.message) for n in app._notifications if n.severity == "error")
+        assert "xdg-utils" in message and "SEARCHER_OPENER" in message

@@ -967,8 +967,21 @@ class OpenSearchEngine(Engine):
         budget: float | None = None,
         cancelled: Callable[[], bool] | None = None,
         all_words: bool = False,
+        under: str = "",
+        globs: Sequence[str] = (),
+        types: Sequence[str] = (),
+        types_not: Sequence[str] = (),
+        highlight: bool = True,
     ) -> SearchResult:
-        """As :meth:`Engine.search`; ``budget`` and ``cancelled`` are not used (the cluster ranks every match)."""
+        """As :meth:`Engine.search`; ``budget``, ``cancelled`` and ``highlight`` are not used (the cluster ranks
+        every match).
+
+        File filters (``under``, ``globs``, ``types``) are not supported on a cluster yet:
+        a filter that leaves anything out raises :class:`~searcher.filters.FilterError`."""
+        from ..filters import FilterError, PathFilter
+
+        if PathFilter(under=under, globs=tuple(globs), types=tuple(types), types_not=tuple(types_not)).active:
+            raise FilterError("a search on a cluster cannot be kept to some files yet (-g, -t, a subfolder)")
         started = time.perf_counter()
         parsed = parse_query(query, prefix=prefix)
         if parsed.empty:

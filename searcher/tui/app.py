@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import gc
 import os
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 import subprocess
 import sys
 import time
@@ -26,10 +27,13 @@ from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.screen import Screen
 from textual.binding import Binding
 
+from ..backends import is_remote
 from ..engine import Engine
+from ..filters import PathFilter
+from ..places import scope_under
 from ..indexer import BuildSummary
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError, Unavailable
-from ..opener import editor_command, open_command
+from ..opener import editor_command, missing_program_advice, open_command
 from ..presentation import display_path, format_size, location
 from .history import History
 from .help_screen import HelpScreen
@@ -123,8 +127,13 @@ class SearchApp(App[int]):
         check_interval: float = CHECK_INTERVAL,
         timing_log: str | None = None,
         tune_gc: bool = False,
+        scope: PathFilter | None = None,
     ) -> None:
         super().__init__()
+        # Which files are searched: the folder the UI was started in (as the CLI, like
+        # git grep), and the palette's globs and types.  The folder can be widened.
+        self.scope: PathFilter = scope or PathFilter()
+        self.home_under = self.scope.under
         self.tune_gc = tune_gc
         self.index = str(index)
         self.corpus = str(corpus)
@@ -404,13 +413,25 @@ class SearchApp(App[int]):
             except OSError as exc:  # the editor does not exist, ...
                 outcome["error"] = exc
 
-        try:
-            with self.suspend():
-                run()
-        except SuspendNotSupported:
-            run()  # headless (tests): the injected runner captures the command
+        if self.editor_runner is _run_command and argv[:2] != ["sh", "-c"] and shutil.which(argv[0]) is None:
+            outcome["error"] = FileNotFoundError(argv[0])  # no need to leave the screen to find that out
+        else:
+            try:
+                with self.suspend():
+                    run()
+            except SuspendNotSupported:
+                run()  # headless (tests): the injected runner captures the command
         editor = argv[3] if argv[:2] == ["sh", "-c"] else argv[0]
-        if "error" in outcome:
+        if argv[:2] != ["sh", "-c"] and (isinstance(outcome.get("error"), FileNotFoundError) or outcome.get("status") == 127):
+            # Nothing to open it with: say what to install or set, and show the paragraph here.
+            self.notify(
+                f"cannot open {display_path(file)}: {missing_program_advice(argv, display_path(file))}",
+                severity="error",
+                timeout=8,
+            )
+            if self.screen is self.main:
+                self.main.action_open()
+        elif "error" in outcome:
             exc = outcome["error"]
             self.notify(f"cannot run {editor}: {exc.strerror or exc}", severity="error")
         elif outcome.get("status") in (126, 127):  # the shell could not find or run it
@@ -437,9 +458,57 @@ class SearchApp(App[int]):
                 self._settings_warned = True
                 self.notify(f"cannot save the settings: {exc.strerror or exc}", severity="warning")
 
+    # -- which files are searched ----------------------------------------------------
+
+    def search_filters(self) -> dict[str, Any]:
+        """The keyword arguments of ``engine.search`` that keep the search to :attr:`scope`."""
+        scope = self.scope
+        if not scope.active:
+            return {}
+        return {"under": scope.under, "globs": scope.globs, "types": scope.types, "types_not": scope.types_not}
+
+    def set_scope(self, scope: PathFilter) -> None:
+        """Search these files from now on, and search again."""
+        self.scope = scope
+        main = self.main
+        if main.query_input.value.strip():
+            main.start_search(keep=main.selection_key)
+        main.update_index_status()
+
+    def action_toggle_scope(self) -> None:
+        """Search the whole index, or again only the folder the UI was started in (F3)."""
+        if not self.home_under:
+            self.notify("Already searching the whole index.", timeout=2)
+            return
+        under = "" if self.scope.under else self.home_under
+        self.set_scope(replace(self.scope, under=under))
+        self.notify(f"Searching {under + '/' if under else 'the whole index'}.", timeout=2)
+
+    def action_filter_files(self) -> None:
+        """Ask for the globs and types of the files to search (palette: Filter files)."""
+        from .filter_screen import FilterScreen, format_filter, parse_filter
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self.set_scope(parse_filter(text, under=self.scope.under))
+
+        self.push_screen(FilterScreen(format_filter(self.scope)), chosen)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: the app's own commands first, then Textual's (themes, keys, quit, …)."""
         main = self.main
+        if self.home_under:
+            yield SystemCommand(
+                "Search everywhere" if self.scope.under else f"Search only {self.home_under}/",
+                "Widen the search to the whole index, or keep it to the folder it started in (F3)",
+                self.action_toggle_scope,
+            )
+        yield SystemCommand(
+            "Filter files",
+            "Search only some files: globs as rg -g (*.pdf, !nháp/**) and types (type:pdf); "
+            f"now: {self.scope.describe() or 'all'}",
+            self.action_filter_files,
+        )
         yield SystemCommand("Re-index", "Update the index from the corpus (F5)", self.action_reindex)
         yield SystemCommand("History", "Pick an earlier query (Ctrl-R)", main.action_history)
         yield SystemCommand(
@@ -479,8 +548,21 @@ def make_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], quer
     return SearchApp(index, corpus, query, **options)
 
 
-def run_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query: str = "") -> int:
-    """Run the UI on the terminal; returns the exit code."""
+def run_app(
+    index: str | os.PathLike[str],
+    corpus: str | os.PathLike[str],
+    query: str = "",
+    folder: str | None = None,
+    everywhere: bool = False,
+    globs: tuple[str, ...] = (),
+    types: tuple[str, ...] = (),
+    types_not: tuple[str, ...] = (),
+) -> int:
+    """Run the UI on the terminal; returns the exit code.
+
+    As the CLI: inside the indexed folder (or ``folder``, from ``-C``) the search keeps to
+    that folder unless ``everywhere``; ``globs`` and ``types`` keep it to some files.
+    """
     engine = None
     try:
         engine = Engine.open(index)
@@ -494,7 +576,11 @@ def run_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query
             return EXIT_ERROR
     except SearcherError:
         engine = None  # the UI shows the error and offers F5
-    app = make_app(index, corpus, query, engine=engine, tune_gc=True)
+    under = ""
+    if engine is not None and not everywhere and not is_remote(str(index)):
+        under = scope_under(engine.corpus, folder)
+    scope = PathFilter(under=under, globs=globs, types=types, types_not=types_not)
+    app = make_app(index, corpus, query, engine=engine, tune_gc=True, scope=scope)
     stop_watching = _watch_in_background(str(engine.corpus) if engine is not None else str(corpus), str(index))
     try:
         code = app.run()

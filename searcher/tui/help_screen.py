@@ -29,8 +29,9 @@ KEYS_HELP = """\
   Ctrl-G            search the "did you mean" shown under the query
   Esc               clear the query; on an empty query, quit
   F2                group the hits by file (one row a file), or not
+  F3                search everywhere, or only the folder you started in
   F5                update the index; searching goes on (Esc cancels)
-  Ctrl-P            command palette (themes, …)
+  Ctrl-P            command palette (Filter files: *.pdf !nháp/** type:docx; themes, …)
   Ctrl-C Ctrl-Q     quit
 
 [b]Document view[/b]

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 from ..engine import Hit, SearchResult
 
@@ -32,6 +32,10 @@ class SearchEngine(Protocol):
         prefix: bool = ...,
         budget: float | None = ...,
         cancelled: Callable[[], bool] | None = ...,
+        under: str = ...,
+        globs: Sequence[str] = ...,
+        types: Sequence[str] = ...,
+        types_not: Sequence[str] = ...,
     ) -> SearchResult: ...
 
     def document(self, path: str) -> list[Hit]: ...

@@ -6,7 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from textual.css.query import NoMatches
 from textual import on, work
@@ -126,6 +126,7 @@ class SearchScreen(Screen[None]):
         Binding("ctrl+g", "accept_suggestion", "Did you mean", show=False),
         Binding("f2", "toggle_grouping", "Group by file", show=False),
         Binding("f5", "reindex", "Re-index"),
+        Binding("f3", "app.toggle_scope", "Everywhere", show=False),
     ]
 
     @dataclass
@@ -331,7 +332,8 @@ class SearchScreen(Screen[None]):
         app = self.search_app
         force, app.force_refresh = app.force_refresh, False
         limit = self.live_limit()
-        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force, layout)
+        filters = app.search_filters()
+        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force, layout, filters)
         if cancelled():
             return
         result = message.result
@@ -346,7 +348,9 @@ class SearchScreen(Screen[None]):
                 return  # typing went on: the next keystroke's search runs instead
             time.sleep(0.01)
         self.limit = RESULT_LIMIT
-        message = self._run_search(engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET, layout=layout)
+        message = self._run_search(
+            engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET, layout=layout, filters=filters
+        )
         if cancelled():
             return
         message.refined = True
@@ -364,12 +368,15 @@ class SearchScreen(Screen[None]):
         budget: float | None,
         force: bool = False,
         layout: tuple[bool, int] | None = None,
+        filters: dict[str, Any] | None = None,
     ) -> "SearchScreen.Searched":
         begun = time.perf_counter()
         message = cls.Searched(gen, text, started)
         try:
             engine.refresh(force=force)
-            result = message.result = engine.search(text, limit=limit, prefix=True, budget=budget, cancelled=cancelled)
+            result = message.result = engine.search(
+                text, limit=limit, prefix=True, budget=budget, cancelled=cancelled, **(filters or {})
+            )
             if layout is not None and not cancelled():
                 # Building the rows' text here keeps it off the UI thread, which only paints them.
                 message.rows = make_rows(result, layout[0], layout[1], result.query)
@@ -565,7 +572,7 @@ class SearchScreen(Screen[None]):
         worker = get_current_worker()
         message = self._run_search(
             engine, text, gen, time.perf_counter(), lambda: worker.is_cancelled or gen != self.gen, limit, REFINE_BUDGET,
-            layout=layout,
+            layout=layout, filters=self.search_app.search_filters(),
         )
         message.refined = True
         self.post_message(message)
@@ -579,6 +586,9 @@ class SearchScreen(Screen[None]):
     def _status_text(self, result: SearchResult) -> str:
         many = self._shows_part(result)
         left = (f"{len(result):,}+ hits" if many else _plural(len(result), "hit")) if result else "no hits"
+        scope = self.search_app.scope
+        if scope.active:  # the files searched, as the palette's Filter files and F3 set them
+            left += f" in {scope.describe()}"
         if self.search_app.show_timings:
             left += f" · {_fmt_ms(result.elapsed)}"
         if not self.settled:
