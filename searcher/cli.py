@@ -18,7 +18,7 @@ import sys
 from typing import Sequence, TextIO
 
 from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
-from .options import add_location_arguments
+from .options import add_location_arguments, add_version_argument
 from .highlight import best_cluster
 from .presentation import describe_conversions, display_path, make_snippet, where
 
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="search the index of FOLDER (see search-index FOLDER), building it on first use",
     )
     add_location_arguments(parser, "folder of documents, indexed on first use into --index")
+    add_version_argument(parser)
     parser.add_argument(
         "--color",
         choices=("auto", "always", "never"),
