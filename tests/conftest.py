@@ -64,8 +64,10 @@ XDG_FOLDERS = {
     "XDG_CONFIG_HOME": ".config",
     "XDG_STATE_HOME": ".local/state",
 }
-# The user's own HOME, as it was before any test ran (tests/test_conftest.py checks it stays clean).
+# The user's own HOME and cache folder, as they were before any test ran (tests/test_conftest.py
+# checks that a test run leaves them clean).
 USER_HOME = os.environ.get("HOME", "")
+USER_CACHE = os.environ.get("XDG_CACHE_HOME") or (os.path.join(USER_HOME, ".cache") if USER_HOME else "")
 
 
 def point_home_at(monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, USER_HOME, XDG_FOLDERS, clean_env, run_cli
 
 PLATFORMDIRS = """
