@@ -19,7 +19,7 @@ from typing import Iterator, Sequence, TextIO
 
 from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
 from .filters import FILE_TYPES, type_names
-from .options import OneLineParser, add_location_arguments
+from .options import OneLineParser, add_location_arguments, add_version_argument
 from .highlight import best_cluster
 from .presentation import describe_conversions, display_path, make_snippet, where
 
@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(keeping to FOLDER), else a new index of FOLDER built on first use",
     )
     add_location_arguments(parser, "folder of documents, indexed on first use into --index")
+    add_version_argument(parser)
     parser.add_argument(
         "--color",
         choices=("auto", "always", "never"),

@@ -13,7 +13,7 @@ import sys
 from typing import Any, Callable, Sequence
 
 from .errors import EXIT_ERROR, SearcherError
-from .options import OneLineParser, add_location_arguments, add_selection_arguments
+from .options import OneLineParser, add_location_arguments, add_selection_arguments, add_version_argument
 from .presentation import describe_conversions, format_size
 
 __all__ = ["main", "build_parser"]
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder to index; its index goes to the user's cache folder unless --index is given",
     )
     add_location_arguments(parser, "folder to index (same as FOLDER, but the index defaults to ./index)")
+    add_version_argument(parser)
     add_selection_arguments(parser)
     parser.add_argument("--list", action="store_true", help="list the indexed folders (size, paragraphs, age) and exit")
     parser.add_argument("--forget", metavar="FOLDER", help="delete the index of FOLDER from the cache folder and exit")

@@ -8,9 +8,10 @@ index and corpus from what was given, the environment and the current folder.
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
-__all__ = ["OneLineParser", "add_location_arguments", "add_selection_arguments"]
+__all__ = ["OneLineParser", "add_location_arguments", "add_selection_arguments", "add_version_argument", "installed_version"]
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -52,3 +53,39 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="GLOB",
         help="leave out files or folders matching GLOB (as in .searchignore; repeatable; kept for later updates)",
     )
+
+
+def installed_version() -> str:
+    """The version of the installed ``searcher`` distribution, from its metadata.
+
+    Falls back to ``searcher.__version__`` (the same number, which the build reads) when the
+    package runs from a source folder that was never installed.
+    """
+    from importlib import metadata
+
+    try:
+        return metadata.version("searcher")
+    except metadata.PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print ``PROG VERSION`` and exit 0.
+
+    argparse's own ``version`` action wants the text when the parser is built; this one
+    reads the metadata only when asked, so that every other run starts as fast as before.
+    """
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> NoReturn:
+        print(f"{parser.prog} {installed_version()}")  # on stdout, as argparse's own version action does
+        parser.exit()
+
+
+def add_version_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--version`` (the installed package's version)."""
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")

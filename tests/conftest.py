@@ -2,7 +2,9 @@
 
 Every index lives under pytest's ``tmp_path``; the bundled-corpus index is
 built once per session and shared (read-only) by every test that needs it.
-Nothing here writes into the repository (``corpus/`` and ``index/`` stay untouched).
+Nothing here writes into the repository (``corpus/`` and ``index/`` stay untouched),
+and nothing into the user's own folders: every test runs with a HOME and XDG
+folders of its own (:func:`own_home`), which the commands it starts inherit.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
@@ -49,6 +52,56 @@ def run_search(engine, query: str, limit: int = 10, **kwargs):
         f"search for {query!r} never completed ({result.elapsed:.3f} s; complete={result.complete}, "
         f"filled={getattr(result, 'filled', None)}, notes: {result.notes})"
     )
+
+
+# -- a HOME of its own for every test ------------------------------------------------------
+
+# The folders that platformdirs and the XDG base-directory specification derive from HOME:
+# the index cache, the query history and settings, the OpenSearch credentials file.
+XDG_FOLDERS = {
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_STATE_HOME": ".local/state",
+}
+# The user's own HOME and cache folder, as they were before any test ran (tests/test_conftest.py
+# checks that a test run leaves them clean).
+USER_HOME = os.environ.get("HOME", "")
+USER_CACHE = os.environ.get("XDG_CACHE_HOME") or (os.path.join(USER_HOME, ".cache") if USER_HOME else "")
+
+
+def point_home_at(monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
+    """Set HOME and every XDG_* folder of :data:`XDG_FOLDERS` to ``home`` and folders under it."""
+    home.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    for name, relative in XDG_FOLDERS.items():
+        monkeypatch.setenv(name, str(home / relative))
+    return home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A HOME for the whole session, in force while session fixtures (the shared indexes) are built."""
+    # scripts/opensearch-node keeps the OpenSearch it downloads (about 100 MB) in
+    # ~/.cache/searcher/opensearch: the tests that start a node of their own reuse the one .ci/run
+    # (or the user) fetched, rather than fetching it again into every test's HOME.
+    artifacts = Path(USER_HOME, ".cache", "searcher", "opensearch") if USER_HOME else None
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        home = point_home_at(monkeypatch, tmp_path_factory.mktemp("session-home"))
+        if "SEARCHER_OPENSEARCH_HOME" not in os.environ:
+            reuse = artifacts is not None and artifacts.is_dir()
+            monkeypatch.setenv("SEARCHER_OPENSEARCH_HOME", str(artifacts if reuse else home / "opensearch"))
+        yield home
+
+
+@pytest.fixture(autouse=True)
+def own_home(session_home: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty HOME, and XDG_CACHE/DATA/CONFIG/STATE_HOME under it.
+
+    Set in the environment, so the ``search`` and ``search-index`` processes a test starts
+    inherit it.  Not under ``tmp_path``, which many tests list or index whole.
+    """
+    return point_home_at(monkeypatch, tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture(scope="session")

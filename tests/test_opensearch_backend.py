@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from conftest import CORPUS, REPO
+from conftest import CORPUS, REPO, run_cli
 from opensearch_support import require_opensearch
 
 # The golden query, its spellings, and the relevance queries of test_engine.py, plus a whole question.
@@ -227,6 +227,22 @@ def test_a_cluster_that_is_down_is_one_line_and_exit_2(tmp_path):
         lines = done.stderr.splitlines()
         assert len(lines) == 1, done.stderr
         assert f"http://127.0.0.1:{port}" in lines[0] and "s3cret-pw" not in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("search", ["--index", "opensearch://127.0.0.1:9/docs", "ngoại", "giao"]),
+        ("search-index", ["--index", "opensearchs://127.0.0.1:9/docs", "--corpus", str(CORPUS)]),
+        ("search-index", ["--backend", "opensearch", "--url", "http://127.0.0.1:9", "--name", "docs", "--corpus", str(CORPUS)]),
+    ],
+)
+def test_without_the_opensearch_extra_an_address_names_the_install_command(command, args, tmp_path, monkeypatch, capsys):
+    # As in a base install (no `searcher[opensearch]`): importing the client fails.
+    monkeypatch.setitem(sys.modules, "opensearchpy", None)
+    done = run_cli(command, args, tmp_path, capsys=capsys)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"{command}: error: the OpenSearch backend is not installed: pip install 'searcher[opensearch]'\n"
 
 
 def test_credentials_are_refused_in_the_address_without_echoing_them():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import os
@@ -190,6 +191,23 @@ async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path])
         await wait_until(pilot, results_for(app, "- ***"))
         assert app.main.state == "error"
         assert "Nothing to search for" in app.main.message_text
+
+
+def test_a_cluster_address_without_the_client_names_the_extra_to_install(
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "opensearchpy", None)  # a base install: no searcher[opensearch]
+
+    async def scenario() -> None:
+        app = make_app("opensearch://127.0.0.1:9/docs", shared_index[0], "ngoại", cursor_blink=False, check_interval=0)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.main.state == "waiting" and "Error" in app.main.message_text)
+            # Shown as written: the brackets are not taken for markup.
+            assert "pip install 'searcher[opensearch]'" in app.main.message_text
+
+    asyncio.run(scenario())
 
 
 @run_async

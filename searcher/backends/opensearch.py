@@ -25,7 +25,8 @@ local index, with the file records kept in the cluster as documents of kind
 ``f``.  One builder at a time: a lock document created with ``op_type=create``
 in the index ``searcher-locks``.
 
-``opensearch-py`` is imported only when an address is used.
+``opensearch-py`` is imported only when an address is used; it is the ``searcher[opensearch]``
+extra, and without it an address gives one line naming that command.
 """
 
 from __future__ import annotations
@@ -187,7 +188,10 @@ def connect(address: Address, timeout: float = 30.0, retry_on_timeout: bool = Tr
     try:
         from opensearchpy import OpenSearch
     except ImportError:
-        raise SearcherError("the OpenSearch backend needs opensearch-py: pip install opensearch-py") from None
+        # The client is an extra (it brings gRPC and protobuf): name the command that adds it.
+        raise SearcherError(
+            "the OpenSearch backend is not installed: pip install 'searcher[opensearch]'"
+        ) from None
     # The client logs every failed connection; a user gets our one line instead.
     logging.getLogger("opensearch").addHandler(logging.NullHandler())
     logging.getLogger("opensearch").propagate = False

@@ -621,7 +621,8 @@ class SearchScreen(Screen[None]):
     def _show_message(self, content: Content | str, state: str) -> None:
         self.state = state
         message = self.query_one("#message", Static)
-        message.update(content)
+        # A str is plain text: an error may hold brackets (pip install 'searcher[opensearch]').
+        message.update(Content(content) if isinstance(content, str) else content)
         message.set_class(state == "error", "-error")
         message.display = True  # over the list (its own layer): the list keeps its place
         results = self.results
