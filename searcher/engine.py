@@ -33,11 +33,11 @@ from whoosh.query import Or, Query, Term
 from . import accents, bestmatch, matching, whoosh_patches
 from .analysis import pair_term, read_text
 from .errors import IndexUnusable, QueryError, SearcherError
-from .highlight import highlight_spans, same_spelling, words_found
+from .highlight import highlight_spans, words_found
 from .planning import LONG_QUERY, Tier, plan_query, tiers_to_run, word_count
 from .query import ParsedQuery, parse_query
 from .rewrite import rewrite_note, rewrite_typed
-from .text import exact_term, iy_sensitive
+from .text import exact_term, fold, iy_sensitive
 from .store import KIND_FILE, KIND_PARAGRAPH, NO_PID, Generation, IndexLocation
 from .bestmatch import term_key
 
@@ -406,7 +406,7 @@ class Engine:
         terms = self._terms()
         stored = _StoredFields(searcher, self._docnums())  # each hit's stored fields are read once per query
         deadline = started + budget
-        plan = plan_query(parsed, lambda field, prefix: self._complete(terms, field, prefix))
+        plan = plan_query(parsed, lambda field, prefix: self._complete(terms, field, prefix), own_spelling=True)
         tiers, plan_whole = tiers_to_run(plan, parsed, all_words), plan.whole
         # For a long query the best-match pass goes first: when it finds that no
         # paragraph has every word, the strict tiers need not run at all.  A
@@ -421,6 +421,7 @@ class Engine:
         deadline = max(deadline, time.perf_counter() + MIN_SLICE)
         fill_deadline: float | None = None
         found: dict[int, tuple[float, bool]] = {}
+        matched: dict[int, matching.Matches] = {}  # an own-spelling tier and its tier share one query
         complete = filled = True
         adjacent_found = False
         for number, tier in enumerate(tiers):
@@ -440,14 +441,18 @@ class Engine:
                 if fill_deadline is None:
                     fill_deadline = now + fill_budget
                 tier_deadline = min(deadline, fill_deadline)
+            if tier.own_spelling:
+                # The own-spelling half of a tier reads the text of candidates that mostly have the
+                # other spelling: at most half of what is left, so that the tier itself still runs.
+                tier_deadline = min(tier_deadline, max(now + MIN_SLICE, now + (tier_deadline - now) / 2))
             if now > tier_deadline:
-                if filler:
+                if filler or tier.own_spelling:
                     filled = False
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            hits, finished = self._run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled)
-            if filler:
+            hits, finished = self._run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled, matched)
+            if filler or tier.own_spelling:
                 filled = filled and finished
             else:
                 complete = complete and finished
@@ -474,10 +479,6 @@ class Engine:
                 order[docnum] = pid
         complete = complete and plan_whole
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], order[item[0]]))
-        if any(iy_sensitive(w.folded) for w in parsed.words if w is not parsed.prefix):
-            # kỹ and kĩ are one term: within a tier, the user's own spelling first.
-            own = {d for d, _ in ranked if same_spelling(stored(d)["text"], parsed)}
-            ranked.sort(key=lambda item: (-(item[1][0] // TIER_STEP), item[0] not in own, -item[1][0], order[item[0]]))
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
             fields = stored(docnum)
@@ -537,10 +538,12 @@ class Engine:
         """
         kept: list[tuple[float, int, bool]] = []
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
+        # kỹ and kĩ are one term: the user's own spelling adds what an exact mark adds.
+        spelled = [w for w in parsed.words if w is not parsed.prefix and iy_sensitive(w.folded)]
         # The most the exact-diacritic bonus can add: candidates come in BM25
         # order, so once one cannot catch up with the last hit kept, none can.
-        most_bonus = EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked)
-        needs_text = bool(marked or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
+        most_bonus = EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked + spelled)
+        needs_text = bool(marked or spelled or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
         for pid, score in zip(candidates.pids, candidates.scores):
             if len(kept) >= wanted:
                 kept.sort(key=lambda item: (-item[0], item[3]))
@@ -556,6 +559,9 @@ class Engine:
                     continue
                 exact_words, all_exact = verdict
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
+                if spelled:
+                    folds = set(read_text(stored(docnum).get("text", "")).folds)
+                    score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in spelled if fold(w.text) in folds)
             kept.append((score, docnum, all_exact, pid))
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
@@ -614,6 +620,7 @@ class Engine:
         exclude: set[int],
         deadline: float,
         cancelled: Callable[[], bool] | None,
+        matched: dict[int, matching.Matches] | None = None,
     ) -> tuple[list[tuple[int, float]], bool]:
         """A tier's ``wanted`` best paragraphs as ``(docnum, score)``, best first, leaving out ``exclude``
         and those that fail its :class:`~searcher.planning.Check`; and whether it ran to the end.
@@ -622,7 +629,11 @@ class Engine:
         text of the candidates in rank order only until enough pass (failures are
         rare: the exact syllables of a folded phrase found apart from each other).
         """
-        matches = matching.evaluate(terms, tier.query)
+        matches = matched.get(id(tier.query)) if matched is not None else None
+        if matches is None:
+            matches = matching.evaluate(terms, tier.query)
+            if matched is not None:
+                matched[id(tier.query)] = matches
         kept: list[tuple[int, float]] = []
         seen = 0
         count = wanted + len(exclude)

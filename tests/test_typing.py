@@ -150,6 +150,39 @@ def test_one_spelling_finds_the_other_with_the_own_spelling_first(small_engine):
     assert len(both) == 1 and both[0].spans == [(0, 2), (15, 17)]  # both spellings highlighted
 
 
+def _many_of_the_other_spelling(word: str, own: str, count: int = 60) -> dict[str, str]:
+    """``count`` short paragraphs with ``word`` (BM25 loves them) and one long one with ``own``."""
+    short = "\n\n".join(f"b) {word} kiểm tra số {i};" for i in range(count))
+    filler = " ".join(["các nội dung cần thiết của hồ sơ và quy trình"] * 6)
+    long = f"Đoàn kiểm tra đã nêu rõ {filler} cùng {own} của việc chậm trễ trong báo cáo tổng hợp năm nay."
+    return {"a.txt": "Tiêu đề\n\n" + short + "\n", "b.txt": "Khác\n\n" + long + "\n"}
+
+
+@pytest.mark.parametrize("query", ["lí do", "li do", "Lí do"])
+def test_the_own_spelling_ranks_first_at_any_limit_and_scores_follow_the_ranks(small_engine, query):
+    # Issue 22 item 10: 60 short "Lý do" paragraphs used to fill the tier before "lí do" was looked at.
+    eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
+    for limit in (1, 5, 10, 61, 100):
+        result = run_search(eng, query, limit=limit)
+        assert result[0].path == "b.txt", (limit, result[0].text)
+        scores = [h.score for h in result]
+        assert scores == sorted(scores, reverse=True), limit
+    # And the other way round: "lý do" puts the 60 first and the long "lí do" last.
+    result = run_search(eng, "lý do", limit=61)
+    assert result[-1].path == "b.txt" and result[0].path == "a.txt"
+
+
+def test_a_live_search_shows_the_top_of_the_fuller_pass_at_once(small_engine):
+    # Issue 22 item 18: the live pass (a screenful) and the fuller one (50 hits) must agree on the top:
+    # for "kĩ năng" the long kĩ paragraph was found by the fuller pass only, and jumped to the top.
+    eng = small_engine(_many_of_the_other_spelling("kỹ năng", "kĩ năng", count=40))
+    for typed in ("kĩ năng", "kĩ năn", "ki nang", "kĩ năng "):
+        first = [(h.path, h.line) for h in run_search(eng, typed, limit=20, prefix=True)]
+        fuller = [(h.path, h.line) for h in run_search(eng, typed, limit=50, prefix=True)]
+        assert first == fuller[:20], typed
+        assert first[0][0] == "b.txt", typed
+
+
 def test_uy_ui_and_initial_y_stay_apart(small_engine):
     eng = small_engine(IY_CORPUS)
     assert [h.text[:3] for h in run_search(eng, "tuy")] == ["Tuy"]
