@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -34,8 +34,8 @@ from . import accents, bestmatch, matching, whoosh_patches
 from .analysis import pair_term, read_text
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, words_found
-from .planning import LONG_QUERY, Tier, plan_query, tiers_to_run, word_count
-from .query import ParsedQuery, parse_query
+from .planning import LONG_QUERY, Tier, phrase_query, plan_query, tiers_to_run, word_count
+from .query import Clause, ParsedQuery, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, fold, iy_sensitive
 from .store import KIND_FILE, KIND_PARAGRAPH, NO_PID, Generation, IndexLocation
@@ -348,6 +348,17 @@ class Engine:
                 result_hits, complete, filled = self._search_once(
                     parsed, limit, clock, budget, fill_budget, cancelled, all_words
                 )
+                if not result_hits and not all_words:
+                    # A question often quotes a title the folder has in other words (or not at all):
+                    # best match then searches the words of the phrases that no paragraph holds.
+                    loose, dropped = self._unquote_missing(parsed)
+                    if dropped:
+                        parsed = loose
+                        result_hits, complete, filled = self._search_once(
+                            parsed, limit, time.perf_counter(), budget, fill_budget, cancelled, all_words
+                        )
+                        phrases = ", ".join(f"\"{' '.join(w.text for w in c.words)}\"" for c in dropped)
+                        parsed.notes.append(f"no paragraph has {phrases} as a phrase: best match searched its words")
                 unknown = self._unknown_words(parsed)
                 suggestion = accents.suggest(self._term_source(), parsed)
             except SearcherError:
@@ -490,6 +501,38 @@ class Engine:
                 hit.matched, hit.missing, hit.exact = words_found(fields["text"], parsed)
             result_hits.append(hit)
         return result_hits, complete, filled
+
+    def _unquote_missing(self, parsed: ParsedQuery) -> tuple[ParsedQuery, list[Clause]]:
+        """``parsed`` with every quoted phrase that no paragraph holds made plain words, and those phrases."""
+        terms = self._terms()
+        stored = _StoredFields(self._searcher, self._docnums())
+        dropped: list[Clause] = []
+        clauses: list[Clause] = []
+        for clause in parsed.clauses:
+            if clause.quoted and len(clause.words) > 1 and not self._holds(terms, stored, clause):
+                dropped.append(clause)
+                clauses.extend(Clause((w,)) for w in clause.words)
+            else:
+                clauses.append(clause)
+        if not dropped:
+            return parsed, []
+        return replace(parsed, clauses=clauses, notes=list(parsed.notes)), dropped
+
+    @staticmethod
+    def _holds(terms: "BestMatchIndex", stored: "_StoredFields", clause: Clause, most: int = 200) -> bool:
+        """Whether some paragraph has the quoted phrase ``clause`` (its syllables in a row, folded).
+
+        The pair terms say it for two syllables; for more, they are the candidates whose text
+        is read (at most ``most``: past that, the phrase is taken to be there)."""
+        keys = [w.folded for w in clause.words]
+        pids = matching.evaluate(terms, phrase_query("pairs", keys)).pids
+        if len(keys) == 2 or not len(pids):
+            return bool(len(pids))
+        for pid in pids[:most].tolist():
+            docnum = stored.docnum(int(pid))
+            if docnum is not None and _contains(list(read_text(stored(docnum).get("text", "")).terms), keys):
+                return True
+        return len(pids) > most
 
     def _opened(self, started: float) -> float:
         """Open the postings and the pid table of the index state in use, and return ``started``

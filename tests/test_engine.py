@@ -198,7 +198,10 @@ def test_quoted_phrase_hits_contain_the_words_in_sequence(engine):
 def test_quoted_phrase_must_be_in_order(small_engine):
     eng = small_engine({"a.txt": "Tiêu đề\n\nkinh tế và ngoại giao\n", "b.txt": "Tiêu đề\n\nngoại giao kinh tế\n"})
     assert [h.path for h in run_search(eng, '"ngoại giao kinh tế"')] == ["b.txt"]
-    assert [h.path for h in run_search(eng, '"kinh tế ngoại giao"')] == []
+    assert [h.path for h in run_search(eng, '"kinh tế ngoại giao"', all_words=True)] == []
+    # Outside --all, a phrase that no paragraph holds becomes its words, and a note says so.
+    loose = run_search(eng, '"kinh tế ngoại giao"')
+    assert loose and any("as a phrase" in note for note in loose.notes)
     assert sorted(h.path for h in run_search(eng, '"kinh tế" "ngoại giao"')) == ["a.txt", "b.txt"]
 
 
@@ -586,3 +589,29 @@ def test_opening_the_postings_is_not_charged_to_the_search_budget(small_engine, 
         result = engine.search("ngoại tế", budget=0.1)  # not adjacent: the tiers after the first must run
     assert result.complete and result.filled and not result.notes
     assert result[0].path == "a.txt" and result[0].complete_match
+
+
+# -- a quoted title that no paragraph holds (issue 22 item 12) --------------------------------
+
+TITLE_CORPUS = {
+    "a.txt": "Âm nhạc\n\nBài hát Xanh mùa mơ được phát hành vào tháng 5 năm 2019.\n\nCa sĩ hát giấc mơ của tuổi trẻ.\n",
+    "b.txt": "Thể thao\n\nĐội bóng giành chiến thắng ở lượt về.\n",
+}
+
+
+@pytest.mark.parametrize("quotes", ['""', "“”"])
+def test_a_quoted_title_no_paragraph_holds_falls_back_to_its_words(small_engine, quotes):
+    eng = small_engine(TITLE_CORPUS)
+    query = f"Khi nào bài hát {quotes[0]}Giấc mơ xanh{quotes[1]} được phát hành?"
+    result = run_search(eng, query)
+    assert result and result[0].path == "a.txt" and result[0].text.startswith("Bài hát")
+    assert any('"Giấc mơ xanh" as a phrase' in note for note in result.notes), result.notes
+    # grep's meaning: with every word required, nothing matches, as before.
+    assert run_search(eng, query, all_words=True) == []
+
+
+def test_a_quoted_phrase_that_is_there_stays_a_phrase(small_engine):
+    eng = small_engine(TITLE_CORPUS)
+    result = run_search(eng, 'Khi nào bài hát "giấc mơ" được phát hành?')
+    assert [h.text[:6] for h in result] == ["Ca sĩ "]  # the only paragraph with the phrase
+    assert not any("as a phrase" in note for note in result.notes)
