@@ -53,6 +53,7 @@ TIER_STEP = 100.0  # scores of a better tier start this much higher
 FILL_BUDGET = 0.006
 MIN_SLICE = 0.004  # the best tier always gets at least this long
 EXACT_BOOST = 0.5  # a marked word found with the same marks adds half its IDF
+BEST_POOL = 130  # best-match candidates ranked at least (what the live search's fuller pass of 50 hits asks for)
 BEST_SCALE = 20.0  # a best-match BM25 score s shows as 100·s/(s+20): below every strict tier
 
 
@@ -570,7 +571,10 @@ class Engine:
         # is not answered by paragraphs that share only "và".  A long question needs two.
         min_words = bestmatch.min_words(len(groups))
         # (Paragraphs with every word are never left out, so the coverage counts stay true.)
-        return index.search(list(groups.values()), pairs, excluded=excluded, limit=limit * 2 + 30, min_words=min_words)
+        # The pool does not shrink with the hits asked for: the exact-diacritic and spelling bonuses
+        # reorder it, so a smaller pool would rank the top differently (the CLI's 10 hits, the live search's 20).
+        pool = max(limit * 2 + 30, BEST_POOL)
+        return index.search(list(groups.values()), pairs, excluded=excluded, limit=pool, min_words=min_words)
 
     def _best_hits(
         self, stored: "_StoredFields", parsed: ParsedQuery, candidates: "Candidates", strict: set[int], wanted: int

@@ -615,3 +615,36 @@ def test_a_quoted_phrase_that_is_there_stays_a_phrase(small_engine):
     result = run_search(eng, 'Khi nào bài hát "giấc mơ" được phát hành?')
     assert [h.text[:6] for h in result] == ["Ca sĩ "]  # the only paragraph with the phrase
     assert not any("as a phrase" in note for note in result.notes)
+
+
+# -- a long question (issue 22 item 13) -------------------------------------------------------
+
+EDU_QUESTION = "Bộ Giáo dục đã làm gì để giảm áp lực thi cử cho học sinh?"
+
+
+def _question_corpus() -> dict[str, str]:
+    law = [f"Điều {i}. Cơ sở giáo dục bảo đảm quyền của người học theo quy định tại khoản {i}." for i in range(40)]
+    law.append(
+        "Bộ Giáo dục và Đào tạo quy định chương trình giáo dục cho học sinh, sách giáo khoa cho học sinh "
+        "và việc giáo dục học sinh."
+    )
+    news = [f"Năm {i}, nhiều người đã làm việc để có thêm thu nhập cho gia đình và cho con cái." for i in range(30)]
+    news += [f"Học sinh trường số {i} tham gia hoạt động ngoại khóa." for i in range(20)]
+    news.append("Năm nay, kỳ thi tốt nghiệp được tinh giản để giảm áp lực thi cử.")
+    return {"law.txt": "Luật\n\n" + "\n\n".join(law) + "\n", "news.txt": "Tin\n\n" + "\n\n".join(news) + "\n"}
+
+
+def test_a_question_ranks_the_rare_words_above_a_repeated_frequent_pair(small_engine):
+    eng = small_engine(_question_corpus())
+    top = run_search(eng, EDU_QUESTION)[0]
+    assert top.text.startswith("Năm nay, kỳ thi"), top.text
+
+
+def test_a_question_ranks_the_same_in_the_cli_and_the_live_search(small_engine):
+    # The CLI asks for 10 hits; the live search for 20 (prefix=True) then 50: the question ends
+    # with "?", so its last word is finished, and the same paragraphs come in the same order.
+    eng = small_engine(_question_corpus())
+    cli = [(h.path, h.line, round(h.score, 3)) for h in run_search(eng, EDU_QUESTION)]
+    for limit in (20, 50):
+        live = [(h.path, h.line, round(h.score, 3)) for h in run_search(eng, EDU_QUESTION, limit=limit, prefix=True)]
+        assert live[:10] == cli, limit
