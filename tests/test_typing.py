@@ -226,6 +226,14 @@ def test_did_you_mean_while_the_last_word_is_typed(engine):
     assert run_search(engine, "ngoại giao kinh t", prefix=True).suggestion is None  # marks typed
 
 
+def test_did_you_mean_of_a_typed_last_word_agrees_with_the_cli(engine):
+    # Issue 22 item 16: once the last word is a word, the live search offers what the CLI offers.
+    cli = run_search(engine, "ngoai giao kinh te").suggestion
+    assert cli == "ngoại giao kinh tế"
+    assert run_search(engine, "ngoai giao kinh te", prefix=True).suggestion == cli
+    assert run_search(engine, "ngoai giao kinh te ", prefix=True).suggestion == cli
+
+
 def test_did_you_mean_only_when_clearly_more_likely(small_engine):
     eng = small_engine({"a.txt": "Ông ba đi.\n\nÔng bà đi.\n\nBa mẹ và bà.\n"})
     assert run_search(eng, "ong ba").suggestion is None  # ông ba and ông bà, once each
