@@ -34,7 +34,7 @@ from . import accents, bestmatch, matching, whoosh_patches
 from .analysis import pair_term, read_text
 from .errors import IndexUnusable, QueryError, SearcherError
 from .highlight import highlight_spans, words_found
-from .planning import LONG_QUERY, Tier, phrase_query, plan_query, tiers_to_run, word_count
+from .planning import LONG_QUERY, Check, Tier, phrase_query, plan_query, tiers_to_run, word_count
 from .query import Clause, ParsedQuery, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, fold, iy_sensitive
@@ -148,6 +148,8 @@ class Engine:
         self._best: BestMatchIndex | None = None
         self._source: _TermSource | None = None
         self._docnum_table: _Docnums | None = None
+        self._spellings = _Spellings()
+        self._waiting = 0  # searches waiting for the lock
         self._open()
 
     @classmethod
@@ -202,6 +204,7 @@ class Engine:
         self._searcher = searcher
         self._completions = {}
         self._best = self._docnum_table = self._source = None
+        self._spellings = _Spellings()
         self.version += 1
 
     def _close(self) -> None:
@@ -341,7 +344,9 @@ class Engine:
             fill_budget = budget  # an explicit budget is the caller's to spend
         rewrites: list[tuple[str, str]] = []
         suggestion: str | None = None
+        self._waiting += 1  # the background reading of spellings steps aside
         with self._lock:
+            self._waiting -= 1
             try:
                 self.refresh()
                 clock = self._opened(started)
@@ -362,6 +367,7 @@ class Engine:
                         parsed.notes.append(f"no paragraph has {phrases} as a phrase: best match searched its words")
                 unknown = self._unknown_words(parsed)
                 suggestion = accents.suggest(self._term_source(), parsed)
+                self._read_spellings_later()
             except SearcherError:
                 raise
             except Exception as exc:  # Whoosh reports damage in many shapes
@@ -463,7 +469,9 @@ class Engine:
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            hits, finished = self._run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled, matched)
+            hits, finished = self._run(
+                stored, terms, tier, wanted, set(found), tier_deadline, cancelled, matched, self._spellings
+            )
             if filler or tier.own_spelling:
                 filled = filled and finished
             else:
@@ -503,6 +511,53 @@ class Engine:
             result_hits.append(hit)
         return result_hits, complete, filled
 
+    def _read_spellings_later(self) -> None:
+        """Start reading, in the background, the spellings a search ran out of time for (the caller holds the lock).
+
+        The live search's own-spelling tiers get a few milliseconds a keystroke: for a syllable
+        that thousands of paragraphs spell the other way (*lý do* for ``lí do``), the next
+        keystroke then finds them known, and its first paint already has the user's spelling on top.
+        """
+        spellings = self._spellings
+        if not spellings.pending or spellings.reading:
+            return
+        spellings.reading = True
+        threading.Thread(target=self._read_spellings, args=(spellings,), name="searcher-spellings", daemon=True).start()
+
+    def _read_spellings(self, spellings: _Spellings) -> None:
+        """Read what the pending paragraphs spell, a few at a time, each batch under the lock
+        (searches wait at most one batch: about a millisecond)."""
+        try:
+            while True:
+                with self._lock:
+                    if self._spellings is not spellings or self._searcher is None or not spellings.pending:
+                        return
+                    syllables, pids = spellings.pending[-1]
+                    stored = _StoredFields(self._searcher, self._docnums())
+                    done = 0
+                    for pid in pids[:32].tolist():
+                        docnum = stored.docnum(int(pid))
+                        if docnum is not None:
+                            for syllable in syllables:
+                                spellings.spells(stored, int(pid), docnum, syllable)
+                        done += 1
+                    rest = pids[done:]
+                    if len(rest):
+                        spellings.pending[-1] = (syllables, rest)
+                    else:
+                        spellings.pending.pop()
+                time.sleep(0)
+                while self._waiting > 0:  # a search wants the lock: it goes first
+                    time.sleep(0.001)
+        except Exception:  # noqa: BLE001  (a background reader must never raise)
+            return  # an index swapped out meanwhile: the next search starts afresh
+        finally:
+            spellings.reading = False
+
+    def spellings_read(self) -> bool:
+        """Whether no spelling is left to read in the background (for tests)."""
+        return not self._spellings.pending and not self._spellings.reading
+
     def _unquote_missing(self, parsed: ParsedQuery) -> tuple[ParsedQuery, list[Clause]]:
         """``parsed`` with every quoted phrase that no paragraph holds made plain words, and those phrases."""
         terms = self._terms()
@@ -520,7 +575,7 @@ class Engine:
         return replace(parsed, clauses=clauses, notes=list(parsed.notes)), dropped
 
     @staticmethod
-    def _holds(terms: "BestMatchIndex", stored: "_StoredFields", clause: Clause, most: int = 200) -> bool:
+    def _holds(terms: BestMatchIndex, stored: _StoredFields, clause: Clause, most: int = 200) -> bool:
         """Whether some paragraph has the quoted phrase ``clause`` (its syllables in a row, folded).
 
         The pair terms say it for two syllables; for more, they are the candidates whose text
@@ -668,6 +723,7 @@ class Engine:
         deadline: float,
         cancelled: Callable[[], bool] | None,
         matched: dict[int, matching.Matches] | None = None,
+        spelling: _Spellings | None = None,
     ) -> tuple[list[tuple[int, float]], bool]:
         """A tier's ``wanted`` best paragraphs as ``(docnum, score)``, best first, leaving out ``exclude``
         and those that fail its :class:`~searcher.planning.Check`; and whether it ran to the end.
@@ -688,10 +744,24 @@ class Engine:
             chosen = matching.top(matches, count).tolist()
             for looked, i in enumerate(chosen[seen:], 1):
                 if looked % 16 == 0 and (time.perf_counter() > deadline or (cancelled is not None and cancelled())):
+                    if spelling is not None and tier.check is not None and tier.check.spelled:
+                        # Read the rest after this search: the next keystroke's will know them.
+                        spelling.later(tier.check.spelled, matches.pids[matching.top(matches, len(matches))])
                     return kept, False
-                docnum = stored.docnum(int(matches.pids[i]))
+                pid = int(matches.pids[i])
+                docnum = stored.docnum(pid)
                 if docnum is None or docnum in exclude:
                     continue
+                if spelling is not None and tier.check is not None and tier.check.spelled:
+                    # Most candidates of an own-spelling tier fail: what a paragraph spells is
+                    # remembered, so the next keystrokes' searches do not read it again.
+                    if not all(spelling.spells(stored, pid, docnum, syllable) for syllable in tier.check.spelled):
+                        continue
+                    if not (tier.check.needs or tier.check.forbids):
+                        kept.append((docnum, float(matches.scores[i])))
+                        if len(kept) >= wanted:
+                            return kept, True
+                        continue
                 if tier.check is not None and not tier.check.passes(stored(docnum).get("text", "")):
                     continue
                 kept.append((docnum, float(matches.scores[i])))
@@ -771,6 +841,39 @@ class _Docnums:
             if docnum >= 0:
                 return docnum
         return None
+
+
+class _Spellings:
+    """Which paragraphs spell an i/y syllable one way (``li`` for *lí*, not *lý*), as far as
+    searches have read them: one per index state, so that the own-spelling tiers of the next
+    keystrokes find most of their candidates already known."""
+
+    LIMIT = 200_000  # pids remembered in all, before it starts afresh
+
+    def __init__(self) -> None:
+        self.known: dict[str, dict[int, bool]] = {}
+        self.size = 0
+        # (syllables, pids best first) that a search ran out of time to read: Engine reads them after it.
+        self.pending: list[tuple[tuple[str, ...], Any]] = []
+        self.reading = False  # a thread is reading them
+
+    def later(self, syllables: tuple[str, ...], pids: Any) -> None:
+        """Remember to read what paragraphs ``pids`` spell, after the search that could not."""
+        if len(self.pending) > 8:
+            del self.pending[0]  # typing went on: the newest keystrokes' candidates matter
+        self.pending.append((syllables, pids))
+
+    def spells(self, stored: _StoredFields, pid: int, docnum: int, syllable: str) -> bool:
+        """Whether paragraph ``pid`` has ``syllable`` spelled that way (read from its text once)."""
+        table = self.known.setdefault(syllable, {})
+        answer = table.get(pid)
+        if answer is None:
+            if self.size >= self.LIMIT:
+                self.known, self.size = {}, 0
+                table = self.known.setdefault(syllable, {})
+            answer = table[pid] = Check(spelled=(syllable,)).passes(stored(docnum).get("text", ""))
+            self.size += 1
+        return answer
 
 
 class _StoredFields:

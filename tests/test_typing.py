@@ -183,6 +183,37 @@ def test_a_live_search_shows_the_top_of_the_fuller_pass_at_once(small_engine):
         assert first[0][0] == "b.txt", typed
 
 
+def test_spellings_a_live_search_had_no_time_to_read_are_read_for_the_next_keystroke(small_engine, monkeypatch):
+    # Issue 22 item 18 under the live search's budget: reading each candidate's text is slow here (as
+    # for thousands of "lý do" paragraphs), so the first search is cut before it finds "lí do"; what
+    # it could not read is read in the background, and the next keystroke's first paint has it on top.
+    import time
+
+    from searcher import engine as engine_module
+
+    eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
+    reading = engine_module._StoredFields.__call__
+
+    def slow(self, docnum):  # type: ignore[no-untyped-def]
+        if docnum not in self.seen:
+            time.sleep(0.002)
+        return reading(self, docnum)
+
+    monkeypatch.setattr(engine_module._StoredFields, "__call__", slow)
+    first = eng.search("lí d", limit=20, prefix=True, budget=0.015)
+    assert not first.filled and first[0].path == "a.txt"  # cut short: the other spelling on top
+    for _ in range(500):
+        if eng.spellings_read():
+            break
+        time.sleep(0.01)
+    assert eng.spellings_read()
+    for typed in ("lí do", "lí do "):
+        result = eng.search(typed, limit=20, prefix=True, budget=0.015)
+        assert result[0].path == "b.txt", typed
+        scores = [h.score for h in result]
+        assert scores == sorted(scores, reverse=True)
+
+
 def test_uy_ui_and_initial_y_stay_apart(small_engine):
     eng = small_engine(IY_CORPUS)
     assert [h.text[:3] for h in run_search(eng, "tuy")] == ["Tuy"]
