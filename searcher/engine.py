@@ -640,11 +640,13 @@ class Engine:
         """
         kept: list[tuple[float, int, bool]] = []
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
-        # kỹ and kĩ are one term: the user's own spelling adds what an exact mark adds.
+        # kỹ and kĩ are one term: a paragraph that has the word only in the other spelling loses
+        # what an exact mark adds (a loss, not a gain: a word that everyone spells one way, such as
+        # the *vì* of "vi sao", must not weigh more in a question than its other words).
         spelled = [w for w in parsed.words if w is not parsed.prefix and iy_sensitive(w.folded)]
         # The most the exact-diacritic bonus can add: candidates come in BM25
         # order, so once one cannot catch up with the last hit kept, none can.
-        most_bonus = EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked + spelled)
+        most_bonus = EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked)
         needs_text = bool(marked or spelled or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
         for pid, score in zip(candidates.pids, candidates.scores):
             if len(kept) >= wanted:
@@ -662,8 +664,11 @@ class Engine:
                 exact_words, all_exact = verdict
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
                 if spelled:
-                    folds = set(read_text(stored(docnum).get("text", "")).folds)
-                    score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in spelled if fold(w.text) in folds)
+                    reading = read_text(stored(docnum).get("text", ""))
+                    folds, terms = set(reading.folds), set(reading.terms)
+                    score -= EXACT_BOOST * sum(
+                        candidates.idf.get(w.folded, 0.0) for w in spelled if w.folded in terms and fold(w.text) not in folds
+                    )
             kept.append((score, docnum, all_exact, pid))
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
