@@ -344,6 +344,7 @@ class Engine:
             fill_budget = budget  # an explicit budget is the caller's to spend
         rewrites: list[tuple[str, str]] = []
         suggestion: str | None = None
+        spelling_cut: tuple[str, ...] = ()
         self._waiting += 1  # the background reading of spellings steps aside
         with self._lock:
             self._waiting -= 1
@@ -367,6 +368,7 @@ class Engine:
                         parsed.notes.append(f"no paragraph has {phrases} as a phrase: best match searched its words")
                 unknown = self._unknown_words(parsed)
                 suggestion = accents.suggest(self._term_source(), parsed)
+                spelling_cut = self._spellings.cut
                 self._read_spellings_later()
             except SearcherError:
                 raise
@@ -401,6 +403,12 @@ class Engine:
             result.notes.append("not in the index: " + " ".join(unknown))
         if not complete:
             result.notes.append("search stopped at its time budget: these are the best hits found so far")
+        elif spelling_cut and len(result) >= limit:
+            typed = ", ".join(dict.fromkeys(w.text for w in parsed.words if fold(w.text) in spelling_cut))
+            result.notes.append(
+                f"paragraphs that spell {typed} as you did may be missing from the top: finding them ran out of time "
+                "(--budget 0 ranks every match)"
+            )
         elif not filled and len(result) < limit:
             result.notes.append(
                 f"{len(result)} hit{'' if len(result) == 1 else 's'} shown; more paragraphs may match, but ranking them "
@@ -423,6 +431,7 @@ class Engine:
         searcher = self._searcher
         terms = self._terms()
         stored = _StoredFields(searcher, self._docnums())  # each hit's stored fields are read once per query
+        self._spellings.cut = ()
         deadline = started + budget
         plan = plan_query(parsed, lambda field, prefix: self._complete(terms, field, prefix), own_spelling=True)
         tiers, plan_whole = tiers_to_run(plan, parsed, all_words), plan.whole
@@ -752,6 +761,7 @@ class Engine:
                     if spelling is not None and tier.check is not None and tier.check.spelled:
                         # Read the rest after this search: the next keystroke's will know them.
                         spelling.later(tier.check.spelled, matches.pids[matching.top(matches, len(matches))])
+                        spelling.cut = tier.check.spelled
                     return kept, False
                 pid = int(matches.pids[i])
                 docnum = stored.docnum(pid)
@@ -861,6 +871,7 @@ class _Spellings:
         # (syllables, pids best first) that a search ran out of time to read: Engine reads them after it.
         self.pending: list[tuple[tuple[str, ...], Any]] = []
         self.reading = False  # a thread is reading them
+        self.cut: tuple[str, ...] = ()  # the syllables whose own-spelling tier the last search cut short
 
     def later(self, syllables: tuple[str, ...], pids: Any) -> None:
         """Remember to read what paragraphs ``pids`` spell, after the search that could not."""

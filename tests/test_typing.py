@@ -201,7 +201,8 @@ def test_spellings_a_live_search_had_no_time_to_read_are_read_for_the_next_keyst
 
     monkeypatch.setattr(engine_module._StoredFields, "__call__", slow)
     first = eng.search("lí d", limit=20, prefix=True, budget=0.015)
-    assert not first.filled and first[0].path == "a.txt"  # cut short: the other spelling on top
+    assert not first.filled and first[0].path == "a.txt"  # cut short: the other spelling on top...
+    assert any("time" in note for note in first.notes), first.notes  # ...and it says so
     for _ in range(500):
         if eng.spellings_read():
             break
@@ -282,3 +283,21 @@ def test_cli_prints_the_suggestion(indexed):
     result = run_cli("search", ["ngoai", "giao", "kinh", "te"], indexed)
     assert result.returncode == 0
     assert "search: did you mean: ngoại giao kinh tế" in result.stderr
+
+
+def test_a_search_that_ran_out_of_time_for_the_own_spelling_says_so(small_engine, monkeypatch):
+    import time
+
+    from searcher import engine as engine_module
+
+    eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
+    spells = engine_module._Spellings.spells
+
+    def slow(self, stored, pid, docnum, syllable):  # type: ignore[no-untyped-def]
+        time.sleep(0.002)  # reading what a paragraph spells: slow, as for thousands of them
+        return spells(self, stored, pid, docnum, syllable)
+
+    monkeypatch.setattr(engine_module._Spellings, "spells", slow)
+    result = eng.search("lí do", limit=3, budget=0.2)
+    assert result.complete and len(result) == 3
+    assert any("spell lí as you did" in note for note in result.notes), result.notes
