@@ -150,6 +150,7 @@ class Engine:
         self._docnum_table: _Docnums | None = None
         self._spellings = _Spellings()
         self._waiting = 0  # searches waiting for the lock
+        self._waiting_lock = threading.Lock()
         self._open()
 
     @classmethod
@@ -345,9 +346,11 @@ class Engine:
         rewrites: list[tuple[str, str]] = []
         suggestion: str | None = None
         spelling_cut: tuple[str, ...] = ()
-        self._waiting += 1  # the background reading of spellings steps aside
+        with self._waiting_lock:
+            self._waiting += 1  # the background reading of spellings steps aside
         with self._lock:
-            self._waiting -= 1
+            with self._waiting_lock:
+                self._waiting -= 1
             try:
                 self.refresh()
                 clock = self._opened(started)
@@ -556,7 +559,9 @@ class Engine:
                     else:
                         spellings.pending.pop()
                 time.sleep(0)
-                while self._waiting > 0:  # a search wants the lock: it goes first
+                for _ in range(100):  # a search wants the lock: it goes first (then the next one may)
+                    if not self._waiting:
+                        break
                     time.sleep(0.001)
         except Exception:  # noqa: BLE001  (a background reader must never raise)
             return  # an index swapped out meanwhile: the next search starts afresh
