@@ -61,6 +61,9 @@ def suggest(searcher: Any, parsed: ParsedQuery) -> str | None:
     While the last word is still being typed (``parsed.prefix``), the finished words
     are restored and the unfinished one is kept as typed (``ngoai giao kinh t`` →
     ``ngoại giao kinh t``): typing on after accepting it still finds the same hits.
+    When the last word is already a word of the index and the whole query has a
+    clear reading, that reading is offered, as for the finished query: the live
+    search and the CLI offer the same (``ngoai giao kinh te`` → ``ngoại giao kinh tế``).
     """
     if parsed.marked or parsed.excluded:
         return None
@@ -68,15 +71,28 @@ def suggest(searcher: Any, parsed: ParsedQuery) -> str | None:
     if not 2 <= len(finished) <= MAX_WORDS:
         return None
     typed = [w.text for w in finished]
+    prefix = parsed.prefix
+    if prefix is not None and len(finished) < MAX_WORDS and searcher.doc_frequency("folded", prefix.folded) > 0:
+        whole = _restored_words(searcher, typed + [prefix.text])
+        if whole is not None:
+            return " ".join(whole)
+    words = _restored_words(searcher, typed)
+    if words is None:
+        return None
+    if prefix is not None:
+        words.append(prefix.text)
+    return " ".join(words)
+
+
+def _restored_words(searcher: Any, typed: list[str]) -> list[str] | None:
+    """``typed`` with their marks restored, in the case typed (None: no clear reading, or nothing to restore)."""
     restored = _restore_memoised(searcher, typed)
     if restored is None:
         return None
     words = [_with_case(t, r) for t, r in zip(typed, restored)]
     if [folded_term(w) for w in words] != [folded_term(t) for t in typed] or words == typed:
         return None
-    if parsed.prefix is not None:
-        words.append(parsed.prefix.text)
-    return " ".join(words)
+    return words
 
 
 def _restore_memoised(searcher: Any, words: Sequence[str]) -> list[str] | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
@@ -34,11 +34,11 @@ from . import accents, bestmatch, matching, whoosh_patches
 from .analysis import pair_term, read_text
 from .errors import IndexUnusable, QueryError, SearcherError
 from .filters import PathFilter
-from .highlight import highlight_spans, same_spelling, words_found
-from .planning import LONG_QUERY, Tier, plan_query, tiers_to_run, word_count
-from .query import ParsedQuery, parse_query
+from .highlight import highlight_spans, words_found
+from .planning import LONG_QUERY, Check, Tier, phrase_query, plan_query, tiers_to_run, word_count
+from .query import Clause, ParsedQuery, parse_query
 from .rewrite import rewrite_note, rewrite_typed
-from .text import exact_term, iy_sensitive
+from .text import exact_term, fold, iy_sensitive
 from .store import KIND_FILE, KIND_PARAGRAPH, NO_PID, Generation, IndexLocation
 from .bestmatch import term_key
 
@@ -54,6 +54,7 @@ TIER_STEP = 100.0  # scores of a better tier start this much higher
 FILL_BUDGET = 0.006
 MIN_SLICE = 0.004  # the best tier always gets at least this long
 EXACT_BOOST = 0.5  # a marked word found with the same marks adds half its IDF
+BEST_POOL = 130  # best-match candidates ranked at least (what the live search's fuller pass of 50 hits asks for)
 BEST_SCALE = 20.0  # a best-match BM25 score s shows as 100·s/(s+20): below every strict tier
 
 
@@ -160,6 +161,9 @@ class Engine:
         self._source: _TermSource | None = None
         self._docnum_table: _Docnums | None = None
         self._scopes: dict[PathFilter, Any] = {}
+        self._spellings = _Spellings()
+        self._waiting = 0  # searches waiting for the lock
+        self._waiting_lock = threading.Lock()
         self._open()
 
     @classmethod
@@ -212,6 +216,7 @@ class Engine:
         self._completions = {}
         self._best = self._docnum_table = self._source = None
         self._scopes = {}
+        self._spellings = _Spellings()
         self.version += 1
 
     def _close(self) -> None:
@@ -370,7 +375,12 @@ class Engine:
             fill_budget = budget  # an explicit budget is the caller's to spend
         rewrites: list[tuple[str, str]] = []
         suggestion: str | None = None
+        spelling_cut: tuple[str, ...] = ()
+        with self._waiting_lock:
+            self._waiting += 1  # the background reading of spellings steps aside
         with self._lock:
+            with self._waiting_lock:
+                self._waiting -= 1
             try:
                 self.refresh()
                 clock = self._opened(started)
@@ -378,8 +388,21 @@ class Engine:
                 result_hits, complete, filled = self._search_once(
                     parsed, limit, clock, budget, fill_budget, cancelled, all_words, self._allowed(scope), highlight
                 )
+                if not result_hits and not all_words:
+                    # A question often quotes a title the folder has in other words (or not at all):
+                    # best match then searches the words of the phrases that no paragraph holds.
+                    loose, dropped = self._unquote_missing(parsed)
+                    if dropped:
+                        parsed = loose
+                        result_hits, complete, filled = self._search_once(
+                            parsed, limit, time.perf_counter(), budget, fill_budget, cancelled, all_words
+                        )
+                        phrases = ", ".join(f"\"{' '.join(w.text for w in c.words)}\"" for c in dropped)
+                        parsed.notes.append(f"no paragraph has {phrases} as a phrase: best match searched its words")
                 unknown = self._unknown_words(parsed)
                 suggestion = accents.suggest(self._term_source(), parsed)
+                spelling_cut = self._spellings.cut
+                self._read_spellings_later()
             except SearcherError:
                 raise
             except Exception as exc:  # Whoosh reports damage in many shapes
@@ -421,6 +444,12 @@ class Engine:
             result.notes.append("not in the index: " + " ".join(unknown))
         if not complete:
             result.notes.append("search stopped at its time budget: these are the best hits found so far")
+        elif spelling_cut and len(result) >= limit:
+            typed = ", ".join(dict.fromkeys(w.text for w in parsed.words if fold(w.text) in spelling_cut))
+            result.notes.append(
+                f"paragraphs that spell {typed} as you did may be missing from the top: finding them ran out of time "
+                "(--budget 0 ranks every match)"
+            )
         elif not filled and len(result) < limit:
             result.notes.append(
                 f"{len(result)} hit{'' if len(result) == 1 else 's'} shown; more paragraphs may match, but ranking them "
@@ -446,8 +475,9 @@ class Engine:
         searcher = self._searcher
         terms = self._terms()
         stored = _StoredFields(searcher, self._docnums())  # each hit's stored fields are read once per query
+        self._spellings.cut = ()
         deadline = started + budget
-        plan = plan_query(parsed, lambda field, prefix: self._complete(terms, field, prefix))
+        plan = plan_query(parsed, lambda field, prefix: self._complete(terms, field, prefix), own_spelling=True)
         tiers, plan_whole = tiers_to_run(plan, parsed, all_words), plan.whole
         # For a long query the best-match pass goes first: when it finds that no
         # paragraph has every word, the strict tiers need not run at all.  A
@@ -462,6 +492,7 @@ class Engine:
         deadline = max(deadline, time.perf_counter() + MIN_SLICE)
         fill_deadline: float | None = None
         found: dict[int, tuple[float, bool]] = {}
+        matched: dict[int, matching.Matches] = {}  # an own-spelling tier and its tier share one query
         complete = filled = True
         adjacent_found = False
         for number, tier in enumerate(tiers):
@@ -481,14 +512,20 @@ class Engine:
                 if fill_deadline is None:
                     fill_deadline = now + fill_budget
                 tier_deadline = min(deadline, fill_deadline)
+            if tier.own_spelling:
+                # The own-spelling half of a tier reads the text of candidates that mostly have the
+                # other spelling: at most half of what is left, so that the tier itself still runs.
+                tier_deadline = min(tier_deadline, max(now + MIN_SLICE, now + (tier_deadline - now) / 2))
             if now > tier_deadline:
-                if filler:
+                if filler or tier.own_spelling:
                     filled = False
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            hits, finished = self._run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled, allowed)
-            if filler:
+            hits, finished = self._run(
+                stored, terms, tier, wanted, set(found), tier_deadline, cancelled, matched, self._spellings, allowed
+            )
+            if filler or tier.own_spelling:
                 filled = filled and finished
             else:
                 complete = complete and finished
@@ -515,10 +552,6 @@ class Engine:
                 order[docnum] = pid
         complete = complete and plan_whole
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], order[item[0]]))
-        if any(iy_sensitive(w.folded) for w in parsed.words if w is not parsed.prefix):
-            # kỹ and kĩ are one term: within a tier, the user's own spelling first.
-            own = {d for d, _ in ranked if same_spelling(stored(d)["text"], parsed)}
-            ranked.sort(key=lambda item: (-(item[1][0] // TIER_STEP), item[0] not in own, -item[1][0], order[item[0]]))
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ranked, 1):
             fields = stored(docnum)
@@ -530,6 +563,87 @@ class Engine:
                 hit.matched, hit.missing, hit.exact = words_found(fields["text"], parsed)
             result_hits.append(hit)
         return result_hits, complete, filled
+
+    def _read_spellings_later(self) -> None:
+        """Start reading, in the background, the spellings a search ran out of time for (the caller holds the lock).
+
+        The live search's own-spelling tiers get a few milliseconds a keystroke: for a syllable
+        that thousands of paragraphs spell the other way (*lý do* for ``lí do``), the next
+        keystroke then finds them known, and its first paint already has the user's spelling on top.
+        """
+        spellings = self._spellings
+        if not spellings.pending or spellings.reading:
+            return
+        spellings.reading = True
+        threading.Thread(target=self._read_spellings, args=(spellings,), name="searcher-spellings", daemon=True).start()
+
+    def _read_spellings(self, spellings: _Spellings) -> None:
+        """Read what the pending paragraphs spell, a few at a time, each batch under the lock
+        (searches wait at most one batch: about a millisecond)."""
+        try:
+            while True:
+                with self._lock:
+                    if self._spellings is not spellings or self._searcher is None or not spellings.pending:
+                        return
+                    syllables, candidates = spellings.pending[-1]
+                    stored = _StoredFields(self._searcher, self._docnums())
+                    done = 0
+                    for candidate in candidates[:32].tolist():
+                        docnum = stored.docnum(int(candidate))
+                        if docnum is not None:
+                            for syllable in syllables:
+                                spellings.spells(stored, docnum, syllable)
+                        done += 1
+                    rest = candidates[done:]
+                    if len(rest):
+                        spellings.pending[-1] = (syllables, rest)
+                    else:
+                        spellings.pending.pop()
+                time.sleep(0)
+                for _ in range(100):  # a search wants the lock: it goes first (then the next one may)
+                    if not self._waiting:
+                        break
+                    time.sleep(0.001)
+        except Exception:  # noqa: BLE001  (a background reader must never raise)
+            return  # an index swapped out meanwhile: the next search starts afresh
+        finally:
+            spellings.reading = False
+
+    def spellings_read(self) -> bool:
+        """Whether no spelling is left to read in the background (for tests)."""
+        return not self._spellings.pending and not self._spellings.reading
+
+    def _unquote_missing(self, parsed: ParsedQuery) -> tuple[ParsedQuery, list[Clause]]:
+        """``parsed`` with every quoted phrase that no paragraph holds made plain words, and those phrases."""
+        terms = self._terms()
+        stored = _StoredFields(self._searcher, self._docnums())
+        dropped: list[Clause] = []
+        clauses: list[Clause] = []
+        for clause in parsed.clauses:
+            if clause.quoted and len(clause.words) > 1 and not self._holds(terms, stored, clause):
+                dropped.append(clause)
+                clauses.extend(Clause((w,)) for w in clause.words)
+            else:
+                clauses.append(clause)
+        if not dropped:
+            return parsed, []
+        return replace(parsed, clauses=clauses, notes=list(parsed.notes)), dropped
+
+    @staticmethod
+    def _holds(terms: BestMatchIndex, stored: _StoredFields, clause: Clause, most: int = 200) -> bool:
+        """Whether some paragraph has the quoted phrase ``clause`` (its syllables in a row, folded).
+
+        The pair terms say it for two syllables; for more, they are the candidates whose text
+        is read (at most ``most``: past that, the phrase is taken to be there)."""
+        keys = [w.folded for w in clause.words]
+        found = matching.evaluate(terms, phrase_query("pairs", keys)).docnums
+        if len(keys) == 2 or not len(found):
+            return bool(len(found))
+        for candidate in found[:most].tolist():
+            docnum = stored.docnum(int(candidate))
+            if docnum is not None and _contains(list(read_text(stored(docnum).get("text", "")).terms), keys):
+                return True
+        return len(found) > most
 
     def _opened(self, started: float) -> float:
         """Open the postings and the pid table of the index state in use, and return ``started``
@@ -567,8 +681,11 @@ class Engine:
         # is not answered by paragraphs that share only "và".  A long question needs two.
         min_words = bestmatch.min_words(len(groups))
         # (Paragraphs with every word are never left out, so the coverage counts stay true.)
+        # The pool does not shrink with the hits asked for: the exact-diacritic and spelling bonuses
+        # reorder it, so a smaller pool would rank the top differently (the CLI's 10 hits, the live search's 20).
+        pool = max(limit * 2 + 30, BEST_POOL)
         return index.search(
-            list(groups.values()), pairs, excluded=excluded, allowed=allowed, limit=limit * 2 + 30, min_words=min_words
+            list(groups.values()), pairs, excluded=excluded, allowed=allowed, limit=pool, min_words=min_words
         )
 
     def _best_hits(
@@ -581,10 +698,14 @@ class Engine:
         order = self._terms().order
         kept: list[tuple[float, int, bool]] = []
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
+        # kỹ and kĩ are one term: a paragraph that has the word only in the other spelling loses
+        # what an exact mark adds (a loss, not a gain: a word that everyone spells one way, such as
+        # the *vì* of "vi sao", must not weigh more in a question than its other words).
+        spelled = [w for w in parsed.words if w is not parsed.prefix and iy_sensitive(w.folded)]
         # The most the exact-diacritic bonus can add: candidates come in BM25
         # order, so once one cannot catch up with the last hit kept, none can.
         most_bonus = EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked)
-        needs_text = bool(marked or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
+        needs_text = bool(marked or spelled or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
         for candidate, score in zip(candidates.docnums, candidates.scores):
             if len(kept) >= wanted:
                 kept.sort(key=lambda item: (-item[0], item[3]))
@@ -601,6 +722,12 @@ class Engine:
                     continue
                 exact_words, all_exact = verdict
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
+                if spelled:
+                    reading = read_text(stored(docnum).get("text", ""))
+                    folds, terms = set(reading.folds), set(reading.terms)
+                    score -= EXACT_BOOST * sum(
+                        candidates.idf.get(w.folded, 0.0) for w in spelled if w.folded in terms and fold(w.text) not in folds
+                    )
             kept.append((score, docnum, all_exact, pid))
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
@@ -694,6 +821,8 @@ class Engine:
         exclude: set[int],
         deadline: float,
         cancelled: Callable[[], bool] | None,
+        matched: dict[int, matching.Matches] | None = None,
+        spelling: _Spellings | None = None,
         allowed: Any = None,
     ) -> tuple[list[tuple[int, float]], bool]:
         """A tier's ``wanted`` best paragraphs as ``(docnum, score)``, best first, leaving out ``exclude``
@@ -703,9 +832,13 @@ class Engine:
         text of the candidates in rank order only until enough pass (failures are
         rare: the exact syllables of a folded phrase found apart from each other).
         """
-        matches = matching.evaluate(terms, tier.query)
-        if allowed is not None and len(matches):
-            matches = _inside(matches, allowed)
+        matches = matched.get(id(tier.query)) if matched is not None else None
+        if matches is None:
+            matches = matching.evaluate(terms, tier.query)
+            if allowed is not None and len(matches):
+                matches = _inside(matches, allowed)
+            if matched is not None:
+                matched[id(tier.query)] = matches
         kept: list[tuple[int, float]] = []
         seen = 0
         count = wanted + len(exclude)
@@ -713,10 +846,25 @@ class Engine:
             chosen = matching.top(matches, count, terms.order).tolist()
             for looked, i in enumerate(chosen[seen:], 1):
                 if looked % 16 == 0 and (time.perf_counter() > deadline or (cancelled is not None and cancelled())):
+                    if spelling is not None and tier.check is not None and tier.check.spelled:
+                        # Read the rest after this search: the next keystroke's will know them.
+                        spelling.later(tier.check.spelled, matches.docnums[matching.top(matches, len(matches), terms.order)])
+                        spelling.cut = tier.check.spelled
                     return kept, False
-                docnum = stored.docnum(int(matches.docnums[i]))
+                candidate = int(matches.docnums[i])
+                docnum = stored.docnum(candidate)
                 if docnum is None or docnum in exclude:
                     continue
+                if spelling is not None and tier.check is not None and tier.check.spelled:
+                    # Most candidates of an own-spelling tier fail: what a paragraph spells is
+                    # remembered, so the next keystrokes' searches do not read it again.
+                    if not all(spelling.spells(stored, docnum, syllable) for syllable in tier.check.spelled):
+                        continue
+                    if not (tier.check.needs or tier.check.forbids):
+                        kept.append((docnum, float(matches.scores[i])))
+                        if len(kept) >= wanted:
+                            return kept, True
+                        continue
                 if tier.check is not None and not tier.check.passes(stored(docnum).get("text", "")):
                     continue
                 kept.append((docnum, float(matches.scores[i])))
@@ -786,6 +934,40 @@ class _Docnums:
         if 0 <= docnum < len(self.live) and self.live[docnum]:
             return docnum
         return None
+
+
+class _Spellings:
+    """Which paragraphs spell an i/y syllable one way (``li`` for *lí*, not *lý*), as far as
+    searches have read them: one per index state, so that the own-spelling tiers of the next
+    keystrokes find most of their candidates already known."""
+
+    LIMIT = 200_000  # paragraphs remembered in all, before it starts afresh
+
+    def __init__(self) -> None:
+        self.known: dict[str, dict[int, bool]] = {}
+        self.size = 0
+        # (syllables, docnums best first) that a search ran out of time to read: Engine reads them after it.
+        self.pending: list[tuple[tuple[str, ...], Any]] = []
+        self.reading = False  # a thread is reading them
+        self.cut: tuple[str, ...] = ()  # the syllables whose own-spelling tier the last search cut short
+
+    def later(self, syllables: tuple[str, ...], docnums: Any) -> None:
+        """Remember to read what paragraphs ``docnums`` spell, after the search that could not."""
+        if len(self.pending) > 8:
+            del self.pending[0]  # typing went on: the newest keystrokes' candidates matter
+        self.pending.append((syllables, docnums))
+
+    def spells(self, stored: _StoredFields, docnum: int, syllable: str) -> bool:
+        """Whether paragraph ``docnum`` has ``syllable`` spelled that way (read from its text once)."""
+        table = self.known.setdefault(syllable, {})
+        answer = table.get(docnum)
+        if answer is None:
+            if self.size >= self.LIMIT:
+                self.known, self.size = {}, 0
+                table = self.known.setdefault(syllable, {})
+            answer = table[docnum] = Check(spelled=(syllable,)).passes(stored(docnum).get("text", ""))
+            self.size += 1
+        return answer
 
 
 class _StoredFields:

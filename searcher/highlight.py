@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .analysis import read_text
 from .query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
-from .text import exact_key, exact_term, fold, iy_sensitive
+from .text import exact_term, fold, iy_sensitive
 
 __all__ = [
     "highlight_spans",
@@ -14,46 +14,34 @@ __all__ = [
     "best_cluster",
     "phrases_and_cluster",
     "query_matches",
+    "document_spans",
 ]
 
 
 def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
-    """Character spans in ``text`` of the tokens that match the query's words.
+    """Character spans in ``text`` of the tokens that match the query: what the query matched.
 
     A word typed without marks matches by folded form, so ``ngoai`` highlights
     *ngoại* with its marks intact.  A word typed with marks highlights only its
     exact form when the paragraph has it (``ngoại`` does not light up *ngoài*),
     and falls back to the folded form when it does not.  The unfinished last
-    word of a live query matches as a prefix.
+    word of a live query matches as a prefix.  A quoted phrase lights up only
+    where it stands whole, never its words alone.
 
     >>> highlight_spans("Ngoại giao, kinh tế", parse_query("ngoai te"))
     [(0, 5), (17, 19)]
     >>> highlight_spans("ngoài và ngoại", parse_query("ngoại"))
     [(9, 14)]
+    >>> text = "Đội tuyển Việt Nam thắng năm nay; đội bạn nằm chờ"
+    >>> [text[s:e] for s, e in highlight_spans(text, parse_query('"đội tuyển Việt Nam"'))]
+    ['Đội', 'tuyển', 'Việt', 'Nam']
 
     Both spellings of a final i/y that :func:`searcher.text.iy_variant` merges light up:
 
     >>> highlight_spans("lý luận, lí luận", parse_query("lí"))
     [(0, 2), (9, 11)]
     """
-    reading = read_text(text)
-    pairs = list(zip(reading.tokens, reading.terms))
-    words = [w for w in query.words if w is not query.prefix]
-    wanted_folds = {w.folded for w in words if w.marked}
-    present_exact = {exact_term(t.text) for t, f in pairs if f in wanted_folds} if wanted_folds else set()
-    folded_wanted = {w.folded for w in words if not (w.marked and w.exact in present_exact)}
-    exact_wanted = {w.exact for w in words if w.marked and w.exact in present_exact}
-    # The unfinished word as typed, too: ``quy`` goes on to *quyết* although its term is ``qui``.
-    prefixes = (query.prefix.folded, fold(query.prefix.text)) if query.prefix is not None else None
-    spans = []
-    for (token, folded), plain in zip(pairs, reading.folds):
-        if (
-            folded in folded_wanted
-            or (exact_wanted and folded in wanted_folds and exact_term(token.text) in exact_wanted)
-            or (prefixes is not None and (folded.startswith(prefixes) or plain.startswith(prefixes)))
-        ):
-            spans.append((token.start, token.end))
-    return spans
+    return [(s, e) for s, e, _ in _what_matched(text, query, _word_matches(text, query, strict=False))]
 
 
 def words_found(text: str, query: ParsedQuery) -> tuple[list[str], list[str], bool]:
@@ -107,27 +95,32 @@ def same_spelling(text: str, query: ParsedQuery) -> bool:
 def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int, int, frozenset[int]]]:
     """The tokens of ``text`` that match query words: ``(start, end, indexes of the words)``.
 
-    ``strict``: a word typed with marks matches only its exact form; otherwise,
-    as in :func:`highlight_spans`, it falls back to the folded form when the
-    paragraph lacks the exact one.
+    ``strict``: a word typed with marks matches only its exact form; otherwise
+    it falls back to the folded form when the paragraph lacks the exact one.
+    Final i/y spellings that the index merges (*lý*, *lí*) match each other.
     """
     words = query.words
     reading = read_text(text)
-    tokens = reading.tokens
-    keys = zip(tokens, reading.folds)
-    present_exact = {exact_key(t.text) for t in tokens} if any(w.marked for w in words) else set()
+    marked_folds = {w.folded for w in words if w.marked and w is not query.prefix}
+    present_exact = (
+        {exact_term(t.text) for t, term in zip(reading.tokens, reading.terms) if term in marked_folds} if marked_folds else set()
+    )
+    # The unfinished word as typed, too: ``quy`` goes on to *quyết* although its term is ``qui``.
+    prefixes = (query.prefix.folded, fold(query.prefix.text)) if query.prefix is not None else ("",)
     out = []
-    for token, folded in keys:
+    for token, plain, term in zip(reading.tokens, reading.folds, reading.terms):
         exact = None
         found = []
         for i, w in enumerate(words):
             if w is query.prefix:
-                ok = folded.startswith(w.folded)
+                ok = term.startswith(prefixes) or plain.startswith(prefixes)
+            elif term != w.folded:
+                ok = False
             elif w.marked and (strict or w.exact in present_exact):
-                exact = exact if exact is not None else exact_key(token.text)
+                exact = exact if exact is not None else exact_term(token.text)
                 ok = exact == w.exact
             else:
-                ok = folded == w.folded
+                ok = True
             if ok:
                 found.append(i)
         if found:
@@ -135,20 +128,56 @@ def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int
     return out
 
 
-def _phrases(matches: list[tuple[int, int, frozenset[int]]], text: str, count: int) -> list[tuple[int, int]]:
-    """Runs of matched tokens that spell the query's words ``0..count-1`` adjacently and in order."""
-    found = []
+def _what_matched(
+    text: str, query: ParsedQuery, matches: list[tuple[int, int, frozenset[int]]]
+) -> list[tuple[int, int, frozenset[int]]]:
+    """The word matches that are what the query matched: a quoted phrase's words only where the
+    phrase stands whole (not *năm* alone for ``"Việt Nam"``)."""
+    quoted: list[range] = []
+    offset = 0
+    for clause in query.clauses:
+        size = len(clause.words)
+        if clause.quoted and size > 1:
+            quoted.append(range(offset, offset + size))
+        offset += size
+    if not quoted:
+        return matches
+    in_phrase: set[int] = set()  # token starts inside a whole quoted phrase
+    for words in quoted:
+        for run in _phrase_runs(matches, text, words):
+            in_phrase.update(m[0] for m in run)
+    loose = set().union(*quoted)
+    kept = []
+    for start, end, found in matches:
+        if start not in in_phrase:
+            found = found - loose
+        if found:
+            kept.append((start, end, frozenset(found)))
+    return kept
+
+
+def _phrase_runs(
+    matches: list[tuple[int, int, frozenset[int]]], text: str, words: range
+) -> list[list[tuple[int, int, frozenset[int]]]]:
+    """Runs of matched tokens that spell the query's words ``words`` adjacently and in order."""
+    count = len(words)
+    runs = []
     i = 0
     while i + count <= len(matches):
         if all(
-            k in matches[i + k][2] and (k == 0 or _adjacent(text, matches[i + k - 1][1], matches[i + k][0]))
+            words[k] in matches[i + k][2] and (k == 0 or _adjacent(text, matches[i + k - 1][1], matches[i + k][0]))
             for k in range(count)
         ):
-            found.append((matches[i][0], matches[i + count - 1][1]))
+            runs.append(matches[i : i + count])
             i += count
         else:
             i += 1
-    return found
+    return runs
+
+
+def _phrases(matches: list[tuple[int, int, frozenset[int]]], text: str, count: int) -> list[tuple[int, int]]:
+    """Spans of the runs of matched tokens that spell the query's words ``0..count-1`` adjacently and in order."""
+    return [(run[0][0], run[-1][1]) for run in _phrase_runs(matches, text, range(count))]
 
 
 def _adjacent(text: str, end: int, start: int) -> bool:
@@ -168,15 +197,21 @@ def phrase_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
 
 
 def _merge_phrases(text: str, query: ParsedQuery, matches: list[tuple[int, int, frozenset[int]]]) -> list[tuple[int, int]]:
+    matches = _what_matched(text, query, matches)
     spans = [(s, e) for s, e, _ in matches]  # the same tokens highlight_spans lights up
-    count = len(query.words)
-    if count < 2 or len(spans) < 2:
+    if len(spans) < 2:
         return spans
-    phrases = _phrases(matches, text, count)
+    phrases = _phrases(matches, text, len(query.words)) if len(query.words) >= 2 else []
+    offset = 0
+    for clause in query.clauses:  # quoted phrases merge too
+        size = len(clause.words)
+        if clause.quoted and size > 1:
+            phrases += [(run[0][0], run[-1][1]) for run in _phrase_runs(matches, text, range(offset, offset + size))]
+        offset += size
     if not phrases:
         return spans
-    merged = list(phrases)
-    merged += [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in phrases)]
+    merged = sorted(set(phrases))
+    merged += [(s, e) for s, e in spans if not any(a <= s and e <= b for a, b in merged)]
     return sorted(merged)
 
 
@@ -250,3 +285,22 @@ def query_matches(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
         return []
     cluster = best_cluster(text, query, strict=True)
     return [cluster] if cluster is not None else []
+
+
+def document_spans(text: str, query: ParsedQuery) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """What a document view highlights in one of its paragraphs, and the matches a reader steps through.
+
+    Only the query's matches (:func:`query_matches`) light up: the whole phrase, or the
+    query's words inside the best cluster, in their marked form when typed with marks,
+    never a lone word elsewhere (*ngoài*, or *giao* alone, for ``ngoại giao``).
+
+    >>> text = "nước ngoài giao lưu; ngoại giao; giao thông"
+    >>> spans, matches = document_spans(text, parse_query("ngoại giao"))
+    >>> [text[s:e] for s, e in spans], [text[s:e] for s, e in matches]
+    (['ngoại giao'], ['ngoại giao'])
+    """
+    matches = query_matches(text, query)
+    if not matches:
+        return [], []
+    inside = [m for m in _word_matches(text, query, strict=True) if any(a <= m[0] and m[1] <= b for a, b in matches)]
+    return _merge_phrases(text, query, inside), matches

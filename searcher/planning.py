@@ -20,6 +20,12 @@ a few paragraphs can meet without the exact words being next to each other
 (*ngoài giao ... ngoại*), so such a tier carries a :class:`Check` that the
 engine applies to the stored text of its hits.
 
+*kỹ* and *kĩ* (and the other i/y pairs of :func:`searcher.text.iy_variant`) are
+one term in the index.  With ``own_spelling=True``, a query with such a word
+gets each tier twice: first with a check that the paragraph spells the word as
+the user did, then without, so the user's own spelling is a tier of its own and
+cannot be cut off by the other spelling's better BM25 scores.
+
 >>> from searcher.query import parse_query
 >>> plan = plan_query(parse_query("ngoại giao"), no_completions)
 >>> [(tier.exact, tier.adjacent) for tier in plan.tiers]
@@ -28,14 +34,16 @@ engine applies to the stored text of its hits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from whoosh.query import And, Not, Or, Phrase, Query, Term
 
 from .analysis import pair_term, read_text
 from .query import Clause, ParsedQuery, QueryWord
-from .text import exact_term, fold
+from .text import exact_term, fold, iy_sensitive
 
 __all__ = [
     "Tier",
@@ -67,21 +75,42 @@ class Check:
 
     ``needs``: every entry is a choice of runs, one of which the text must have;
     ``forbids``: runs the text must not have (excluded phrases typed with marks, by their exact
-    keys; excluded phrases of three or more syllables without marks, by their folded terms).
+    keys; excluded phrases of three or more syllables without marks, by their folded terms);
+    ``spelled``: syllables (folded, i/y as typed: ``li`` for *lí*) the text must spell that way.
     """
 
     needs: tuple[tuple[Run, ...], ...] = ()
     forbids: tuple[Run, ...] = ()
+    spelled: tuple[str, ...] = ()
 
     def passes(self, text: str) -> bool:
         """Whether ``text`` (a paragraph as stored) meets every need and no exclusion."""
+        if self.spelled:
+            # Most candidates of an own-spelling tier fail: a regex on the text says so
+            # without tokenizing it (it may pass a text the tokens then reject, never the reverse).
+            low = text.lower()
+            if not all(_spelling_pattern(s).search(low) for s in self.spelled):
+                return False
         reading = read_text(text)  # remembered: the hits that pass are highlighted next
+        if self.spelled and not set(self.spelled) <= set(reading.folds):
+            return False
         exact = [exact_term(t.text) for t in reading.tokens]
         folded = reading.terms
         for choice in self.needs:
             if not any(_has_run(exact, folded, run) for run in choice):
                 return False
         return not any(_has_run(exact, folded, run) for run in self.forbids)
+
+
+_IY_LETTERS = {"i": "iíìỉĩị", "y": "yýỳỷỹỵ"}
+
+
+@lru_cache(maxsize=256)
+def _spelling_pattern(spelled: str) -> re.Pattern[str]:
+    """A regex that finds ``spelled`` (a folded i/y syllable: ``li``, ``ky``, ``quy``) in lower-case NFC
+    text with any tone mark, as a whole token."""
+    head, last = spelled[:-1], spelled[-1]
+    return re.compile(rf"(?<![^\W_]){re.escape(head)}[{_IY_LETTERS.get(last, re.escape(last))}](?![^\W_])")
 
 
 def _has_run(exact: Sequence[str], folded: Sequence[str], run: Run) -> bool:
@@ -104,12 +133,14 @@ def _has_run(exact: Sequence[str], folded: Sequence[str], run: Run) -> bool:
 @dataclass
 class Tier:
     """One tier: a Whoosh query, whether it means an exact-diacritic match, whether it is an adjacency tier,
-    and the check its hits must pass on their stored text (None: the query says it all)."""
+    the check its hits must pass on their stored text (None: the query says it all), and whether it is
+    the own-spelling half of a tier (its check reads the text of candidates that mostly fail it)."""
 
     query: Query
     exact: bool
     adjacent: bool = False
     check: Check | None = None
+    own_spelling: bool = False
 
 
 @dataclass
@@ -157,8 +188,31 @@ def no_completions(fieldname: str, prefix: str) -> tuple[Query | None, bool]:
     return None, True
 
 
-def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
-    """The tiers of ``parsed``, best first (see the module docstring)."""
+def plan_query(parsed: ParsedQuery, complete: Complete, own_spelling: bool = False) -> Plan:
+    """The tiers of ``parsed``, best first (see the module docstring).
+
+    ``own_spelling``: a query with an i/y word (*lí*, *kĩ*) gets each tier first
+    for the paragraphs that spell it as typed, then for the rest.
+
+    >>> from searcher.query import parse_query
+    >>> plan = plan_query(parse_query("lí do"), no_completions, own_spelling=True)
+    >>> [(tier.own_spelling, tier.check.spelled if tier.check else ()) for tier in plan.tiers][:2]
+    [(True, ('li',)), (False, ())]
+    """
+    plan = _plan(parsed, complete)
+    spelled = tuple(dict.fromkeys(fold(w.text) for w in parsed.words if w is not parsed.prefix and iy_sensitive(w.folded)))
+    if own_spelling and spelled:
+        plan.tiers = [split for tier in plan.tiers for split in (_spelled(tier, spelled), tier)]
+    return plan
+
+
+def _spelled(tier: Tier, spelled: tuple[str, ...]) -> Tier:
+    """``tier`` kept to the paragraphs that spell the i/y syllables ``spelled`` as the user typed them."""
+    check = replace(tier.check, spelled=spelled) if tier.check is not None else Check(spelled=spelled)
+    return replace(tier, check=check, own_spelling=True)
+
+
+def _plan(parsed: ParsedQuery, complete: Complete) -> Plan:
     words = parsed.words
     prefix = parsed.prefix
     full_words = words[:-1] if prefix is not None else words
@@ -185,7 +239,7 @@ def plan_query(parsed: ParsedQuery, complete: Complete) -> Plan:
     if prefix is not None and prefix.marked:
         # A last word typed with marks may already be whole (``ngoại``, ``tình bạn``):
         # the exact tiers of the query as typed come first, as with ``prefix=False``.
-        tiers.extend(t for t in plan_query(replace(parsed, prefix=None), complete).tiers if t.exact)
+        tiers.extend(t for t in _plan(replace(parsed, prefix=None), complete).tiers if t.exact)
     for exact in (True, False) if parsed.marked else (False,):
 
         def unigram(word: QueryWord) -> Query:

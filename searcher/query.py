@@ -11,6 +11,7 @@ quotes are plain text or ignored, so no query can fail to parse.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .analysis import iter_words
@@ -93,7 +94,8 @@ def parse_query(raw: str, prefix: bool = False) -> ParsedQuery:
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
         query.notes.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
-    ends_open = bool(text) and not raw[-1:].isspace() and text[-1] not in _QUOTES
+    # A word followed by punctuation is finished: "… cho học sinh?" ends with the word *sinh*.
+    ends_open = bool(text) and not raw[-1:].isspace() and (text[-1].isalnum() or unicodedata.combining(text[-1]) > 0)
 
     word_count = 0
     truncated = False

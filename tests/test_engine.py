@@ -198,7 +198,10 @@ def test_quoted_phrase_hits_contain_the_words_in_sequence(engine):
 def test_quoted_phrase_must_be_in_order(small_engine):
     eng = small_engine({"a.txt": "Tiêu đề\n\nkinh tế và ngoại giao\n", "b.txt": "Tiêu đề\n\nngoại giao kinh tế\n"})
     assert [h.path for h in run_search(eng, '"ngoại giao kinh tế"')] == ["b.txt"]
-    assert [h.path for h in run_search(eng, '"kinh tế ngoại giao"')] == []
+    assert [h.path for h in run_search(eng, '"kinh tế ngoại giao"', all_words=True)] == []
+    # Outside --all, a phrase that no paragraph holds becomes its words, and a note says so.
+    loose = run_search(eng, '"kinh tế ngoại giao"')
+    assert loose and any("as a phrase" in note for note in loose.notes)
     assert sorted(h.path for h in run_search(eng, '"kinh tế" "ngoại giao"')) == ["a.txt", "b.txt"]
 
 
@@ -628,3 +631,62 @@ def test_highlight_false_gives_the_same_hits_without_spans(small_engine):
     bare = run_search(engine, "ngoại giao", limit=50, all_words=True, highlight=False)
     assert [(h.path, h.line) for h in bare] == [(h.path, h.line) for h in full]
     assert all(h.spans for h in full) and not any(h.spans for h in bare)
+
+
+# -- a quoted title that no paragraph holds (issue 22 item 12) --------------------------------
+
+TITLE_CORPUS = {
+    "a.txt": "Âm nhạc\n\nBài hát Xanh mùa mơ được phát hành vào tháng 5 năm 2019.\n\nCa sĩ hát giấc mơ của tuổi trẻ.\n",
+    "b.txt": "Thể thao\n\nĐội bóng giành chiến thắng ở lượt về.\n",
+}
+
+
+@pytest.mark.parametrize("quotes", ['""', "“”"])
+def test_a_quoted_title_no_paragraph_holds_falls_back_to_its_words(small_engine, quotes):
+    eng = small_engine(TITLE_CORPUS)
+    query = f"Khi nào bài hát {quotes[0]}Giấc mơ xanh{quotes[1]} được phát hành?"
+    result = run_search(eng, query)
+    assert result and result[0].path == "a.txt" and result[0].text.startswith("Bài hát")
+    assert any('"Giấc mơ xanh" as a phrase' in note for note in result.notes), result.notes
+    # grep's meaning: with every word required, nothing matches, as before.
+    assert run_search(eng, query, all_words=True) == []
+
+
+def test_a_quoted_phrase_that_is_there_stays_a_phrase(small_engine):
+    eng = small_engine(TITLE_CORPUS)
+    result = run_search(eng, 'Khi nào bài hát "giấc mơ" được phát hành?')
+    assert [h.text[:6] for h in result] == ["Ca sĩ "]  # the only paragraph with the phrase
+    assert not any("as a phrase" in note for note in result.notes)
+
+
+# -- a long question (issue 22 item 13) -------------------------------------------------------
+
+EDU_QUESTION = "Bộ Giáo dục đã làm gì để giảm áp lực thi cử cho học sinh?"
+
+
+def _question_corpus() -> dict[str, str]:
+    law = [f"Điều {i}. Cơ sở giáo dục bảo đảm quyền của người học theo quy định tại khoản {i}." for i in range(40)]
+    law.append(
+        "Bộ Giáo dục và Đào tạo quy định chương trình giáo dục cho học sinh, sách giáo khoa cho học sinh "
+        "và việc giáo dục học sinh."
+    )
+    news = [f"Năm {i}, nhiều người đã làm việc để có thêm thu nhập cho gia đình và cho con cái." for i in range(30)]
+    news += [f"Học sinh trường số {i} tham gia hoạt động ngoại khóa." for i in range(20)]
+    news.append("Năm nay, kỳ thi tốt nghiệp được tinh giản để giảm áp lực thi cử.")
+    return {"law.txt": "Luật\n\n" + "\n\n".join(law) + "\n", "news.txt": "Tin\n\n" + "\n\n".join(news) + "\n"}
+
+
+def test_a_question_ranks_the_rare_words_above_a_repeated_frequent_pair(small_engine):
+    eng = small_engine(_question_corpus())
+    top = run_search(eng, EDU_QUESTION)[0]
+    assert top.text.startswith("Năm nay, kỳ thi"), top.text
+
+
+def test_a_question_ranks_the_same_in_the_cli_and_the_live_search(small_engine):
+    # The CLI asks for 10 hits; the live search for 20 (prefix=True) then 50: the question ends
+    # with "?", so its last word is finished, and the same paragraphs come in the same order.
+    eng = small_engine(_question_corpus())
+    cli = [(h.path, h.line, round(h.score, 3)) for h in run_search(eng, EDU_QUESTION)]
+    for limit in (20, 50):
+        live = [(h.path, h.line, round(h.score, 3)) for h in run_search(eng, EDU_QUESTION, limit=limit, prefix=True)]
+        assert live[:10] == cli, limit

@@ -95,3 +95,48 @@ def test_highlight_falls_back_to_folded_form(small_engine):
     hits = run_search(eng, "ngoại")
     assert len(hits) == 1 and not hits[0].exact
     assert [hits[0].text[a:b] for a, b in hits[0].spans] == ["ngoài", "ngoài"]
+
+
+# -- what the query matched (issue 22 item 11) ---------------------------------------------------
+
+PHRASE_TEXT = "Đội tuyển Việt Nam thắng. Năm nay đội bạn nằm chờ, người Việt ở Nam Định xem."
+
+
+def test_a_quoted_phrase_highlights_only_where_it_stands_whole():
+    assert marked(PHRASE_TEXT, '"đội tuyển Việt Nam"') == ["Đội", "tuyển", "Việt", "Nam"]
+    assert marked(PHRASE_TEXT, '"doi tuyen viet nam"') == ["Đội", "tuyển", "Việt", "Nam"]
+    # Its words alone light up nowhere, also when the phrase is not there at all.
+    assert marked("Năm nay đội bạn nằm chờ", '"đội tuyển Việt Nam"') == []
+    # An unquoted word beside the phrase still lights up wherever it is.
+    assert marked(PHRASE_TEXT, '"Việt Nam" xem') == ["Việt", "Nam", "xem"]
+
+
+def test_phrase_spans_merge_a_quoted_phrase_into_one_span():
+    from searcher.highlight import phrase_spans
+
+    spans = phrase_spans(PHRASE_TEXT, parse_query('"Việt Nam" xem'))
+    assert [PHRASE_TEXT[a:b] for a, b in spans] == ["Việt Nam", "xem"]
+
+
+def test_json_spans_of_a_quoted_phrase_hit_mark_the_phrase_only(small_engine):
+    eng = small_engine({"a.txt": "Tiêu đề\n\n" + PHRASE_TEXT + "\n\nNăm nay đội tuyển bóng chuyền nằm nhà.\n"})
+    result = run_search(eng, '"đội tuyển Việt Nam"')
+    assert len(result) == 1
+    hit = result[0]
+    assert [hit.text[a:b] for a, b in hit.spans] == ["Đội", "tuyển", "Việt", "Nam"]
+    assert hit.to_json()["spans"] == [list(span) for span in hit.spans]  # --json prints these
+
+
+def test_the_document_view_highlights_the_matches_only():
+    from searcher.highlight import document_spans
+
+    query = parse_query("ngoại giao")
+    text = "Ra nước ngoài giao lưu, bàn chuyện ngoại giao, rồi giao thông."
+    spans, matches = document_spans(text, query)
+    assert [text[a:b] for a, b in spans] == ["ngoại giao"] and matches == spans
+    # A paragraph without the query's words together lights up nothing.
+    assert document_spans("Chuyện giao thông ở nước ngoài.", query) == ([], [])
+    # Scattered words that make the best cluster: the words light up, not the text between them.
+    text = "Ngoại trưởng bàn về giao dịch và chuyện ngoại vụ"
+    spans, matches = document_spans(text, parse_query("ngoại giao"))
+    assert [text[a:b] for a, b in spans] == ["Ngoại", "giao"] and len(matches) == 1

@@ -212,3 +212,10 @@ def test_parse_query_never_raises(raw, prefix):
     if q.prefix is not None:
         assert q.prefix is q.words[-1]
     assert q.empty == (not q.words)
+
+
+def test_a_word_followed_by_punctuation_is_finished() -> None:
+    # The live search and the CLI read a question the same way (issue 22 item 13).
+    assert parse_query("giảm áp lực cho học sinh?", prefix=True).prefix is None
+    assert parse_query("Điều 5.", prefix=True).prefix is None
+    assert parse_query("cho học sin", prefix=True).prefix.text == "sin"

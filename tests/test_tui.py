@@ -15,10 +15,10 @@ import pytest
 from textual.widgets import ProgressBar
 
 from searcher.engine import Engine
-from searcher.highlight import phrase_spans
+from searcher.highlight import document_spans
 from searcher.errors import IndexUnusable
 from searcher.indexer import Progress, build_index
-from searcher.text import fold
+from searcher.text import exact_key, fold
 from searcher.tui import search_screen as screens
 from searcher.tui.app import editor_command, format_age, format_size, make_app, run_app
 from searcher.tui.history import History, history_file
@@ -479,7 +479,7 @@ async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Pat
         assert " ".join(doc.paragraphs[0].text.split()) in " ".join(source.split())
         para = doc.paragraphs[doc.hit_index]
         assert para.text == hit.text and para.line == hit.line and doc.hit_index == hit.paragraph
-        assert para.spans == phrase_spans(hit.text, screen.result.query)  # whole phrases highlighted
+        assert para.spans == document_spans(hit.text, screen.result.query)[0]  # whole phrases highlighted
         assert doc.current_paragraph == doc.hit_index
         # Every phrase match of the document is a match.
         assert len(doc.matches) == sum(len(p.matches) for p in doc.paragraphs) > 1
@@ -488,6 +488,18 @@ async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Pat
         widget = doc.query_one(f"#para-{doc.hit_index}")
         assert widget.has_class("-hit")
         assert body.scrollable_content_region.overlaps(widget.region)
+
+
+@run_async
+async def test_the_document_view_highlights_only_what_the_query_matched(shared_index: tuple[Path, Path]) -> None:
+    # Issue 22 item 11: "match 1/1" in the header, yet ngoài and lone giao lit up all over the document.
+    app = app_for(shared_index, "ngoại giao")
+    async with app.run_test(size=SIZE) as pilot:
+        doc = await open_second_hit(app, pilot, "ngoại giao")
+        lit = [p.text[s:e] for p in doc.paragraphs[doc.first : doc.last] for s, e in p.spans]
+        assert lit
+        assert all([exact_key(w) for w in text.split()] == [exact_key("ngoại"), "giao"] for text in lit), lit
+        assert len(lit) == len(doc.matches)
 
 
 @run_async

@@ -185,6 +185,29 @@ async def test_did_you_mean_is_offered_while_the_last_word_is_typed(marks_index:
         assert screen.query_input.value == "tình bạn l"
 
 
+@run_async
+async def test_did_you_mean_agrees_with_the_cli_once_the_last_word_is_finished(shared_index: tuple[Path, Path]) -> None:
+    # Issue 22 item 16: the live search offered "ngoại giao kinh te", the CLI "ngoại giao kinh tế".
+    corpus, index = shared_index
+    with Engine.open(index) as engine:
+        cli = engine.search("ngoai giao kinh te").suggestion
+    assert cli == "ngoại giao kinh tế"
+    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        await pilot.press(*"ngoai", "space", *"giao", "space", *"kinh", "space", *"te")
+        await wait_until(pilot, results_for(app, "ngoai giao kinh te"))
+        assert f"did you mean {cli}?" in str(screen.query_one("#query-info").visual)
+        await pilot.press("space")
+        await wait_until(pilot, results_for(app, "ngoai giao kinh te "))
+        assert f"did you mean {cli}?" in str(screen.query_one("#query-info").visual)
+    # `search --tui "ngoai giao kinh te"`: the words came from the command line.
+    app = make_app(index, corpus, "ngoai giao kinh te", cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, results_for(app, "ngoai giao kinh te"))
+        assert f"did you mean {cli}?" in str(app.main.query_one("#query-info").visual)
+
+
 # -- 3. marks count while typing ----------------------------------------------------
 
 

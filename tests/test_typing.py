@@ -150,6 +150,71 @@ def test_one_spelling_finds_the_other_with_the_own_spelling_first(small_engine):
     assert len(both) == 1 and both[0].spans == [(0, 2), (15, 17)]  # both spellings highlighted
 
 
+def _many_of_the_other_spelling(word: str, own: str, count: int = 60) -> dict[str, str]:
+    """``count`` short paragraphs with ``word`` (BM25 loves them) and one long one with ``own``."""
+    short = "\n\n".join(f"b) {word} kiểm tra số {i};" for i in range(count))
+    filler = " ".join(["các nội dung cần thiết của hồ sơ và quy trình"] * 6)
+    long = f"Đoàn kiểm tra đã nêu rõ {filler} cùng {own} của việc chậm trễ trong báo cáo tổng hợp năm nay."
+    return {"a.txt": "Tiêu đề\n\n" + short + "\n", "b.txt": "Khác\n\n" + long + "\n"}
+
+
+@pytest.mark.parametrize("query", ["lí do", "li do", "Lí do"])
+def test_the_own_spelling_ranks_first_at_any_limit_and_scores_follow_the_ranks(small_engine, query):
+    # Issue 22 item 10: 60 short "Lý do" paragraphs used to fill the tier before "lí do" was looked at.
+    eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
+    for limit in (1, 5, 10, 61, 100):
+        result = run_search(eng, query, limit=limit)
+        assert result[0].path == "b.txt", (limit, result[0].text)
+        scores = [h.score for h in result]
+        assert scores == sorted(scores, reverse=True), limit
+    # And the other way round: "lý do" puts the 60 first and the long "lí do" last.
+    result = run_search(eng, "lý do", limit=61)
+    assert result[-1].path == "b.txt" and result[0].path == "a.txt"
+
+
+def test_a_live_search_shows_the_top_of_the_fuller_pass_at_once(small_engine):
+    # Issue 22 item 18: the live pass (a screenful) and the fuller one (50 hits) must agree on the top:
+    # for "kĩ năng" the long kĩ paragraph was found by the fuller pass only, and jumped to the top.
+    eng = small_engine(_many_of_the_other_spelling("kỹ năng", "kĩ năng", count=40))
+    for typed in ("kĩ năng", "kĩ năn", "ki nang", "kĩ năng "):
+        first = [(h.path, h.line) for h in run_search(eng, typed, limit=20, prefix=True)]
+        fuller = [(h.path, h.line) for h in run_search(eng, typed, limit=50, prefix=True)]
+        assert first == fuller[:20], typed
+        assert first[0][0] == "b.txt", typed
+
+
+def test_spellings_a_live_search_had_no_time_to_read_are_read_for_the_next_keystroke(small_engine, monkeypatch):
+    # Issue 22 item 18 under the live search's budget: reading each candidate's text is slow here (as
+    # for thousands of "lý do" paragraphs), so the first search is cut before it finds "lí do"; what
+    # it could not read is read in the background, and the next keystroke's first paint has it on top.
+    import time
+
+    from searcher import engine as engine_module
+
+    eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
+    reading = engine_module._StoredFields.__call__
+
+    def slow(self, docnum):  # type: ignore[no-untyped-def]
+        if docnum not in self.seen:
+            time.sleep(0.002)
+        return reading(self, docnum)
+
+    monkeypatch.setattr(engine_module._StoredFields, "__call__", slow)
+    first = eng.search("lí d", limit=20, prefix=True, budget=0.015)
+    assert not first.filled and first[0].path == "a.txt"  # cut short: the other spelling on top...
+    assert any("time" in note for note in first.notes), first.notes  # ...and it says so
+    for _ in range(500):
+        if eng.spellings_read():
+            break
+        time.sleep(0.01)
+    assert eng.spellings_read()
+    for typed in ("lí do", "lí do "):
+        result = eng.search(typed, limit=20, prefix=True, budget=0.015)
+        assert result[0].path == "b.txt", typed
+        scores = [h.score for h in result]
+        assert scores == sorted(scores, reverse=True)
+
+
 def test_uy_ui_and_initial_y_stay_apart(small_engine):
     eng = small_engine(IY_CORPUS)
     assert [h.text[:3] for h in run_search(eng, "tuy")] == ["Tuy"]
@@ -193,6 +258,14 @@ def test_did_you_mean_while_the_last_word_is_typed(engine):
     assert run_search(engine, "ngoại giao kinh t", prefix=True).suggestion is None  # marks typed
 
 
+def test_did_you_mean_of_a_typed_last_word_agrees_with_the_cli(engine):
+    # Issue 22 item 16: once the last word is a word, the live search offers what the CLI offers.
+    cli = run_search(engine, "ngoai giao kinh te").suggestion
+    assert cli == "ngoại giao kinh tế"
+    assert run_search(engine, "ngoai giao kinh te", prefix=True).suggestion == cli
+    assert run_search(engine, "ngoai giao kinh te ", prefix=True).suggestion == cli
+
+
 def test_did_you_mean_only_when_clearly_more_likely(small_engine):
     eng = small_engine({"a.txt": "Ông ba đi.\n\nÔng bà đi.\n\nBa mẹ và bà.\n"})
     assert run_search(eng, "ong ba").suggestion is None  # ông ba and ông bà, once each
@@ -210,3 +283,25 @@ def test_cli_prints_the_suggestion(indexed):
     result = run_cli("search", ["ngoai", "giao", "kinh", "te"], indexed)
     assert result.returncode == 0
     assert "search: did you mean: ngoại giao kinh tế" in result.stderr
+
+
+def test_a_search_that_ran_out_of_time_for_the_own_spelling_says_so(small_engine, monkeypatch):
+    import threading
+    import time
+
+    from searcher import engine as engine_module
+
+    eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
+    spells = engine_module._Spellings.spells
+
+    def slow(self, stored, docnum, syllable):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is threading.main_thread():
+            time.sleep(0.02)  # reading what a paragraph spells: slow, as for thousands of them
+        return spells(self, stored, docnum, syllable)
+
+    monkeypatch.setattr(engine_module._Spellings, "spells", slow)
+    # The own-spelling tier gets half the budget and looks at the clock every few paragraphs (at
+    # the 28th here, 0.56 s): it overruns its 0.4 s, and what is left is plenty for the other tiers.
+    result = eng.search("lí do", limit=3, budget=0.8)
+    assert result.complete and len(result) == 3
+    assert any("spell lí as you did" in note for note in result.notes), result.notes

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from ..presentation import where as location_suffix
 from ..corpus import UnreadableFile, read_document
 from ..engine import Hit
-from ..highlight import best_cluster, phrase_spans, query_matches
+from ..highlight import best_cluster, document_spans, phrase_spans
 from ..query import ParsedQuery
 from .widgets import highlighted
 
@@ -105,12 +105,14 @@ class DocumentScreen(Screen[None]):
         self.first, self.last = first, last
         query = self.query_parsed
         for para in self.paragraphs[first:last]:
-            para.spans, para.matches = phrase_spans(para.text, query), query_matches(para.text, query)
+            # Only the matches light up: not ngoài, nor a lone giao, for "ngoại giao".
+            para.spans, para.matches = document_spans(para.text, query)
         hit_para = self.paragraphs[self.hit_index] if self.paragraphs else None
         if hit_para is not None and not hit_para.matches:
-            # A best-match hit lacks some words: its best cluster is still a match.
+            # A best-match hit lacks some words: its best cluster is still a match, and the words it has show.
             cluster = best_cluster(hit_para.text, query)
             hit_para.matches = [cluster] if cluster is not None else []
+            hit_para.spans = phrase_spans(hit_para.text, query)
         self.matches = [(i, s, e) for i in range(first, last) for s, e in self.paragraphs[i].matches]
         self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
         if first > 0 or last < len(self.paragraphs):
