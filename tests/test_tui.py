@@ -348,6 +348,36 @@ async def test_the_list_follows_theme_and_focus(shared_index: tuple[Path, Path])
         assert background(2) != other  # the new theme's colours, not kept ones
 
 
+def selected_row_in_view(results: Any) -> bool:
+    """The selected hit's two lines lie inside the part of the list on screen."""
+    top, height = int(results.scroll_y), results.scrollable_content_region.height
+    first = results.line_of(results.highlighted)
+    return height > 0 and top <= first and first + 2 <= top + height
+
+
+@pytest.mark.parametrize("sizes", [((120, 40), (80, 24)), ((80, 24), (120, 40)), ((120, 40), (60, 16))])
+@run_async
+async def test_resizing_keeps_the_selected_hit_in_view(shared_index: tuple[Path, Path], sizes: Any) -> None:
+    big, small = sizes
+    app = app_for(shared_index, "giao")
+    async with app.run_test(size=big) as pilot:
+        screen = app.main
+        await wait_until(pilot, results_for(app, "giao"))
+        results = screen.results
+        rows_on_screen = results.scrollable_content_region.height // 2
+        assert len(results.hits) > rows_on_screen + 4
+        for _ in range(rows_on_screen - 1):  # the last hit that fits, without scrolling
+            await pilot.press("down")
+        await wait_until(pilot, lambda: results.highlighted == rows_on_screen - 1 and selected_row_in_view(results))
+        chosen = results.selected_hit
+        await wait_until(pilot, lambda: screen.preview.border_subtitle == f"{chosen.path}:{chosen.line}", what="its preview")
+        await pilot.resize_terminal(*small)
+        await wait_until(pilot, lambda: app.size == small and results.scrollable_content_region.height > 0, what="the resize")
+        await wait_until(pilot, lambda: selected_row_in_view(results), timeout=2, what="the selected hit in view")
+        assert results.selected_hit is chosen
+        assert screen.preview.border_subtitle == f"{chosen.path}:{chosen.line}"
+
+
 @run_async
 async def test_a_click_after_scrolling_selects_the_hit_under_the_mouse(shared_index: tuple[Path, Path]) -> None:
     app = app_for(shared_index, "ngoai giao")

@@ -450,6 +450,9 @@ class ResultsList(ScrollView, can_focus=True):
         if self.hits and self.prompt_width() != self._rendered_width:
             self._render_rows()
             self.refresh()
+        # A smaller list would leave the selected hit below the part on screen while the
+        # preview still shows it: keep it in view (a scroll, not a change of selection).
+        self.scroll_to_highlight()
 
     async def _on_click(self, event: events.Click) -> None:
         event.prevent_default()
