@@ -779,6 +779,38 @@ async def test_missing_index_is_built_with_progress(tmp_path: Path) -> None:
     assert (index / "CURRENT").exists()
 
 
+@run_async
+async def test_keys_typed_during_the_first_build_are_searched_when_it_is_ready(tmp_path: Path) -> None:
+    import shutil
+
+    from textual.events import Paste
+
+    from tui_support import CORPUS
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    go = threading.Event()
+
+    def gated_build(*args: Any, **options: Any) -> Any:
+        go.wait(10)
+        return build_index(*args, **options)
+
+    app = make_app(tmp_path / "index", corpus, cursor_blink=False, check_interval=0, build=gated_build)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, IndexScreen), what="the Indexing dialog")
+        dialog = app.screen
+        await type_query(pilot, "ngoạix")
+        await pilot.press("backspace")
+        dialog.post_message(Paste(" giao"))  # as a terminal delivers a paste
+        await wait_until(pilot, lambda: app.main.query_input.value == "ngoại giao", what="the typed query")
+        assert app.building and app.screen is dialog  # typed while the dialog is up
+        assert "ngoại giao" in str(dialog.query_one("#index-query").visual)
+        go.set()
+        await wait_until(pilot, lambda: not app.building and isinstance(app.screen, SearchScreen), timeout=20)
+        await wait_until(pilot, lambda: app.main.state == "results" and results_for(app, "ngoại giao")(), timeout=10)
+        assert app.main.results.hits and "ngoại giao" in app.main.results.selected_hit.text.lower()
+
+
 def hundred_files(root: Path) -> Path:
     """A folder of 100 files: enough for the parallel writer, which the TUI once could not start."""
     from tui_support import CORPUS

@@ -25,6 +25,8 @@ from textual.message import Message
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.screen import Screen
 from textual.binding import Binding
+from textual.css.query import NoMatches
+from textual.widgets import Input
 
 from ..engine import Engine
 from ..indexer import BuildSummary
@@ -327,13 +329,21 @@ class SearchApp(App[int]):
         self.main.update_index_status()
         if self.engine is None or first_run:
             screen = IndexScreen(
-                self.reindex_corpus(), self.index, reason=reason, build=self.build_function, first_run=first_run
+                self.reindex_corpus(), self.index, reason=reason, build=self.build_function, first_run=first_run,
+                query=self._query_line(),
             )
             self.push_screen(screen, self._build_finished)
         else:
             # An update: the old index keeps answering while the new one is built.
             panel = IndexPanel(self.reindex_corpus(), self.index, self._build_finished, build=self.build_function)
             self.main.mount(panel, before=self.main.status)
+
+    def _query_line(self) -> Input | None:
+        """The main screen's query line, where keys typed during the first build go."""
+        try:
+            return self.main.query_input
+        except NoMatches:
+            return None
 
     def action_reindex(self) -> None:
         self.start_build()
