@@ -387,6 +387,39 @@ async def test_narrow_status_keeps_the_hit_count_and_time() -> None:
         assert "hits" in text and "ms" in text
 
 
+class BigIndexStats(FixedEngine):
+    """The statistics of the folder of issue 22 (1,035 files), built four minutes before ``clock``."""
+
+    def stats(self) -> dict[str, Any]:
+        return {**super().stats(), "paragraphs": 123_653, "files": 1_035, "bytes": 312_500_000}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (60, 20)])
+@run_async
+async def test_the_status_line_always_shows_the_index_age(size: tuple[int, int]) -> None:
+    from textual.geometry import Region
+
+    from test_tui_snapshots import BUILT
+
+    app = make_app(
+        "no-index", "corpus", engine=BigIndexStats(), cursor_blink=False, check_interval=0, clock=lambda: BUILT + 240
+    )
+    async with app.run_test(size=size) as pilot:
+        await ask(pilot, "ngoại giao")
+        right = app.main.query_one("#status-right")
+        await wait_until(pilot, lambda: right.size.width > 0 and "built" in app.main.status.right_text)
+
+        def shown() -> str:
+            return right.render_lines(Region(0, 0, right.size.width, 1))[0].text.strip()
+
+        assert shown().endswith("built 4 min ago") and "…" not in shown(), shown()
+        if size[0] >= 80:
+            assert shown().startswith(("1,035 files", "123,653 paragraphs")), shown()
+        left = app.main.status.left_text
+        assert left.startswith("50+ hits") and "ms" in left  # the search's own account keeps its place
+        assert app.main.query_one("#status-left").size.width >= 16
+
+
 @run_async
 async def test_a_long_document_is_read_in_a_worker_and_shown_as_a_window(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"

@@ -189,7 +189,12 @@ class SearchApp(App[int]):
 
     # -- index facts and changes ----------------------------------------------------
 
-    def index_summary(self) -> str:
+    def index_summary(self, width: int | None = None) -> str:
+        """The index's size and age for the status line, in at most ``width`` cells when given.
+
+        The age always stays (it says whether the results are current); on a narrow line
+        the size in bytes goes first, then the paragraph count, then the file count.
+        """
         stats = self.stats
         if stats is None:
             if self.building:
@@ -197,11 +202,14 @@ class SearchApp(App[int]):
             if self.engine is None:
                 return "index server away" if self.engine_unavailable else "no index"
             return ""
-        age = format_age(max(0.0, self.clock() - float(stats.get("built") or 0)))
-        return (
-            f"{stats['paragraphs']:,} paragraphs · {stats['files']:,} files · "
-            f"{format_size(stats['bytes'])} · built {age}"
-        )
+        age = f"built {format_age(max(0.0, self.clock() - float(stats.get('built') or 0)))}"
+        paragraphs, files = f"{stats['paragraphs']:,} paragraphs", f"{stats['files']:,} files"
+        forms = [
+            f"{paragraphs} · {files} · {format_size(stats['bytes'])} · {age}",
+            f"{paragraphs} · {files} · {age}",
+            f"{files} · {age}",
+        ]
+        return next((form for form in forms if width is None or len(form) <= width), age)
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def load_stats(self, changed: bool = False) -> None:

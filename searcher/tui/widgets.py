@@ -550,6 +550,9 @@ class StatusText(Static):
         return lines
 
 
+RIGHT_SHARE = 45  # per cent of the status line the index's summary may take (its max-width in searcher.tcss)
+
+
 class StatusLine(Horizontal):
     """One line: what the last search did on the left, the index on the right."""
 
@@ -564,6 +567,11 @@ class StatusLine(Horizontal):
 
     def set_right(self, text: str) -> None:
         self.query_one("#status-right", Static).update(text)
+
+    def right_width(self) -> int | None:
+        """Cells the right part may take: :data:`RIGHT_SHARE` of the line (None before the first layout)."""
+        width = self.content_region.width or self.screen.size.width - 2
+        return width * RIGHT_SHARE // 100 if width > 0 else None
 
     @property
     def left(self) -> StatusText:
