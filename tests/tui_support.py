@@ -46,6 +46,9 @@ def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "xdg-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
     monkeypatch.delenv("SEARCHER_TUI_LOG", raising=False)
+    # Copying (y) talks to tmux or screen when inside one: never to the user's own session.
+    monkeypatch.delenv("TMUX", raising=False)
+    monkeypatch.delenv("STY", raising=False)
     return home
 
 

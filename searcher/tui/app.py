@@ -33,6 +33,7 @@ from ..indexer import BuildSummary
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError, Unavailable
 from ..opener import editor_command, open_command
 from ..presentation import display_path, format_size, location
+from . import clipboard
 from .history import History
 from .help_screen import HelpScreen
 from .index_screen import BuildOutcome, IndexPanel, IndexScreen
@@ -150,6 +151,7 @@ class SearchApp(App[int]):
         self.engine_unavailable = False  # the index's server did not answer at start: try again on each check
         self._history_warned = False
         self.internal_errors: list[Exception] = []
+        self.last_copy = clipboard.Copied()
         self.main: SearchScreen = SearchScreen(query)
 
     # -- start-up ----------------------------------------------------------------
@@ -436,10 +438,24 @@ class SearchApp(App[int]):
         elif outcome.get("status") not in (0, None):
             self.notify(f"{editor} exited with status {outcome['status']}", severity="warning")
 
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy ``text``: OSC 52 to the terminal, or tmux's paste buffer inside tmux (see :mod:`.clipboard`);
+        ``last_copy`` tells how, and why it may not have worked."""
+        self._clipboard = text  # what App.clipboard (and a paste inside the app) reads
+        self.last_copy = copied = clipboard.copy(text)
+        if copied.osc52 and self._driver is not None:
+            self._driver.write(copied.osc52)
+
     def copy_location(self, file: str, line: int, page: int | None = None, chapter: int | None = None) -> None:
         text = location(file, line, page, chapter)
         self.copy_to_clipboard(text)
-        self.notify(f"Copied {text}", timeout=2)
+        copied = self.last_copy
+        if copied.problem:
+            self.notify(f"{text}: {copied.problem}", title="Copying may not work here", severity="warning", timeout=8)
+        elif copied.how == "tmux buffer":
+            self.notify(f"Copied {text} (tmux buffer)", timeout=2)
+        else:
+            self.notify(f"Copied {text}", timeout=2)
 
     def _theme_changed(self, theme: Any) -> None:
         if self.settings.theme != theme.name:
