@@ -26,6 +26,7 @@ from searcher.tui.screens import DocumentScreen, HelpScreen, HistoryScreen, Inde
 from tui_support import (  # noqa: F401  (fixtures)
     FailingEngine,
     SlowEngine,
+    workers_idle,
     data_home,
     own_index,
     results_for,
@@ -137,7 +138,8 @@ async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path])
         newer = [(h.path, h.paragraph) for h in screen.results.hits]
         slow.release.set()
         await wait_until(pilot, slow.slow_finished.is_set, what="the slow search to end")
-        await pilot.pause(0.2)
+        await workers_idle(pilot)  # its worker is over: whatever it posted has arrived
+        await pilot.pause()
         assert slow.cancelled_seen is True  # it was told to stop
         assert screen.result_text == "kinh te"
         assert [(h.path, h.paragraph) for h in screen.results.hits] == newer
@@ -235,8 +237,7 @@ async def test_navigation_keys_work_while_typing(shared_index: tuple[Path, Path]
         # The preview follows the selection.
         await pilot.press("down")
         hit = results.selected_hit
-        await pilot.pause(0.2)
-        assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
+        await wait_until(pilot, lambda: screen.preview.border_subtitle == f"{hit.path}:{hit.line}", what="the preview")
         preview_text = str(screen.preview.query_one("#preview-text").visual)
         assert " ".join(hit.text.split()) in " ".join(preview_text.split())
         # Tab moves the focus to the results, Shift-Tab back.
@@ -309,12 +310,12 @@ async def test_the_list_on_screen_follows_every_keystroke(shared_index: tuple[Pa
                 await pilot.press("backspace" if char == "\b" else (" " if char == " " else char))
             query = app.main.query_input.value
             await wait_until(pilot, results_for(app, query))
-            await pilot.pause(0.05)
+            await pilot.pause()
             assert results.hits, query
             assert painted_rows(results) == expected_rows(results), query
         # Moving the selection redraws the two rows it leaves and enters.
         await pilot.press("down", "down")
-        await pilot.pause(0.05)
+        await pilot.pause()
         assert painted_rows(results) == expected_rows(results)
         # As many hits as before, other ones from the third on: the scrollbar stays, those rows change.
         engine = app.engine
@@ -323,7 +324,7 @@ async def test_the_list_on_screen_follows_every_keystroke(shared_index: tuple[Pa
         assert len(first) == len(second) == 6
         for hits in (first, second, first):
             results.show_hits(hits, 0)
-            await pilot.pause(0.05)
+            await pilot.pause()
             assert painted_rows(results) == expected_rows(results)
 
 
@@ -341,11 +342,9 @@ async def test_the_list_follows_theme_and_focus(shared_index: tuple[Path, Path])
         assert selected != other  # the selected hit stands out
         await pilot.press("tab")
         assert app.focused is results
-        await pilot.pause(0.05)
-        assert background(0) != selected  # brighter while the list has the focus
+        await wait_until(pilot, lambda: background(0) != selected, what="brighter while the list has the focus")
         app.theme = "textual-light"
-        await pilot.pause(0.1)
-        assert background(2) != other  # the new theme's colours, not kept ones
+        await wait_until(pilot, lambda: background(2) != other, what="the new theme's colours, not kept ones")
 
 
 def selected_row_in_view(results: Any) -> bool:
@@ -386,7 +385,7 @@ async def test_a_click_after_scrolling_selects_the_hit_under_the_mouse(shared_in
         results = app.main.results
         assert len(results.hits) > 8
         results.scroll_to(y=6, animate=False)
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: results.scroll_y == 6, what="the scroll")
         await pilot.click(results, offset=(5, 1))  # the second line on screen: line 7, the fourth hit
         await pilot.pause()
         assert results.highlighted == 3
@@ -473,8 +472,16 @@ async def open_second_hit(app: Any, pilot: Any, query: str = "ngoai giao") -> Do
     await wait_until(pilot, results_for(app, query))
     await pilot.press("down", "enter")
     await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
-    await pilot.pause(0.1)
-    return app.screen  # type: ignore[return-value]
+    doc: DocumentScreen = app.screen  # type: ignore[assignment]
+    await wait_until(pilot, lambda: paragraph_in_view(doc, doc.hit_index), what="the hit's paragraph in view")
+    return doc
+
+
+def paragraph_in_view(doc: DocumentScreen, index: int | None) -> bool:
+    """The document view shows (part of) paragraph ``index``."""
+    if index is None:
+        return False
+    return doc.query_one("#doc-body").scrollable_content_region.overlaps(doc.query_one(f"#para-{index}").region)
 
 
 @run_async
@@ -515,10 +522,7 @@ async def test_n_and_shift_n_walk_the_matches(shared_index: tuple[Path, Path]) -
             assert doc.current == (start + step) % len(doc.matches)
             visited.append(doc.current_paragraph)
         assert len(set(visited)) > 1  # it went on into other paragraphs
-        body = doc.query_one("#doc-body")
-        widget = doc.query_one(f"#para-{doc.current_paragraph}")
-        await pilot.pause(0.05)
-        assert body.scrollable_content_region.overlaps(widget.region)
+        await wait_until(pilot, lambda: paragraph_in_view(doc, doc.current_paragraph), what="the match in view")
         header = str(doc.query_one("#doc-header").visual)
         assert f"match {doc.current + 1}/{len(doc.matches)}" in header
         for _ in range(5):
@@ -676,7 +680,7 @@ async def test_history_saved_after_a_pause_on_results(
         await wait_until(pilot, results_for(app, "hòa bìnhx"))
         await pilot.press("backspace")
         await wait_until(pilot, results_for(app, "hòa bình"))
-        await pilot.pause(2.5)
+        await wait_until(pilot, lambda: History(index).entries == ["hòa bình"], timeout=10, what="the query saved")
     assert History(index).entries == ["hòa bình"]
 
 
@@ -722,10 +726,9 @@ async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path]) -> None:
         await wait_until(pilot, results_for(app, "ngoai"))
         await pilot.press("f5")
         await wait_until(pilot, gate.is_set)
-        await pilot.pause(0.15)
         # F5 keeps the results on screen: searching goes on meanwhile, on the old index.
         assert isinstance(app.screen, SearchScreen)
-        assert "files" in str(app.main.query_one("#index-current").visual)
+        await wait_until(pilot, lambda: "files" in str(app.main.query_one("#index-current").visual), what="the progress")
         await type_query(pilot, " giao")
         await wait_until(pilot, results_for(app, "ngoai giao"))
         assert app.building and app.main.state == "results"
@@ -919,7 +922,7 @@ async def test_theme_switching(shared_index: tuple[Path, Path]) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen))
         before = app.export_screenshot()
         app.theme = "textual-light"
-        await pilot.pause(0.1)
+        await pilot.pause()
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press("escape")
@@ -934,6 +937,7 @@ class CutShortEngine:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.budgets: list[Any] = []
+        self.moved = threading.Event()  # the test has moved the selection: the fuller pass may land
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)
@@ -941,7 +945,7 @@ class CutShortEngine:
     def search(self, text: str, **options: Any) -> Any:
         self.budgets.append(options.get("budget"))
         if options.get("budget") == screens.REFINE_BUDGET:
-            time.sleep(0.4)  # time to move the selection before the fuller pass lands
+            self.moved.wait(10)
         result = self.engine.search(text, **options)
         if options.get("budget") != screens.REFINE_BUDGET:
             del result[2:]
@@ -962,6 +966,7 @@ async def test_a_cut_short_live_pass_is_completed_in_place(shared_index: tuple[P
         assert not screen.settled and "more coming" in screen.status.left_text
         await pilot.press("down")
         chosen = screen.selection_key
+        engine.moved.set()
         await wait_until(pilot, results_for(app, "ngoai giao"))
         assert len(screen.results.hits) == len(full) > 2
         assert screen.selection_key == chosen  # the selection survived the refresh
@@ -982,11 +987,13 @@ def test_the_folder_is_watched_while_the_ui_is_open(tmp_path: Path, monkeypatch)
     monkeypatch.delenv("SEARCHER_TUI_WATCH")
     stop = _watch_in_background(str(corpus), str(index))
     try:
-        time.sleep(0.5)
-        (corpus / "b.txt").write_text("B\n\nchim cánh cụt\n", encoding="utf-8")
         with Engine.open(index) as engine:
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 20
+            attempt = 0
             while not engine.search("cánh cụt", budget=5) and time.monotonic() < deadline:
+                if attempt % 10 == 0:  # written again until the watcher, which starts in a thread, sees it
+                    (corpus / "b.txt").write_text(f"B\n\nchim cánh cụt {attempt}\n", encoding="utf-8")
+                attempt += 1
                 time.sleep(0.1)
                 engine.refresh(force=True)
             assert engine.search("cánh cụt", budget=5)
