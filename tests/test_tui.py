@@ -24,25 +24,19 @@ from searcher.tui.history import History, history_file
 from searcher.tui.screens import DocumentScreen, HelpScreen, HistoryScreen, IndexScreen, SearchScreen
 
 from tui_support import (  # noqa: F401  (fixtures)
+    SIZE,
     FailingEngine,
+    LiveSearch,
     SlowEngine,
-    workers_idle,
     data_home,
+    live,
     own_index,
     results_for,
     run_async,
     shared_index,
     wait_until,
+    workers_idle,
 )
-
-SIZE = (100, 30)
-
-
-def app_for(index_pair: tuple[Path, Path], query: str = "", **options: Any):  # type: ignore[no-untyped-def]
-    corpus, index = index_pair
-    options.setdefault("cursor_blink", False)
-    options.setdefault("check_interval", 0)
-    return make_app(index, corpus, query, **options)
 
 
 async def type_query(pilot: Any, text: str) -> None:
@@ -57,9 +51,8 @@ def folded_words(text: str) -> list[str]:
 
 
 @run_async
-async def test_typing_updates_results(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_typing_updates_results(live: LiveSearch) -> None:
+    async with live() as (app, pilot):
         screen = app.main
         assert screen.state == "help"
         assert "Type to search" in screen.message_text
@@ -85,10 +78,8 @@ async def test_typing_updates_results(shared_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_unfinished_last_word_is_a_prefix(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoại gi")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoại gi"))
+async def test_unfinished_last_word_is_a_prefix(live: LiveSearch) -> None:
+    async with live("ngoại gi") as (app, _pilot):
         hits = app.main.results.hits
         assert hits
         assert any("ngoại giao" in h.text.lower() for h in hits)
@@ -97,14 +88,12 @@ async def test_unfinished_last_word_is_a_prefix(shared_index: tuple[Path, Path])
 
 
 @run_async
-async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) -> None:
+async def test_result_rows_use_the_cli_snippet(live: LiveSearch) -> None:
     from searcher.highlight import best_cluster, phrase_spans
     from searcher.presentation import make_snippet
     from searcher.tui.widgets import snippet_width
 
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+    async with live("ngoai giao") as (app, _pilot):
         results = app.main.results
         hit = results.hits[0]
         prompt = results.prompt(0)
@@ -120,11 +109,10 @@ async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) 
 
 
 @run_async
-async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path]) -> None:
+async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = shared_index
     slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=30)
-    app = app_for(shared_index, engine=slow)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=slow) as (app, pilot):
         screen = app.main
         await type_query(pilot, "ngoai")
         await wait_until(pilot, slow.slow_started.is_set, what="the slow search")
@@ -151,11 +139,9 @@ async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path])
 
 
 @run_async
-async def test_empty_query_shows_help_and_no_hits_suggests(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "xyzzy quạtzz")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_empty_query_shows_help_and_no_hits_suggests(live: LiveSearch) -> None:
+    async with live("xyzzy quạtzz") as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "xyzzy quạtzz"))
         assert screen.state == "empty"
         text = screen.message_text
         assert "No hits" in text and "xyzzy quạtzz" in text
@@ -168,11 +154,10 @@ async def test_empty_query_shows_help_and_no_hits_suggests(shared_index: tuple[P
 
 
 @run_async
-async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path]) -> None:
+async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = shared_index
     failing = FailingEngine(Engine.open(index), IndexUnusable("index damaged: segment missing"))
-    app = app_for(shared_index, engine=failing)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=failing) as (app, pilot):
         screen = app.main
         await type_query(pilot, "ngoai")
         await wait_until(pilot, results_for(app, "ngoai"))
@@ -186,8 +171,7 @@ async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path])
         assert app.is_running and app.return_code is None
         # A query with no words at all is explained, not an error dialog.
         failing.error = None
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         await type_query(pilot, "- ***")
         await wait_until(pilot, results_for(app, "- ***"))
         assert app.main.state == "error"
@@ -195,11 +179,9 @@ async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path])
 
 
 @run_async
-async def test_notes_in_status_line(shared_index: tuple[Path, Path]) -> None:
+async def test_notes_in_status_line(live: LiveSearch) -> None:
     long_query = " ".join(["ngoai"] * 40)
-    app = app_for(shared_index, long_query)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, long_query))
+    async with live(long_query) as (app, _pilot):
         assert "only the first 32 words are searched" in app.main.status.left_text
 
 
@@ -207,11 +189,9 @@ async def test_notes_in_status_line(shared_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_navigation_keys_work_while_typing(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_navigation_keys_work_while_typing(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "ngoai giao"))
         results = screen.results
         count = len(results.hits)
         assert count > 5 and results.highlighted == 0
@@ -250,11 +230,9 @@ async def test_navigation_keys_work_while_typing(shared_index: tuple[Path, Path]
 
 
 @run_async
-async def test_click_selects_and_double_click_opens(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_click_selects_and_double_click_opens(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "ngoai giao"))
         results = screen.results
         y = results.line_of(1)  # first line of the second result
         await pilot.click(results, offset=(5, y))
@@ -267,10 +245,8 @@ async def test_click_selects_and_double_click_opens(shared_index: tuple[Path, Pa
 
 
 @run_async
-async def test_mouse_wheel_scrolls_results(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+async def test_mouse_wheel_scrolls_results(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         results = app.main.results
         assert results.scroll_y == 0
         from textual.events import MouseScrollDown
@@ -299,11 +275,9 @@ def expected_rows(results: Any) -> list[str]:
 
 
 @run_async
-async def test_the_list_on_screen_follows_every_keystroke(shared_index: tuple[Path, Path]) -> None:
+async def test_the_list_on_screen_follows_every_keystroke(live: LiveSearch) -> None:
     # The list redraws only the lines that changed: a line left stale would show another query's hit.
-    app = app_for(shared_index, "ngo")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngo"))
+    async with live("ngo") as (app, pilot):
         results = app.main.results
         for typed in ["ai giao", " kinh", "\b\b\b\b\b", "\b\b\b\b", "ai", " te"]:
             for char in typed:
@@ -329,10 +303,8 @@ async def test_the_list_on_screen_follows_every_keystroke(shared_index: tuple[Pa
 
 
 @run_async
-async def test_the_list_follows_theme_and_focus(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+async def test_the_list_follows_theme_and_focus(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         results = app.main.results
 
         def background(y: int) -> object:
@@ -356,12 +328,10 @@ def selected_row_in_view(results: Any) -> bool:
 
 @pytest.mark.parametrize("sizes", [((120, 40), (80, 24)), ((80, 24), (120, 40)), ((120, 40), (60, 16))])
 @run_async
-async def test_resizing_keeps_the_selected_hit_in_view(shared_index: tuple[Path, Path], sizes: Any) -> None:
+async def test_resizing_keeps_the_selected_hit_in_view(live: LiveSearch, sizes: Any) -> None:
     big, small = sizes
-    app = app_for(shared_index, "giao")
-    async with app.run_test(size=big) as pilot:
+    async with live("giao", size=big) as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "giao"))
         results = screen.results
         rows_on_screen = results.scrollable_content_region.height // 2
         assert len(results.hits) > rows_on_screen + 4
@@ -378,10 +348,8 @@ async def test_resizing_keeps_the_selected_hit_in_view(shared_index: tuple[Path,
 
 
 @run_async
-async def test_a_click_after_scrolling_selects_the_hit_under_the_mouse(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+async def test_a_click_after_scrolling_selects_the_hit_under_the_mouse(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         results = app.main.results
         assert len(results.hits) > 8
         results.scroll_to(y=6, animate=False)
@@ -392,7 +360,7 @@ async def test_a_click_after_scrolling_selects_the_hit_under_the_mouse(shared_in
 
 
 @run_async
-async def test_the_timing_log_has_a_line_for_every_outcome(shared_index: tuple[Path, Path], tmp_path: Path) -> None:
+async def test_the_timing_log_has_a_line_for_every_outcome(shared_index: tuple[Path, Path], tmp_path: Path, live: LiveSearch) -> None:
     # SEARCHER_TUI_LOG (bench/tui_keys.py reads it): one line per result shown, even when the
     # hits are the same as the last ones and no line of the list is drawn again.
     log = tmp_path / "timing.log"
@@ -407,8 +375,7 @@ async def test_the_timing_log_has_a_line_for_every_outcome(shared_index: tuple[P
             del result[3:]  # fewer than a screenful: no fuller pass follows
             return result
 
-    app = app_for(shared_index, timing_log=str(log), engine=ThreeHits())
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(timing_log=str(log), engine=ThreeHits()) as (app, pilot):
         await type_query(pilot, "ngoai giao ")
         await wait_until(pilot, results_for(app, "ngoai giao "))
         await pilot.press("space")  # the same hits again
@@ -423,9 +390,8 @@ async def test_the_timing_log_has_a_line_for_every_outcome(shared_index: tuple[P
 
 
 @run_async
-async def test_f1_opens_help(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_f1_opens_help(live: LiveSearch) -> None:
+    async with live() as (app, pilot):
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
@@ -434,11 +400,9 @@ async def test_f1_opens_help(shared_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_escape_clears_then_quits(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_escape_clears_then_quits(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "ngoai giao"))
         await pilot.press("tab")
         assert app.focused is screen.results
         await pilot.press("escape")
@@ -454,10 +418,8 @@ async def test_escape_clears_then_quits(shared_index: tuple[Path, Path]) -> None
 
 @pytest.mark.parametrize("key", ["ctrl+c", "ctrl+q"])
 @run_async
-async def test_ctrl_c_and_ctrl_q_quit_from_anywhere(shared_index: tuple[Path, Path], key: str) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+async def test_ctrl_c_and_ctrl_q_quit_from_anywhere(live: LiveSearch, key: str) -> None:
+    async with live("ngoai giao") as (app, pilot):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press(key)
@@ -485,10 +447,9 @@ def paragraph_in_view(doc: DocumentScreen, index: int | None) -> bool:
 
 
 @run_async
-async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Path]) -> None:
+async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = shared_index
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
         doc = await open_second_hit(app, pilot)
         hit = screen.results.hits[1]
@@ -510,9 +471,8 @@ async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Pat
 
 
 @run_async
-async def test_n_and_shift_n_walk_the_matches(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_n_and_shift_n_walk_the_matches(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         doc = await open_second_hit(app, pilot)
         start = doc.current
         assert start is not None
@@ -538,9 +498,8 @@ async def test_n_and_shift_n_walk_the_matches(shared_index: tuple[Path, Path]) -
 
 
 @run_async
-async def test_escape_returns_with_query_and_selection(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_escape_returns_with_query_and_selection(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
         doc = await open_second_hit(app, pilot)
         await pilot.press("n", "n")
@@ -554,7 +513,7 @@ async def test_escape_returns_with_query_and_selection(shared_index: tuple[Path,
 
 
 @run_async
-async def test_e_runs_the_editor_at_the_line(shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_e_runs_the_editor_at_the_line(live: LiveSearch, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VISUAL", "myedit --wait")
     calls: list[list[str]] = []
 
@@ -562,8 +521,7 @@ async def test_e_runs_the_editor_at_the_line(shared_index: tuple[Path, Path], mo
         calls.append(argv)
         return 0
 
-    app = app_for(shared_index, "ngoai giao", editor_runner=runner)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("ngoai giao", editor_runner=runner) as (app, pilot):
         doc = await open_second_hit(app, pilot)
         hit = doc.hit
         await pilot.press("e")
@@ -599,12 +557,11 @@ def test_editor_value_with_arguments_and_quotes_runs_like_git(tmp_path: Path) ->
 
 
 @run_async
-async def test_missing_editor_is_reported(shared_index: tuple[Path, Path]) -> None:
+async def test_missing_editor_is_reported(live: LiveSearch) -> None:
     def runner(argv: list[str]) -> int:
         raise FileNotFoundError(2, "No such file or directory")
 
-    app = app_for(shared_index, "ngoai giao", editor_runner=runner)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("ngoai giao", editor_runner=runner) as (app, pilot):
         await open_second_hit(app, pilot)
         await pilot.press("e")
         await pilot.pause()
@@ -613,9 +570,8 @@ async def test_missing_editor_is_reported(shared_index: tuple[Path, Path]) -> No
 
 
 @run_async
-async def test_y_copies_path_and_line(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_y_copies_path_and_line(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         doc = await open_second_hit(app, pilot)
         await pilot.press("y")
         path, line = app.clipboard.rsplit(":", 1)
@@ -627,10 +583,9 @@ async def test_y_copies_path_and_line(shared_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path], data_home: Path) -> None:
+async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path], data_home: Path, live: LiveSearch) -> None:
     corpus, index = shared_index
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         screen = app.main
         await type_query(pilot, "kinh te")
         await wait_until(pilot, results_for(app, "kinh te"))
@@ -650,8 +605,7 @@ async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path
 
     # A new session of the same index sees it; Ctrl-R picks from the list, filtered.
     History(index).add("ngoại giao")
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         screen = app.main
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, HistoryScreen)
@@ -668,12 +622,10 @@ async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path
 
 @run_async
 async def test_history_saved_after_a_pause_on_results(
-    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, live: LiveSearch) -> None:
     corpus, index = shared_index
     monkeypatch.setattr(screens, "HISTORY_PAUSE", 2.0)
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         await type_query(pilot, "hòa bình")
         await wait_until(pilot, results_for(app, "hòa bình"))
         await type_query(pilot, "x")  # typing again before the pause ends: not saved
@@ -688,12 +640,10 @@ async def test_history_saved_after_a_pause_on_results(
 
 
 @run_async
-async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path]) -> None:
+async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = own_index
-    app = app_for(own_index, "quasarquux")
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("quasarquux", on=own_index) as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "quasarquux"))
         assert screen.state == "empty"
         (corpus / "new.txt").write_text("Tin mới\n\nMột đoạn có từ quasarquux ở đây.\n", encoding="utf-8")
         await pilot.press("f5")
@@ -708,7 +658,7 @@ async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path]) -> None:
+async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = own_index
     gate = threading.Event()
     calls: list[str] = []
@@ -721,9 +671,7 @@ async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path]) -> None:
             time.sleep(0.01)
         raise AssertionError("not cancelled")
 
-    app = app_for(own_index, "ngoai", build=slow_build)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai"))
+    async with live("ngoai", build=slow_build, on=own_index) as (app, pilot):
         await pilot.press("f5")
         await wait_until(pilot, gate.is_set)
         # F5 keeps the results on screen: searching goes on meanwhile, on the old index.
@@ -852,12 +800,10 @@ async def test_first_run_and_f5_build_a_100_file_folder(tmp_path: Path) -> None:
 
 
 @run_async
-async def test_index_rebuilt_from_outside_is_noticed(own_index: tuple[Path, Path]) -> None:
+async def test_index_rebuilt_from_outside_is_noticed(own_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = own_index
-    app = app_for(own_index, "quasarquux", check_interval=0.2)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("quasarquux", check_interval=0.2, on=own_index) as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "quasarquux"))
         await wait_until(pilot, lambda: app.fingerprint is not None)
         assert screen.state == "empty"
         (corpus / "new.txt").write_text("Tin mới\n\nMột đoạn có từ quasarquux ở đây.\n", encoding="utf-8")
@@ -893,15 +839,13 @@ def test_small_formatters() -> None:
 
 
 @run_async
-async def test_no_color_is_respected(shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_color_is_respected(live: LiveSearch, monkeypatch: pytest.MonkeyPatch) -> None:
     from textual.filter import Monochrome, NoColor
 
     from searcher.tui.widgets import CURRENT_STYLE, MATCH_STYLE
 
     monkeypatch.setenv("NO_COLOR", "1")
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+    async with live("ngoai giao") as (app, _pilot):
         assert app.no_color
         assert any(isinstance(f, (Monochrome, NoColor)) for f in app._filters)
     # Without colour, matches still stand out: bold/underline, the current one reversed.
@@ -909,12 +853,10 @@ async def test_no_color_is_respected(shared_index: tuple[Path, Path], monkeypatc
 
 
 @run_async
-async def test_theme_switching(shared_index: tuple[Path, Path]) -> None:
+async def test_theme_switching(live: LiveSearch) -> None:
     from textual.command import CommandPalette
 
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+    async with live("ngoai giao") as (app, pilot):
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await type_query(pilot, "theme")
@@ -955,16 +897,14 @@ class CutShortEngine:
 
 @run_async
 async def test_a_cut_short_live_pass_is_completed_in_place(
-    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, live: LiveSearch) -> None:
     # The fuller pass waits for the test: the watchdog that settles a search overrunning
     # its budget must not fire meanwhile on a slow machine.
     monkeypatch.setattr(screens, "SPINNER_LIMIT", 60.0)
     corpus, index = shared_index
     engine = CutShortEngine(Engine.open(index))
     full = Engine.open(index).search("ngoai giao", limit=screens.RESULT_LIMIT, prefix=True, budget=5)
-    app = app_for(shared_index, engine=engine)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=engine) as (app, pilot):
         screen = app.main
         screen.query_input.value = "ngoai giao"
         await wait_until(pilot, lambda: screen.result is not None and len(screen.results.hits) == 2)
