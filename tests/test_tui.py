@@ -735,7 +735,6 @@ async def test_keys_typed_during_the_first_build_are_searched_when_it_is_ready(t
     import shutil
 
     from textual.events import Paste
-
     from tui_support import CORPUS
 
     corpus = tmp_path / "corpus"

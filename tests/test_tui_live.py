@@ -17,7 +17,7 @@ from searcher.tui.app import make_app
 from searcher.tui.document_screen import DocumentScreen
 from searcher.tui.protocol import SearchEngine
 
-from test_tui_snapshots import FixedEngine
+from test_tui_snapshots import BUILT, FixedEngine
 from tui_support import data_home, results_for, run_async, shared_index, wait_until  # noqa: F401  (fixtures)
 
 SIZE = (100, 30)
@@ -398,8 +398,6 @@ class BigIndexStats(FixedEngine):
 @run_async
 async def test_the_status_line_always_shows_the_index_age(size: tuple[int, int]) -> None:
     from textual.geometry import Region
-
-    from test_tui_snapshots import BUILT
 
     app = make_app(
         "no-index", "corpus", engine=BigIndexStats(), cursor_blink=False, check_interval=0, clock=lambda: BUILT + 240

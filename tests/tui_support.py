@@ -8,9 +8,9 @@ import functools
 import shutil
 import threading
 import time
-from pathlib import Path
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
