@@ -25,24 +25,19 @@ from searcher.tui.history import History, history_file
 from searcher.tui.screens import DocumentScreen, HelpScreen, HistoryScreen, IndexScreen, SearchScreen
 
 from tui_support import (  # noqa: F401  (fixtures)
+    SIZE,
     FailingEngine,
+    LiveSearch,
     SlowEngine,
     data_home,
+    live,
     own_index,
     results_for,
     run_async,
     shared_index,
     wait_until,
+    workers_idle,
 )
-
-SIZE = (100, 30)
-
-
-def app_for(index_pair: tuple[Path, Path], query: str = "", **options: Any):  # type: ignore[no-untyped-def]
-    corpus, index = index_pair
-    options.setdefault("cursor_blink", False)
-    options.setdefault("check_interval", 0)
-    return make_app(index, corpus, query, **options)
 
 
 async def type_query(pilot: Any, text: str) -> None:
@@ -57,9 +52,8 @@ def folded_words(text: str) -> list[str]:
 
 
 @run_async
-async def test_typing_updates_results(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_typing_updates_results(live: LiveSearch) -> None:
+    async with live() as (app, pilot):
         screen = app.main
         assert screen.state == "help"
         assert "Type to search" in screen.message_text
@@ -85,10 +79,8 @@ async def test_typing_updates_results(shared_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_unfinished_last_word_is_a_prefix(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoại gi")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoại gi"))
+async def test_unfinished_last_word_is_a_prefix(live: LiveSearch) -> None:
+    async with live("ngoại gi") as (app, _pilot):
         hits = app.main.results.hits
         assert hits
         assert any("ngoại giao" in h.text.lower() for h in hits)
@@ -97,14 +89,12 @@ async def test_unfinished_last_word_is_a_prefix(shared_index: tuple[Path, Path])
 
 
 @run_async
-async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) -> None:
+async def test_result_rows_use_the_cli_snippet(live: LiveSearch) -> None:
     from searcher.highlight import best_cluster, phrase_spans
     from searcher.presentation import make_snippet
     from searcher.tui.widgets import snippet_width
 
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+    async with live("ngoai giao") as (app, _pilot):
         results = app.main.results
         hit = results.hits[0]
         prompt = results.prompt(0)
@@ -120,11 +110,10 @@ async def test_result_rows_use_the_cli_snippet(shared_index: tuple[Path, Path]) 
 
 
 @run_async
-async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path]) -> None:
+async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = shared_index
     slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=30)
-    app = app_for(shared_index, engine=slow)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=slow) as (app, pilot):
         screen = app.main
         await type_query(pilot, "ngoai")
         await wait_until(pilot, slow.slow_started.is_set, what="the slow search")
@@ -138,7 +127,8 @@ async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path])
         newer = [(h.path, h.paragraph) for h in screen.results.hits]
         slow.release.set()
         await wait_until(pilot, slow.slow_finished.is_set, what="the slow search to end")
-        await pilot.pause(0.2)
+        await workers_idle(pilot)  # its worker is over: whatever it posted has arrived
+        await pilot.pause()
         assert slow.cancelled_seen is True  # it was told to stop
         assert screen.result_text == "kinh te"
         assert [(h.path, h.paragraph) for h in screen.results.hits] == newer
@@ -150,11 +140,9 @@ async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path])
 
 
 @run_async
-async def test_empty_query_shows_help_and_no_hits_suggests(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "xyzzy quạtzz")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_empty_query_shows_help_and_no_hits_suggests(live: LiveSearch) -> None:
+    async with live("xyzzy quạtzz") as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "xyzzy quạtzz"))
         assert screen.state == "empty"
         text = screen.message_text
         assert "No hits" in text and "xyzzy quạtzz" in text
@@ -167,11 +155,10 @@ async def test_empty_query_shows_help_and_no_hits_suggests(shared_index: tuple[P
 
 
 @run_async
-async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path]) -> None:
+async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = shared_index
     failing = FailingEngine(Engine.open(index), IndexUnusable("index damaged: segment missing"))
-    app = app_for(shared_index, engine=failing)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=failing) as (app, pilot):
         screen = app.main
         await type_query(pilot, "ngoai")
         await wait_until(pilot, results_for(app, "ngoai"))
@@ -185,8 +172,7 @@ async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path])
         assert app.is_running and app.return_code is None
         # A query with no words at all is explained, not an error dialog.
         failing.error = None
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         await type_query(pilot, "- ***")
         await wait_until(pilot, results_for(app, "- ***"))
         assert app.main.state == "error"
@@ -211,11 +197,9 @@ def test_a_cluster_address_without_the_client_names_the_extra_to_install(
 
 
 @run_async
-async def test_notes_in_status_line(shared_index: tuple[Path, Path]) -> None:
+async def test_notes_in_status_line(live: LiveSearch) -> None:
     long_query = " ".join(["ngoai"] * 40)
-    app = app_for(shared_index, long_query)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, long_query))
+    async with live(long_query) as (app, _pilot):
         assert "only the first 32 words are searched" in app.main.status.left_text
 
 
@@ -223,11 +207,9 @@ async def test_notes_in_status_line(shared_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_navigation_keys_work_while_typing(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_navigation_keys_work_while_typing(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "ngoai giao"))
         results = screen.results
         count = len(results.hits)
         assert count > 5 and results.highlighted == 0
@@ -253,8 +235,7 @@ async def test_navigation_keys_work_while_typing(shared_index: tuple[Path, Path]
         # The preview follows the selection.
         await pilot.press("down")
         hit = results.selected_hit
-        await pilot.pause(0.2)
-        assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
+        await wait_until(pilot, lambda: screen.preview.border_subtitle == f"{hit.path}:{hit.line}", what="the preview")
         preview_text = str(screen.preview.query_one("#preview-text").visual)
         assert " ".join(hit.text.split()) in " ".join(preview_text.split())
         # Tab moves the focus to the results, Shift-Tab back.
@@ -267,11 +248,9 @@ async def test_navigation_keys_work_while_typing(shared_index: tuple[Path, Path]
 
 
 @run_async
-async def test_click_selects_and_double_click_opens(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_click_selects_and_double_click_opens(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "ngoai giao"))
         results = screen.results
         y = results.line_of(1)  # first line of the second result
         await pilot.click(results, offset=(5, y))
@@ -284,10 +263,8 @@ async def test_click_selects_and_double_click_opens(shared_index: tuple[Path, Pa
 
 
 @run_async
-async def test_mouse_wheel_scrolls_results(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+async def test_mouse_wheel_scrolls_results(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         results = app.main.results
         assert results.scroll_y == 0
         from textual.events import MouseScrollDown
@@ -316,23 +293,21 @@ def expected_rows(results: Any) -> list[str]:
 
 
 @run_async
-async def test_the_list_on_screen_follows_every_keystroke(shared_index: tuple[Path, Path]) -> None:
+async def test_the_list_on_screen_follows_every_keystroke(live: LiveSearch) -> None:
     # The list redraws only the lines that changed: a line left stale would show another query's hit.
-    app = app_for(shared_index, "ngo")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngo"))
+    async with live("ngo") as (app, pilot):
         results = app.main.results
         for typed in ["ai giao", " kinh", "\b\b\b\b\b", "\b\b\b\b", "ai", " te"]:
             for char in typed:
                 await pilot.press("backspace" if char == "\b" else (" " if char == " " else char))
             query = app.main.query_input.value
             await wait_until(pilot, results_for(app, query))
-            await pilot.pause(0.05)
+            await pilot.pause()
             assert results.hits, query
             assert painted_rows(results) == expected_rows(results), query
         # Moving the selection redraws the two rows it leaves and enters.
         await pilot.press("down", "down")
-        await pilot.pause(0.05)
+        await pilot.pause()
         assert painted_rows(results) == expected_rows(results)
         # As many hits as before, other ones from the third on: the scrollbar stays, those rows change.
         engine = app.engine
@@ -341,15 +316,13 @@ async def test_the_list_on_screen_follows_every_keystroke(shared_index: tuple[Pa
         assert len(first) == len(second) == 6
         for hits in (first, second, first):
             results.show_hits(hits, 0)
-            await pilot.pause(0.05)
+            await pilot.pause()
             assert painted_rows(results) == expected_rows(results)
 
 
 @run_async
-async def test_the_list_follows_theme_and_focus(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+async def test_the_list_follows_theme_and_focus(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         results = app.main.results
 
         def background(y: int) -> object:
@@ -359,29 +332,53 @@ async def test_the_list_follows_theme_and_focus(shared_index: tuple[Path, Path])
         assert selected != other  # the selected hit stands out
         await pilot.press("tab")
         assert app.focused is results
-        await pilot.pause(0.05)
-        assert background(0) != selected  # brighter while the list has the focus
+        await wait_until(pilot, lambda: background(0) != selected, what="brighter while the list has the focus")
         app.theme = "textual-light"
-        await pilot.pause(0.1)
-        assert background(2) != other  # the new theme's colours, not kept ones
+        await wait_until(pilot, lambda: background(2) != other, what="the new theme's colours, not kept ones")
+
+
+def selected_row_in_view(results: Any) -> bool:
+    """The selected hit's two lines lie inside the part of the list on screen."""
+    top, height = int(results.scroll_y), results.scrollable_content_region.height
+    first = results.line_of(results.highlighted)
+    return height > 0 and top <= first and first + 2 <= top + height
+
+
+@pytest.mark.parametrize("sizes", [((120, 40), (80, 24)), ((80, 24), (120, 40)), ((120, 40), (60, 16))])
+@run_async
+async def test_resizing_keeps_the_selected_hit_in_view(live: LiveSearch, sizes: Any) -> None:
+    big, small = sizes
+    async with live("giao", size=big) as (app, pilot):
+        screen = app.main
+        results = screen.results
+        rows_on_screen = results.scrollable_content_region.height // 2
+        assert len(results.hits) > rows_on_screen + 4
+        for _ in range(rows_on_screen - 1):  # the last hit that fits, without scrolling
+            await pilot.press("down")
+        await wait_until(pilot, lambda: results.highlighted == rows_on_screen - 1 and selected_row_in_view(results))
+        chosen = results.selected_hit
+        await wait_until(pilot, lambda: screen.preview.border_subtitle == f"{chosen.path}:{chosen.line}", what="its preview")
+        await pilot.resize_terminal(*small)
+        await wait_until(pilot, lambda: app.size == small and results.scrollable_content_region.height > 0, what="the resize")
+        await wait_until(pilot, lambda: selected_row_in_view(results), timeout=2, what="the selected hit in view")
+        assert results.selected_hit is chosen
+        assert screen.preview.border_subtitle == f"{chosen.path}:{chosen.line}"
 
 
 @run_async
-async def test_a_click_after_scrolling_selects_the_hit_under_the_mouse(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+async def test_a_click_after_scrolling_selects_the_hit_under_the_mouse(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         results = app.main.results
         assert len(results.hits) > 8
         results.scroll_to(y=6, animate=False)
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: results.scroll_y == 6, what="the scroll")
         await pilot.click(results, offset=(5, 1))  # the second line on screen: line 7, the fourth hit
         await pilot.pause()
         assert results.highlighted == 3
 
 
 @run_async
-async def test_the_timing_log_has_a_line_for_every_outcome(shared_index: tuple[Path, Path], tmp_path: Path) -> None:
+async def test_the_timing_log_has_a_line_for_every_outcome(shared_index: tuple[Path, Path], tmp_path: Path, live: LiveSearch) -> None:
     # SEARCHER_TUI_LOG (bench/tui_keys.py reads it): one line per result shown, even when the
     # hits are the same as the last ones and no line of the list is drawn again.
     log = tmp_path / "timing.log"
@@ -396,8 +393,7 @@ async def test_the_timing_log_has_a_line_for_every_outcome(shared_index: tuple[P
             del result[3:]  # fewer than a screenful: no fuller pass follows
             return result
 
-    app = app_for(shared_index, timing_log=str(log), engine=ThreeHits())
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(timing_log=str(log), engine=ThreeHits()) as (app, pilot):
         await type_query(pilot, "ngoai giao ")
         await wait_until(pilot, results_for(app, "ngoai giao "))
         await pilot.press("space")  # the same hits again
@@ -412,9 +408,8 @@ async def test_the_timing_log_has_a_line_for_every_outcome(shared_index: tuple[P
 
 
 @run_async
-async def test_f1_opens_help(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_f1_opens_help(live: LiveSearch) -> None:
+    async with live() as (app, pilot):
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
@@ -423,11 +418,9 @@ async def test_f1_opens_help(shared_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_escape_clears_then_quits(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_escape_clears_then_quits(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "ngoai giao"))
         await pilot.press("tab")
         assert app.focused is screen.results
         await pilot.press("escape")
@@ -443,10 +436,8 @@ async def test_escape_clears_then_quits(shared_index: tuple[Path, Path]) -> None
 
 @pytest.mark.parametrize("key", ["ctrl+c", "ctrl+q"])
 @run_async
-async def test_ctrl_c_and_ctrl_q_quit_from_anywhere(shared_index: tuple[Path, Path], key: str) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+async def test_ctrl_c_and_ctrl_q_quit_from_anywhere(live: LiveSearch, key: str) -> None:
+    async with live("ngoai giao") as (app, pilot):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press(key)
@@ -461,15 +452,22 @@ async def open_second_hit(app: Any, pilot: Any, query: str = "ngoai giao") -> Do
     await wait_until(pilot, results_for(app, query))
     await pilot.press("down", "enter")
     await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
-    await pilot.pause(0.1)
-    return app.screen  # type: ignore[return-value]
+    doc: DocumentScreen = app.screen  # type: ignore[assignment]
+    await wait_until(pilot, lambda: paragraph_in_view(doc, doc.hit_index), what="the hit's paragraph in view")
+    return doc
+
+
+def paragraph_in_view(doc: DocumentScreen, index: int | None) -> bool:
+    """The document view shows (part of) paragraph ``index``."""
+    if index is None:
+        return False
+    return doc.query_one("#doc-body").scrollable_content_region.overlaps(doc.query_one(f"#para-{index}").region)
 
 
 @run_async
-async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Path]) -> None:
+async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = shared_index
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
         doc = await open_second_hit(app, pilot)
         hit = screen.results.hits[1]
@@ -491,10 +489,9 @@ async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Pat
 
 
 @run_async
-async def test_the_document_view_highlights_only_what_the_query_matched(shared_index: tuple[Path, Path]) -> None:
+async def test_the_document_view_highlights_only_what_the_query_matched(live: LiveSearch) -> None:
     # Issue 22 item 11: "match 1/1" in the header, yet ngoài and lone giao lit up all over the document.
-    app = app_for(shared_index, "ngoại giao")
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("ngoại giao") as (app, pilot):
         doc = await open_second_hit(app, pilot, "ngoại giao")
         lit = [p.text[s:e] for p in doc.paragraphs[doc.first : doc.last] for s, e in p.spans]
         assert lit
@@ -503,9 +500,8 @@ async def test_the_document_view_highlights_only_what_the_query_matched(shared_i
 
 
 @run_async
-async def test_n_and_shift_n_walk_the_matches(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_n_and_shift_n_walk_the_matches(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         doc = await open_second_hit(app, pilot)
         start = doc.current
         assert start is not None
@@ -515,10 +511,7 @@ async def test_n_and_shift_n_walk_the_matches(shared_index: tuple[Path, Path]) -
             assert doc.current == (start + step) % len(doc.matches)
             visited.append(doc.current_paragraph)
         assert len(set(visited)) > 1  # it went on into other paragraphs
-        body = doc.query_one("#doc-body")
-        widget = doc.query_one(f"#para-{doc.current_paragraph}")
-        await pilot.pause(0.05)
-        assert body.scrollable_content_region.overlaps(widget.region)
+        await wait_until(pilot, lambda: paragraph_in_view(doc, doc.current_paragraph), what="the match in view")
         header = str(doc.query_one("#doc-header").visual)
         assert f"match {doc.current + 1}/{len(doc.matches)}" in header
         for _ in range(5):
@@ -534,9 +527,8 @@ async def test_n_and_shift_n_walk_the_matches(shared_index: tuple[Path, Path]) -
 
 
 @run_async
-async def test_escape_returns_with_query_and_selection(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_escape_returns_with_query_and_selection(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         screen = app.main
         doc = await open_second_hit(app, pilot)
         await pilot.press("n", "n")
@@ -550,7 +542,7 @@ async def test_escape_returns_with_query_and_selection(shared_index: tuple[Path,
 
 
 @run_async
-async def test_e_runs_the_editor_at_the_line(shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_e_runs_the_editor_at_the_line(live: LiveSearch, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VISUAL", "myedit --wait")
     calls: list[list[str]] = []
 
@@ -558,8 +550,7 @@ async def test_e_runs_the_editor_at_the_line(shared_index: tuple[Path, Path], mo
         calls.append(argv)
         return 0
 
-    app = app_for(shared_index, "ngoai giao", editor_runner=runner)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("ngoai giao", editor_runner=runner) as (app, pilot):
         doc = await open_second_hit(app, pilot)
         hit = doc.hit
         await pilot.press("e")
@@ -595,12 +586,11 @@ def test_editor_value_with_arguments_and_quotes_runs_like_git(tmp_path: Path) ->
 
 
 @run_async
-async def test_missing_editor_is_reported(shared_index: tuple[Path, Path]) -> None:
+async def test_missing_editor_is_reported(live: LiveSearch) -> None:
     def runner(argv: list[str]) -> int:
         raise FileNotFoundError(2, "No such file or directory")
 
-    app = app_for(shared_index, "ngoai giao", editor_runner=runner)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("ngoai giao", editor_runner=runner) as (app, pilot):
         await open_second_hit(app, pilot)
         await pilot.press("e")
         await pilot.pause()
@@ -609,9 +599,8 @@ async def test_missing_editor_is_reported(shared_index: tuple[Path, Path]) -> No
 
 
 @run_async
-async def test_y_copies_path_and_line(shared_index: tuple[Path, Path]) -> None:
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
+async def test_y_copies_path_and_line(live: LiveSearch) -> None:
+    async with live("ngoai giao") as (app, pilot):
         doc = await open_second_hit(app, pilot)
         await pilot.press("y")
         path, line = app.clipboard.rsplit(":", 1)
@@ -623,10 +612,9 @@ async def test_y_copies_path_and_line(shared_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path], data_home: Path) -> None:
+async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path], data_home: Path, live: LiveSearch) -> None:
     corpus, index = shared_index
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         screen = app.main
         await type_query(pilot, "kinh te")
         await wait_until(pilot, results_for(app, "kinh te"))
@@ -646,8 +634,7 @@ async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path
 
     # A new session of the same index sees it; Ctrl-R picks from the list, filtered.
     History(index).add("ngoại giao")
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         screen = app.main
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, HistoryScreen)
@@ -664,19 +651,21 @@ async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path
 
 @run_async
 async def test_history_saved_after_a_pause_on_results(
-    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, live: LiveSearch
 ) -> None:
     corpus, index = shared_index
-    monkeypatch.setattr(screens, "HISTORY_PAUSE", 2.0)
-    app = app_for(shared_index)
-    async with app.run_test(size=SIZE) as pilot:
+    # Results replaced before the pause ends are not saved: a pause longer than the test
+    # while typing (a slow machine cannot turn it into a real pause), a short one at the end.
+    monkeypatch.setattr(screens, "HISTORY_PAUSE", 600.0)
+    async with live() as (app, pilot):
         await type_query(pilot, "hòa bình")
         await wait_until(pilot, results_for(app, "hòa bình"))
         await type_query(pilot, "x")  # typing again before the pause ends: not saved
         await wait_until(pilot, results_for(app, "hòa bìnhx"))
+        monkeypatch.setattr(screens, "HISTORY_PAUSE", 0.5)
         await pilot.press("backspace")
         await wait_until(pilot, results_for(app, "hòa bình"))
-        await pilot.pause(2.5)
+        await wait_until(pilot, lambda: History(index).entries == ["hòa bình"], timeout=10, what="the query saved")
     assert History(index).entries == ["hòa bình"]
 
 
@@ -684,12 +673,10 @@ async def test_history_saved_after_a_pause_on_results(
 
 
 @run_async
-async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path]) -> None:
+async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = own_index
-    app = app_for(own_index, "quasarquux")
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("quasarquux", on=own_index) as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "quasarquux"))
         assert screen.state == "empty"
         (corpus / "new.txt").write_text("Tin mới\n\nMột đoạn có từ quasarquux ở đây.\n", encoding="utf-8")
         await pilot.press("f5")
@@ -704,7 +691,7 @@ async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path]) -> None:
 
 
 @run_async
-async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path]) -> None:
+async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = own_index
     gate = threading.Event()
     calls: list[str] = []
@@ -717,15 +704,12 @@ async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path]) -> None:
             time.sleep(0.01)
         raise AssertionError("not cancelled")
 
-    app = app_for(own_index, "ngoai", build=slow_build)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai"))
+    async with live("ngoai", build=slow_build, on=own_index) as (app, pilot):
         await pilot.press("f5")
         await wait_until(pilot, gate.is_set)
-        await pilot.pause(0.15)
         # F5 keeps the results on screen: searching goes on meanwhile, on the old index.
         assert isinstance(app.screen, SearchScreen)
-        assert "files" in str(app.main.query_one("#index-current").visual)
+        await wait_until(pilot, lambda: "files" in str(app.main.query_one("#index-current").visual), what="the progress")
         await type_query(pilot, " giao")
         await wait_until(pilot, results_for(app, "ngoai giao"))
         assert app.building and app.main.state == "results"
@@ -779,6 +763,37 @@ async def test_missing_index_is_built_with_progress(tmp_path: Path) -> None:
     assert (index / "CURRENT").exists()
 
 
+@run_async
+async def test_keys_typed_during_the_first_build_are_searched_when_it_is_ready(tmp_path: Path) -> None:
+    import shutil
+
+    from textual.events import Paste
+    from tui_support import CORPUS
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    go = threading.Event()
+
+    def gated_build(*args: Any, **options: Any) -> Any:
+        go.wait(10)
+        return build_index(*args, **options)
+
+    app = make_app(tmp_path / "index", corpus, cursor_blink=False, check_interval=0, build=gated_build)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, IndexScreen), what="the Indexing dialog")
+        dialog = app.screen
+        await type_query(pilot, "ngoạix")
+        await pilot.press("backspace")
+        dialog.post_message(Paste(" giao"))  # as a terminal delivers a paste
+        await wait_until(pilot, lambda: app.main.query_input.value == "ngoại giao", what="the typed query")
+        assert app.building and app.screen is dialog  # typed while the dialog is up
+        assert "ngoại giao" in str(dialog.query_one("#index-query").visual)
+        go.set()
+        await wait_until(pilot, lambda: not app.building and isinstance(app.screen, SearchScreen), timeout=20)
+        await wait_until(pilot, lambda: app.main.state == "results" and results_for(app, "ngoại giao")(), timeout=10)
+        assert app.main.results.hits and "ngoại giao" in app.main.results.selected_hit.text.lower()
+
+
 def hundred_files(root: Path) -> Path:
     """A folder of 100 files: enough for the parallel writer, which the TUI once could not start."""
     from tui_support import CORPUS
@@ -817,12 +832,10 @@ async def test_first_run_and_f5_build_a_100_file_folder(tmp_path: Path) -> None:
 
 
 @run_async
-async def test_index_rebuilt_from_outside_is_noticed(own_index: tuple[Path, Path]) -> None:
+async def test_index_rebuilt_from_outside_is_noticed(own_index: tuple[Path, Path], live: LiveSearch) -> None:
     corpus, index = own_index
-    app = app_for(own_index, "quasarquux", check_interval=0.2)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live("quasarquux", check_interval=0.2, on=own_index) as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "quasarquux"))
         await wait_until(pilot, lambda: app.fingerprint is not None)
         assert screen.state == "empty"
         (corpus / "new.txt").write_text("Tin mới\n\nMột đoạn có từ quasarquux ở đây.\n", encoding="utf-8")
@@ -858,15 +871,13 @@ def test_small_formatters() -> None:
 
 
 @run_async
-async def test_no_color_is_respected(shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_color_is_respected(live: LiveSearch, monkeypatch: pytest.MonkeyPatch) -> None:
     from textual.filter import Monochrome, NoColor
 
     from searcher.tui.widgets import CURRENT_STYLE, MATCH_STYLE
 
     monkeypatch.setenv("NO_COLOR", "1")
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+    async with live("ngoai giao") as (app, _pilot):
         assert app.no_color
         assert any(isinstance(f, (Monochrome, NoColor)) for f in app._filters)
     # Without colour, matches still stand out: bold/underline, the current one reversed.
@@ -874,12 +885,10 @@ async def test_no_color_is_respected(shared_index: tuple[Path, Path], monkeypatc
 
 
 @run_async
-async def test_theme_switching(shared_index: tuple[Path, Path]) -> None:
+async def test_theme_switching(live: LiveSearch) -> None:
     from textual.command import CommandPalette
 
-    app = app_for(shared_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+    async with live("ngoai giao") as (app, pilot):
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await type_query(pilot, "theme")
@@ -887,7 +896,7 @@ async def test_theme_switching(shared_index: tuple[Path, Path]) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen))
         before = app.export_screenshot()
         app.theme = "textual-light"
-        await pilot.pause(0.1)
+        await pilot.pause()
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         await pilot.press("escape")
@@ -902,6 +911,7 @@ class CutShortEngine:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.budgets: list[Any] = []
+        self.moved = threading.Event()  # the test has moved the selection: the fuller pass may land
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)
@@ -909,7 +919,7 @@ class CutShortEngine:
     def search(self, text: str, **options: Any) -> Any:
         self.budgets.append(options.get("budget"))
         if options.get("budget") == screens.REFINE_BUDGET:
-            time.sleep(0.4)  # time to move the selection before the fuller pass lands
+            self.moved.wait(10)
         result = self.engine.search(text, **options)
         if options.get("budget") != screens.REFINE_BUDGET:
             del result[2:]
@@ -918,18 +928,23 @@ class CutShortEngine:
 
 
 @run_async
-async def test_a_cut_short_live_pass_is_completed_in_place(shared_index: tuple[Path, Path]) -> None:
+async def test_a_cut_short_live_pass_is_completed_in_place(
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, live: LiveSearch
+) -> None:
+    # The fuller pass waits for the test: the watchdog that settles a search overrunning
+    # its budget must not fire meanwhile on a slow machine.
+    monkeypatch.setattr(screens, "SPINNER_LIMIT", 60.0)
     corpus, index = shared_index
     engine = CutShortEngine(Engine.open(index))
     full = Engine.open(index).search("ngoai giao", limit=screens.RESULT_LIMIT, prefix=True, budget=5)
-    app = app_for(shared_index, engine=engine)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=engine) as (app, pilot):
         screen = app.main
         screen.query_input.value = "ngoai giao"
         await wait_until(pilot, lambda: screen.result is not None and len(screen.results.hits) == 2)
         assert not screen.settled and "more coming" in screen.status.left_text
         await pilot.press("down")
         chosen = screen.selection_key
+        engine.moved.set()
         await wait_until(pilot, results_for(app, "ngoai giao"))
         assert len(screen.results.hits) == len(full) > 2
         assert screen.selection_key == chosen  # the selection survived the refresh
@@ -950,11 +965,13 @@ def test_the_folder_is_watched_while_the_ui_is_open(tmp_path: Path, monkeypatch)
     monkeypatch.delenv("SEARCHER_TUI_WATCH")
     stop = _watch_in_background(str(corpus), str(index))
     try:
-        time.sleep(0.5)
-        (corpus / "b.txt").write_text("B\n\nchim cánh cụt\n", encoding="utf-8")
         with Engine.open(index) as engine:
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 20
+            attempt = 0
             while not engine.search("cánh cụt", budget=5) and time.monotonic() < deadline:
+                if attempt % 10 == 0:  # written again until the watcher, which starts in a thread, sees it
+                    (corpus / "b.txt").write_text(f"B\n\nchim cánh cụt {attempt}\n", encoding="utf-8")
+                attempt += 1
                 time.sleep(0.1)
                 engine.refresh(force=True)
             assert engine.search("cánh cụt", budget=5)
@@ -990,12 +1007,10 @@ def shown_paths(app: Any) -> set[str]:
 
 
 @run_async
-async def test_the_scope_is_shown_and_f3_widens_it(folders_index: tuple[Path, Path]) -> None:
+async def test_the_scope_is_shown_and_f3_widens_it(folders_index: tuple[Path, Path], live: LiveSearch) -> None:
     from searcher.filters import PathFilter
 
-    app = app_for(folders_index, "ngoai giao", scope=PathFilter(under="news"))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+    async with live("ngoai giao", on=folders_index, scope=PathFilter(under="news")) as (app, pilot):
         assert shown_paths(app) == {"news/tin.txt", "news/ghi-chú.md"}
         assert "in news/" in app.main.status.left_text
         titles = [command.title for command in app.get_system_commands(app.main)]
@@ -1009,12 +1024,10 @@ async def test_the_scope_is_shown_and_f3_widens_it(folders_index: tuple[Path, Pa
 
 
 @run_async
-async def test_the_palette_filters_files_by_glob_and_type(folders_index: tuple[Path, Path]) -> None:
+async def test_the_palette_filters_files_by_glob_and_type(folders_index: tuple[Path, Path], live: LiveSearch) -> None:
     from searcher.tui.filter_screen import FilterScreen
 
-    app = app_for(folders_index, "ngoai giao")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+    async with live("ngoai giao", on=folders_index) as (app, pilot):
         assert len(shown_paths(app)) == 4
         app.action_filter_files()
         await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), what="the filter dialog")
@@ -1033,7 +1046,7 @@ async def test_the_palette_filters_files_by_glob_and_type(folders_index: tuple[P
 
 @run_async
 async def test_open_with_no_opener_says_what_to_do_and_shows_the_document(
-    folders_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    folders_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, live: LiveSearch
 ) -> None:
     monkeypatch.delenv("SEARCHER_OPENER", raising=False)
     calls: list[list[str]] = []
@@ -1042,9 +1055,7 @@ async def test_open_with_no_opener_says_what_to_do_and_shows_the_document(
         calls.append(argv)
         raise FileNotFoundError(2, "No such file or directory")
 
-    app = app_for(folders_index, "ngoai giao", editor_runner=runner)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao"))
+    async with live("ngoai giao", on=folders_index, editor_runner=runner) as (app, pilot):
         row = [hit.path for hit in app.main.results.hits].index("law/công-văn.docx")
         app.main.results.highlighted = row
         await pilot.pause()

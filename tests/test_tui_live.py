@@ -17,7 +17,7 @@ from searcher.tui.app import make_app
 from searcher.tui.document_screen import DocumentScreen
 from searcher.tui.protocol import SearchEngine
 
-from test_tui_snapshots import FixedEngine
+from test_tui_snapshots import BUILT, FixedEngine
 from tui_support import data_home, results_for, run_async, shared_index, wait_until  # noqa: F401  (fixtures)
 
 SIZE = (100, 30)
@@ -379,7 +379,7 @@ async def test_grouping_by_file_toggles_and_is_remembered(data_home: Path) -> No
         assert len(paths) == len(set(paths)) < every  # one row per file
         assert "more" in screen.results.prompt(0).plain.split("\n")[0]
         app.theme = "textual-light"
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: Settings.load().theme == "textual-light", what="the theme saved")
     settings = Settings.load()
     assert settings.group_by_file is True and settings.theme == "textual-light"
     app = app_on(FixedEngine())
@@ -408,6 +408,37 @@ async def test_narrow_status_keeps_the_hit_count_and_time() -> None:
         assert left.size.width >= 16
         text = app.main.status.left_text
         assert "hits" in text and "ms" in text
+
+
+class BigIndexStats(FixedEngine):
+    """The statistics of the folder of issue 22 (1,035 files), built four minutes before ``clock``."""
+
+    def stats(self) -> dict[str, Any]:
+        return {**super().stats(), "paragraphs": 123_653, "files": 1_035, "bytes": 312_500_000}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (60, 20)])
+@run_async
+async def test_the_status_line_always_shows_the_index_age(size: tuple[int, int]) -> None:
+    from textual.geometry import Region
+
+    app = make_app(
+        "no-index", "corpus", engine=BigIndexStats(), cursor_blink=False, check_interval=0, clock=lambda: BUILT + 240
+    )
+    async with app.run_test(size=size) as pilot:
+        await ask(pilot, "ngoại giao")
+        right = app.main.query_one("#status-right")
+        await wait_until(pilot, lambda: right.size.width > 0 and "built" in app.main.status.right_text)
+
+        def shown() -> str:
+            return right.render_lines(Region(0, 0, right.size.width, 1))[0].text.strip()
+
+        assert shown().endswith("built 4 min ago") and "…" not in shown(), shown()
+        if size[0] >= 80:
+            assert shown().startswith(("1,035 files", "123,653 paragraphs")), shown()
+        left = app.main.status.left_text
+        assert left.startswith("50+ hits") and "ms" in left  # the search's own account keeps its place
+        assert app.main.query_one("#status-left").size.width >= 16
 
 
 @run_async
@@ -502,44 +533,108 @@ async def test_while_typing_the_preview_never_shows_an_earlier_querys_paragraph(
     app = make_app(index, corpus, cursor_blink=False, check_interval=0)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main
-        await pilot.press(*"kinh")
-        await wait_until(pilot, results_for(app, "kinh"))
+        await pilot.press(*"hoa")  # its top hit is not the top hit of "hoa binh"
+        await wait_until(pilot, results_for(app, "hoa"))
         await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
         assert screen.preview.border_subtitle
-        await pilot.press("space", *"te")
-        await wait_until(pilot, results_for(app, "kinh te"))
-        # Typing goes on: the preview waits for a pause, blank rather than showing the
-        # 'kinh' hit beside the 'kinh te' hits.
-        assert screen._context_timer is not None
-        assert screen.preview.border_subtitle == ""
+        # Whenever hits are shown, the preview beside them shows the selected one or nothing
+        # (while typing goes on it waits for a pause, blank): never the 'hoa' hit beside
+        # the 'hoa binh' hits.  Checked at each outcome, so a slow machine cannot skip it.
+        seen: list[tuple[str, str, str]] = []
+        settle = screen._settle_view
+
+        def spy(result: SearchResult, text: str) -> None:
+            settle(result, text)
+            hit = screen.results.selected_hit
+            seen.append((text, str(screen.preview.border_subtitle), f"{hit.path}:{hit.line}" if hit else ""))
+
+        monkeypatch.setattr(screen, "_settle_view", spy)
+        await pilot.press("space", *"binh")
+        await wait_until(pilot, results_for(app, "hoa binh"))
+        assert any(text == "hoa binh" for text, _, _ in seen)
+        assert all(shown in ("", selected) for _, shown, selected in seen), seen
         await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
         hit = screen.results.selected_hit
         assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
 
 
+class SlowFirstSearch:
+    """Wraps a real engine; its first search takes ``delay`` seconds (as on a loaded machine)."""
+
+    def __init__(self, engine: Engine, delay: float) -> None:
+        self.engine = engine
+        self.delay = delay
+        self.searches = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def search(self, text: str, **options: Any) -> SearchResult:
+        self.searches += 1
+        if self.searches == 1 and self.delay:
+            import time
+
+            time.sleep(self.delay)
+        return self.engine.search(text, **options)
+
+
+def record_preview_loads(screen: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, str]]:
+    """Spy on the screen's preview: (when, for which query) each hit's document starts loading."""
+    import time
+
+    loads: list[tuple[float, str]] = []
+    load = screen._load_context
+
+    def spy(hit: Hit, query: Any) -> Any:
+        loads.append((time.perf_counter(), screen.result_text))
+        return load(hit, query)
+
+    monkeypatch.setattr(screen, "_load_context", spy)
+    return loads
+
+
+@pytest.mark.parametrize("search_delay", [0.0, 1.2], ids=["idle", "loaded"])
 @run_async
 async def test_the_first_keystroke_does_not_load_the_preview_at_once(
-    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, search_delay: float
 ) -> None:
     # The preview reads the hit's document in a thread: right after the first letter of a
-    # query it would slow the search of the second one.  It waits for a pause; a query set
-    # whole (a recalled one, a paste) is previewed at once.
+    # query it would slow the search of the second one.  It waits for a pause.  What is
+    # checked is when the document was asked for, measured from the keystroke, so a slow
+    # machine (the "loaded" case: a search slower than the pause) can only make it later.
     monkeypatch.setattr(search_screen, "CONTEXT_DELAY", 1.0)
+    corpus, index = shared_index
+    app = make_app(index, corpus, engine=SlowFirstSearch(Engine.open(index), search_delay), cursor_blink=False, check_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main
+        loads = record_preview_loads(screen, monkeypatch)
+        await pilot.press("k")
+        typed_at = screen._typed_at
+        await wait_until(pilot, results_for(app, "k"))
+        if not loads:
+            assert screen.preview.border_subtitle == ""  # blank meanwhile, not an older paragraph
+        await wait_until(pilot, lambda: bool(loads), what="the preview")
+        assert loads[0][0] - typed_at >= search_screen.CONTEXT_DELAY
+        hit = screen.results.selected_hit
+        await wait_until(pilot, lambda: screen.preview.border_subtitle == f"{hit.path}:{hit.line}", what="its location")
+
+
+@run_async
+async def test_a_query_set_whole_is_previewed_at_once(shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A recalled query or a paste is no typing: its preview follows its hits a frame later,
+    # without waiting for a pause (set far beyond this test's timeouts).
+    monkeypatch.setattr(search_screen, "CONTEXT_DELAY", 600.0)
     corpus, index = shared_index
     app = make_app(index, corpus, cursor_blink=False, check_interval=0)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main
-        await pilot.press("k")
-        await wait_until(pilot, results_for(app, "k"))
-        await pilot.pause(0.3)
-        assert screen._context_timer is not None and screen.preview.border_subtitle == ""
-        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
-        assert screen.preview.border_subtitle
+        screen._typed_at = -1e9  # nothing typed for ages (perf_counter may start near 0)
+        before = screen.gen
         screen.set_query("ngoai giao")
+        await wait_until(pilot, lambda: screen.gen > before, what="the change to arrive")
         await wait_until(pilot, results_for(app, "ngoai giao"))
-        await pilot.pause(0.3)
         hit = screen.results.selected_hit
-        assert screen._context_timer is None and screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
+        await wait_until(pilot, lambda: screen.preview.border_subtitle == f"{hit.path}:{hit.line}", what="the preview")
 
 
 @run_async

@@ -111,7 +111,7 @@ def settled(query: str):  # type: ignore[no-untyped-def]
     async def run_before(pilot: Any) -> None:
         await wait_until(pilot, results_for(pilot.app, query))
         await workers_idle(pilot)
-        await pilot.pause(0.05)
+        await pilot.pause()
 
     return run_before
 
@@ -128,7 +128,7 @@ def test_main_screen_wide(snap_compare: Any) -> None:
         await settled("ngoai giao kinh")(pilot)
         await pilot.press("down")
         await workers_idle(pilot)
-        await pilot.pause(0.05)
+        await pilot.pause()
 
     assert snap_compare(snapshot_app("ngoai giao kinh"), terminal_size=(120, 40), run_before=run_before)
 
@@ -176,8 +176,8 @@ def test_document_view(snap_compare: Any) -> None:
         await settled("ngoại giao")(pilot)
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, DocumentScreen) and pilot.app.screen.loaded)
-        await pilot.pause(0.05)
+        await pilot.pause()
         await pilot.press("n")
-        await pilot.pause(0.05)
+        await pilot.pause()
 
     assert snap_compare(snapshot_app("ngoại giao"), terminal_size=(80, 24), run_before=run_before)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import shutil
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -46,7 +49,42 @@ def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "xdg-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
     monkeypatch.delenv("SEARCHER_TUI_LOG", raising=False)
+    # Copying (y) talks to tmux or screen when inside one: never to the user's own session.
+    monkeypatch.delenv("TMUX", raising=False)
+    monkeypatch.delenv("STY", raising=False)
     return home
+
+
+SIZE = (100, 30)  # the terminal of the TUI tests, unless a test says otherwise
+
+LiveSearch = Callable[..., AbstractAsyncContextManager[tuple[Any, Any]]]
+
+
+@pytest.fixture
+def live(shared_index: tuple[Path, Path]) -> LiveSearch:
+    """Open the live search: ``async with live("ngoai giao") as (app, pilot):``.
+
+    With a query, the block starts once its results are on screen.  ``on``: the
+    (corpus, index) pair to search (default the shared index); ``size``: the
+    terminal; other keywords go to :func:`searcher.tui.app.make_app`.
+    """
+
+    @contextlib.asynccontextmanager
+    async def open_live(
+        query: str = "", *, on: tuple[Path, Path] | None = None, size: tuple[int, int] = SIZE, **options: Any
+    ) -> AsyncIterator[tuple[Any, Any]]:
+        from searcher.tui.app import make_app
+
+        corpus, index = on or shared_index
+        options.setdefault("cursor_blink", False)
+        options.setdefault("check_interval", 0)
+        app = make_app(index, corpus, query, **options)
+        async with app.run_test(size=size) as pilot:
+            if query:
+                await wait_until(pilot, results_for(app, query), what=f"the results for {query!r}")
+            yield app, pilot
+
+    return open_live
 
 
 async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:

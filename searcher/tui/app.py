@@ -26,6 +26,8 @@ from textual.message import Message
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.screen import Screen
 from textual.binding import Binding
+from textual.css.query import NoMatches
+from textual.widgets import Input
 
 from ..backends import is_remote
 from ..engine import Engine
@@ -35,6 +37,7 @@ from ..indexer import BuildSummary
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError, Unavailable
 from ..opener import editor_command, missing_program_advice, open_command
 from ..presentation import display_path, format_size, location
+from . import clipboard
 from .history import History
 from .help_screen import HelpScreen
 from .index_screen import BuildOutcome, IndexPanel, IndexScreen
@@ -157,6 +160,7 @@ class SearchApp(App[int]):
         self.engine_unavailable = False  # the index's server did not answer at start: try again on each check
         self._history_warned = False
         self.internal_errors: list[Exception] = []
+        self.last_copy = clipboard.Copied()
         self.main: SearchScreen = SearchScreen(query)
 
     # -- start-up ----------------------------------------------------------------
@@ -196,7 +200,12 @@ class SearchApp(App[int]):
 
     # -- index facts and changes ----------------------------------------------------
 
-    def index_summary(self) -> str:
+    def index_summary(self, width: int | None = None) -> str:
+        """The index's size and age for the status line, in at most ``width`` cells when given.
+
+        The age always stays (it says whether the results are current); on a narrow line
+        the size in bytes goes first, then the paragraph count, then the file count.
+        """
         stats = self.stats
         if stats is None:
             if self.building:
@@ -204,11 +213,14 @@ class SearchApp(App[int]):
             if self.engine is None:
                 return "index server away" if self.engine_unavailable else "no index"
             return ""
-        age = format_age(max(0.0, self.clock() - float(stats.get("built") or 0)))
-        return (
-            f"{stats['paragraphs']:,} paragraphs · {stats['files']:,} files · "
-            f"{format_size(stats['bytes'])} · built {age}"
-        )
+        age = f"built {format_age(max(0.0, self.clock() - float(stats.get('built') or 0)))}"
+        paragraphs, files = f"{stats['paragraphs']:,} paragraphs", f"{stats['files']:,} files"
+        forms = [
+            f"{paragraphs} · {files} · {format_size(stats['bytes'])} · {age}",
+            f"{paragraphs} · {files} · {age}",
+            f"{files} · {age}",
+        ]
+        return next((form for form in forms if width is None or len(form) <= width), age)
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def load_stats(self, changed: bool = False) -> None:
@@ -336,13 +348,21 @@ class SearchApp(App[int]):
         self.main.update_index_status()
         if self.engine is None or first_run:
             screen = IndexScreen(
-                self.reindex_corpus(), self.index, reason=reason, build=self.build_function, first_run=first_run
+                self.reindex_corpus(), self.index, reason=reason, build=self.build_function, first_run=first_run,
+                query=self._query_line(),
             )
             self.push_screen(screen, self._build_finished)
         else:
             # An update: the old index keeps answering while the new one is built.
             panel = IndexPanel(self.reindex_corpus(), self.index, self._build_finished, build=self.build_function)
             self.main.mount(panel, before=self.main.status)
+
+    def _query_line(self) -> Input | None:
+        """The main screen's query line, where keys typed during the first build go."""
+        try:
+            return self.main.query_input
+        except NoMatches:
+            return None
 
     def action_reindex(self) -> None:
         self.start_build()
@@ -439,10 +459,24 @@ class SearchApp(App[int]):
         elif outcome.get("status") not in (0, None):
             self.notify(f"{editor} exited with status {outcome['status']}", severity="warning")
 
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy ``text``: OSC 52 to the terminal, or tmux's paste buffer inside tmux (see :mod:`.clipboard`);
+        ``last_copy`` tells how, and why it may not have worked."""
+        self._clipboard = text  # what App.clipboard (and a paste inside the app) reads
+        self.last_copy = copied = clipboard.copy(text)
+        if copied.osc52 and self._driver is not None:
+            self._driver.write(copied.osc52)
+
     def copy_location(self, file: str, line: int, page: int | None = None, chapter: int | None = None) -> None:
         text = location(file, line, page, chapter)
         self.copy_to_clipboard(text)
-        self.notify(f"Copied {text}", timeout=2)
+        copied = self.last_copy
+        if copied.problem:
+            self.notify(f"{text}: {copied.problem}", title="Copying may not work here", severity="warning", timeout=8)
+        elif copied.how == "tmux buffer":
+            self.notify(f"Copied {text} (tmux buffer)", timeout=2)
+        else:
+            self.notify(f"Copied {text}", timeout=2)
 
     def _theme_changed(self, theme: Any) -> None:
         if self.settings.theme != theme.name:

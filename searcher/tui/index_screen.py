@@ -6,12 +6,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from textual import work
+from textual import events, work
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Label, ProgressBar
+from textual.widgets import Input, Label, ProgressBar
 
 from ..errors import SearcherError
 
@@ -102,7 +102,11 @@ class _Build:
 
 
 class IndexScreen(_Build, ModalScreen[BuildOutcome]):
-    """The first build (nothing to search yet): a dialog with a progress bar; Esc cancels."""
+    """The first build (nothing to search yet): a dialog with a progress bar; Esc cancels.
+
+    Typing goes on meanwhile: letters, Backspace and pastes go to ``query`` (the main
+    screen's query line, behind the dialog), which is searched once the index is ready.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -113,10 +117,12 @@ class IndexScreen(_Build, ModalScreen[BuildOutcome]):
         reason: str = "",
         build: Callable[..., Any] | None = None,
         first_run: bool = False,
+        query: Input | None = None,
     ) -> None:
         super().__init__()
         self._setup(corpus, index, build, first_run)
         self.reason = reason
+        self.query_input = query
 
     def compose(self):  # type: ignore[no-untyped-def]
         with Vertical(id="index-dialog") as dialog:
@@ -127,10 +133,39 @@ class IndexScreen(_Build, ModalScreen[BuildOutcome]):
             yield Label(f"corpus: {self.corpus}", id="index-corpus")
             yield ProgressBar(id="index-progress", show_eta=False)
             yield Label("looking for files…", id="index-current")
+            yield Label("", id="index-query", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#index-query", Label).display = False
         self.set_interval(0.1, self._poll)
         self._run()
+
+    def on_key(self, event: events.Key) -> None:
+        query = self.query_input
+        if query is None:
+            return
+        if event.is_printable and event.character:
+            query.insert_text_at_cursor(event.character)
+        elif event.key == "backspace":
+            query.action_delete_left()
+        else:
+            return  # Esc (cancel) and the app's keys keep their meaning
+        event.stop()
+        event.prevent_default()
+        self._show_query()
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self.query_input is not None and event.text:
+            self.query_input.insert_text_at_cursor(event.text.splitlines()[0])
+            event.stop()
+            self._show_query()
+
+    def _show_query(self) -> None:
+        """Say what was typed, and that it is searched when the index is ready."""
+        label = self.query_one("#index-query", Label)
+        text = self.query_input.value if self.query_input is not None else ""
+        label.update(f"search: {text}  (when the index is ready)" if text.strip() else "")
+        label.display = bool(text.strip())
 
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
     def _run(self) -> None:

@@ -237,6 +237,7 @@ class SearchScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.wide, "-wide")
+        self.update_index_status()  # as much of it as the new width holds
         if self.state != "results" and self.preview.display != self.wide:
             self._preview_beside_message()
 
@@ -639,7 +640,7 @@ class SearchScreen(Screen[None]):
             status = self.status
         except NoMatches:
             return  # the first build can start before this screen is composed; on_mount shows it
-        status.set_right(self.search_app.index_summary())
+        status.set_right(self.search_app.index_summary(status.right_width()))
 
     # -- preview -------------------------------------------------------------
 

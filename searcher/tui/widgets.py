@@ -450,6 +450,9 @@ class ResultsList(ScrollView, can_focus=True):
         if self.hits and self.prompt_width() != self._rendered_width:
             self._render_rows()
             self.refresh()
+        # A smaller list would leave the selected hit below the part on screen while the
+        # preview still shows it: keep it in view (a scroll, not a change of selection).
+        self.scroll_to_highlight()
 
     async def _on_click(self, event: events.Click) -> None:
         event.prevent_default()
@@ -547,6 +550,9 @@ class StatusText(Static):
         return lines
 
 
+RIGHT_SHARE = 45  # per cent of the status line the index's summary may take (its max-width in searcher.tcss)
+
+
 class StatusLine(Horizontal):
     """One line: what the last search did on the left, the index on the right."""
 
@@ -561,6 +567,11 @@ class StatusLine(Horizontal):
 
     def set_right(self, text: str) -> None:
         self.query_one("#status-right", Static).update(text)
+
+    def right_width(self) -> int | None:
+        """Cells the right part may take: :data:`RIGHT_SHARE` of the line (None before the first layout)."""
+        width = self.content_region.width or self.screen.size.width - 2
+        return width * RIGHT_SHARE // 100 if width > 0 else None
 
     @property
     def left(self) -> StatusText:
