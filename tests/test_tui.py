@@ -818,7 +818,8 @@ async def test_first_run_and_f5_build_a_100_file_folder(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: not app.building and app.engine is not None, timeout=120, what="the first build")
         assert not any(n.severity == "error" for n in app._notifications), [n.message for n in app._notifications]
         await wait_until(pilot, lambda: app.main.state == "results", timeout=10)
-        assert app.stats is not None and app.stats["files"] == 100
+        await wait_until(pilot, lambda: app.stats is not None, timeout=10, what="the index's counts (a worker)")
+        assert app.stats["files"] == 100
         (corpus / "f000.txt").write_text("Tin mới\n\nMột đoạn có từ quasarquux ở đây.\n", encoding="utf-8")
         for i in range(1, 80):  # enough changed files for F5's update to be a real one
             (corpus / f"f{i:03d}.txt").touch()

@@ -129,7 +129,8 @@ class _FieldCollector:
             dtype=np.uint32,
             count=field.terms,
         )
-        term_ids = np.repeat(ids, np.diff(np.asarray(field.offsets, dtype=np.int64)))
+        counts: Any = np.diff(np.asarray(field.offsets, dtype=np.int64))
+        term_ids = np.repeat(ids, counts)
         docs = new_docs[np.asarray(field.docs, dtype=np.int64)]
         keep = docs >= 0
         self.chunks.append((term_ids[keep], docs[keep].astype(np.uint32), np.asarray(field.tfs)[keep]))

@@ -74,7 +74,7 @@ class SyllableTokenizer(Tokenizer):
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
-                token.original = found.text
+                token.original = found.text  # type: ignore[attr-defined]  # Whoosh's Token takes any attribute
             if positions:
                 token.pos = start_pos + position
             if chars:
