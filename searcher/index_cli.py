@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 from .errors import EXIT_ERROR, SearcherError
 from .options import add_location_arguments, add_selection_arguments
-from .presentation import describe_conversions, format_size
+from .presentation import describe_conversions, format_size, redact, visible
 
 __all__ = ["main", "build_parser"]
 
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.list:
             return _list(args.json)
-        if args.forget:
+        if args.forget is not None:  # --forget "" must not fall through to a build
             return _forget(args.forget, args.wait)
         _cluster_address(args)
         _resolve(args)
@@ -131,13 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return watch(args.corpus, args.index, wait=args.wait, quiet=args.quiet, json_lines=args.json)
         return 0
     except SearcherError as exc:
-        print(f"search-index: error: {exc}", file=sys.stderr)
+        print(f"search-index: error: {visible(redact(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("search-index: interrupted; the index is unchanged", file=sys.stderr)
         return 130
     except OSError as exc:
-        print(f"search-index: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        print(f"search-index: error: {visible(redact(message))}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -198,10 +199,11 @@ def _resolve(args: argparse.Namespace) -> None:
 
 
 def _report(summary: Any, args: argparse.Namespace) -> None:
+    # File names are the folder's own: control characters are shown, never sent (visible).
     for skipped in summary.skipped:
-        print(f"search-index: warning: skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
+        print(f"search-index: warning: skipped {visible(skipped['path'])}: {visible(skipped['reason'])}", file=sys.stderr)
     for warning in summary.warnings:
-        print(f"search-index: warning: {warning['path']}: {warning['reason']}", file=sys.stderr)
+        print(f"search-index: warning: {visible(warning['path'])}: {visible(warning['reason'])}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False), flush=True)
     elif not args.quiet:
@@ -238,6 +240,8 @@ def _forget(folder: str, wait: float) -> int:
     from .places import index_for, list_indexes
     from .store import build_lock
 
+    if not folder.strip():
+        raise SearcherError("--forget needs a folder (see search-index --list)")
     index = index_for(folder)
     if not index.is_dir():  # the folder may be gone: match what was recorded
         real = os.path.realpath(folder)

@@ -43,6 +43,7 @@ from .errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
 from .store import KIND_FILE, KIND_PARAGRAPH, IndexLocation, build_lock, exposure_warning, make_private_dir, write_atomic
 from . import whoosh_patches
 from .bestmatch import BestMatchWriter
+from .presentation import redact
 
 __all__ = ["BuildSummary", "build_index", "ensure_index", "check_corpus", "Progress"]
 
@@ -327,13 +328,13 @@ def _skip(
 
 def check_corpus(corpus: Path) -> Path:
     """Return the corpus folder, or raise :class:`CorpusError` with a one-line reason."""
-    corpus = Path(corpus)
+    corpus = Path(corpus)  # it may be an address with a password (-C opensearch://u:pw@…): redact
     if not corpus.exists():
-        raise CorpusError(f"corpus folder not found: {corpus}")
+        raise CorpusError(f"corpus folder not found: {redact(str(corpus))}")
     if not corpus.is_dir():
-        raise CorpusError(f"corpus path is not a directory: {corpus}")
+        raise CorpusError(f"corpus path is not a directory: {redact(str(corpus))}")
     if not os.access(corpus, os.R_OK | os.X_OK):
-        raise CorpusError(f"corpus folder is not readable: {corpus}")
+        raise CorpusError(f"corpus folder is not readable: {redact(str(corpus))}")
     return corpus
 
 

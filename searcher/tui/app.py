@@ -30,7 +30,7 @@ from ..engine import Engine
 from ..indexer import BuildSummary
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError, Unavailable
 from ..opener import editor_command, open_command
-from ..presentation import display_path, format_size, location
+from ..presentation import display_path, format_size, location, visible
 from .history import History
 from .help_screen import HelpScreen
 from .index_screen import BuildOutcome, IndexPanel, IndexScreen
@@ -419,7 +419,8 @@ class SearchApp(App[int]):
             self.notify(f"{editor} exited with status {outcome['status']}", severity="warning")
 
     def copy_location(self, file: str, line: int, page: int | None = None, chapter: int | None = None) -> None:
-        text = location(file, line, page, chapter)
+        # What is pasted lands in a shell or an editor: no control characters (visible).
+        text = visible(location(file, line, page, chapter))
         self.copy_to_clipboard(text)
         self.notify(f"Copied {text}", timeout=2)
 
