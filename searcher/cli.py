@@ -253,6 +253,9 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr):  # typ
             print(f"search: {line}", file=announce)
         for skipped in summary.skipped:
             print(f"search: warning: skipped {visible(skipped['path'])}: {visible(skipped['reason'])}", file=announce)
+        if summary.links_skipped:
+            print(f"search: {summary.links_skipped} symbolic links out of the folder not followed "
+                  "(search-index --follow follows them)", file=announce)
     return Engine.open(index)
 
 

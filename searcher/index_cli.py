@@ -74,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="after the build, keep the index current as files change (Ctrl-C stops)",
     )
     parser.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
+    parser.add_argument(
+        "-L",
+        "--follow",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="follow symbolic links that lead out of the folder, and links to folders (as rg -L); "
+        "by default they are skipped and counted in the summary (kept for later updates)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary (warnings still go to stderr)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
     cluster = parser.add_argument_group(
@@ -123,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 include=args.include,
                 exclude=args.exclude,
                 keep_workers=args.watch,
+                follow=args.follow,
             )
         _report(summary, args)
         if args.watch:
@@ -271,12 +280,23 @@ def _age(seconds: float | None) -> str:
     return f"updated {seconds // 86400:.0f} days ago"
 
 
+def _links(count: int) -> str:
+    """The summary's words for symbolic links not followed.
+
+    >>> _links(1), _links(3)
+    ('1 link out of the folder not followed (--follow)', '3 links out of the folder not followed (--follow)')
+    """
+    return f"{count} link{'' if count == 1 else 's'} out of the folder not followed (--follow)"
+
+
 def _describe(s: dict[str, Any]) -> str:
     skipped = len(s["skipped"])
     return (
         f"{s['mode']} build of {s['index']} from {s['corpus']}: "
         f"{s['added']} added, {s['updated']} updated, {s['removed']} removed, "
-        f"{s['unchanged']} unchanged, {skipped} skipped; "
+        f"{s['unchanged']} unchanged, {skipped} skipped"
+        + (f", {_links(s['links_skipped'])}" if s.get("links_skipped") else "")
+        + "; "
         f"{s['paragraphs']} paragraphs in {s['files']} files; {s['seconds']:.2f} s"
         + (f"; index {format_size(s['index_bytes'])}" if s.get("index_bytes") else "")
         + (f", {s['index_to_text']:g}× the text" if s.get("index_to_text") else "")

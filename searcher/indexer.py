@@ -77,6 +77,7 @@ class BuildSummary:
     removed: int = 0
     unchanged: int = 0
     skipped: list[dict[str, str]] = field(default_factory=list)
+    links_skipped: int = 0  # symbolic links leading out of the folder, not followed (follow=True does)
     warnings: list[dict[str, str]] = field(default_factory=list)  # indexed, but worth knowing
     paragraphs: int = 0  # paragraphs in the index after the build
     paragraphs_indexed: int = 0  # paragraphs written by this build
@@ -97,6 +98,7 @@ def _file_record(
     info: dict[str, Any] = {
         "size": file.size,
         "mtime_ns": file.mtime_ns,
+        "ctime_ns": file.ctime_ns,
         "sha256": sha256,
         "paragraphs": paragraphs,
         "text_bytes": text_bytes,
@@ -349,13 +351,16 @@ def build_index(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     keep_workers: bool = False,
+    follow: bool | None = None,
 ) -> BuildSummary:
     """Bring the index at ``index`` up to date with the files under ``corpus``.
 
     Incremental unless ``full`` is true or there is no usable index yet.
     ``include``/``exclude`` are gitignore-style patterns choosing files (with
     the folder's ``.searchignore``); None keeps the ones the index was built
-    with.  The document parsers' worker processes are stopped at the end
+    with.  Symbolic links leading out of the folder are not followed (the
+    summary counts them) unless ``follow``; None keeps the choice the index
+    was built with.  The document parsers' worker processes are stopped at the end
     unless ``keep_workers`` (a watcher building again soon).
     Raises :class:`~searcher.errors.CorpusError` for a missing corpus and
     :class:`~searcher.errors.IndexBusy` when another build holds the lock.
@@ -388,7 +393,7 @@ def build_index(
     exposed = exposure_warning(location.root)
     try:
         with build_lock(location.root, wait=wait):
-            _build_locked(location, corpus_path, summary, full, progress, parallel, include, exclude)
+            _build_locked(location, corpus_path, summary, full, progress, parallel, include, exclude, follow)
             try:
                 summary.index_bytes = location.current().size()
             except (OSError, SearcherError):
@@ -414,9 +419,10 @@ def _build_locked(
     parallel: bool,
     include: Sequence[str] | None,
     exclude: Sequence[str] | None,
+    follow: bool | None = None,
 ) -> None:
     """The body of :func:`build_index`, run under the build lock."""
-    select = _selection(location.root, corpus_path, include, exclude)
+    select, follow = _selection(location.root, corpus_path, include, exclude, follow)
     generation = None
     reason = ""
     if not full:
@@ -431,9 +437,15 @@ def _build_locked(
             reason = f"rebuilt in full: the index was built from {generation.meta.get('corpus')}"
             generation = None
     problems: list[dict[str, str]] = []  # unreadable folders, broken links, bad names
+    links: list[str] = []  # links leading out of the folder, not followed
     files = list(
         iter_corpus_files(
-            corpus_path, exclude=[location.root], problems=problems, select=select if select.active else None
+            corpus_path,
+            exclude=[location.root],
+            problems=problems,
+            select=select if select.active else None,
+            follow=follow,
+            links=links,
         )
     )
     if generation is not None:
@@ -449,6 +461,7 @@ def _build_locked(
             summary.warnings.append({"path": str(location.root), "reason": reason})
         _full_build(location, corpus_path, files, summary, progress, parallel)
     summary.skipped[:0] = problems
+    summary.links_skipped = len(links)
     location.collect_garbage()
 
 
@@ -460,9 +473,14 @@ def _reset(summary: BuildSummary) -> None:
 
 
 def _selection(
-    root: Path, corpus: Path, include: Sequence[str] | None, exclude: Sequence[str] | None
-) -> FileSelection:
-    """The file selection of this build; patterns given are saved, missing ones come from the last build."""
+    root: Path,
+    corpus: Path,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    follow: bool | None = None,
+) -> tuple[FileSelection, bool]:
+    """The file selection of this build and whether it follows links leading out of the folder;
+    what is given is saved, what is not comes from the last build."""
     saved: dict[str, Any] = {}
     try:
         saved = json.loads((root / SELECTION_FILE).read_text("utf-8"))
@@ -470,13 +488,15 @@ def _selection(
         pass
     if not isinstance(saved, dict):
         saved = {}
-    if include is not None or exclude is not None:
+    if include is not None or exclude is not None or (follow is not None and follow != bool(saved.get("follow"))):
         saved = {
             "include": list(include if include is not None else saved.get("include", [])),
             "exclude": list(exclude if exclude is not None else saved.get("exclude", [])),
+            "follow": bool(follow if follow is not None else saved.get("follow", False)),
         }
         write_atomic(root / SELECTION_FILE, json.dumps(saved, ensure_ascii=False))
-    return FileSelection(corpus, include=saved.get("include", []), exclude=saved.get("exclude", []))
+    selection = FileSelection(corpus, include=saved.get("include", []), exclude=saved.get("exclude", []))
+    return selection, bool(saved.get("follow", False))
 
 
 def _write_about(root: Path, summary: BuildSummary) -> None:
@@ -653,7 +673,14 @@ def _update_plan(
 
 def _unchanged(known: dict[str, Any], file: CorpusFile) -> bool:
     """Whether a file's record says it is as indexed (same size and mtime, and not skipped for being unopenable)."""
-    return known.get("size") == file.size and known.get("mtime_ns") == file.mtime_ns and not _unopened(known)
+    return (
+        known.get("size") == file.size
+        and known.get("mtime_ns") == file.mtime_ns
+        # A chmod changes only the ctime: a file made unreadable must be tried again (and
+        # dropped with a warning).  A record without one (an older index) is checked once.
+        and known.get("ctime_ns") == file.ctime_ns
+        and not _unopened(known)
+    )
 
 
 def _unopened(known: dict[str, Any]) -> bool:
