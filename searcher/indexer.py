@@ -387,6 +387,10 @@ def build_index(
     except OSError as exc:
         raise IndexUnusable(f"cannot create index folder {location.root}: {exc.strerror}") from None
     if not os.access(location.root, os.W_OK | os.X_OK):
+        from .store import unreadable_because
+
+        if os.stat(location.root).st_uid != os.geteuid():  # another user's: --full would not help either
+            raise IndexUnusable(f"index at {location.root} {unreadable_because(location.root)}")
         raise IndexUnusable(f"index folder is not writable: {location.root}")
 
     summary = BuildSummary(corpus=str(corpus_path), index=str(location.root))

@@ -522,6 +522,11 @@ def test_search_index_list_and_forget(home, tmp_path):
     line = assert_one_line_error(run_cli("search", ["hòa"], docs, env=env))
     assert "search-index ." in line
     assert_one_line_error(run_cli("search-index", ["--forget", str(docs)], tmp_path, env=env), prog="search-index")
+    # An empty name refuses, in one line: it used to build ./index from the ./corpus here.
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text("A\n\nhòa bình\n", encoding="utf-8")
+    refused = assert_one_line_error(run_cli("search-index", ["--forget", ""], tmp_path, env=env), prog="search-index")
+    assert "--forget needs a folder" in refused and not (tmp_path / "index").exists()
 
 
 def test_an_index_readable_by_others_is_warned_about(workspace):

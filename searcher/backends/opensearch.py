@@ -168,6 +168,10 @@ def _config() -> dict[str, Any]:
             raise SearcherError(f"cannot read {path}: {type(exc).__name__}") from None
         if not isinstance(settings, dict):
             raise SearcherError(f"{path} must hold one JSON object")
+        for key in ("user", "password", "ca_certs"):
+            if key in settings and not isinstance(settings[key], str):
+                # Never the value: it may be the password.
+                raise SearcherError(f'{path}: "{key}" must be a string, in double quotes')
     if user:
         settings["user"], settings["password"] = user, password or ""
     if os.environ.get(CA_ENV):
