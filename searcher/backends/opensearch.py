@@ -603,7 +603,11 @@ def build_opensearch(
             _check_not_concrete(client, where)
             select = FileSelection(corpus_path, include=list(include or []), exclude=list(exclude or []))
             problems: list[dict[str, str]] = []
-            files = list(iter_corpus_files(corpus_path, problems=problems, select=select if select.active else None))
+            links: list[str] = []  # links out of the folder: not followed (a shared cluster must not leak them)
+            files = list(
+                iter_corpus_files(corpus_path, problems=problems, select=select if select.active else None, links=links)
+            )
+            summary.links_skipped = len(links)
             targets = _alias_targets(client, where)
             incremental = False
             if targets and not full:
