@@ -557,7 +557,8 @@ def test_open_runs_the_editor_at_the_line_or_the_viewer_at_the_page(tmp_path):
     for n, path in enumerate(order, 1):
         assert run_cli("search", [*args, "--open", str(n), "an", "ninh"], tmp_path, env=env).returncode == 0
     opened = record.read_text().splitlines()
-    expected = {"docs/r.pdf": "--page=2|docs/r.pdf|", "docs/n.txt": "+3|docs/n.txt|"}  # paths as printed
+    # Paths as printed, made ./relative so that no file name reads as an option (issue 25).
+    expected = {"docs/r.pdf": "--page=2|./docs/r.pdf|", "docs/n.txt": "+3|./docs/n.txt|"}
     assert opened == [expected[p] for p in order]
     assert_one_line_error(run_cli("search", [*args, "--open", "9", "an", "ninh"], tmp_path, env=env))
 
