@@ -235,7 +235,7 @@ def _list(as_json: bool) -> int:
         paragraphs = entry["paragraphs"] if entry["paragraphs"] is not None else "?"
         gone = "  (folder gone)" if not entry["exists"] else ""
         print(
-            f"{entry['folder']}  {format_size(entry['bytes'])}  {paragraphs} paragraphs  "
+            f"{visible(entry['folder'])}  {format_size(entry['bytes'])}  {paragraphs} paragraphs  "
             f"{_age(entry['age_s'])}{gone}"
         )
     return 0
@@ -259,7 +259,7 @@ def _forget(folder: str, wait: float) -> int:
         raise SearcherError(f"no index of {folder} in the cache folder (see search-index --list)")
     with build_lock(index, wait=wait):
         shutil.rmtree(index)
-    print(f"forgot the index of {folder} ({index})")
+    print(f"forgot the index of {visible(folder)} ({index})")
     return 0
 
 
