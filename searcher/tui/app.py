@@ -30,7 +30,7 @@ from ..engine import Engine
 from ..indexer import BuildSummary
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError, Unavailable
 from ..opener import editor_command, open_command
-from ..presentation import display_path, format_size, location, visible
+from ..presentation import display_path, format_size, location, redact, visible
 from .history import History
 from .help_screen import HelpScreen
 from .index_screen import BuildOutcome, IndexPanel, IndexScreen
@@ -343,7 +343,7 @@ class SearchApp(App[int]):
         if outcome is None or outcome.status == "cancelled":
             self.notify("Indexing cancelled: the previous index is unchanged.", severity="warning", timeout=3)
         elif outcome.status == "error":
-            self.notify(outcome.message, title="Indexing failed", severity="error", timeout=6)
+            self.notify(visible(redact(outcome.message)), title="Indexing failed", severity="error", timeout=6)
             if self.engine is None:
                 self.engine_error = outcome.message
         else:
@@ -491,7 +491,7 @@ def run_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query
         try:
             check_corpus(Path(corpus))
         except CorpusError as exc:
-            print(f"search: error: no index at {index}, and {exc}", file=sys.stderr)
+            print(visible(redact(f"search: error: no index at {index}, and {exc}")), file=sys.stderr)
             return EXIT_ERROR
     except SearcherError:
         engine = None  # the UI shows the error and offers F5
