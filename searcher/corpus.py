@@ -98,6 +98,7 @@ class CorpusFile:
     size: int
     mtime_ns: int
     ctime_ns: int = 0  # a chmod changes only this: an update must notice a file made unreadable
+    link: bool = False  # listed as a symbolic link (one that may be followed): else never read through one
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,9 @@ def iter_corpus_files(
                         report(relpath, "file name is not valid UTF-8")
                         continue
                     st = entry.stat()
-                    yield CorpusFile(relpath, entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                    yield CorpusFile(
+                        relpath, entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, entry.is_symlink()
+                    )
                 elif is_txt and not entry.is_dir():
                     broken = entry.is_symlink() and not os.path.exists(entry.path)
                     report(relpath, "broken symbolic link" if broken else "not a regular file")

@@ -129,9 +129,9 @@ def _index_file(
     if is_document(path):
         return _index_document(writer, file, known, summary, _read_document(file, known))
     try:
-        stream = _open_regular(file.abspath)
+        stream = _open_regular(file.abspath, file.link)
     except OSError as exc:
-        return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "", best)
+        return _skip(writer, file, known, summary, _open_failure(exc), "", best)
     if stream is None:  # replaced by a FIFO or device since the corpus was listed
         return _skip(writer, file, known, summary, "not a regular file", "", best)
     with stream:
@@ -199,9 +199,9 @@ class _ReadDocument:
 def _read_document(file: CorpusFile, known: dict[str, Any] | None) -> _ReadDocument:
     """Hash a document and, unless its bytes are the ones indexed, extract it (thread-safe)."""
     try:
-        stream = _open_regular(file.abspath)
+        stream = _open_regular(file.abspath, file.link)
     except OSError as exc:
-        return _ReadDocument(skipped=f"cannot read: {exc.strerror or exc}")
+        return _ReadDocument(skipped=_open_failure(exc))
     if stream is None:
         return _ReadDocument(skipped="not a regular file")
     with stream:
@@ -215,6 +215,8 @@ def _read_document(file: CorpusFile, known: dict[str, Any] | None) -> _ReadDocum
         extracted = formats.extract(file.abspath)
     except DocumentSkipped as exc:
         return _ReadDocument(sha256=digest, skipped=exc.reason)
+    if not file.link and os.path.islink(file.abspath):  # the parser opened it again, by name
+        return _ReadDocument(sha256=digest, skipped="replaced by a symbolic link while being indexed")
     try:
         st = os.stat(file.abspath)
         changed = st.st_size != file.size or st.st_mtime_ns != file.mtime_ns
@@ -271,12 +273,15 @@ def _index_document(
     return len(extracted.paragraphs)
 
 
-def _open_regular(abspath: str) -> Any:
+def _open_regular(abspath: str, link: bool = False) -> Any:
     """Open a file for reading, or return None when it is not a regular file.
 
     ``O_NONBLOCK`` keeps a FIFO that took the file's place from blocking the build.
+    Unless it was listed as a link (``link``), a symbolic link that took its place since
+    is not followed (``O_NOFOLLOW``): the listing alone decides which links are read.
     """
-    fd = os.open(abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if link else getattr(os, "O_NOFOLLOW", 0))
+    fd = os.open(abspath, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
@@ -286,6 +291,15 @@ def _open_regular(abspath: str) -> Any:
     except BaseException:
         os.close(fd)
         raise
+
+
+def _open_failure(exc: OSError) -> str:
+    """Why a listed file could not be opened, for the summary."""
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "replaced by a symbolic link while being indexed"
+    return f"cannot read: {exc.strerror or exc}"
 
 
 def _write_paragraph(writer: Any, best: BestMatchWriter, path: str, title: str, para: Any, **where: int) -> int:

@@ -291,6 +291,22 @@ def test_links_out_of_the_folder_are_not_indexed_unless_followed(tmp_path, make_
         assert paths_of(eng, "matkhauzz") == []
 
 
+def test_a_file_replaced_by_a_link_out_of_the_folder_after_listing_is_not_read(tmp_path, make_corpus):
+    """The listing decides which links are read: one swapped in afterwards (a race) is not followed."""
+    outside = make_corpus({"secret.txt": "Mật\n\nmatkhauzz bí mật\n"}, name="outside")
+    corpus = make_corpus(DOCS, name="corpus")
+
+    def swap(progress):
+        if progress.current == "a.txt":  # b.txt was listed as a regular file: now a link to a secret
+            (corpus / "b.txt").unlink()
+            (corpus / "b.txt").symlink_to(outside / "secret.txt")
+
+    summary = build_index(corpus, tmp_path / "index", progress=swap, parallel=False)
+    assert summary.skipped == [{"path": "b.txt", "reason": "replaced by a symbolic link while being indexed"}]
+    with Engine.open(tmp_path / "index") as eng:
+        assert paths_of(eng, "matkhauzz") == []
+
+
 def test_search_index_counts_the_links_it_did_not_follow(tmp_path, make_corpus, capsys):
     outside = make_corpus({"secret.txt": "Mật\n\nmatkhauzz bí mật\n"}, name="outside")
     corpus = make_corpus(DOCS, name="corpus")
