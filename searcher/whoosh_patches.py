@@ -151,7 +151,7 @@ def _start_helpers(start_method: str) -> None:
         try:
             if _fileno(saved) < 0:
                 sys.stderr = sys.__stderr__ if _fileno(sys.__stderr__) >= 0 else open(os.devnull, "w")
-            util.spawnv_passfds = _quiet_spawnv_passfds
+            util.spawnv_passfds = _quiet_spawnv_passfds  # type: ignore[assignment]
             resource_tracker.ensure_running()
             if start_method == "forkserver":
                 forkserver.ensure_running()
