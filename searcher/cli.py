@@ -21,7 +21,7 @@ from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
 from .filters import FILE_TYPES, type_names
 from .options import OneLineParser, add_location_arguments, add_version_argument
 from .highlight import best_cluster
-from .presentation import describe_conversions, display_path, make_snippet, where
+from .presentation import describe_conversions, display_path, make_snippet, redact, visible, where
 
 __all__ = ["main", "build_parser"]
 
@@ -339,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
         return _search(args, query)
     except SearcherError as exc:
-        print(f"search: error: {exc}", file=sys.stderr)
+        print(f"search: error: {visible(redact(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -351,7 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return EXIT_FOUND
     except OSError as exc:  # e.g. a first-use build into a read-only index folder
-        print(f"search: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        print(f"search: error: {visible(redact(message))}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -421,7 +422,10 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
         for line in describe_conversions(summary.converted):
             print(f"search: {line}", file=announce)
         for skipped in summary.skipped:
-            print(f"search: warning: skipped {skipped['path']}: {skipped['reason']}", file=announce)
+            print(f"search: warning: skipped {visible(skipped['path'])}: {visible(skipped['reason'])}", file=announce)
+        if summary.links_skipped:
+            print(f"search: {summary.links_skipped} symbolic links out of the folder not followed "
+                  "(search-index --follow follows them)", file=announce)
     return Engine.open(index)
 
 
@@ -577,25 +581,28 @@ def _print_hits(result, out: TextIO, color: bool) -> None:  # type: ignore[no-un
         if index:
             out.write("\n")
         suffix = where(hit.file, hit.line, hit.page, hit.chapter, **hit.place())
-        location = f"{style['path']}{display_path(hit.file)}{style['reset']}{suffix[0]}{style['line']}{suffix[1:]}{style['reset']}"
-        title = hit.title if len(hit.title) <= 100 else hit.title[:99] + "…"
+        # Names and text are the documents' own: control characters are shown, never sent (visible).
+        path = visible(display_path(hit.file))
+        location = f"{style['path']}{path}{style['reset']}{suffix[0]}{style['line']}{suffix[1:]}{style['reset']}"
+        title = visible(hit.title if len(hit.title) <= 100 else hit.title[:99] + "…")
         out.write(f"{location}  {style['title']}{title}{style['reset']}\n")
         snippet = make_snippet(hit.text, hit.spans, focus=best_cluster(hit.text, result.query))
         out.write("    " + _mark(snippet.text, snippet.spans, style) + "\n")
         if hit.missing:  # a best-match hit is never shown as if it had every word
-            out.write(f"    {style['dim']}(không có: {', '.join(hit.missing)}){style['reset']}\n")
+            out.write(f"    {style['dim']}(không có: {visible(', '.join(hit.missing))}){style['reset']}\n")
 
 
 def _mark(text: str, spans: list[tuple[int, int]], style: dict[str, str]) -> str:
+    """``text`` with its spans styled; control characters shown piece by piece, so spans stay right."""
     if not style["match"]:
-        return text
+        return visible(text)
     parts = []
     position = 0
     for start, end in spans:
-        parts.append(text[position:start])
-        parts.append(f"{style['match']}{text[start:end]}{style['reset']}")
+        parts.append(visible(text[position:start]))
+        parts.append(f"{style['match']}{visible(text[start:end])}{style['reset']}")
         position = end
-    parts.append(text[position:])
+    parts.append(visible(text[position:]))
     return "".join(parts)
 
 

@@ -97,6 +97,8 @@ class CorpusFile:
     abspath: str
     size: int
     mtime_ns: int
+    ctime_ns: int = 0  # a chmod changes only this: an update must notice a file made unreadable
+    link: bool = False  # listed as a symbolic link (one that may be followed): else never read through one
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ def iter_corpus_files(
     exclude: list[Path] | None = None,
     problems: list[dict[str, str]] | None = None,
     select: Callable[[str, bool], bool] | None = None,
+    follow: bool = False,
+    links: list[str] | None = None,
 ) -> Iterator[CorpusFile]:
     """Yield every visible file under ``root`` that the index takes, sorted, skipping hidden ones.
 
@@ -142,21 +146,29 @@ def iter_corpus_files(
     ``exclude`` (the index, when it lives inside the corpus) are not visited;
     nor is any path for which ``select(relpath, is_folder)`` is False
     (``.searchignore`` and ``--include``/``--exclude``, see :mod:`searcher.selection`).
-    Symbolic links to folders are not followed, so link loops cannot trap us.
-    Unreadable folders, entries that are not readable regular files
+    Symbolic links that lead out of ``root`` are not followed (``/etc/shadow``
+    linked into a shared folder must not become searchable), nor are links
+    to folders inside it (their files are indexed where they are); the links
+    passed over that lead out are appended to ``links``.  ``follow`` (rg's
+    ``-L``) follows every link, to files and folders, except into a folder
+    being walked (a loop).  Unreadable folders, entries that are not readable regular files
     (broken or looping links, FIFOs) and names that are not valid UTF-8 are
     passed over, each reported as ``{"path", "reason"}`` into ``problems``.
     """
     root = Path(root)
     excluded = {os.path.realpath(p) for p in (exclude or [])}
     suffixes = indexed_suffixes()
+    root_real = os.path.realpath(root)
+
+    def inside(real: str) -> bool:
+        return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
     def report(relpath: str, reason: str) -> None:
         if problems is not None:
             printable = relpath.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             problems.append({"path": printable, "reason": reason})
 
-    def walk(folder: str, rel: str) -> Iterator[CorpusFile]:
+    def walk(folder: str, rel: str, walking: frozenset[str]) -> Iterator[CorpusFile]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
@@ -168,12 +180,25 @@ def iter_corpus_files(
             relpath = f"{rel}{entry.name}"
             is_txt = entry.name.lower().endswith(suffixes)
             try:
+                if entry.is_symlink() and os.path.exists(entry.path):  # broken and looping ones: below
+                    real = os.path.realpath(entry.path)
+                    is_folder = entry.is_dir()
+                    if not follow and not inside(real) and (is_folder or is_txt):
+                        if links is not None and (select is None or select(relpath, is_folder)):
+                            links.append(relpath)
+                        continue
+                    if is_folder:
+                        if follow and real not in walking and real not in excluded and (
+                            select is None or select(relpath, True)
+                        ):
+                            yield from walk(entry.path, relpath + "/", walking | {real})
+                        continue
                 if entry.is_dir(follow_symlinks=False):
                     if os.path.realpath(entry.path) in excluded:
                         continue
                     if select is not None and not select(relpath, True):
                         continue
-                    yield from walk(entry.path, relpath + "/")
+                    yield from walk(entry.path, relpath + "/", walking | {os.path.realpath(entry.path)})
                 elif is_txt and select is not None and not select(relpath, False):
                     continue
                 elif is_txt and entry.is_file():
@@ -181,7 +206,9 @@ def iter_corpus_files(
                         report(relpath, "file name is not valid UTF-8")
                         continue
                     st = entry.stat()
-                    yield CorpusFile(relpath, entry.path, st.st_size, st.st_mtime_ns)
+                    yield CorpusFile(
+                        relpath, entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, entry.is_symlink()
+                    )
                 elif is_txt and not entry.is_dir():
                     broken = entry.is_symlink() and not os.path.exists(entry.path)
                     report(relpath, "broken symbolic link" if broken else "not a regular file")
@@ -190,7 +217,7 @@ def iter_corpus_files(
                     report(relpath, f"cannot read: {exc.strerror or exc}")
                 continue
 
-    yield from walk(str(root), "")
+    yield from walk(str(root), "", frozenset({root_real}))
 
 
 def _utf8_name(relpath: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 from .errors import EXIT_ERROR, SearcherError
 from .options import OneLineParser, add_location_arguments, add_selection_arguments, add_version_argument
-from .presentation import describe_conversions, format_size
+from .presentation import describe_conversions, format_size, redact, visible
 
 __all__ = ["main", "build_parser"]
 
@@ -75,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="after the build, keep the index current as files change (Ctrl-C stops)",
     )
     parser.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
+    parser.add_argument(
+        "-L",
+        "--follow",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="follow symbolic links that lead out of the folder, and links to folders (as rg -L); "
+        "by default they are skipped and counted in the summary (kept for later updates)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary (warnings still go to stderr)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
     cluster = parser.add_argument_group(
@@ -104,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.list:
             return _list(args.json)
-        if args.forget:
+        if args.forget is not None:  # --forget "" must not fall through to a build
             return _forget(args.forget, args.wait)
         _cluster_address(args)
         _resolve(args)
@@ -124,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 include=args.include,
                 exclude=args.exclude,
                 keep_workers=args.watch,
+                follow=args.follow,
             )
         _report(summary, args)
         if args.watch:
@@ -132,13 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return watch(args.corpus, args.index, wait=args.wait, quiet=args.quiet, json_lines=args.json)
         return 0
     except SearcherError as exc:
-        print(f"search-index: error: {exc}", file=sys.stderr)
+        print(f"search-index: error: {visible(redact(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("search-index: interrupted; the index is unchanged", file=sys.stderr)
         return 130
     except OSError as exc:
-        print(f"search-index: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        print(f"search-index: error: {visible(redact(message))}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -199,10 +209,11 @@ def _resolve(args: argparse.Namespace) -> None:
 
 
 def _report(summary: Any, args: argparse.Namespace) -> None:
+    # File names are the folder's own: control characters are shown, never sent (visible).
     for skipped in summary.skipped:
-        print(f"search-index: warning: skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
+        print(f"search-index: warning: skipped {visible(skipped['path'])}: {visible(skipped['reason'])}", file=sys.stderr)
     for warning in summary.warnings:
-        print(f"search-index: warning: {warning['path']}: {warning['reason']}", file=sys.stderr)
+        print(f"search-index: warning: {visible(warning['path'])}: {visible(warning['reason'])}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False), flush=True)
     elif not args.quiet:
@@ -225,7 +236,7 @@ def _list(as_json: bool) -> int:
         paragraphs = entry["paragraphs"] if entry["paragraphs"] is not None else "?"
         gone = "  (folder gone)" if not entry["exists"] else ""
         print(
-            f"{entry['folder']}  {format_size(entry['bytes'])}  {paragraphs} paragraphs  "
+            f"{visible(entry['folder'])}  {format_size(entry['bytes'])}  {paragraphs} paragraphs  "
             f"{_age(entry['age_s'])}{gone}"
         )
     return 0
@@ -239,6 +250,8 @@ def _forget(folder: str, wait: float) -> int:
     from .places import index_for, list_indexes
     from .store import build_lock
 
+    if not folder.strip():
+        raise SearcherError("--forget needs a folder (see search-index --list)")
     index = index_for(folder)
     if not index.is_dir():  # the folder may be gone: match what was recorded
         real = os.path.realpath(folder)
@@ -247,7 +260,7 @@ def _forget(folder: str, wait: float) -> int:
         raise SearcherError(f"no index of {folder} in the cache folder (see search-index --list)")
     with build_lock(index, wait=wait):
         shutil.rmtree(index)
-    print(f"forgot the index of {folder} ({index})")
+    print(f"forgot the index of {visible(folder)} ({index})")
     return 0
 
 
@@ -268,12 +281,23 @@ def _age(seconds: float | None) -> str:
     return f"updated {seconds // 86400:.0f} days ago"
 
 
+def _links(count: int) -> str:
+    """The summary's words for symbolic links not followed.
+
+    >>> _links(1), _links(3)
+    ('1 link out of the folder not followed (--follow)', '3 links out of the folder not followed (--follow)')
+    """
+    return f"{count} link{'' if count == 1 else 's'} out of the folder not followed (--follow)"
+
+
 def _describe(s: dict[str, Any]) -> str:
     skipped = len(s["skipped"])
     return (
         f"{s['mode']} build of {s['index']} from {s['corpus']}: "
         f"{s['added']} added, {s['updated']} updated, {s['removed']} removed, "
-        f"{s['unchanged']} unchanged, {skipped} skipped; "
+        f"{s['unchanged']} unchanged, {skipped} skipped"
+        + (f", {_links(s['links_skipped'])}" if s.get("links_skipped") else "")
+        + "; "
         f"{s['paragraphs']} paragraphs in {s['files']} files; {s['seconds']:.2f} s"
         + (f"; index {format_size(s['index_bytes'])}" if s.get("index_bytes") else "")
         + (f", {s['index_to_text']:g}× the text" if s.get("index_to_text") else "")

@@ -52,6 +52,7 @@ from .store import (
 from . import whoosh_patches
 from .index.codec import DamagedSegment, merge_small, verify
 from .index.schema import NO_PID
+from .presentation import redact
 
 __all__ = ["BuildSummary", "build_index", "ensure_index", "check_corpus", "Progress"]
 
@@ -90,6 +91,7 @@ class BuildSummary:
     removed: int = 0
     unchanged: int = 0
     skipped: list[dict[str, str]] = field(default_factory=list)
+    links_skipped: int = 0  # symbolic links leading out of the folder, not followed (follow=True does)
     warnings: list[dict[str, str]] = field(default_factory=list)  # indexed, but worth knowing
     paragraphs: int = 0  # paragraphs in the index after the build
     paragraphs_indexed: int = 0  # paragraphs written by this build
@@ -113,6 +115,7 @@ def _file_record(
     info: dict[str, Any] = {
         "size": file.size,
         "mtime_ns": file.mtime_ns,
+        "ctime_ns": file.ctime_ns,
         "sha256": sha256,
         "paragraphs": paragraphs,
         "text_bytes": text_bytes,
@@ -143,9 +146,9 @@ def _index_file(
     if is_document(path):
         return _index_document(writer, file, known, summary, _read_document(file, known), pids)
     try:
-        stream = _open_regular(file.abspath)
+        stream = _open_regular(file.abspath, file.link)
     except OSError as exc:
-        return _skip(writer, file, known, summary, f"cannot read: {exc.strerror or exc}", "", pids)
+        return _skip(writer, file, known, summary, _open_failure(exc), "", pids)
     if stream is None:  # replaced by a FIFO or device since the corpus was listed
         return _skip(writer, file, known, summary, "not a regular file", "", pids)
     with stream:
@@ -216,9 +219,9 @@ def _read_document(
 
     ``on_page(page, pages)`` hears of each page read by OCR."""
     try:
-        stream = _open_regular(file.abspath)
+        stream = _open_regular(file.abspath, file.link)
     except OSError as exc:
-        return _ReadDocument(skipped=f"cannot read: {exc.strerror or exc}")
+        return _ReadDocument(skipped=_open_failure(exc))
     if stream is None:
         return _ReadDocument(skipped="not a regular file")
     with stream:
@@ -232,6 +235,8 @@ def _read_document(
         extracted = formats.extract(file.abspath, on_page=on_page)
     except DocumentSkipped as exc:
         return _ReadDocument(sha256=digest, skipped=exc.reason)
+    if not file.link and os.path.islink(file.abspath):  # the parser opened it again, by name
+        return _ReadDocument(sha256=digest, skipped="replaced by a symbolic link while being indexed")
     try:
         st = os.stat(file.abspath)
         changed = st.st_size != file.size or st.st_mtime_ns != file.mtime_ns
@@ -288,12 +293,15 @@ def _index_document(
     return len(extracted.paragraphs)
 
 
-def _open_regular(abspath: str) -> Any:
+def _open_regular(abspath: str, link: bool = False) -> Any:
     """Open a file for reading, or return None when it is not a regular file.
 
     ``O_NONBLOCK`` keeps a FIFO that took the file's place from blocking the build.
+    Unless it was listed as a link (``link``), a symbolic link that took its place since
+    is not followed (``O_NOFOLLOW``): the listing alone decides which links are read.
     """
-    fd = os.open(abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if link else getattr(os, "O_NOFOLLOW", 0))
+    fd = os.open(abspath, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
@@ -303,6 +311,15 @@ def _open_regular(abspath: str) -> Any:
     except BaseException:
         os.close(fd)
         raise
+
+
+def _open_failure(exc: OSError) -> str:
+    """Why a listed file could not be opened, for the summary."""
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "replaced by a symbolic link while being indexed"
+    return f"cannot read: {exc.strerror or exc}"
 
 
 class PidCounter:
@@ -364,13 +381,13 @@ def _skip(
 
 def check_corpus(corpus: Path) -> Path:
     """Return the corpus folder, or raise :class:`CorpusError` with a one-line reason."""
-    corpus = Path(corpus)
+    corpus = Path(corpus)  # it may be an address with a password (-C opensearch://u:pw@…): redact
     if not corpus.exists():
-        raise CorpusError(f"corpus folder not found: {corpus}")
+        raise CorpusError(f"corpus folder not found: {redact(str(corpus))}")
     if not corpus.is_dir():
-        raise CorpusError(f"corpus path is not a directory: {corpus}")
+        raise CorpusError(f"corpus path is not a directory: {redact(str(corpus))}")
     if not os.access(corpus, os.R_OK | os.X_OK):
-        raise CorpusError(f"corpus folder is not readable: {corpus}")
+        raise CorpusError(f"corpus folder is not readable: {redact(str(corpus))}")
     return corpus
 
 
@@ -385,13 +402,16 @@ def build_index(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     keep_workers: bool = False,
+    follow: bool | None = None,
 ) -> BuildSummary:
     """Bring the index at ``index`` up to date with the files under ``corpus``.
 
     Incremental unless ``full`` is true or there is no usable index yet.
     ``include``/``exclude`` are gitignore-style patterns choosing files (with
     the folder's ``.searchignore``); None keeps the ones the index was built
-    with.  The document parsers' worker processes are stopped at the end
+    with.  Symbolic links leading out of the folder are not followed (the
+    summary counts them) unless ``follow``; None keeps the choice the index
+    was built with.  The document parsers' worker processes are stopped at the end
     unless ``keep_workers`` (a watcher building again soon).
     Raises :class:`~searcher.errors.CorpusError` for a missing corpus and
     :class:`~searcher.errors.IndexBusy` when another build holds the lock.
@@ -418,6 +438,10 @@ def build_index(
     except OSError as exc:
         raise IndexUnusable(f"cannot create index folder {location.root}: {exc.strerror}") from None
     if not os.access(location.root, os.W_OK | os.X_OK):
+        from .store import unreadable_because
+
+        if os.stat(location.root).st_uid != os.geteuid():  # another user's: --full would not help either
+            raise IndexUnusable(f"index at {location.root} {unreadable_because(location.root)}")
         raise IndexUnusable(f"index folder is not writable: {location.root}")
 
     summary = BuildSummary(corpus=str(corpus_path), index=str(location.root))
@@ -427,7 +451,7 @@ def build_index(
     formats.set_ocr_cache(location.root / OCR_CACHE)
     try:
         with build_lock(location.root, wait=wait):
-            _build_locked(location, corpus_path, summary, full, progress, parallel, include, exclude)
+            _build_locked(location, corpus_path, summary, full, progress, parallel, include, exclude, follow)
             try:
                 summary.index_bytes = location.current().size()
             except (OSError, SearcherError):
@@ -454,9 +478,10 @@ def _build_locked(
     parallel: bool,
     include: Sequence[str] | None,
     exclude: Sequence[str] | None,
+    follow: bool | None = None,
 ) -> None:
     """The body of :func:`build_index`, run under the build lock."""
-    select = _selection(location.root, corpus_path, include, exclude)
+    select, follow = _selection(location.root, corpus_path, include, exclude, follow)
     generation = None
     reason = ""
     if not full:
@@ -471,9 +496,15 @@ def _build_locked(
             reason = f"rebuilt in full: the index was built from {generation.meta.get('corpus')}"
             generation = None
     problems: list[dict[str, str]] = []  # unreadable folders, broken links, bad names
+    links: list[str] = []  # links leading out of the folder, not followed
     files = list(
         iter_corpus_files(
-            corpus_path, exclude=[location.root], problems=problems, select=select if select.active else None
+            corpus_path,
+            exclude=[location.root],
+            problems=problems,
+            select=select if select.active else None,
+            follow=follow,
+            links=links,
         )
     )
     if generation is not None:
@@ -489,6 +520,7 @@ def _build_locked(
             summary.warnings.append({"path": str(location.root), "reason": reason})
         _full_build(location, corpus_path, files, summary, progress, parallel)
     summary.skipped[:0] = problems
+    summary.links_skipped = len(links)
     location.collect_garbage()
 
 
@@ -500,9 +532,14 @@ def _reset(summary: BuildSummary) -> None:
 
 
 def _selection(
-    root: Path, corpus: Path, include: Sequence[str] | None, exclude: Sequence[str] | None
-) -> FileSelection:
-    """The file selection of this build; patterns given are saved, missing ones come from the last build."""
+    root: Path,
+    corpus: Path,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    follow: bool | None = None,
+) -> tuple[FileSelection, bool]:
+    """The file selection of this build and whether it follows links leading out of the folder;
+    what is given is saved, what is not comes from the last build."""
     saved: dict[str, Any] = {}
     try:
         saved = json.loads((root / SELECTION_FILE).read_text("utf-8"))
@@ -510,13 +547,15 @@ def _selection(
         pass
     if not isinstance(saved, dict):
         saved = {}
-    if include is not None or exclude is not None:
+    if include is not None or exclude is not None or (follow is not None and follow != bool(saved.get("follow"))):
         saved = {
             "include": list(include if include is not None else saved.get("include", [])),
             "exclude": list(exclude if exclude is not None else saved.get("exclude", [])),
+            "follow": bool(follow if follow is not None else saved.get("follow", False)),
         }
         write_atomic(root / SELECTION_FILE, json.dumps(saved, ensure_ascii=False))
-    return FileSelection(corpus, include=saved.get("include", []), exclude=saved.get("exclude", []))
+    selection = FileSelection(corpus, include=saved.get("include", []), exclude=saved.get("exclude", []))
+    return selection, bool(saved.get("follow", False))
 
 
 def _write_about(root: Path, summary: BuildSummary) -> None:
@@ -697,7 +736,14 @@ def _count_unchanged(summary: BuildSummary, path: str, known: dict[str, Any]) ->
 
 def _unchanged(known: dict[str, Any], file: CorpusFile) -> bool:
     """Whether a file's record says it is as indexed (same size and mtime, and not skipped for being unopenable)."""
-    return known.get("size") == file.size and known.get("mtime_ns") == file.mtime_ns and not _unopened(known)
+    return (
+        known.get("size") == file.size
+        and known.get("mtime_ns") == file.mtime_ns
+        # A chmod changes only the ctime: a file made unreadable must be tried again (and
+        # dropped with a warning).  A record without one (an older index) is checked once.
+        and known.get("ctime_ns") == file.ctime_ns
+        and not _unopened(known)
+    )
 
 
 def _unopened(known: dict[str, Any]) -> bool:

@@ -21,6 +21,7 @@ __all__ = [
     "pdf_viewer_command",
     "desktop_command",
     "missing_program_advice",
+    "argument_path",
 ]
 
 PDF_VIEWER_ENV = "SEARCHER_PDF_VIEWER"
@@ -37,30 +38,49 @@ PDF_VIEWERS: tuple[tuple[str, list[str]], ...] = (
 )
 
 
+def argument_path(path: str) -> str:
+    """``path`` as a program argument that cannot read as an option: absolute, or starting with ``./``.
+
+    A file named ``-c:!touch x;.txt`` or ``+!cmd.txt`` handed to vi as a bare
+    argument is an ex command that vi runs; ``./-c:!touch x;.txt`` is a file.
+
+    >>> argument_path("-c:!touch x;.txt"), argument_path("+3.txt"), argument_path("/srv/a.txt")
+    ('./-c:!touch x;.txt', './+3.txt', '/srv/a.txt')
+    """
+    if os.path.isabs(path) or path.startswith(os.curdir + os.sep):
+        return path  # already safe (and so made safe twice, it stays the same)
+    return os.path.join(os.curdir, path)
+
+
 def editor_command(path: str, line: int, environ: Any = None) -> list[str]:
     """``$VISUAL`` (or ``$EDITOR``, or ``vi``) at ``+line path``, run the way git runs it.
 
     The value goes through ``sh -c '<value> "$@"'``, so ``code --wait`` or a
     quoted path with spaces works, and the file name is never re-split.
 
+    The path is made safe with :func:`argument_path`.
+
     >>> editor_command("a b.txt", 3, {"EDITOR": "emacs -nw"})
-    ['sh', '-c', 'emacs -nw "$@"', 'emacs -nw', '+3', 'a b.txt']
+    ['sh', '-c', 'emacs -nw "$@"', 'emacs -nw', '+3', './a b.txt']
     """
     env = os.environ if environ is None else environ
     editor = (env.get("VISUAL") or env.get("EDITOR") or "").strip() or "vi"
-    return ["sh", "-c", f'{editor} "$@"', editor, f"+{line}", path]
+    return ["sh", "-c", f'{editor} "$@"', editor, f"+{line}", argument_path(path)]
 
 
 def pdf_viewer_command(path: str, page: int, environ: Any = None, which: Callable[[str], str | None] = shutil.which) -> list[str]:
     """The PDF viewer at ``page``: ``$SEARCHER_PDF_VIEWER`` (a template with ``{file}`` and ``{page}``),
     else the first of zathura, evince, okular found, else ``xdg-open``.
 
+    The path is made safe with :func:`argument_path`.
+
     >>> pdf_viewer_command("r.pdf", 12, {"SEARCHER_PDF_VIEWER": "mupdf {file} {page}"})
-    ['mupdf', 'r.pdf', '12']
-    >>> pdf_viewer_command("r.pdf", 12, {}, which=lambda name: "/usr/bin/evince" if name == "evince" else None)
-    ['evince', '--page-index', '12', 'r.pdf']
+    ['mupdf', './r.pdf', '12']
+    >>> pdf_viewer_command("/srv/r.pdf", 12, {}, which=lambda name: "/usr/bin/evince" if name == "evince" else None)
+    ['evince', '--page-index', '12', '/srv/r.pdf']
     """
     env = os.environ if environ is None else environ
+    path = argument_path(path)
     template = env.get(PDF_VIEWER_ENV, "").strip()
     if template:
         try:
@@ -79,10 +99,13 @@ def pdf_viewer_command(path: str, page: int, environ: Any = None, which: Callabl
 def desktop_command(path: str, environ: Any = None) -> list[str]:
     """``$SEARCHER_OPENER`` (a command; ``{file}`` is filled in, or the path appended), else ``xdg-open``.
 
+    The path is made safe with :func:`argument_path`.
+
     >>> desktop_command("a b.docx", {"SEARCHER_OPENER": "libreoffice --view"}), desktop_command("a.epub", {})
-    (['libreoffice', '--view', 'a b.docx'], ['xdg-open', 'a.epub'])
+    (['libreoffice', '--view', './a b.docx'], ['xdg-open', './a.epub'])
     """
     env = os.environ if environ is None else environ
+    path = argument_path(path)
     template = env.get(OPENER_ENV, "").strip()
     if not template:
         return ["xdg-open", path]
@@ -117,9 +140,10 @@ def open_command(path: str, line: int, page: int | None = None, environ: Any = N
     """The command that opens ``path`` at a hit: text formats in the editor at ``line``,
     a PDF at ``page`` in a viewer, other formats (Word, OpenDocument, EPUB) with
     ``$SEARCHER_OPENER``, else ``xdg-open``.
+    A relative path is given as ``./path``, so that no file name reads as an option.
 
     >>> open_command("a.md", 4, environ={"EDITOR": "nano"})[3:], open_command("a.docx", 4)
-    (['nano', '+4', 'a.md'], ['xdg-open', 'a.docx'])
+    (['nano', '+4', './a.md'], ['xdg-open', './a.docx'])
     """
     lower = path.lower()
     if lower.endswith(".pdf"):  # a page of a scan (an image) has no viewer option to jump to

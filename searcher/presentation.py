@@ -7,11 +7,61 @@ purpose (no Whoosh, no Textual): the one-shot CLI imports it.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "format_size", "Snippet", "make_snippet", "display_path", "location", "where", "describe_conversions"]
+    "format_size", "Snippet", "make_snippet", "display_path", "location", "where", "describe_conversions",
+    "visible", "redact"]
+
+# C0 controls, DEL and C1 controls: what a terminal may read as a command (ESC starts
+# colour, title and clear-screen sequences; U+009B is a one-character CSI on some).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SHOWN = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _show(char: str) -> str:
+    code = ord(char)
+    if char in _SHOWN:
+        return _SHOWN[char]
+    if code < 0x20 or code == 0x7F:
+        return "^" + chr(code ^ 0x40)  # caret notation, as ls and cat -v: ESC is ^[, BEL ^G, DEL ^?
+    return f"\\x{code:02x}"
+
+
+# scheme:// (or scheme:/, as a Path prints it) then user:password@: the secret part of an address.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*:/{1,3})[^\s@]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the ``user:password@`` of every address in it replaced by ``***@``.
+
+    Applied wherever an address given by the user is echoed (``-C``,
+    ``--corpus``, ``--index`` in error messages): no message prints a password.
+
+    >>> redact("corpus folder not found: opensearch:/u:s3cretPW@127.0.0.1:9/laws")
+    'corpus folder not found: opensearch:/***@127.0.0.1:9/laws'
+    >>> redact("https://bob:pa/ss@h:9200/x and /srv/công văn")
+    'https://***@h:9200/x and /srv/công văn'
+    """
+    return _USERINFO.sub(r"\1***@", text)
+
+
+def visible(text: str, keep: str = "") -> str:
+    """``text`` with every control character shown, never sent to the terminal: ``^[`` for ESC,
+    ``\\n`` for a newline (keep ``"\\n\\t"`` in a paragraph's text, where they are layout).
+
+    Documents and file names are untrusted: a raw ``ESC ]0;…BEL`` sets the
+    terminal's title, ``ESC [2J`` clears it, and a newline in a name splits a
+    ``path:line`` line.  Every human-facing output goes through this.
+
+    >>> visible("a\\x1b]0;T\\x07 \\x1b[2J"), visible("new\\nline.txt"), visible("x\\ty\\n", keep="\\n\\t")
+    ('a^[]0;T^G ^[[2J', 'new\\\\nline.txt', 'x\\ty\\n')
+    """
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: m.group() if m.group() in keep else _show(m.group()), text)
 
 
 def display_path(file: str) -> str:

@@ -93,6 +93,24 @@ class Generation:
             return float(self.meta.get("created", 0.0))
 
 
+def unreadable_because(path: Path) -> str:
+    """Why a permission error on an index at ``path`` happened, for a message: another user's index
+    is not damaged, and ``search-index --full`` cannot fix it."""
+    try:
+        owner = os.stat(path).st_uid
+    except OSError:
+        return "cannot be read (permission denied)"
+    if owner == os.geteuid():
+        return "cannot be read (permission denied): check its permissions (chmod -R u+rwX)"
+    try:
+        import pwd
+
+        name = pwd.getpwuid(owner).pw_name
+    except (ImportError, KeyError):
+        name = f"uid {owner}"
+    return f"belongs to another user ({name}) and cannot be read by you; use your own index (search-index FOLDER)"
+
+
 class IndexLocation:
     """An index folder that holds generations (see the module docstring)."""
 
@@ -108,6 +126,8 @@ class IndexLocation:
             return str(data["generation"])
         except (FileNotFoundError, NotADirectoryError):  # no index (the path may lie under a file)
             return None
+        except PermissionError:
+            raise IndexUnusable(f"index at {self.root} {unreadable_because(self.root)}") from None
         except (OSError, ValueError, KeyError, TypeError):
             raise IndexUnusable(
                 f"index at {self.root} is damaged (unreadable {CURRENT_FILE}); "
@@ -147,6 +167,8 @@ class IndexLocation:
                 f"index at {self.root} is damaged (generation {name} is missing); "
                 "rebuild it with: search-index --full"
             ) from None
+        except PermissionError:
+            raise IndexUnusable(f"index at {self.root} {unreadable_because(path)}") from None
         except (OSError, ValueError, KeyError, TypeError):
             raise IndexUnusable(
                 f"index at {self.root} is damaged (unreadable {META_FILE}); "

@@ -15,6 +15,7 @@ import time
 from typing import Any, Callable, TextIO
 
 from .errors import SearcherError
+from .presentation import visible
 
 __all__ = ["DEBOUNCE_MS", "watch", "is_watch_limit"]
 
@@ -69,11 +70,11 @@ def watch(
         try:
             summary = build_index(corpus, index, wait=wait, keep_workers=True)
         except SearcherError as exc:  # busy (another build), unreadable folder: try at the next change
-            print(f"search-index: warning: {exc}", file=err, flush=True)
+            print(f"search-index: warning: {visible(str(exc))}", file=err, flush=True)
             return
         for skipped in summary.skipped:
             if not skipped.get("unchanged"):  # named when it was first skipped
-                print(f"search-index: warning: skipped {skipped['path']}: {skipped['reason']}", file=err)
+                print(f"search-index: warning: skipped {visible(skipped['path'])}: {visible(skipped['reason'])}", file=err)
         if on_update is not None:
             on_update(summary)
         if quiet:

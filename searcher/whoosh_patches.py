@@ -10,6 +10,10 @@ Each workaround says which Whoosh behaviour it exists for.  Nothing else in
   stops them, and start-up that works under a captured ``sys.stderr`` (Textual).
 - :func:`pool_writer_class`: whoosh3's ``SegmentWriter`` accepts ``poolclass=``
   and ignores it; this one uses it (the codec's :class:`~searcher.index.codec.ArrayPool`).
+  None of its helper processes (multiprocessing's fork server and resource
+  tracker, the sub-writers) holds the caller's stdout or stderr: a caller that
+  reads them to the end (``capture_output=True``) is never kept waiting by a
+  helper outliving a killed build, and only the build process speaks.
 
 :func:`installed` tells whether each patch took; a test fails loudly when a
 Whoosh upgrade leaves one out.
@@ -221,29 +225,63 @@ _helpers_lock = threading.Lock()
 
 
 def _start_helpers(start_method: str) -> None:
-    """Start multiprocessing's resource tracker (and fork server) with a real ``stderr``.
+    """Start multiprocessing's resource tracker (and fork server) with stdin, stdout and stderr on ``/dev/null``.
 
-    Both pass ``sys.stderr.fileno()`` to the process they spawn.  Inside a
-    Textual app ``sys.stderr`` is a capture object whose ``fileno()`` is -1,
-    and ``fork_exec`` then fails with "bad value(s) in fds_to_keep": every
-    build of 64 files or more from the TUI failed that way.  Once started,
-    both helpers are reused for the life of the process.
+    multiprocessing starts both with ``util.spawnv_passfds``, which leaves
+    them the caller's stdout and stderr.  After a ``kill -9`` of a build they
+    (and the sub-writers forked from the fork server) lived on holding those,
+    and a caller reading the output to the end (``subprocess.run(...,
+    capture_output=True)``) hung; a sub-writer that failed (a full disk)
+    printed a 36-line traceback before the build's one-line error.  Both now
+    start through :func:`_quiet_spawnv_passfds`: only the build process speaks.
+
+    The resource tracker also passes ``sys.stderr.fileno()``: inside a Textual
+    app ``sys.stderr`` is a capture object whose ``fileno()`` is -1, and
+    ``fork_exec`` then failed with "bad value(s) in fds_to_keep" (every build
+    of 64 files or more from the TUI failed that way).  Once started, both
+    helpers are reused for the life of the process.
     """
-    from multiprocessing import forkserver, resource_tracker
+    from multiprocessing import forkserver, resource_tracker, util
 
     with _helpers_lock:
         saved = sys.stderr
+        spawn = util.spawnv_passfds
         try:
             if _fileno(saved) < 0:
                 sys.stderr = sys.__stderr__ if _fileno(sys.__stderr__) >= 0 else open(os.devnull, "w")
+            util.spawnv_passfds = _quiet_spawnv_passfds  # type: ignore[assignment]
             resource_tracker.ensure_running()
             if start_method == "forkserver":
                 forkserver.ensure_running()
         finally:
+            util.spawnv_passfds = spawn
             if sys.stderr is not saved:
                 if sys.stderr is not sys.__stderr__:
                     sys.stderr.close()
                 sys.stderr = saved
+
+
+# The helpers started by _quiet_spawnv_passfds: kept, so that no Popen is garbage-collected
+# and then reaped by subprocess behind multiprocessing's back (it waits for them itself).
+_helper_processes: list[Any] = []
+
+
+def _quiet_spawnv_passfds(path: str, args: list[str], passfds: Any) -> int:
+    """``multiprocessing.util.spawnv_passfds`` with stdin, stdout and stderr on ``/dev/null``."""
+    import subprocess
+
+    keep = tuple(sorted({int(fd) for fd in passfds if int(fd) > 2}))
+    process = subprocess.Popen(
+        list(args),
+        executable=path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=keep,
+        close_fds=True,
+    )
+    _helper_processes.append(process)
+    return process.pid
 
 
 def _fileno(stream: Any) -> int:
@@ -253,22 +291,47 @@ def _fileno(stream: Any) -> int:
         return -1
 
 
+def _process_start(pid: int) -> bytes | None:
+    """A process's start time (``/proc/PID/stat``), or None when it is gone or a zombie (or no ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] in (b"Z", b"X") else fields[19]
+
+
+def _parent_gone(parent_pid: int, started: bytes | None) -> bool:
+    """Whether the build process is gone: dead, killed but not reaped yet (a zombie), or its pid reused."""
+    if started is not None:
+        return _process_start(parent_pid) != started
+    try:
+        os.kill(parent_pid, 0)  # no /proc: a zombie still counts as alive here
+    except ProcessLookupError:
+        return True
+    except OSError:
+        pass
+    return False
+
+
 def _watched_subwriter(parent_pid: int, *args: Any) -> None:
-    """Run a Whoosh sub-writer that exits when the build process is gone.
+    """Run a Whoosh sub-writer that exits within about half a second once the build process is gone.
 
     A ``kill -9`` of ``search-index`` would otherwise leave its writer
-    processes blocked on the job queue for good.
+    processes blocked on the job queue for good.  A killed build is a zombie
+    until its caller reaps it, and a caller reading its output to the end
+    reaps it only after the output closes: a zombie parent is a gone parent.
+    An error (a full disk) is the build's to report: this process's stderr
+    is ``/dev/null`` (see :func:`_start_helpers`), and the build notices the
+    sub-writer's exit.
     """
+    started = _process_start(parent_pid)
 
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
+            if _parent_gone(parent_pid, started):
                 os._exit(3)
-            except OSError:
-                pass
 
     threading.Thread(target=watch, daemon=True).start()
     from whoosh import multiproc
@@ -276,11 +339,64 @@ def _watched_subwriter(parent_pid: int, *args: Any) -> None:
     # whoosh3's sub-writer task makes a plain SegmentWriter, which ignores ``poolclass``:
     # this process is a sub-writer and nothing else, so its module's name can be re-pointed.
     multiproc.SegmentWriter = pool_writer_class()
-    multiproc._run_subwriter(*args)
+    try:
+        multiproc._run_subwriter(*args)
+    except OSError as exc:  # the build says it, in one line: a full disk, a read-only one...
+        os._exit(_EXIT_ERRNO + exc.errno if exc.errno and 0 < exc.errno < 256 - _EXIT_ERRNO else 1)
+    except MemoryError:
+        os._exit(_EXIT_MEMORY)
+
+
+# How a sub-writer tells the build why it failed (its stderr is /dev/null): its exit code.
+_EXIT_MEMORY = 63
+_EXIT_ERRNO = 64  # + errno
+
+
+def _writers_failed(tasks: list[Any]) -> BaseException:
+    """Stop the sub-writers still running and say, in one line, why one of them ended."""
+    for task in tasks:
+        if task.is_alive():
+            task.kill()  # it may wait for good on a queue lock that a killed one held
+    codes = [task.exitcode for task in tasks if task.exitcode not in (None, 0)]
+    for code in codes:
+        if code > _EXIT_ERRNO:
+            import errno as errno_module
+
+            number = code - _EXIT_ERRNO
+            if number in errno_module.errorcode:
+                return OSError(number, os.strerror(number))
+        if code == _EXIT_MEMORY:
+            return SearcherError("an index writer process ran out of memory; the previous index is unchanged")
+    how = "was killed" if any(code is not None and code < 0 for code in codes) else "failed"
+    return SearcherError(
+        f"the new index lost documents (an index writer process {how}); "
+        "the index in place is unchanged: run search-index --full again"
+    )
+
+
+def _join_watching(task: Any, tasks: list[Any]) -> None:
+    """``task.join()`` that gives up, with the reason, when any sub-writer has failed.
+
+    whoosh3 joins its sub-writers one after the other; one killed while it
+    held the job queue's lock left the others waiting on that lock, and the
+    build waiting on them, for good.
+    """
+    while True:
+        type(task).join(task, 0.2)
+        if task.exitcode is not None:
+            if task.exitcode != 0:
+                raise _writers_failed(tasks)
+            return
+        if any(other.exitcode not in (None, 0) for other in tasks):
+            raise _writers_failed(tasks)
 
 
 class _LiveQueue:
-    """The job queue as the parent sees it: ``put`` fails instead of blocking on dead workers."""
+    """The job queue as the parent sees it: ``put`` fails instead of blocking on dead workers.
+
+    It fails as soon as one has failed: the build has lost its part anyway, and
+    one killed while it held the queue's lock leaves the others unable to read.
+    """
 
     def __init__(self, queue: Any, writer: Any) -> None:
         self.queue, self.writer = queue, writer
@@ -293,10 +409,9 @@ class _LiveQueue:
                 self.queue.put(item, timeout=1.0)
                 return
             except queue_module.Full:
-                if not any(task.is_alive() for task in self.writer.tasks):
-                    raise SearcherError(
-                        "the index writer processes died (out of memory, or killed); the previous index is unchanged"
-                    ) from None
+                tasks = self.writer.tasks
+                if not any(task.is_alive() for task in tasks) or any(task.exitcode not in (None, 0) for task in tasks):
+                    raise _writers_failed(tasks) from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.queue, name)
@@ -310,10 +425,12 @@ def watched_writer_class() -> Any:
     from whoosh.writing import SegmentWriter
 
     class WatchedMpWriter(MpWriter):  # type: ignore[misc, valid-type]
-        """whoosh3's ``MpWriter`` with three fixes.
+        """whoosh3's ``MpWriter`` with four fixes.
 
         - Sub-writers exit when the build process dies (``kill -9``), instead of
           waiting on the job queue forever.
+        - ``commit()`` stops waiting when a sub-writer failed (killed, a full
+          disk), and says why, instead of waiting forever on the others.
         - ``put`` on the job queue fails when every sub-writer has died, instead
           of blocking the build.
         - ``cancel()`` ends the sub-writers.  whoosh3's ``MpWriter.cancel()`` only
@@ -341,6 +458,16 @@ def watched_writer_class() -> Any:
             self.tasks.append(task)
             task.start()
             return task
+
+        def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+            tasks = list(self.tasks)
+            for task in tasks:  # whoosh3 joins them in its _commit: see _join_watching
+                task.join = functools.partial(_join_watching, task, tasks)
+            try:
+                super()._commit(mergetype, optimize, merge)
+            finally:
+                for task in tasks:
+                    del task.join  # cancel() joins with a timeout
 
         def cancel(self) -> None:
             try:
@@ -447,8 +574,22 @@ def installed() -> dict[str, bool]:
     return {
         "mp_writer_start_method": has_param(MpWriter.__init__, "start_method"),
         "mp_writer_internals": all(
-            hasattr(MpWriter, name) for name in ("_new_task", "_enqueue", "cancel", "temp_storage")
+            hasattr(MpWriter, name) for name in ("_new_task", "_enqueue", "cancel", "temp_storage", "_commit")
         ),
         "fresh_reader": hasattr(whoosh_index.FileIndex, "reader"),
         "raw_column": _raw_column_readable(),
+        "quiet_helpers": _spawns_through_util(),
     }
+
+
+def _spawns_through_util() -> bool:
+    """Whether multiprocessing still starts its fork server and resource tracker with
+    ``util.spawnv_passfds`` (what :func:`_start_helpers` swaps for a quiet one)."""
+    import inspect
+    from multiprocessing import forkserver, resource_tracker
+
+    try:
+        sources = inspect.getsource(forkserver), inspect.getsource(resource_tracker)
+    except (OSError, TypeError):
+        return False
+    return all("util.spawnv_passfds(" in source for source in sources)

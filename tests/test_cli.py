@@ -526,6 +526,11 @@ def test_search_index_list_and_forget(home, tmp_path):
     line = assert_one_line_error(run_cli("search", ["hòa"], docs, env=env))
     assert "search-index ." in line
     assert_one_line_error(run_cli("search-index", ["--forget", str(docs)], tmp_path, env=env), prog="search-index")
+    # An empty name refuses, in one line: it used to build ./index from the ./corpus here.
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text("A\n\nhòa bình\n", encoding="utf-8")
+    refused = assert_one_line_error(run_cli("search-index", ["--forget", ""], tmp_path, env=env), prog="search-index")
+    assert "--forget needs a folder" in refused and not (tmp_path / "index").exists()
 
 
 def test_an_index_readable_by_others_is_warned_about(workspace):
@@ -556,7 +561,8 @@ def test_open_runs_the_editor_at_the_line_or_the_viewer_at_the_page(tmp_path):
     for n, path in enumerate(order, 1):
         assert run_cli("search", [*args, "--open", str(n), "an", "ninh"], tmp_path, env=env).returncode == 0
     opened = record.read_text().splitlines()
-    expected = {"docs/r.pdf": "--page=2|docs/r.pdf|", "docs/n.txt": "+3|docs/n.txt|"}  # paths as printed
+    # Paths as printed, made ./relative so that no file name reads as an option (issue 25).
+    expected = {"docs/r.pdf": "--page=2|./docs/r.pdf|", "docs/n.txt": "+3|./docs/n.txt|"}
     assert opened == [expected[p] for p in order]
     assert_one_line_error(run_cli("search", [*args, "--open", "9", "an", "ninh"], tmp_path, env=env))
 

@@ -343,5 +343,22 @@ def test_iter_corpus_files_does_not_follow_symlinked_folders(make_corpus):
     assert [f.path for f in iter_corpus_files(root)] == ["a.txt", "sub/b.txt"]
 
 
+def test_iter_corpus_files_does_not_follow_links_out_of_the_folder(make_corpus):
+    """As rg and Recoll: a link to /etc/shadow in a shared folder is not read; follow=True (-L) reads it."""
+    outside = make_corpus({"secret.txt": "mật khẩu", "more/x.txt": "x"}, name="outside")
+    root = make_corpus({"a.txt": "a", "sub/b.txt": "b"}, name="shared")
+    (root / "passwd.txt").symlink_to(outside / "secret.txt")
+    (root / "inside.txt").symlink_to(root / "sub" / "b.txt")  # stays in the folder: read as before
+    (root / "more").symlink_to(outside / "more", target_is_directory=True)
+    (root / "sub" / "up").symlink_to(root, target_is_directory=True)  # a loop, even when following
+    links: list[str] = []
+    assert [f.path for f in iter_corpus_files(root, links=links)] == ["a.txt", "inside.txt", "sub/b.txt"]
+    assert links == ["more", "passwd.txt"]
+    links.clear()
+    followed = [f.path for f in iter_corpus_files(root, follow=True, links=links)]
+    assert followed == ["a.txt", "inside.txt", "more/x.txt", "passwd.txt", "sub/b.txt"]
+    assert links == []
+
+
 def test_bundled_corpus_files():
     assert [f.path for f in iter_corpus_files(CORPUS)] == ALL_FILES

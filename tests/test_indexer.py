@@ -269,6 +269,79 @@ def test_file_that_becomes_unreadable_loses_its_old_paragraphs(setup):
         assert paths_of(eng, "alpha") == []
 
 
+def test_links_out_of_the_folder_are_not_indexed_unless_followed(tmp_path, make_corpus):
+    outside = make_corpus({"secret.txt": "Mật\n\nmatkhauzz bí mật\n"}, name="outside")
+    corpus = make_corpus(DOCS, name="corpus")
+    (corpus / "passwd.txt").symlink_to(outside / "secret.txt")
+    index = tmp_path / "index"
+    summary = build_index(corpus, index)
+    assert summary.links_skipped == 1 and summary.skipped == [] and summary.files == 3
+    with Engine.open(index) as eng:
+        assert paths_of(eng, "matkhauzz") == []
+    summary = build_index(corpus, index, follow=True)
+    assert (summary.added, summary.links_skipped) == (1, 0)
+    with Engine.open(index) as eng:
+        assert paths_of(eng, "matkhauzz") == ["passwd.txt"]
+    # Remembered by later updates (the watcher's, the live search's), until follow=False.
+    summary = build_index(corpus, index)
+    assert (summary.unchanged, summary.removed, summary.links_skipped) == (4, 0, 0)
+    summary = build_index(corpus, index, follow=False)
+    assert (summary.removed, summary.links_skipped) == (1, 1)
+    with Engine.open(index) as eng:
+        assert paths_of(eng, "matkhauzz") == []
+
+
+def test_a_file_replaced_by_a_link_out_of_the_folder_after_listing_is_not_read(tmp_path, make_corpus):
+    """The listing decides which links are read: one swapped in afterwards (a race) is not followed."""
+    outside = make_corpus({"secret.txt": "Mật\n\nmatkhauzz bí mật\n"}, name="outside")
+    corpus = make_corpus(DOCS, name="corpus")
+
+    def swap(progress):
+        if progress.current == "a.txt":  # b.txt was listed as a regular file: now a link to a secret
+            (corpus / "b.txt").unlink()
+            (corpus / "b.txt").symlink_to(outside / "secret.txt")
+
+    summary = build_index(corpus, tmp_path / "index", progress=swap, parallel=False)
+    assert summary.skipped == [{"path": "b.txt", "reason": "replaced by a symbolic link while being indexed"}]
+    with Engine.open(tmp_path / "index") as eng:
+        assert paths_of(eng, "matkhauzz") == []
+
+
+def test_search_index_counts_the_links_it_did_not_follow(tmp_path, make_corpus, capsys):
+    outside = make_corpus({"secret.txt": "Mật\n\nmatkhauzz bí mật\n"}, name="outside")
+    corpus = make_corpus(DOCS, name="corpus")
+    (corpus / "passwd.txt").symlink_to(outside / "secret.txt")
+    (corpus / "etc").symlink_to(outside, target_is_directory=True)
+    result = run_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index"], tmp_path, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert ", 2 links out of the folder not followed (--follow);" in result.stdout
+    result = run_cli("search-index", ["-L", "--corpus", corpus, "--index", tmp_path / "index"], tmp_path, capsys=capsys)
+    assert result.returncode == 0 and "2 added" in result.stdout and "not followed" not in result.stdout
+
+
+def test_a_file_made_unreadable_is_dropped_by_an_update(setup):
+    """chmod 000 changes only the ctime: a plain update must notice it, as --full does (issue 25 item 8)."""
+    from robust_support import without_root_powers
+
+    corpus, index, _ = setup
+    prefix = without_root_powers()
+    if prefix is None:
+        pytest.skip("running as root and cannot drop CAP_DAC_OVERRIDE (no setpriv): chmod 000 would not stop reading")
+    os.chmod(corpus / "a.txt", 0)
+    try:
+        result = run_cli("search-index", ["--corpus", corpus, "--index", index], corpus.parent, prefix=prefix)
+    finally:
+        os.chmod(corpus / "a.txt", 0o644)
+    assert result.returncode == 0, result.stderr
+    assert "search-index: warning: skipped a.txt: cannot read: Permission denied" in result.stderr
+    with Engine.open(index) as eng:
+        assert paths_of(eng, "alpha") == []
+    summary = build_index(corpus, index)  # readable again (chmod: a new ctime): back in the index
+    assert summary.added == 1
+    with Engine.open(index) as eng:
+        assert paths_of(eng, "alpha") == ["a.txt"]
+
+
 # -- schema version ------------------------------------------------------------
 
 

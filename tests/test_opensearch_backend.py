@@ -269,6 +269,23 @@ def test_a_config_file_readable_by_others_is_refused(tmp_path, monkeypatch):
     assert _config()["user"] == "u"
 
 
+@pytest.mark.parametrize("content", ['{"user": "bob", "password": 12345678}', '{"user": ["bob"], "password": "p"}'])
+def test_a_config_file_with_a_value_that_is_not_a_string_is_one_line(tmp_path, monkeypatch, capsys, content):
+    """A number as the password, a list as the user: one line naming the key (never the value), exit 2."""
+    from conftest import run_cli
+
+    config = tmp_path / "opensearch.json"
+    config.write_text(content, "utf-8")
+    config.chmod(0o600)
+    monkeypatch.setenv("SEARCHER_OPENSEARCH_CONFIG", str(config))
+    monkeypatch.delenv("SEARCHER_OPENSEARCH_USER", raising=False)
+    result = run_cli("search", ["--index", "opensearch://127.0.0.1:9/laws", "ngoại"], tmp_path, capsys=capsys)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("search: error: ") and "must be a string" in lines[0], lines
+    assert "12345678" not in result.stderr
+
+
 def test_build_index_and_ensure_index_accept_an_address(node, client, tmp_path):
     """The faces that build (the TUI's rebuild, first use) reach the cluster through the indexer's own API."""
     from searcher import build_index, ensure_index

@@ -31,10 +31,11 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from conftest import clean_env, run_cli, start_cli
+from conftest import clean_env, command_line, run_cli, start_cli
 from robust_support import (
     GENERAL_QUERIES,
     MARKERS,
@@ -430,3 +431,101 @@ def test_killed_build_leaves_no_processes_behind(tmp_path, versions, workspace):
     left = wait_session_gone(build.pid, ORPHAN_GRACE)
     kill_session(build.pid)
     assert not left, f"processes of the killed build still running after {ORPHAN_GRACE} s: {left}"
+
+
+# How long a killed build's helpers may keep its output open: they notice within half a second.
+HELPERS_GONE_WITHIN = 5.0
+
+
+def _session_leader_running(marker: bytes) -> int | None:
+    """The pid of a live session leader whose command line holds ``marker``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if marker in cmdline and int(fields[3]) == int(entry.name) and fields[0] not in ("Z", "X"):
+            return int(entry.name)
+    return None
+
+
+def _kill_under_a_capturing_caller(argv: list, cwd: Path, env: dict, marker: str, ready, signum: int) -> None:
+    """Run ``argv`` as ``subprocess.run(..., capture_output=True)`` does, kill it with ``signum`` once
+    ``ready(pid)``, and check that the caller returns soon, with no traceback and no process left."""
+    outcome: dict[str, object] = {}
+
+    def caller() -> None:
+        outcome["result"] = subprocess.run(
+            argv, cwd=cwd, env=env, capture_output=True, start_new_session=True, timeout=300, check=False
+        )
+        outcome["returned"] = time.monotonic()
+
+    thread = threading.Thread(target=caller, daemon=True)
+    thread.start()
+    build = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and thread.is_alive():
+        build = build or _session_leader_running(marker.encode())
+        if build is not None and ready(build):
+            break
+        time.sleep(0.01)
+    else:
+        pytest.skip("the build finished before its helper processes could be seen")
+    os.kill(build, signum)
+    killed = time.monotonic()
+    thread.join(HELPERS_GONE_WITHIN + 30)
+    try:
+        assert not thread.is_alive(), "the caller still waits for the killed build's output"
+        assert outcome["returned"] - killed < HELPERS_GONE_WITHIN, outcome["returned"] - killed  # type: ignore[operator]
+        assert b"Traceback" not in outcome["result"].stderr  # type: ignore[attr-defined]
+        left = wait_session_gone(build, ORPHAN_GRACE)
+        assert not left, f"processes of the killed build still running: {left}"
+    finally:
+        kill_session(build)
+        thread.join(30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_full_build_does_not_hang_a_caller_reading_its_output(tmp_path, versions, workspace, signum):
+    """``subprocess.run(..., capture_output=True)`` returns soon after a parallel build is killed.
+
+    The caller reaps the build only once its output is closed: helpers that
+    kept stdout or stderr until their parent was reaped (the fork server, the
+    resource tracker and the writers, which took the zombie for alive) hung it
+    for good (issue 25 item 6).
+    """
+    corpus, index, _ = workspace
+    versions.write(corpus, "B")
+    argv = command_line("search-index", ["--corpus", corpus, "--index", index, "--full", "--quiet"])
+    writing = lambda pid: bool(workers_of(SimpleNamespace(pid=pid)))  # type: ignore[arg-type]
+    _kill_under_a_capturing_caller(argv, tmp_path, clean_env(), str(index), writing, signum)
+    assert run_cli("search-index", ["--corpus", corpus, "--index", index, "--quiet"], tmp_path).returncode == 0
+
+
+@pytest.mark.slow
+def test_a_build_killed_while_a_parser_hangs_does_not_hang_its_caller(tmp_path):
+    """A document parser busy (here: hung) when its build is killed exits at once, output closed."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "treo.pdf").write_bytes(b"%PDF-1.7\n%SEARCHER-TEST hang\n")
+    (corpus / "a.txt").write_text("T\n\nnội dung\n", encoding="utf-8")
+    index = tmp_path / "index"
+    argv = command_line("search-index", ["--corpus", corpus, "--index", index, "--quiet"])
+
+    def parsing(pid: int) -> bool:
+        for child in session_pids(pid):
+            try:
+                if b"searcher.formats._worker" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return True
+            except OSError:
+                pass
+        return False
+
+    env = clean_env(SEARCHER_FORMATS_TEST_HOOKS="1")
+    _kill_under_a_capturing_caller(argv, tmp_path, env, str(index), parsing, signal.SIGKILL)
+

@@ -291,6 +291,31 @@ def test_read_only_index(index_copy, capsys):
 
 
 @pytest.mark.slow  # runs the commands as processes
+def test_another_users_index_is_named_as_such_not_as_damaged(index_copy):
+    """A 0700 index of another user is not damaged, and --full cannot fix it: the message says whose it is."""
+    corpus, index, hits = index_copy
+    prefix = without_root_powers()
+    if os.geteuid() != 0 or not prefix:
+        pytest.skip("needs root (to give the index to another user) and setpriv (to lose root's powers)")
+    import pwd
+
+    nobody = pwd.getpwnam("nobody").pw_uid
+    for path in [index, *index.rglob("*")]:
+        os.lchown(path, nobody, -1)
+    index.chmod(0o700)
+    try:
+        for command, args in (("search", QUERY), ("search-index", []), ("search-index", ["--full"])):
+            result = run_cli(command, ["--index", index, "--corpus", corpus, *args], corpus, prefix=prefix)
+            message = assert_one_line(result, prog=command, names_fix=False)
+            assert "belongs to another user (nobody)" in message and "damaged" not in message, message
+            assert "--full" not in message
+    finally:
+        for path in [index, *index.rglob("*")]:
+            os.lchown(path, 0, -1)
+    assert _search_json(index, corpus).stdout == hits
+
+
+@pytest.mark.slow  # runs the commands as processes
 def test_index_in_a_read_only_folder(paths, capsys):
     corpus, _, tmp_path = paths
     parent = tmp_path / "locked"

@@ -569,9 +569,9 @@ async def test_e_runs_the_editor_at_the_line(live: LiveSearch, monkeypatch: pyte
 
 def test_editor_command_fallbacks() -> None:
     sh = ["sh", "-c"]
-    assert editor_command("a.txt", 7, {}) == sh + ['vi "$@"', "vi", "+7", "a.txt"]
-    assert editor_command("a.txt", 7, {"EDITOR": "nano"}) == sh + ['nano "$@"', "nano", "+7", "a.txt"]
-    assert editor_command("a b.txt", 3, {"EDITOR": "nano", "VISUAL": "code -w"})[2:] == ['code -w "$@"', "code -w", "+3", "a b.txt"]
+    assert editor_command("a.txt", 7, {}) == sh + ['vi "$@"', "vi", "+7", "./a.txt"]
+    assert editor_command("a.txt", 7, {"EDITOR": "nano"}) == sh + ['nano "$@"', "nano", "+7", "./a.txt"]
+    assert editor_command("a b.txt", 3, {"EDITOR": "nano", "VISUAL": "code -w"})[2:] == ['code -w "$@"', "code -w", "+3", "./a b.txt"]
 
 
 def test_editor_value_with_arguments_and_quotes_runs_like_git(tmp_path: Path) -> None:
@@ -582,7 +582,7 @@ def test_editor_value_with_arguments_and_quotes_runs_like_git(tmp_path: Path) ->
     script.chmod(0o755)
     argv = editor_command("a b.txt", 4, {"EDITOR": f"'{script}' --wait"})
     assert subprocess.call(argv) == 0
-    assert out.read_text().splitlines() == ["--wait", "+4", "a b.txt"]
+    assert out.read_text().splitlines() == ["--wait", "+4", "./a b.txt"]
 
 
 @run_async

@@ -24,6 +24,7 @@ def test_every_patch_is_installed() -> None:
         "mp_writer_internals",
         "fresh_reader",
         "raw_column",
+        "quiet_helpers",
     }
 
 
@@ -164,3 +165,31 @@ def test_a_column_read_in_one_piece_matches_whoosh_value_by_value(tmp_path: Path
         slow = list(reader.column_reader("pid"))
         assert fast == slow
         assert NO_PID in fast and len({p for p in fast if p != NO_PID}) > 10  # file records have none
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_one_line_from_the_build_never_a_writer_traceback(tmp_path: Path) -> None:
+    """Writes that fail in the writer processes (here: past ``RLIMIT_FSIZE``, as on a nearly full
+    disk) end the build with one line and exit 2; the writers print nothing (issue 25 item 7)."""
+    from conftest import run_cli
+
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        pytest.skip("no prlimit (util-linux) to limit the size of the files a build writes")
+    corpus = many_files(tmp_path, 300)
+    # From "the first segment file fails" to "only the last ones do": every writer's turn comes.
+    for limit in range(150_000, 1_050_000, 150_000):
+        index = tmp_path / f"index-{limit}"
+        result = run_cli("search-index", ["--corpus", corpus, "--index", index], tmp_path,
+                         prefix=[prlimit, f"--fsize={limit}"], errors="replace")
+        if result.returncode == 0:
+            continue
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1, (limit, result.stderr)
+        assert lines[0].startswith("search-index: error: ") and "Traceback" not in result.stderr, (limit, lines)
+    # The first search of a folder with no index builds one: the same, under its own name.
+    result = run_cli("search", ["--corpus", corpus, "--index", tmp_path / "first-use", "đoạn"], tmp_path,
+                     prefix=[prlimit, "--fsize=300000"], errors="replace")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert lines[-1].startswith("search: error: ") and len(lines) == 2, lines  # "indexing …", then the error

@@ -172,6 +172,10 @@ def _config() -> dict[str, Any]:
             raise SearcherError(f"cannot read {path}: {type(exc).__name__}") from None
         if not isinstance(settings, dict):
             raise SearcherError(f"{path} must hold one JSON object")
+        for key in ("user", "password", "ca_certs"):
+            if key in settings and not isinstance(settings[key], str):
+                # Never the value: it may be the password.
+                raise SearcherError(f'{path}: "{key}" must be a string, in double quotes')
     if user:
         settings["user"], settings["password"] = user, password or ""
     if os.environ.get(CA_ENV):
@@ -596,7 +600,11 @@ def build_opensearch(
             _check_not_concrete(client, where)
             select = FileSelection(corpus_path, include=list(include or []), exclude=list(exclude or []))
             problems: list[dict[str, str]] = []
-            files = list(iter_corpus_files(corpus_path, problems=problems, select=select if select.active else None))
+            links: list[str] = []  # links out of the folder: not followed (a shared cluster must not leak them)
+            files = list(
+                iter_corpus_files(corpus_path, problems=problems, select=select if select.active else None, links=links)
+            )
+            summary.links_skipped = len(links)
             targets = _alias_targets(client, where)
             incremental = False
             if targets and not full:

@@ -49,7 +49,11 @@ class _Worker:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "searcher.formats._worker", str(to_child_r), str(from_child_w), str(memory_mb)],
                 pass_fds=(to_child_r, from_child_w),
+                # Errors come back over the pipe; the caller's stdout and stderr are only the
+                # build's to write (and a killed build's caller must not wait on a worker for them).
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 env=env,
                 close_fds=True,
             )

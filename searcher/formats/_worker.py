@@ -72,9 +72,30 @@ def _extract(kind: str, path: str, expected: str, limits: Limits, hooks: bool) -
     return collector.finish()
 
 
+def _exit_with_parent(requests: Connection) -> None:
+    """Exit as soon as the parent's end of the request pipe closes (it died), even mid-document.
+
+    The parent's timeout no longer bounds a parse then, and a killed build's
+    caller may be waiting for every process of the build to be gone.
+    """
+    import select
+    import threading
+
+    poller = select.poll()
+    poller.register(requests.fileno(), 0)  # only what is always reported: POLLHUP, POLLERR, POLLNVAL
+
+    def watch() -> None:
+        while True:
+            if poller.poll():
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(requests: Connection, conn: Connection, memory_mb: int) -> None:
     """Serve requests ``(kind, path, expected, limits, hooks)`` until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    _exit_with_parent(requests)
     _limit_memory(memory_mb)
     from . import _ocr
 

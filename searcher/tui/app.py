@@ -36,7 +36,7 @@ from ..places import scope_under
 from ..indexer import BuildSummary
 from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError, Unavailable
 from ..opener import editor_command, missing_program_advice, open_command
-from ..presentation import display_path, format_size, location
+from ..presentation import display_path, format_size, location, redact, visible
 from . import clipboard
 from .history import History
 from .help_screen import HelpScreen
@@ -372,7 +372,7 @@ class SearchApp(App[int]):
         if outcome is None or outcome.status == "cancelled":
             self.notify("Indexing cancelled: the previous index is unchanged.", severity="warning", timeout=3)
         elif outcome.status == "error":
-            self.notify(outcome.message, title="Indexing failed", severity="error", timeout=6)
+            self.notify(visible(redact(outcome.message)), title="Indexing failed", severity="error", timeout=6)
             if self.engine is None:
                 self.engine_error = outcome.message
         else:
@@ -468,7 +468,8 @@ class SearchApp(App[int]):
             self._driver.write(copied.osc52)
 
     def copy_location(self, file: str, line: int, page: int | None = None, chapter: int | None = None) -> None:
-        text = location(file, line, page, chapter)
+        # What is pasted lands in a shell or an editor: no control characters (visible).
+        text = visible(location(file, line, page, chapter))
         self.copy_to_clipboard(text)
         copied = self.last_copy
         if copied.problem:
@@ -606,7 +607,7 @@ def run_app(
         try:
             check_corpus(Path(corpus))
         except CorpusError as exc:
-            print(f"search: error: no index at {index}, and {exc}", file=sys.stderr)
+            print(visible(redact(f"search: error: no index at {index}, and {exc}")), file=sys.stderr)
             return EXIT_ERROR
     except SearcherError:
         engine = None  # the UI shows the error and offers F5

@@ -15,6 +15,7 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..presentation import visible
 from ..presentation import where as location_suffix
 from ..corpus import UnreadableFile, read_document
 from ..engine import Hit
@@ -141,7 +142,10 @@ class DocumentScreen(Screen[None]):
     def on_mount(self) -> None:
         hit = self.hit
         self.query_one("#doc-header", Static).update(
-            Content.assemble((" ".join(hit.title.split()), "bold"), "\n", (hit.path, "$text-accent"), ":", (str(hit.line), "$text-success"))
+            Content.assemble(
+                (visible(" ".join(hit.title.split())), "bold"), "\n", (visible(hit.path), "$text-accent"), ":",
+                (str(hit.line), "$text-success"),
+            )
         )
         self._load_worker()
 
@@ -198,7 +202,7 @@ class DocumentScreen(Screen[None]):
                 max(10, self.app.size.width - 2), ellipsis=True
             ),
             "\n",
-            (hit.path, "$text-accent"),
+            (visible(hit.path), "$text-accent"),
             place[0],
             (place[1:], "$text-success"),
             f"  ·  {where}",

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar
 
 from ..errors import SearcherError
+from ..presentation import visible
 
 __all__ = ["IndexScreen", "IndexPanel", "BuildOutcome"]
 
@@ -70,7 +71,7 @@ class _Build:
             # Every file is read: the index is being written and swapped in.
             label.update(f"{counts} · finishing… (writing the index)")
         else:
-            label.update(f"{counts} · {progress.current}")
+            label.update(f"{counts} · {visible(progress.current)}")  # a file name: controls shown, never sent
 
     def _on_progress(self, progress: Any) -> None:
         if self._cancel.is_set():

@@ -31,7 +31,7 @@ from rich.segment import Segment
 
 from ..engine import Hit
 from ..highlight import phrases_and_cluster
-from ..presentation import make_snippet, where
+from ..presentation import make_snippet, visible, where
 from ..query import ParsedQuery
 
 __all__ = [
@@ -64,19 +64,25 @@ def highlighted(
     match_style: str = MATCH_STYLE,
     current: tuple[int, int] | None = None,
 ) -> Content:
-    """``text`` with its ``spans`` highlighted; ``current`` gets :data:`CURRENT_STYLE` instead."""
+    """``text`` with its ``spans`` highlighted; ``current`` gets :data:`CURRENT_STYLE` instead.
+
+    Control characters in the text are shown, never sent to the terminal
+    (:func:`searcher.presentation.visible`), piece by piece so the spans stay right.
+    """
     parts: list[str | tuple[str, str]] = []
     position = 0
     for start, end in sorted(spans):
         if start < position or end <= start:
             continue
         if start > position:
-            parts.append((text[position:start], style) if style else text[position:start])
+            piece = visible(text[position:start], keep="\n\t")
+            parts.append((piece, style) if style else piece)
         span_style = CURRENT_STYLE if current == (start, end) else match_style
-        parts.append((text[start:end], span_style))
+        parts.append((visible(text[start:end], keep="\n\t"), span_style))
         position = end
     if position < len(text):
-        parts.append((text[position:], style) if style else text[position:])
+        piece = visible(text[position:], keep="\n\t")
+        parts.append((piece, style) if style else piece)
     return Content.assemble(*parts)
 
 
@@ -93,11 +99,11 @@ def hit_lines(hit: Hit, width: int, query: ParsedQuery | None = None, more: int 
         words += f"  +{more} more"
     place = where(hit.path, hit.line, hit.page, hit.chapter, **hit.place())  # ":12", " p.3", " ¶4", " Lương!B7"
     head = Content.assemble(
-        (hit.path, PATH_STYLE),
+        (visible(hit.path), PATH_STYLE),
         place[0],
         (place[1:], LINE_STYLE),
         "  ",
-        (" ".join(hit.title.split()), TITLE_STYLE),
+        (visible(" ".join(hit.title.split())), TITLE_STYLE),
     ).truncate(max(10, width - len(words)), ellipsis=True)
     if words:
         head = Content.assemble(head, (words, MUTED_STYLE))
@@ -477,7 +483,9 @@ def _line_key(content: Content) -> tuple[str, tuple[object, ...]]:
 
 def set_border_title(widget: Widget, title: str, subtitle: bool = False) -> None:
     """Set a border's title (or subtitle) when it changes: setting one redraws the whole bordered
-    widget (2 ms for the results pane at 120×40), and most keystrokes keep the title."""
+    widget (2 ms for the results pane at 120×40), and most keystrokes keep the title.
+    Titles name documents: control characters in them are shown (:func:`searcher.presentation.visible`)."""
+    title = visible(title)
     if (widget.border_subtitle if subtitle else widget.border_title) == title:
         return
     if subtitle:
