@@ -761,7 +761,7 @@ def test_open_without_xdg_open_says_what_to_do_and_prints_the_paragraph(tmp_path
     opener.chmod(0o755)
     env["SEARCHER_OPENER"] = f"{opener} --view"
     assert run_cli("search", ["-C", str(docs), "--open", "1", "ngoại", "giao"], tmp_path, env=env).returncode == 0
-    assert (tmp_path / "opened.txt").read_text() == "--view docs/công-văn.docx\n"
+    assert (tmp_path / "opened.txt").read_text() == "--view ./docs/công-văn.docx\n"  # never read as an option
 
 
 def test_the_readme_documents_every_search_option():
