@@ -94,7 +94,7 @@ class _FieldCollector:
     def add_counts(self, docnum: int, terms: list[str], counts: list[int]) -> None:
         """A document's terms and how often each occurs in it, at once."""
         vocabulary = self.vocabulary
-        ids = [vocabulary.get(term) for term in terms]
+        ids = list(map(vocabulary.get, terms))
         if None in ids:
             for i, term in enumerate(terms):
                 if ids[i] is None:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from typing import Any, Callable, Iterator
+from functools import lru_cache
+from typing import Any, Iterator
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.fields import TEXT
 
-from ..analysis import PAIR_SEPARATOR, read_text, tokenize
+from ..analysis import PAIR_SEPARATOR, iter_words, tokenize
 from ..text import exact_term, folded_term
 
 __all__ = [
@@ -149,20 +150,17 @@ def pairs_analyzer() -> Any:
     return SyllableTokenizer() | FoldFilter() | PairFilter()
 
 
-def _exact_terms(text: str) -> list[str]:
-    return [exact_term(token.text) for token in read_text(text).tokens]
-
-
-def _folded_terms(text: str) -> list[str]:
-    return list(read_text(text).terms)
-
-
-def _pair_terms(text: str) -> list[str]:
-    terms = read_text(text).terms
-    return [a + PAIR_SEPARATOR + b for a, b in zip(terms, terms[1:])]
-
-
-_TERMS: dict[str, Callable[[str], list[str]]] = {"exact": _exact_terms, "folded": _folded_terms, "pairs": _pair_terms}
+@lru_cache(maxsize=4)
+def _field_terms(text: str) -> dict[str, list[str]]:
+    """The three fields' terms of one paragraph (the writer asks for each field in turn: the words
+    are found and folded once).  Plain strings, not the tokenizer's tokens: a build reads millions."""
+    words = list(iter_words(text))
+    folded = [folded_term(word) for word in words]
+    return {
+        "exact": [exact_term(word) for word in words],
+        "folded": folded,
+        "pairs": [a + PAIR_SEPARATOR + b for a, b in zip(folded, folded[1:])],
+    }
 
 
 class SyllableField(TEXT):  # type: ignore[misc]
@@ -170,8 +168,8 @@ class SyllableField(TEXT):  # type: ignore[misc]
 
     Indexing takes a short cut that gives the analyzer's terms without its
     per-token objects: the three fields read the same paragraph, and
-    :func:`searcher.analysis.read_text` tokenizes and folds it once for all
-    three (a test checks the short cut and the analyzer agree).
+    :func:`_field_terms` finds and folds its words once for all three (a
+    test checks the short cut and the analyzer agree).
     """
 
     def __init__(self, kind: str) -> None:
@@ -186,7 +184,7 @@ class SyllableField(TEXT):  # type: ignore[misc]
         """The analyzer's terms of ``value`` and how often each occurs (what the pool of
         :func:`searcher.whoosh_patches.pool_writer_class` takes at once)."""
         text = value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
-        counts = Counter(_TERMS[self.kind](text))
+        counts = Counter(_field_terms(text)[self.kind])
         return list(counts), list(counts.values())
 
     def index(self, value: Any, **kwargs: Any) -> Any:
