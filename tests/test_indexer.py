@@ -586,6 +586,20 @@ def test_an_index_updated_many_times_answers_and_weighs_like_a_fresh_build(tmp_p
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
     assert size(index) <= 1.5 * size(fresh)
+
+    def peak_memory(folder: Path) -> int:
+        """The peak RSS (KiB) of a process that opens the index and searches it."""
+        code = (
+            "import resource, sys\nfrom searcher import Engine\n"
+            "e = Engine.open(sys.argv[1])\n[e.search(q, budget=30) for q in ('ngoại giao', 'kinh tế', 'du lịch')]\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        )
+        import subprocess
+        import sys
+
+        return int(subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, check=True).stdout)
+
+    assert peak_memory(index) <= 1.5 * peak_memory(fresh)
     queries = ["ngoại giao", "kinh te", "văn hóa năm 2010", "du lịch môi trường", "giáo dục y tế thể thao"]
     with Engine.open(index) as updated, Engine.open(fresh) as rebuilt:
         for query in queries:
