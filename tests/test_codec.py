@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from searcher import whoosh_patches
-from searcher.index.codec import POSTINGS_EXT, SegmentArrays, segment_arrays
+from searcher.index.codec import POSTINGS_EXT, segment_arrays
 from tests.index_support import add_paragraphs, open_index
 
 TEXTS = [
@@ -61,20 +61,6 @@ def test_a_merge_concatenates_the_arrays_and_drops_deleted_paragraphs(tmp_path: 
 
         found = {searcher.stored_fields(d)["path"] for d in searcher.docs_for_query(Term("folded", "ngoai"))}
         assert found == {f"{n}.txt" for n in range(1, 8)}
-
-
-def test_a_flipped_byte_fails_the_checksum(tmp_path: Path) -> None:
-    ix = open_index(tmp_path)
-    add_paragraphs(ix, TEXTS)
-    (segment,) = ix._segments()
-    arrays = SegmentArrays(ix.storage, segment)
-    arrays.verify()
-    path = tmp_path / segment.make_filename(POSTINGS_EXT)
-    data = bytearray(path.read_bytes())
-    data[-20] ^= 0xFF
-    path.write_bytes(bytes(data))
-    with pytest.raises(Exception, match="checksum"):
-        SegmentArrays(ix.storage, segment).verify()
 
 
 def test_a_segment_mostly_deleted_is_rewritten_without_its_dead(tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ HEADLESS = [
     "searcher.accents",
     "searcher.bestmatch",
     "searcher.index",
+    "searcher.index.arrays",
     "searcher.index.codec",
     "searcher.index.schema",
     "searcher.vietnamese",
