@@ -36,7 +36,7 @@ from .errors import IndexUnusable, QueryError, SearcherError
 from .filters import PathFilter
 from .highlight import highlight_spans, words_found
 from .planning import LONG_QUERY, Check, Tier, phrase_query, plan_query, tiers_to_run, word_count
-from .query import Clause, ParsedQuery, parse_query
+from .query import Clause, ParsedQuery, QueryWord, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, fold, iy_sensitive
 from .store import KIND_FILE, KIND_PARAGRAPH, NO_PID, Generation, IndexLocation
@@ -695,8 +695,12 @@ class Engine:
 
         Returns ``(docnum, score, exact, pid)``; equal scores keep the pids' order (the folder's).
         """
-        order = self._terms().order
-        kept: list[tuple[float, int, bool]] = []
+        import heapq
+
+        index = self._terms()
+        order = index.order
+        kept: list[tuple[float, int, bool, int]] = []
+        best: list[float] = []  # the ``wanted`` best scores kept so far (a heap: its first is the lowest)
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
         # kỹ and kĩ are one term: a paragraph that has the word only in the other spelling loses
         # what an exact mark adds (a loss, not a gain: a word that everyone spells one way, such as
@@ -705,32 +709,74 @@ class Engine:
         # The most the exact-diacritic bonus can add: candidates come in BM25
         # order, so once one cannot catch up with the last hit kept, none can.
         most_bonus = EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked)
-        needs_text = bool(marked or spelled or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
-        for candidate, score in zip(candidates.docnums, candidates.scores):
-            if len(kept) >= wanted:
-                kept.sort(key=lambda item: (-item[0], item[3]))
-                if score + most_bonus < kept[wanted - 1][0]:
-                    break
+        # Phrases and exclusions are read on the stored text.  Which marked words a candidate has, and in
+        # which form, the exact and folded postings say as its text would (those fields are its syllables):
+        # a question typed with marks then reads no text but that of the hits shown.
+        reads_text = bool(parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
+        has = self._postings_hold(candidates.docnums, marked, spelled) if (marked or spelled) and not reads_text else {}
+        for position, (candidate, score) in enumerate(zip(candidates.docnums, candidates.scores)):
+            if len(best) >= wanted and score + most_bonus < best[0]:
+                break
             docnum = stored.docnum(candidate)
             pid = int(order[candidate])
             if docnum is None or docnum in strict:
                 continue
             all_exact = True
-            if needs_text:
+            if reads_text:
                 verdict = _verify(stored(docnum).get("text", ""), parsed)
                 if verdict is None:
                     continue
                 exact_words, all_exact = verdict
+            elif marked:
+                exact_words = [w for w in marked if has["exact", w.exact][position]]
+                present = [w for w in marked if has["folded", w.folded][position]]
+                all_exact = len(exact_words) == len(present)
+            else:
+                exact_words = []
+            if marked or spelled or reads_text:
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
                 if spelled:
-                    reading = read_text(stored(docnum).get("text", ""))
-                    folds, terms = set(reading.folds), set(reading.terms)
                     score -= EXACT_BOOST * sum(
-                        candidates.idf.get(w.folded, 0.0) for w in spelled if w.folded in terms and fold(w.text) not in folds
+                        candidates.idf.get(w.folded, 0.0) for w in self._spelled_otherwise(stored, docnum, spelled, has, position)
                     )
             kept.append((score, docnum, all_exact, pid))
+            if len(best) < wanted:
+                heapq.heappush(best, score)
+            elif score > best[0]:
+                heapq.heapreplace(best, score)
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
+
+    def _postings_hold(self, docnums: list[int], marked: list[QueryWord], spelled: list[QueryWord]) -> dict[tuple[str, str], list[bool]]:
+        """For each marked word's exact key and each marked or i/y word's folded term, whether each of ``docnums`` has it."""
+        import numpy as np
+
+        index = self._terms()
+        wanted = np.asarray(docnums, dtype=np.int64)
+        keys = dict.fromkeys([("exact", w.exact) for w in marked] + [("folded", w.folded) for w in marked + spelled])
+        held: dict[tuple[str, str], list[bool]] = {}
+        for fieldname, term in keys:
+            found = index.postings(term_key(fieldname, term))[0]
+            if not len(found) or not len(wanted):
+                held[fieldname, term] = [False] * len(wanted)
+                continue
+            where = np.minimum(np.searchsorted(found, wanted), len(found) - 1)
+            held[fieldname, term] = (found[where] == wanted).tolist()
+        return held
+
+    @staticmethod
+    def _spelled_otherwise(
+        stored: "_StoredFields", docnum: int, spelled: list[QueryWord], has: dict[tuple[str, str], list[bool]], position: int
+    ) -> list[QueryWord]:
+        """The i/y words of the query that paragraph ``docnum`` has, but only in the other spelling (*lý* for ``lí``)."""
+        if has:  # the postings say which it has at all: its text is read only for those
+            present = [w for w in spelled if has["folded", w.folded][position]]
+            if not present:
+                return []
+            return [w for w in present if fold(w.text) not in read_text(stored(docnum).get("text", "")).folds]
+        reading = read_text(stored(docnum).get("text", ""))
+        folds, terms = set(reading.folds), set(reading.terms)
+        return [w for w in spelled if w.folded in terms and fold(w.text) not in folds]
 
     def _allowed(self, scope: PathFilter) -> Any:
         """The paragraphs a search with ``scope`` may return, as a boolean array indexed by docnum
