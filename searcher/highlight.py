@@ -107,22 +107,30 @@ def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int
     )
     # The unfinished word as typed, too: ``quy`` goes on to *quyết* although its term is ``qui``.
     prefixes = (query.prefix.folded, fold(query.prefix.text)) if query.prefix is not None else ("",)
+    # The words by their folded term: a long paragraph's tokens each look up theirs, instead of
+    # being compared with every word of a long question.
+    by_term: dict[str, list[tuple[int, str | None]]] = {}
+    prefix_at = -1
+    for i, w in enumerate(words):
+        if w is query.prefix:
+            prefix_at = i
+        else:
+            by_term.setdefault(w.folded, []).append((i, w.exact if w.marked and (strict or w.exact in present_exact) else None))
     out = []
     for token, plain, term in zip(reading.tokens, reading.folds, reading.terms):
+        same = by_term.get(term)
+        if same is None and prefix_at < 0:
+            continue
         exact = None
         found = []
-        for i, w in enumerate(words):
-            if w is query.prefix:
-                ok = term.startswith(prefixes) or plain.startswith(prefixes)
-            elif term != w.folded:
-                ok = False
-            elif w.marked and (strict or w.exact in present_exact):
+        for i, wanted in same or ():
+            if wanted is not None:
                 exact = exact if exact is not None else exact_term(token.text)
-                ok = exact == w.exact
-            else:
-                ok = True
-            if ok:
-                found.append(i)
+                if exact != wanted:
+                    continue
+            found.append(i)
+        if prefix_at >= 0 and (term.startswith(prefixes) or plain.startswith(prefixes)):
+            found.append(prefix_at)
         if found:
             out.append((token.start, token.end, frozenset(found)))
     return out
