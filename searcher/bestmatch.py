@@ -154,10 +154,28 @@ class BestMatchIndex:
         self.average_length = max(1.0, live_length / self.live)
         self.dead = [part.dead for part in self.parts]
         self._postings: dict[str, tuple[Any, Any]] = {}
+        self._frequencies: dict[str, int] = {}
 
     def document_frequency(self, term: str) -> int:
         """In how many live paragraphs ``term`` (a vocabulary entry: see :func:`term_key`) occurs."""
-        return len(self.postings(term)[0])
+        cached = self._postings.get(term)
+        if cached is not None:
+            return len(cached[0])
+        found = self._frequencies.get(term)
+        if found is None:
+            # Counted without BM25's factors: a question's IDFs need only the counts, and the
+            # factors of a syllable as frequent as *của* cost a pass over all its postings.
+            import numpy as np
+
+            found = 0
+            for part, dead in zip(self.parts, self.dead):
+                local = part.postings(term)
+                if local is not None:
+                    found += len(local[0]) - (int(np.count_nonzero(np.isin(local[0], dead))) if len(dead) else 0)
+            if len(self._frequencies) >= 65536:
+                self._frequencies.clear()
+            self._frequencies[term] = found
+        return found
 
     def postings(self, term: str) -> tuple[Any, Any]:
         """The live paragraphs with ``term`` (docnums, ascending) and BM25's term-frequency factor

@@ -737,7 +737,7 @@ class Engine:
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
                 if spelled:
                     score -= EXACT_BOOST * sum(
-                        candidates.idf.get(w.folded, 0.0) for w in self._spelled_otherwise(stored, docnum, spelled, has, position)
+                        candidates.idf.get(w.folded, 0.0) for w in self._spelled_otherwise(stored, self._spellings, docnum, spelled, has, position)
                     )
             kept.append((score, docnum, all_exact, pid))
             if len(best) < wanted:
@@ -766,14 +766,19 @@ class Engine:
 
     @staticmethod
     def _spelled_otherwise(
-        stored: "_StoredFields", docnum: int, spelled: list[QueryWord], has: dict[tuple[str, str], list[bool]], position: int
+        stored: "_StoredFields",
+        spellings: "_Spellings",
+        docnum: int,
+        spelled: list[QueryWord],
+        has: dict[tuple[str, str], list[bool]],
+        position: int,
     ) -> list[QueryWord]:
         """The i/y words of the query that paragraph ``docnum`` has, but only in the other spelling (*lý* for ``lí``)."""
         if has:  # the postings say which it has at all: its text is read only for those
             present = [w for w in spelled if has["folded", w.folded][position]]
             if not present:
                 return []
-            return [w for w in present if fold(w.text) not in read_text(stored(docnum).get("text", "")).folds]
+            return [w for w in present if not spellings.has_fold(stored, docnum, fold(w.text))]
         reading = read_text(stored(docnum).get("text", ""))
         folds, terms = set(reading.folds), set(reading.terms)
         return [w for w in spelled if w.folded in terms and fold(w.text) not in folds]
@@ -991,6 +996,7 @@ class _Spellings:
 
     def __init__(self) -> None:
         self.known: dict[str, dict[int, bool]] = {}
+        self.folds: dict[str, dict[int, bool]] = {}  # what :meth:`has_fold` read
         self.size = 0
         # (syllables, docnums best first) that a search ran out of time to read: Engine reads them after it.
         self.pending: list[tuple[tuple[str, ...], Any]] = []
@@ -1003,13 +1009,26 @@ class _Spellings:
             del self.pending[0]  # typing went on: the newest keystrokes' candidates matter
         self.pending.append((syllables, docnums))
 
+    def has_fold(self, stored: _StoredFields, docnum: int, plain: str) -> bool:
+        """Whether paragraph ``docnum`` has a token that folds to ``plain`` (``li``: *lí*, not *lý*), read
+        from its text once: questions about one law ask about the same paragraphs' *quy định* again and again."""
+        table = self.folds.setdefault(plain, {})
+        answer = table.get(docnum)
+        if answer is None:
+            if self.size >= self.LIMIT:
+                self.known, self.folds, self.size = {}, {}, 0
+                table = self.folds.setdefault(plain, {})
+            answer = table[docnum] = plain in read_text(stored(docnum).get("text", "")).folds
+            self.size += 1
+        return answer
+
     def spells(self, stored: _StoredFields, docnum: int, syllable: str) -> bool:
         """Whether paragraph ``docnum`` has ``syllable`` spelled that way (read from its text once)."""
         table = self.known.setdefault(syllable, {})
         answer = table.get(docnum)
         if answer is None:
             if self.size >= self.LIMIT:
-                self.known, self.size = {}, 0
+                self.known, self.folds, self.size = {}, {}, 0
                 table = self.known.setdefault(syllable, {})
             answer = table[docnum] = Check(spelled=(syllable,)).passes(stored(docnum).get("text", ""))
             self.size += 1
