@@ -19,6 +19,7 @@ the CLI and the TUI only print them.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -714,8 +715,20 @@ class Engine:
         # a question typed with marks then reads no text but that of the hits shown.
         reads_text = bool(parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
         has = self._postings_hold(candidates.docnums, marked, spelled) if (marked or spelled) and not reads_text else {}
+        reach: list[float] | None = None
+        if not reads_text:
+            # Each candidate's score with its exact-diacritic bonus, known before any text is read:
+            # its spelling can only lower it.  ``reach[i]`` is the most any candidate from ``i`` on can
+            # score, a tighter bound than ``most_bonus`` (a question typed with marks reads fewer).
+            boosted = [
+                score + EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked if has["exact", w.exact][position])
+                if marked or spelled
+                else score
+                for position, score in enumerate(candidates.scores)
+            ]
+            reach = list(itertools.accumulate(reversed(boosted), max))[::-1]
         for position, (candidate, score) in enumerate(zip(candidates.docnums, candidates.scores)):
-            if len(best) >= wanted and score + most_bonus < best[0]:
+            if len(best) >= wanted and (reach[position] if reach is not None else score + most_bonus) < best[0]:
                 break
             docnum = stored.docnum(candidate)
             pid = int(order[candidate])
@@ -727,18 +740,17 @@ class Engine:
                 if verdict is None:
                     continue
                 exact_words, all_exact = verdict
-            elif marked:
-                exact_words = [w for w in marked if has["exact", w.exact][position]]
-                present = [w for w in marked if has["folded", w.folded][position]]
-                all_exact = len(exact_words) == len(present)
-            else:
-                exact_words = []
-            if marked or spelled or reads_text:
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
-                if spelled:
-                    score -= EXACT_BOOST * sum(
-                        candidates.idf.get(w.folded, 0.0) for w in self._spelled_otherwise(stored, self._spellings, docnum, spelled, has, position)
-                    )
+            else:
+                if marked:
+                    exact_count = sum(1 for w in marked if has["exact", w.exact][position])
+                    all_exact = exact_count == sum(1 for w in marked if has["folded", w.folded][position])
+                score = boosted[position]
+            if spelled:
+                score -= EXACT_BOOST * sum(
+                    candidates.idf.get(w.folded, 0.0)
+                    for w in self._spelled_otherwise(stored, self._spellings, docnum, spelled, has, position)
+                )
             kept.append((score, docnum, all_exact, pid))
             if len(best) < wanted:
                 heapq.heappush(best, score)
