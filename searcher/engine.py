@@ -720,12 +720,14 @@ class Engine:
             # Each candidate's score with its exact-diacritic bonus, known before any text is read:
             # its spelling can only lower it.  ``reach[i]`` is the most any candidate from ``i`` on can
             # score, a tighter bound than ``most_bonus`` (a question typed with marks reads fewer).
-            boosted = [
-                score + EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked if has["exact", w.exact][position])
-                if marked or spelled
-                else score
-                for position, score in enumerate(candidates.scores)
-            ]
+            idfs = [candidates.idf.get(w.folded, 0.0) for w in marked]
+            exact_rows = list(zip(*(has["exact", w.exact] for w in marked))) if marked else []
+            folded_rows = list(zip(*(has["folded", w.folded] for w in marked))) if marked else []
+            boosted = (
+                [score + EXACT_BOOST * sum(itertools.compress(idfs, row)) for score, row in zip(candidates.scores, exact_rows)]
+                if marked
+                else list(candidates.scores)
+            )
             reach = list(itertools.accumulate(reversed(boosted), max))[::-1]
         for position, (candidate, score) in enumerate(zip(candidates.docnums, candidates.scores)):
             if len(best) >= wanted and (reach[position] if reach is not None else score + most_bonus) < best[0]:
@@ -743,8 +745,7 @@ class Engine:
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
             else:
                 if marked:
-                    exact_count = sum(1 for w in marked if has["exact", w.exact][position])
-                    all_exact = exact_count == sum(1 for w in marked if has["folded", w.folded][position])
+                    all_exact = sum(exact_rows[position]) == sum(folded_rows[position])
                 score = boosted[position]
             if spelled:
                 score -= EXACT_BOOST * sum(

@@ -101,29 +101,28 @@ def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int
     """
     words = query.words
     reading = read_text(text)
-    marked_folds = {w.folded for w in words if w.marked and w is not query.prefix}
-    present_exact = (
-        {exact_term(t.text) for t, term in zip(reading.tokens, reading.terms) if term in marked_folds} if marked_folds else set()
-    )
     # The unfinished word as typed, too: ``quy`` goes on to *quyết* although its term is ``qui``.
     prefixes = (query.prefix.folded, fold(query.prefix.text)) if query.prefix is not None else ("",)
-    # The words by their folded term: a long paragraph's tokens each look up theirs, instead of
-    # being compared with every word of a long question.
+    prefix_at = next((i for i, w in enumerate(words) if w is query.prefix), -1)
+    # The tokens whose folded term is a word's, found by a lookup each: a long paragraph's tokens
+    # are not compared with every word of a long question.
+    terms = {w.folded for w in words if w is not query.prefix}
+    candidates = [
+        found
+        for found in zip(reading.tokens, reading.folds, reading.terms)
+        if found[2] in terms or (prefix_at >= 0 and (found[2].startswith(prefixes) or found[1].startswith(prefixes)))
+    ]
+    marked_folds = {w.folded for w in words if w.marked and w is not query.prefix}
+    present_exact = {exact_term(t.text) for t, _, term in candidates if term in marked_folds} if marked_folds else set()
     by_term: dict[str, list[tuple[int, str | None]]] = {}
-    prefix_at = -1
     for i, w in enumerate(words):
-        if w is query.prefix:
-            prefix_at = i
-        else:
+        if w is not query.prefix:
             by_term.setdefault(w.folded, []).append((i, w.exact if w.marked and (strict or w.exact in present_exact) else None))
     out = []
-    for token, plain, term in zip(reading.tokens, reading.folds, reading.terms):
-        same = by_term.get(term)
-        if same is None and prefix_at < 0:
-            continue
+    for token, plain, term in candidates:
         exact = None
         found = []
-        for i, wanted in same or ():
+        for i, wanted in by_term.get(term, ()):
             if wanted is not None:
                 exact = exact if exact is not None else exact_term(token.text)
                 if exact != wanted:
