@@ -210,6 +210,31 @@ class BestMatchIndex:
         self._postings[term] = result
         return result
 
+    def holds(self, term: str, docnums: Any) -> Any:
+        """Whether each of ``docnums`` (live paragraphs, an int64 array in any order) has ``term``
+        (a vocabulary entry), read from the postings alone: no BM25 factors are worked out."""
+        import numpy as np
+
+        cached = self._postings.get(term)
+        if cached is not None:
+            found = cached[0]
+            if not len(found):
+                return np.zeros(len(docnums), dtype=bool)
+            where = np.minimum(np.searchsorted(found, docnums), len(found) - 1)
+            return found[where] == docnums
+        held = np.zeros(len(docnums), dtype=bool)
+        for part in self.parts:
+            local = part.postings(term)
+            if local is None or not len(local[0]):
+                continue
+            inside = (docnums >= part.base) & (docnums < part.base + part.count)
+            if not inside.any():
+                continue
+            wanted = (docnums[inside] - part.base).astype(local[0].dtype)
+            where = np.minimum(np.searchsorted(local[0], wanted), len(local[0]) - 1)
+            held[inside] = local[0][where] == wanted
+        return held
+
     def _ranges(self, prefix: str) -> list[tuple[FieldArrays, int, int]]:
         """Each part's range ``[start, end)`` of the terms that start with ``prefix`` (a vocabulary entry)."""
         name, text = _split_key(prefix)

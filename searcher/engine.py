@@ -769,12 +769,7 @@ class Engine:
         keys = dict.fromkeys([("exact", w.exact) for w in marked] + [("folded", w.folded) for w in marked + spelled])
         held: dict[tuple[str, str], list[bool]] = {}
         for fieldname, term in keys:
-            found = index.postings(term_key(fieldname, term))[0]
-            if not len(found) or not len(wanted):
-                held[fieldname, term] = [False] * len(wanted)
-                continue
-            where = np.minimum(np.searchsorted(found, wanted), len(found) - 1)
-            held[fieldname, term] = (found[where] == wanted).tolist()
+            held[fieldname, term] = index.holds(term_key(fieldname, term), wanted).tolist()
         return held
 
     @staticmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import compress
+
 from .analysis import read_text
 from .query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
 from .text import exact_term, fold, iy_sensitive
@@ -58,7 +60,8 @@ def words_found(text: str, query: ParsedQuery) -> tuple[list[str], list[str], bo
     tokens, folded_list = reading.tokens, reading.terms
     folded = set(folded_list)
     marked_folds = {w.folded for w in query.words if w.marked}
-    exact = {exact_term(t.text) for t, f in zip(tokens, folded_list) if f in marked_folds} if marked_folds else set()
+    # (The tokens of the marked words picked in C: a news passage has hundreds of tokens.)
+    exact = {exact_term(t.text) for t in compress(tokens, map(marked_folds.__contains__, folded_list))} if marked_folds else set()
     matched: list[str] = []
     missing: list[str] = []
     all_exact = True
@@ -107,11 +110,12 @@ def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int
     # The tokens whose folded term is a word's, found by a lookup each: a long paragraph's tokens
     # are not compared with every word of a long question.
     terms = {w.folded for w in words if w is not query.prefix}
-    candidates = [
-        found
-        for found in zip(reading.tokens, reading.folds, reading.terms)
-        if found[2] in terms or (prefix_at >= 0 and (found[2].startswith(prefixes) or found[1].startswith(prefixes)))
-    ]
+    every = zip(reading.tokens, reading.folds, reading.terms)
+    candidates = (
+        [found for found in every if found[2] in terms or found[2].startswith(prefixes) or found[1].startswith(prefixes)]
+        if prefix_at >= 0
+        else list(compress(every, map(terms.__contains__, reading.terms)))
+    )
     marked_folds = {w.folded for w in words if w.marked and w is not query.prefix}
     present_exact = {exact_term(t.text) for t, _, term in candidates if term in marked_folds} if marked_folds else set()
     by_term: dict[str, list[tuple[int, str | None]]] = {}
