@@ -90,6 +90,7 @@ class Candidates:
     docnums: list[int] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     words_found: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)  # which of the query's words each has: bit i for word i
     best_coverage: int = 0  # the most query words any paragraph has
     full_matches: int = 0  # paragraphs that have every word (what the strict tiers can find at most)
     idf: dict[str, float] = field(default_factory=dict)  # folded word -> its IDF here
@@ -328,7 +329,7 @@ class BestMatchIndex:
         word_idf = {position: max(idf[t] for t in dict.fromkeys(terms)) for position, terms in enumerate(words) if terms}
         total_mass = sum(word_idf.values())
         result.idf = {term: value for term, value in idf.items() if not term.startswith(PAIR_MARK)}
-        best: list[tuple[float, int, int]] = []
+        best: list[tuple[float, int, int, int]] = []
         for part, dead in zip(self.parts, self.dead):
             if not part.count:
                 continue
@@ -376,12 +377,16 @@ class BestMatchIndex:
                 top = positive[np.argpartition(-scores[positive], limit - 1)[:limit]]
             else:
                 top = positive
-            for local in top.tolist():
-                best.append((float(scores[local]), part.base + local, int(covered[local])))
+            held = np.zeros(len(top), dtype=np.int64)
+            for position, mask in seen_word.items():
+                held |= mask[top].astype(np.int64) << position
+            for local, bits in zip(top.tolist(), held.tolist()):
+                best.append((float(scores[local]), part.base + local, int(covered[local]), bits))
         order = self.order
         best.sort(key=lambda item: (-item[0], int(order[item[1]])))
-        for score, docnum, count in best[:limit]:
+        for score, docnum, count, bits in best[:limit]:
             result.docnums.append(docnum)
             result.scores.append(score)
             result.words_found.append(count)
+            result.held.append(bits)
         return result

@@ -714,7 +714,7 @@ class Engine:
         # which form, the exact and folded postings say as its text would (those fields are its syllables):
         # a question typed with marks then reads no text but that of the hits shown.
         reads_text = bool(parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
-        has = self._postings_hold(candidates.docnums, marked, spelled) if (marked or spelled) and not reads_text else {}
+        has = self._postings_hold(parsed, candidates, marked, spelled) if (marked or spelled) and not reads_text else {}
         reach: list[float] | None = None
         if not reads_text:
             # Each candidate's score with its exact-diacritic bonus, known before any text is read:
@@ -760,16 +760,23 @@ class Engine:
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
 
-    def _postings_hold(self, docnums: list[int], marked: list[QueryWord], spelled: list[QueryWord]) -> dict[tuple[str, str], list[bool]]:
-        """For each marked word's exact key and each marked or i/y word's folded term, whether each of ``docnums`` has it."""
+    def _postings_hold(
+        self, parsed: ParsedQuery, candidates: "Candidates", marked: list[QueryWord], spelled: list[QueryWord]
+    ) -> dict[tuple[str, str], list[bool]]:
+        """For each marked word's exact key and each marked or i/y word's folded term, whether each candidate has it
+        (the folded ones as the best-match pass found them, the exact ones from their postings)."""
         import numpy as np
 
         index = self._terms()
-        wanted = np.asarray(docnums, dtype=np.int64)
-        keys = dict.fromkeys([("exact", w.exact) for w in marked] + [("folded", w.folded) for w in marked + spelled])
+        wanted = np.asarray(candidates.docnums, dtype=np.int64)
         held: dict[tuple[str, str], list[bool]] = {}
-        for fieldname, term in keys:
-            held[fieldname, term] = index.holds(term_key(fieldname, term), wanted).tolist()
+        for key in dict.fromkeys(("exact", w.exact) for w in marked):
+            held[key] = index.holds(term_key(*key), wanted).tolist()
+        # The best-match pass numbers the words as _best_candidates grouped them: by folded term, in query order.
+        positions = {term: i for i, term in enumerate(dict.fromkeys(w.folded for w in parsed.words if w is not parsed.prefix))}
+        for word in marked + spelled:
+            bit = 1 << positions[word.folded]
+            held["folded", word.folded] = [bool(bits & bit) for bits in candidates.held]
         return held
 
     @staticmethod
