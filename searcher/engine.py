@@ -761,7 +761,7 @@ class Engine:
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
 
     def _postings_hold(
-        self, parsed: ParsedQuery, candidates: "Candidates", marked: list[QueryWord], spelled: list[QueryWord]
+        self, parsed: ParsedQuery, candidates: Candidates, marked: list[QueryWord], spelled: list[QueryWord]
     ) -> dict[tuple[str, str], list[bool]]:
         """For each marked word's exact key and each marked or i/y word's folded term, whether each candidate has it
         (the folded ones as the best-match pass found them, the exact ones from their postings)."""
@@ -781,8 +781,8 @@ class Engine:
 
     @staticmethod
     def _spelled_otherwise(
-        stored: "_StoredFields",
-        spellings: "_Spellings",
+        stored: _StoredFields,
+        spellings: _Spellings,
         docnum: int,
         spelled: list[QueryWord],
         has: dict[tuple[str, str], list[bool]],

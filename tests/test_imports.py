@@ -183,23 +183,23 @@ def _one_shot(tmp_path: Path, probe: str) -> list[str]:
         "except SystemExit:\n"
         "    pass\n" + probe
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60, check=False)
     assert json.loads(result.stdout.splitlines()[0])["path"].startswith("corpus/"), result.stderr
     return json.loads(result.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def test_one_shot_search_loads_nothing_for_building_or_running_programs(tmp_path: Path) -> None:
-    probe = "print(json.dumps(sorted(n for n in sys.modules if n.startswith(%r))), file=sys.stderr)\n" % (NOT_FOR_A_SEARCH,)
+    probe = f"print(json.dumps(sorted(n for n in sys.modules if n.startswith({NOT_FOR_A_SEARCH!r}))), file=sys.stderr)\n"
     assert _one_shot(tmp_path, probe) == []
 
 
 def test_the_cli_and_the_engine_load_numpy_and_whoosh_only_to_search() -> None:
     # Parsing the command line (--help, a usage error) must not pay for numpy or Whoosh.
     code = "import sys, json, searcher.cli, searcher.engine; print(json.dumps('numpy' in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60, check=False)
     assert json.loads(result.stdout) is False, result.stderr
     code = "import sys, json, searcher.cli; print(json.dumps(sorted({n.split('.')[0] for n in sys.modules} & {'numpy', 'whoosh'})))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60, check=False)
     assert json.loads(result.stdout) == [], result.stderr
 
 
