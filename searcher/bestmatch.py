@@ -224,6 +224,16 @@ class BestMatchIndex:
             where = np.minimum(np.searchsorted(found, docnums), len(found) - 1)
             return found[where] == docnums
         held = np.zeros(len(docnums), dtype=bool)
+        if len(self.parts) == 1:  # the usual case (one segment after a full build): no masks
+            part = self.parts[0]
+            local = part.postings(term)
+            if local is None or not len(local[0]):
+                return held
+            found = local[0]
+            wanted = (docnums - part.base if part.base else docnums).astype(found.dtype)
+            where = found.searchsorted(wanted)
+            where[where == len(found)] = 0
+            return found[where] == wanted  # type: ignore[no-any-return]
         for part in self.parts:
             local = part.postings(term)
             if local is None or not len(local[0]):
