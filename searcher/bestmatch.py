@@ -356,15 +356,23 @@ class BestMatchIndex:
                 tf = tfs.astype(np.float32)
                 scores[ids] += np.float32(weight * idf[term]) * tf * np.float32(k1 + 1.0) / (tf + norm[ids])
                 if position is not None:
-                    mask = seen_word.get(position)
-                    if mask is None:
-                        mask = seen_word[position] = np.zeros(part.count, dtype=bool)
-                    mask[ids] = True
+                    seen_word.setdefault(position, []).append(ids)
+            # Each word's paragraphs (ascending): its term's postings, or the union of its forms'.
+            # Counted through them, not through a mask of every paragraph per word: most words of
+            # a question are rare, and a question has fifteen of them.
+            for position, found_ids in seen_word.items():
+                if len(found_ids) > 1:
+                    mask = np.zeros(part.count, dtype=bool)
+                    for ids in found_ids:
+                        mask[ids] = True
+                    seen_word[position] = np.flatnonzero(mask)
+                else:
+                    seen_word[position] = found_ids[0]
             mass = np.zeros(part.count, dtype=np.float32) if COVERAGE_POWER else None
-            for position, mask in seen_word.items():
-                covered += mask
+            for position, ids in seen_word.items():
+                covered[ids] += 1
                 if mass is not None:
-                    mass[mask] += np.float32(word_idf[position])
+                    mass[ids] += np.float32(word_idf[position])
             if mass is not None and total_mass > 0:
                 scores *= (mass / np.float32(total_mass)) ** np.float32(COVERAGE_POWER)
             if excluded:
@@ -388,8 +396,12 @@ class BestMatchIndex:
             else:
                 top = positive
             held = np.zeros(len(top), dtype=np.int64)
-            for position, mask in seen_word.items():
-                held |= mask[top].astype(np.int64) << position
+            for position, ids in seen_word.items():
+                if not len(ids):
+                    continue
+                where = ids.searchsorted(top)
+                where[where == len(ids)] = 0
+                held |= (ids[where] == top).astype(np.int64) << position
             for local, bits in zip(top.tolist(), held.tolist()):
                 best.append((float(scores[local]), part.base + local, int(covered[local]), bits))
         order = self.order
