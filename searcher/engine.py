@@ -1075,6 +1075,10 @@ class _TermSource:
     def doc_frequency(self, fieldname: str, text: str) -> int:
         return self.terms.document_frequency(term_key(fieldname, text))
 
+    def has_prefix(self, fieldname: str, text: str) -> bool:
+        """Whether some term of ``fieldname`` starts with ``text`` (one look at the sorted vocabulary)."""
+        return self.terms.has_prefix(term_key(fieldname, text))
+
     def doc_count(self) -> int:
         return self.terms.live
 
