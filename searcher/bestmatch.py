@@ -373,8 +373,6 @@ class BestMatchIndex:
                 covered[ids] += 1
                 if mass is not None:
                     mass[ids] += np.float32(word_idf[position])
-            if mass is not None and total_mass > 0:
-                scores *= (mass / np.float32(total_mass)) ** np.float32(COVERAGE_POWER)
             if excluded:
                 for term in excluded:
                     found = part.postings(term)
@@ -382,11 +380,16 @@ class BestMatchIndex:
                         scores[found[0].astype(np.int64)] = 0.0
             if len(dead):
                 scores[dead] = 0.0
-            if min_words > 1:
-                scores[covered < min_words] = 0.0
-            if allowed is not None:
-                scores[~allowed[part.base : part.base + part.count]] = 0.0
+            # The paragraphs left, then the filters and the coverage share on them alone: a question's
+            # rare words leave a few thousand of a part's hundred thousand.
             positive = np.flatnonzero(scores > 0)
+            if min_words > 1:
+                positive = positive[covered[positive] >= min_words]
+            if allowed is not None:
+                positive = positive[allowed[part.base + positive]]
+            if mass is not None and total_mass > 0 and len(positive):
+                scores[positive] *= (mass[positive] / np.float32(total_mass)) ** np.float32(COVERAGE_POWER)
+                positive = positive[scores[positive] > 0]
             if not len(positive):
                 continue
             result.best_coverage = max(result.best_coverage, int(covered[positive].max()))
