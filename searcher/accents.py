@@ -179,13 +179,25 @@ def _look_up_forms(searcher: Any, plain: str) -> dict[str, int]:
     if math.prod(len(o) for o in options) > 64:
         return {}
     found: dict[str, int] = {}
+    # An exact key is its letters, then ``~`` and the tone: when no key of the index starts with a
+    # form's letters (*ngưyen*), none of its six tones is looked up (most forms are no word at all).
+    has_prefix = getattr(searcher, "has_prefix", None)
+    letters_known: dict[str, bool] = {}
     for letters in itertools.product(*options):
         base = "".join(letters)
         for tone in (None, 1, 2, 3, 4, 5):
             word = _place_tone(base, tone) if tone else base
             if word is None:
                 continue
-            count = searcher.doc_frequency("exact", exact_term(word))
+            key = exact_term(word)
+            if has_prefix is not None:
+                head = key.split("~", 1)[0]
+                known = letters_known.get(head)
+                if known is None:
+                    known = letters_known[head] = has_prefix("exact", head)
+                if not known:
+                    continue
+            count = searcher.doc_frequency("exact", key)
             if count:
                 found[word] = count
     return found

@@ -90,6 +90,7 @@ class Candidates:
     docnums: list[int] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     words_found: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)  # which of the query's words each has: bit i for word i
     best_coverage: int = 0  # the most query words any paragraph has
     full_matches: int = 0  # paragraphs that have every word (what the strict tiers can find at most)
     idf: dict[str, float] = field(default_factory=dict)  # folded word -> its IDF here
@@ -154,10 +155,28 @@ class BestMatchIndex:
         self.average_length = max(1.0, live_length / self.live)
         self.dead = [part.dead for part in self.parts]
         self._postings: dict[str, tuple[Any, Any]] = {}
+        self._frequencies: dict[str, int] = {}
 
     def document_frequency(self, term: str) -> int:
         """In how many live paragraphs ``term`` (a vocabulary entry: see :func:`term_key`) occurs."""
-        return len(self.postings(term)[0])
+        cached = self._postings.get(term)
+        if cached is not None:
+            return len(cached[0])
+        found = self._frequencies.get(term)
+        if found is None:
+            # Counted without BM25's factors: a question's IDFs need only the counts, and the
+            # factors of a syllable as frequent as *của* cost a pass over all its postings.
+            import numpy as np
+
+            found = 0
+            for part, dead in zip(self.parts, self.dead):
+                local = part.postings(term)
+                if local is not None:
+                    found += len(local[0]) - (int(np.count_nonzero(np.isin(local[0], dead))) if len(dead) else 0)
+            if len(self._frequencies) >= 65536:
+                self._frequencies.clear()
+            self._frequencies[term] = found
+        return found
 
     def postings(self, term: str) -> tuple[Any, Any]:
         """The live paragraphs with ``term`` (docnums, ascending) and BM25's term-frequency factor
@@ -191,6 +210,41 @@ class BestMatchIndex:
             self._postings.clear()
         self._postings[term] = result
         return result
+
+    def holds(self, term: str, docnums: Any) -> Any:
+        """Whether each of ``docnums`` (live paragraphs, an int64 array in any order) has ``term``
+        (a vocabulary entry), read from the postings alone: no BM25 factors are worked out."""
+        import numpy as np
+
+        cached = self._postings.get(term)
+        if cached is not None:
+            found = cached[0]
+            if not len(found):
+                return np.zeros(len(docnums), dtype=bool)
+            where = np.minimum(np.searchsorted(found, docnums), len(found) - 1)
+            return found[where] == docnums
+        held = np.zeros(len(docnums), dtype=bool)
+        if len(self.parts) == 1:  # the usual case (one segment after a full build): no masks
+            part = self.parts[0]
+            local = part.postings(term)
+            if local is None or not len(local[0]):
+                return held
+            found = local[0]
+            wanted = (docnums - part.base if part.base else docnums).astype(found.dtype)
+            where = found.searchsorted(wanted)
+            where[where == len(found)] = 0
+            return found[where] == wanted  # type: ignore[no-any-return]
+        for part in self.parts:
+            local = part.postings(term)
+            if local is None or not len(local[0]):
+                continue
+            inside = (docnums >= part.base) & (docnums < part.base + part.count)
+            if not inside.any():
+                continue
+            wanted = (docnums[inside] - part.base).astype(local[0].dtype)
+            where = np.minimum(np.searchsorted(local[0], wanted), len(local[0]) - 1)
+            held[inside] = local[0][where] == wanted
+        return held
 
     def _ranges(self, prefix: str) -> list[tuple[FieldArrays, int, int]]:
         """Each part's range ``[start, end)`` of the terms that start with ``prefix`` (a vocabulary entry)."""
@@ -285,7 +339,7 @@ class BestMatchIndex:
         word_idf = {position: max(idf[t] for t in dict.fromkeys(terms)) for position, terms in enumerate(words) if terms}
         total_mass = sum(word_idf.values())
         result.idf = {term: value for term, value in idf.items() if not term.startswith(PAIR_MARK)}
-        best: list[tuple[float, int, int]] = []
+        best: list[tuple[float, int, int, int]] = []
         for part, dead in zip(self.parts, self.dead):
             if not part.count:
                 continue
@@ -302,17 +356,23 @@ class BestMatchIndex:
                 tf = tfs.astype(np.float32)
                 scores[ids] += np.float32(weight * idf[term]) * tf * np.float32(k1 + 1.0) / (tf + norm[ids])
                 if position is not None:
-                    mask = seen_word.get(position)
-                    if mask is None:
-                        mask = seen_word[position] = np.zeros(part.count, dtype=bool)
-                    mask[ids] = True
+                    seen_word.setdefault(position, []).append(ids)
+            # Each word's paragraphs (ascending): its term's postings, or the union of its forms'.
+            # Counted through them, not through a mask of every paragraph per word: most words of
+            # a question are rare, and a question has fifteen of them.
+            for position, found_ids in seen_word.items():
+                if len(found_ids) > 1:
+                    mask = np.zeros(part.count, dtype=bool)
+                    for ids in found_ids:
+                        mask[ids] = True
+                    seen_word[position] = np.flatnonzero(mask)
+                else:
+                    seen_word[position] = found_ids[0]
             mass = np.zeros(part.count, dtype=np.float32) if COVERAGE_POWER else None
-            for position, mask in seen_word.items():
-                covered += mask
+            for position, ids in seen_word.items():
+                covered[ids] += 1
                 if mass is not None:
-                    mass[mask] += np.float32(word_idf[position])
-            if mass is not None and total_mass > 0:
-                scores *= (mass / np.float32(total_mass)) ** np.float32(COVERAGE_POWER)
+                    mass[ids] += np.float32(word_idf[position])
             if excluded:
                 for term in excluded:
                     found = part.postings(term)
@@ -320,11 +380,16 @@ class BestMatchIndex:
                         scores[found[0].astype(np.int64)] = 0.0
             if len(dead):
                 scores[dead] = 0.0
-            if min_words > 1:
-                scores[covered < min_words] = 0.0
-            if allowed is not None:
-                scores[~allowed[part.base : part.base + part.count]] = 0.0
+            # The paragraphs left, then the filters and the coverage share on them alone: a question's
+            # rare words leave a few thousand of a part's hundred thousand.
             positive = np.flatnonzero(scores > 0)
+            if min_words > 1:
+                positive = positive[covered[positive] >= min_words]
+            if allowed is not None:
+                positive = positive[allowed[part.base + positive]]
+            if mass is not None and total_mass > 0 and len(positive):
+                scores[positive] *= (mass[positive] / np.float32(total_mass)) ** np.float32(COVERAGE_POWER)
+                positive = positive[scores[positive] > 0]
             if not len(positive):
                 continue
             result.best_coverage = max(result.best_coverage, int(covered[positive].max()))
@@ -333,12 +398,20 @@ class BestMatchIndex:
                 top = positive[np.argpartition(-scores[positive], limit - 1)[:limit]]
             else:
                 top = positive
-            for local in top.tolist():
-                best.append((float(scores[local]), part.base + local, int(covered[local])))
+            held = np.zeros(len(top), dtype=np.int64)
+            for position, ids in seen_word.items():
+                if not len(ids):
+                    continue
+                where = ids.searchsorted(top)
+                where[where == len(ids)] = 0
+                held |= (ids[where] == top).astype(np.int64) << position
+            for local, bits in zip(top.tolist(), held.tolist()):
+                best.append((float(scores[local]), part.base + local, int(covered[local]), bits))
         order = self.order
         best.sort(key=lambda item: (-item[0], int(order[item[1]])))
-        for score, docnum, count in best[:limit]:
+        for score, docnum, count, bits in best[:limit]:
             result.docnums.append(docnum)
             result.scores.append(score)
             result.words_found.append(count)
+            result.held.append(bits)
         return result

@@ -304,8 +304,28 @@ def _positive_int(value: str) -> int:
     return number
 
 
+# numpy's OpenBLAS starts a thread per core when numpy is imported, and they spin: 50 ms of CPU
+# time on a 2-core machine, a third of a one-shot search.  searcher does no linear algebra
+# (its arrays are sets and sums), so one thread is all it needs.  Set only when the user has
+# not set it, for the length of the command (a first-use build's workers inherit it: they do
+# no linear algebra either).
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "1")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``search``; returns the exit code (also used by the console script)."""
+    name, value = BLAS_THREADS
+    ours = name not in os.environ and "numpy" not in sys.modules
+    if ours:
+        os.environ[name] = value
+    try:
+        return _main(argv)
+    finally:
+        if ours:
+            os.environ.pop(name, None)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(split_argv(sys.argv[1:] if argv is None else argv))

@@ -19,6 +19,7 @@ the CLI and the TUI only print them.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -36,7 +37,7 @@ from .errors import IndexUnusable, QueryError, SearcherError
 from .filters import PathFilter
 from .highlight import highlight_spans, words_found
 from .planning import LONG_QUERY, Check, Tier, phrase_query, plan_query, tiers_to_run, word_count
-from .query import Clause, ParsedQuery, parse_query
+from .query import Clause, ParsedQuery, QueryWord, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, fold, iy_sensitive
 from .store import KIND_FILE, KIND_PARAGRAPH, NO_PID, Generation, IndexLocation
@@ -695,8 +696,12 @@ class Engine:
 
         Returns ``(docnum, score, exact, pid)``; equal scores keep the pids' order (the folder's).
         """
-        order = self._terms().order
-        kept: list[tuple[float, int, bool]] = []
+        import heapq
+
+        index = self._terms()
+        order = index.order
+        kept: list[tuple[float, int, bool, int]] = []
+        best: list[float] = []  # the ``wanted`` best scores kept so far (a heap: its first is the lowest)
         marked = [w for w in parsed.words if w.marked and w is not parsed.prefix]
         # kỹ and kĩ are one term: a paragraph that has the word only in the other spelling loses
         # what an exact mark adds (a loss, not a gain: a word that everyone spells one way, such as
@@ -705,32 +710,93 @@ class Engine:
         # The most the exact-diacritic bonus can add: candidates come in BM25
         # order, so once one cannot catch up with the last hit kept, none can.
         most_bonus = EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in marked)
-        needs_text = bool(marked or spelled or parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
-        for candidate, score in zip(candidates.docnums, candidates.scores):
-            if len(kept) >= wanted:
-                kept.sort(key=lambda item: (-item[0], item[3]))
-                if score + most_bonus < kept[wanted - 1][0]:
-                    break
+        # Phrases and exclusions are read on the stored text.  Which marked words a candidate has, and in
+        # which form, the exact and folded postings say as its text would (those fields are its syllables):
+        # a question typed with marks then reads no text but that of the hits shown.
+        reads_text = bool(parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
+        has = self._postings_hold(parsed, candidates, marked, spelled) if (marked or spelled) and not reads_text else {}
+        reach: list[float] | None = None
+        if not reads_text:
+            # Each candidate's score with its exact-diacritic bonus, known before any text is read:
+            # its spelling can only lower it.  ``reach[i]`` is the most any candidate from ``i`` on can
+            # score, a tighter bound than ``most_bonus`` (a question typed with marks reads fewer).
+            idfs = [candidates.idf.get(w.folded, 0.0) for w in marked]
+            exact_rows = list(zip(*(has["exact", w.exact] for w in marked))) if marked else []
+            folded_rows = list(zip(*(has["folded", w.folded] for w in marked))) if marked else []
+            boosted = (
+                [score + EXACT_BOOST * sum(itertools.compress(idfs, row)) for score, row in zip(candidates.scores, exact_rows)]
+                if marked
+                else list(candidates.scores)
+            )
+            reach = list(itertools.accumulate(reversed(boosted), max))[::-1]
+        for position, (candidate, score) in enumerate(zip(candidates.docnums, candidates.scores)):
+            if len(best) >= wanted and (reach[position] if reach is not None else score + most_bonus) < best[0]:
+                break
             docnum = stored.docnum(candidate)
             pid = int(order[candidate])
             if docnum is None or docnum in strict:
                 continue
             all_exact = True
-            if needs_text:
+            if reads_text:
                 verdict = _verify(stored(docnum).get("text", ""), parsed)
                 if verdict is None:
                     continue
                 exact_words, all_exact = verdict
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
-                if spelled:
-                    reading = read_text(stored(docnum).get("text", ""))
-                    folds, terms = set(reading.folds), set(reading.terms)
-                    score -= EXACT_BOOST * sum(
-                        candidates.idf.get(w.folded, 0.0) for w in spelled if w.folded in terms and fold(w.text) not in folds
-                    )
+            else:
+                if marked:
+                    all_exact = sum(exact_rows[position]) == sum(folded_rows[position])
+                score = boosted[position]
+            if spelled:
+                score -= EXACT_BOOST * sum(
+                    candidates.idf.get(w.folded, 0.0)
+                    for w in self._spelled_otherwise(stored, self._spellings, docnum, spelled, has, position)
+                )
             kept.append((score, docnum, all_exact, pid))
+            if len(best) < wanted:
+                heapq.heappush(best, score)
+            elif score > best[0]:
+                heapq.heapreplace(best, score)
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
+
+    def _postings_hold(
+        self, parsed: ParsedQuery, candidates: Candidates, marked: list[QueryWord], spelled: list[QueryWord]
+    ) -> dict[tuple[str, str], list[bool]]:
+        """For each marked word's exact key and each marked or i/y word's folded term, whether each candidate has it
+        (the folded ones as the best-match pass found them, the exact ones from their postings)."""
+        import numpy as np
+
+        index = self._terms()
+        wanted = np.asarray(candidates.docnums, dtype=np.int64)
+        held: dict[tuple[str, str], list[bool]] = {}
+        for key in dict.fromkeys(("exact", w.exact) for w in marked):
+            held[key] = index.holds(term_key(*key), wanted).tolist()
+        # The best-match pass numbers the words as _best_candidates grouped them: by folded term, in query order.
+        positions = {term: i for i, term in enumerate(dict.fromkeys(w.folded for w in parsed.words if w is not parsed.prefix))}
+        for word in marked + spelled:
+            bit = 1 << positions[word.folded]
+            held["folded", word.folded] = [bool(bits & bit) for bits in candidates.held]
+        return held
+
+    @staticmethod
+    def _spelled_otherwise(
+        stored: _StoredFields,
+        spellings: _Spellings,
+        docnum: int,
+        spelled: list[QueryWord],
+        has: dict[tuple[str, str], list[bool]],
+        position: int,
+    ) -> list[QueryWord]:
+        """The i/y words of the query that paragraph ``docnum`` has, but only in the other spelling (*lý* for ``lí``)."""
+        if has:  # the postings say which it has at all: its text is read only for those
+            present = [w for w in spelled if has["folded", w.folded][position]]
+            if not present:
+                return []
+            return [w for w in present if not spellings.has_fold(stored, docnum, fold(w.text))]
+        reading = read_text(stored(docnum).get("text", ""))
+        folds, terms = set(reading.folds), set(reading.terms)
+        return [w for w in spelled if w.folded in terms and fold(w.text) not in folds]
 
     def _allowed(self, scope: PathFilter) -> Any:
         """The paragraphs a search with ``scope`` may return, as a boolean array indexed by docnum
@@ -945,6 +1011,7 @@ class _Spellings:
 
     def __init__(self) -> None:
         self.known: dict[str, dict[int, bool]] = {}
+        self.folds: dict[str, dict[int, bool]] = {}  # what :meth:`has_fold` read
         self.size = 0
         # (syllables, docnums best first) that a search ran out of time to read: Engine reads them after it.
         self.pending: list[tuple[tuple[str, ...], Any]] = []
@@ -957,13 +1024,26 @@ class _Spellings:
             del self.pending[0]  # typing went on: the newest keystrokes' candidates matter
         self.pending.append((syllables, docnums))
 
+    def has_fold(self, stored: _StoredFields, docnum: int, plain: str) -> bool:
+        """Whether paragraph ``docnum`` has a token that folds to ``plain`` (``li``: *lí*, not *lý*), read
+        from its text once: questions about one law ask about the same paragraphs' *quy định* again and again."""
+        table = self.folds.setdefault(plain, {})
+        answer = table.get(docnum)
+        if answer is None:
+            if self.size >= self.LIMIT:
+                self.known, self.folds, self.size = {}, {}, 0
+                table = self.folds.setdefault(plain, {})
+            answer = table[docnum] = plain in read_text(stored(docnum).get("text", "")).folds
+            self.size += 1
+        return answer
+
     def spells(self, stored: _StoredFields, docnum: int, syllable: str) -> bool:
         """Whether paragraph ``docnum`` has ``syllable`` spelled that way (read from its text once)."""
         table = self.known.setdefault(syllable, {})
         answer = table.get(docnum)
         if answer is None:
             if self.size >= self.LIMIT:
-                self.known, self.size = {}, 0
+                self.known, self.folds, self.size = {}, {}, 0
                 table = self.known.setdefault(syllable, {})
             answer = table[docnum] = Check(spelled=(syllable,)).passes(stored(docnum).get("text", ""))
             self.size += 1
@@ -994,6 +1074,10 @@ class _TermSource:
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         return self.terms.document_frequency(term_key(fieldname, text))
+
+    def has_prefix(self, fieldname: str, text: str) -> bool:
+        """Whether some term of ``fieldname`` starts with ``text`` (one look at the sorted vocabulary)."""
+        return self.terms.has_prefix(term_key(fieldname, text))
 
     def doc_count(self) -> int:
         return self.terms.live

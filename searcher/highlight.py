@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import compress
+
 from .analysis import read_text
 from .query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
 from .text import exact_term, fold, iy_sensitive
@@ -58,7 +60,8 @@ def words_found(text: str, query: ParsedQuery) -> tuple[list[str], list[str], bo
     tokens, folded_list = reading.tokens, reading.terms
     folded = set(folded_list)
     marked_folds = {w.folded for w in query.words if w.marked}
-    exact = {exact_term(t.text) for t, f in zip(tokens, folded_list) if f in marked_folds} if marked_folds else set()
+    # (The tokens of the marked words picked in C: a news passage has hundreds of tokens.)
+    exact = {exact_term(t.text) for t in compress(tokens, map(marked_folds.__contains__, folded_list))} if marked_folds else set()
     matched: list[str] = []
     missing: list[str] = []
     all_exact = True
@@ -101,28 +104,36 @@ def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int
     """
     words = query.words
     reading = read_text(text)
-    marked_folds = {w.folded for w in words if w.marked and w is not query.prefix}
-    present_exact = (
-        {exact_term(t.text) for t, term in zip(reading.tokens, reading.terms) if term in marked_folds} if marked_folds else set()
-    )
     # The unfinished word as typed, too: ``quy`` goes on to *quyết* although its term is ``qui``.
     prefixes = (query.prefix.folded, fold(query.prefix.text)) if query.prefix is not None else ("",)
+    prefix_at = next((i for i, w in enumerate(words) if w is query.prefix), -1)
+    # The tokens whose folded term is a word's, found by a lookup each: a long paragraph's tokens
+    # are not compared with every word of a long question.
+    terms = {w.folded for w in words if w is not query.prefix}
+    every = zip(reading.tokens, reading.folds, reading.terms)
+    candidates = (
+        [found for found in every if found[2] in terms or found[2].startswith(prefixes) or found[1].startswith(prefixes)]
+        if prefix_at >= 0
+        else list(compress(every, map(terms.__contains__, reading.terms)))
+    )
+    marked_folds = {w.folded for w in words if w.marked and w is not query.prefix}
+    present_exact = {exact_term(t.text) for t, _, term in candidates if term in marked_folds} if marked_folds else set()
+    by_term: dict[str, list[tuple[int, str | None]]] = {}
+    for i, w in enumerate(words):
+        if w is not query.prefix:
+            by_term.setdefault(w.folded, []).append((i, w.exact if w.marked and (strict or w.exact in present_exact) else None))
     out = []
-    for token, plain, term in zip(reading.tokens, reading.folds, reading.terms):
+    for token, plain, term in candidates:
         exact = None
         found = []
-        for i, w in enumerate(words):
-            if w is query.prefix:
-                ok = term.startswith(prefixes) or plain.startswith(prefixes)
-            elif term != w.folded:
-                ok = False
-            elif w.marked and (strict or w.exact in present_exact):
+        for i, wanted in by_term.get(term, ()):
+            if wanted is not None:
                 exact = exact if exact is not None else exact_term(token.text)
-                ok = exact == w.exact
-            else:
-                ok = True
-            if ok:
-                found.append(i)
+                if exact != wanted:
+                    continue
+            found.append(i)
+        if prefix_at >= 0 and (term.startswith(prefixes) or plain.startswith(prefixes)):
+            found.append(prefix_at)
         if found:
             out.append((token.start, token.end, frozenset(found)))
     return out

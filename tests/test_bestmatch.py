@@ -98,3 +98,25 @@ def test_many_updates_keep_few_segments_and_the_same_answers(tmp_path, make_corp
     with Engine.open(fresh) as engine:
         assert [h.path for h in engine.search("hợp tác ngoại giao", limit=50, budget=30, all_words=True)] == updated
         assert [(h.path, h.line) for h in engine.search("ngoại giao kinh tế", limit=50, budget=30)] == untouched
+
+
+@pytest.mark.parametrize("segments", [1, 2])
+def test_which_candidates_hold_a_word_and_which_words_each_candidate_has(tmp_path: Path, segments: int) -> None:
+    # Issue 24: what a question typed with marks needs to know of its candidates, without their text.
+    import numpy as np
+
+    ix = open_index(tmp_path)
+    if segments == 1:
+        add_paragraphs(ix, TEXTS)
+    else:
+        add_paragraphs(ix, TEXTS[:2])
+        add_paragraphs(ix, TEXTS[2:], first_pid=2, path="u.txt", merge=False)
+    index = BestMatchIndex(ix.reader())
+    assert len(index.parts) == segments
+    docnums = np.asarray([3, 0, 2, 1], dtype=np.int64)
+    assert index.holds("=ngoai~5", docnums).tolist() == [False, True, False, False]  # ngoại, exactly
+    assert index.holds("kinh", docnums).tolist() == [False, True, False, True]
+    assert index.holds("thue", docnums).tolist() == [True, False, False, False]
+    assert index.holds("xyzzy", docnums).tolist() == [False] * 4
+    found = index.search([["ngoai"], ["giao"], ["thue"]], [])
+    assert dict(zip(found.docnums, found.held)) == {0: 0b011, 2: 0b010, 3: 0b100}  # bit i: word i

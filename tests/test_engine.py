@@ -682,6 +682,20 @@ def test_a_question_ranks_the_rare_words_above_a_repeated_frequent_pair(small_en
     assert top.text.startswith("Năm nay, kỳ thi"), top.text
 
 
+def test_a_marked_question_reads_the_text_of_the_hits_it_returns_only(small_engine, monkeypatch):
+    # Issue 24: which marked words a best-match candidate has, and in which form, its exact and
+    # folded postings say; reading the stored text of a hundred candidates cost a question 10 ms.
+    eng = small_engine(_question_corpus())
+    eng.refresh(force=True)  # the searcher the search will use
+    read: set[int] = set()
+    stored_fields = eng._searcher.stored_fields
+    monkeypatch.setattr(eng._searcher, "stored_fields", lambda docnum: read.add(docnum) or stored_fields(docnum))
+    hits = eng.search(EDU_QUESTION, limit=3, budget=0)
+    assert hits[0].text.startswith("Năm nay, kỳ thi")
+    assert all(hit.missing for hit in hits)  # best match: no paragraph has every word
+    assert len(read) == len(hits) == 3
+
+
 def test_a_question_ranks_the_same_in_the_cli_and_the_live_search(small_engine):
     # The CLI asks for 10 hits; the live search for 20 (prefix=True) then 50: the question ends
     # with "?", so its last word is finished, and the same paragraphs come in the same order.

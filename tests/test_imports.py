@@ -152,3 +152,65 @@ def test_one_shot_search_does_not_load_the_tui_stack(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=clean_env(), timeout=60)
     assert json.loads(result.stdout.splitlines()[0])["path"].startswith("corpus/")
     assert json.loads(result.stderr.strip().splitlines()[-1]) == []
+
+
+# What a one-shot search over an index that exists never needs: building (the indexer, the document
+# readers, the writer processes), the cluster client, running programs.  Each costs start-up time.
+NOT_FOR_A_SEARCH = (
+    "searcher.indexer",
+    "searcher.corpus",
+    "searcher.formats",
+    "searcher.legacy",
+    "searcher.watch",
+    "searcher.backends.opensearch",
+    "multiprocessing",
+    "concurrent.futures",
+    "subprocess",
+)
+
+
+def _one_shot(tmp_path: Path, probe: str) -> list[str]:
+    """Run ``search --json -n 1 ngoại giao`` in a fresh interpreter on an index built beforehand,
+    then ``probe`` (Python code that prints one JSON value on stderr); return its value."""
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    env = {k: v for k, v in clean_env().items() if k != "OPENBLAS_NUM_THREADS"}  # as a user has it
+    build = "from searcher.indexer import build_index; build_index('corpus', 'index')"
+    subprocess.run([sys.executable, "-c", build], cwd=tmp_path, check=True, env=env, timeout=120)
+    code = (
+        "import sys, json, runpy\n"
+        "sys.argv = ['search', '--index', 'index', '--json', '-n', '1', 'ngoại', 'giao']\n"
+        "try:\n"
+        "    runpy.run_module('searcher.cli', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n" + probe
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert json.loads(result.stdout.splitlines()[0])["path"].startswith("corpus/"), result.stderr
+    return json.loads(result.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_one_shot_search_loads_nothing_for_building_or_running_programs(tmp_path: Path) -> None:
+    probe = f"print(json.dumps(sorted(n for n in sys.modules if n.startswith({NOT_FOR_A_SEARCH!r}))), file=sys.stderr)\n"
+    assert _one_shot(tmp_path, probe) == []
+
+
+def test_the_cli_and_the_engine_load_numpy_and_whoosh_only_to_search() -> None:
+    # Parsing the command line (--help, a usage error) must not pay for numpy or Whoosh.
+    code = "import sys, json, searcher.cli, searcher.engine; print(json.dumps('numpy' in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60, check=False)
+    assert json.loads(result.stdout) is False, result.stderr
+    code = "import sys, json, searcher.cli; print(json.dumps(sorted({n.split('.')[0] for n in sys.modules} & {'numpy', 'whoosh'})))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60, check=False)
+    assert json.loads(result.stdout) == [], result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through /proc")
+def test_one_shot_search_starts_no_blas_threads(tmp_path: Path) -> None:
+    """numpy's OpenBLAS starts a spinning thread per core on import (50 ms of CPU time on two
+    cores); the one-shot search does no linear algebra and asks for one, then gives the variable back."""
+    probe = (
+        "import os, threading\n"
+        "print(json.dumps([len(os.listdir('/proc/self/task')) - threading.active_count(), "
+        "os.environ.get('OPENBLAS_NUM_THREADS')]), file=sys.stderr)\n"
+    )
+    assert _one_shot(tmp_path, probe) == [0, None]
