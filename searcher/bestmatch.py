@@ -266,14 +266,14 @@ class BestMatchIndex:
 
         mark = FIELD_MARKS[_split_key(prefix)[0]]
         frequency: dict[str, int] = {}
-        for field, start, end in self._ranges(prefix):
-            counts = field.document_frequencies(start, end)
+        for arrays, start, end in self._ranges(prefix):
+            counts = arrays.document_frequencies(start, end)
             if len(counts) > limit * 4:  # the other parts may reorder the top few: keep a margin
                 chosen = np.argpartition(-counts, limit * 4 - 1)[: limit * 4]
             else:
                 chosen = np.arange(len(counts))
             for local in chosen.tolist():
-                term = mark + field.term(start + local).decode("utf-8")
+                term = mark + arrays.term(start + local).decode("utf-8")
                 frequency[term] = frequency.get(term, 0) + int(counts[local])
         ranked = sorted(((count, term) for term, count in frequency.items()), key=lambda c: (-c[0], c[1]))
         return ranked[:limit]

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 from whoosh.query import Or, Query, Term
 
-from . import accents, bestmatch, matching, whoosh_patches
+from . import accents, bestmatch, matching
 from .analysis import pair_term, read_text
 from .errors import IndexUnusable, QueryError, SearcherError
 from .filters import PathFilter
@@ -40,7 +40,8 @@ from .planning import LONG_QUERY, Check, Tier, phrase_query, plan_query, tiers_t
 from .query import Clause, ParsedQuery, QueryWord, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, fold, iy_sensitive
-from .store import KIND_FILE, KIND_PARAGRAPH, NO_PID, Generation, IndexLocation
+from .index.schema import KIND_FILE, KIND_PARAGRAPH, NO_PID
+from .store import Generation, IndexLocation
 from .bestmatch import term_key
 
 __all__ = ["Engine", "Hit", "SearchResult"]

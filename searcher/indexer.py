@@ -40,8 +40,6 @@ from .formats import DocumentSkipped, Extracted
 from .selection import FileSelection
 from .errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
 from .store import (
-    KIND_FILE,
-    KIND_PARAGRAPH,
     IndexLocation,
     build_lock,
     exposure_warning,
@@ -51,7 +49,7 @@ from .store import (
 )
 from . import whoosh_patches
 from .index.codec import DamagedSegment, merge_small, verify
-from .index.schema import NO_PID
+from .index.schema import KIND_FILE, KIND_PARAGRAPH, NO_PID
 from .presentation import redact
 
 __all__ = ["BuildSummary", "build_index", "ensure_index", "check_corpus", "Progress"]

@@ -29,7 +29,7 @@ import dataclasses
 from typing import Callable
 
 from .inputmethod import decode_word
-from .query import Clause, ParsedQuery, QueryWord, parse_query
+from .query import Clause, ParsedQuery, QueryWord
 
 __all__ = ["Known", "rewrite_typed", "rewrite_note"]
 

@@ -32,7 +32,7 @@ from whoosh import index as whoosh_index
 
 from . import whoosh_patches
 from .errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable
-from .index.schema import KIND_FILE, KIND_PARAGRAPH, NO_PID, make_schema
+from .index.schema import make_schema
 
 __all__ = [
     "SCHEMA_VERSION",

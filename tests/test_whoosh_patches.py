@@ -149,7 +149,8 @@ def test_a_column_read_in_one_piece_matches_whoosh_value_by_value(tmp_path: Path
     # The engine maps postings to paragraphs through the pid column: a wrong read would
     # show the wrong paragraph for a hit. Two segments (an update) and a deleted document.
     from searcher.indexer import build_index
-    from searcher.store import NO_PID, IndexLocation
+    from searcher.index.schema import NO_PID
+    from searcher.store import IndexLocation
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)

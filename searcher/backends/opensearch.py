@@ -56,7 +56,7 @@ from ..highlight import highlight_spans, same_spelling, words_found
 from ..planning import plan_query, tiers_to_run
 from ..query import ParsedQuery, parse_query
 from ..rewrite import rewrite_note, rewrite_typed
-from ..store import KIND_FILE, KIND_PARAGRAPH
+from ..index.schema import KIND_FILE, KIND_PARAGRAPH
 from ..text import iy_sensitive
 
 __all__ = [
