@@ -29,7 +29,7 @@ import dataclasses
 from typing import Callable
 
 from .inputmethod import decode_word
-from .query import Clause, ParsedQuery, QueryWord
+from .query import Clause, ParsedQuery, QueryWord, parse_query  # noqa: F401  (the doctests use it)
 
 __all__ = ["Known", "rewrite_typed", "rewrite_note"]
 
