@@ -32,6 +32,14 @@ FILE_TYPES: dict[str, tuple[str, ...]] = {
     "odt": (".odt",),
     "epub": (".epub",),
     "pdf": (".pdf",),
+    "doc": (".doc",),
+    "rtf": (".rtf",),
+    "xlsx": (".xlsx", ".xlsm"),
+    "xls": (".xls",),
+    "ods": (".ods",),
+    "pptx": (".pptx",),
+    "ppt": (".ppt",),
+    "image": (".png", ".jpg", ".jpeg", ".tif", ".tiff"),  # scans, read by OCR
 }
 
 

@@ -710,8 +710,8 @@ def test_glob_and_type_filters(folders):
     assert files("-g", "*.txt", "-g", "!law/**") == ["news/tin-1.txt"]
     assert files("-T", "md", "-g", "news/**") == ["news/tin-1.txt"]
     assert files("-t", "pdf") == []
-    line = assert_one_line_error(run_cli("search", ["-t", "doc", "ngoại"], docs, env=env))
-    assert "unknown file type 'doc'" in line and "docx" in line
+    line = assert_one_line_error(run_cli("search", ["-t", "word", "ngoại"], docs, env=env))
+    assert "unknown file type 'word'" in line and "docx" in line
 
 
 def test_vimgrep_prints_path_line_column_text(tmp_path):

@@ -28,11 +28,21 @@ def test_types_and_types_not():
     assert PathFilter(types=("md",))("a/B.MARKDOWN") and not PathFilter(types=("md",))("a.txt")
     assert PathFilter(types=("pdf", "docx"))("x.docx")
     assert not PathFilter(types_not=("pdf",))("r.pdf") and PathFilter(types_not=("pdf",))("r.txt")
-    with pytest.raises(FilterError, match="unknown file type 'doc' .*docx"):
-        PathFilter(types=("doc",))
+    with pytest.raises(FilterError, match="unknown file type 'word' .*docx"):
+        PathFilter(types=("word",))
 
 
 def test_filters_are_equal_by_what_they_keep():
     assert PathFilter(globs=["*.md"]) == PathFilter(globs=("*.md",))  # a list is fine: a cache key
     assert hash(PathFilter(under="a")) == hash(PathFilter(under="a/"))
     assert not PathFilter().active and PathFilter(types=("pdf",)).active
+
+
+def test_every_format_the_index_reads_has_a_type() -> None:
+    """`-t` must be able to name every kind of file a build reads (spreadsheets, slides, scans too)."""
+    from searcher.filters import FILE_TYPES
+    from searcher.formats import SUPPORTED_SUFFIXES
+
+    typed = {suffix for suffixes in FILE_TYPES.values() for suffix in suffixes}
+    assert set(SUPPORTED_SUFFIXES) | {".txt"} <= typed
+    assert PathFilter(types=("image",))("scans/quyết định.JPG") and not PathFilter(types=("xlsx",))("a.xls")

@@ -1038,7 +1038,7 @@ async def test_the_palette_filters_files_by_glob_and_type(folders_index: tuple[P
         assert "!law/** · type:md" in app.main.status.left_text
         app.action_filter_files()  # a bad type is said in the dialog, which stays open
         await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), what="the filter dialog")
-        await pilot.press("ctrl+u", *"type:doc", "enter")
+        await pilot.press("ctrl+u", *"type:word", "enter")
         await pilot.pause(0.1)
         assert isinstance(app.screen, FilterScreen)
         await pilot.press("ctrl+u", "enter")  # an empty line: every file again
