@@ -60,8 +60,6 @@ class DamagedSegment(Exception):
     """A segment file of this codec that is not what was written (truncated, overwritten, missing)."""
 
 
-
-
 class FieldCollector:
     """One field's postings as they arrive: term ids, documents and frequencies, in document order."""
 
@@ -121,9 +119,9 @@ class FieldCollector:
         keep = docs >= 0
         self.chunks.append((term_ids[keep], docs[keep].astype(np.uint32), np.asarray(field.tfs)[keep]))
 
-    def arrays(self) -> tuple[list[bytes], Any, Any, Any, Any]:
-        """``(sorted terms, starts of each term's postings, documents, frequencies)`` and the term blob's
-        offsets: each term's documents ascending (they arrived in document order; the sort is stable)."""
+    def arrays(self) -> tuple[list[bytes], Any, Any, Any]:
+        """``(sorted terms, where each term's postings start, documents, frequencies)``: each term's
+        documents ascending (they arrived in document order; the sort is stable)."""
         import numpy as np
 
         self._seal()
@@ -144,7 +142,7 @@ class FieldCollector:
         offsets = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ranked, minlength=len(terms)), out=offsets[1:])
         sorted_terms = [terms[i].encode("utf-8") for i in order_of_terms]  # UTF-8 keeps code point order
-        return sorted_terms, offsets, docs[order], tfs[order], None
+        return sorted_terms, offsets, docs[order], tfs[order]
 
 
 def narrow(positions: Any) -> Any:
@@ -166,9 +164,17 @@ def _read_file(storage: Any, name: str) -> bytes:
 
 
 def file_check(storage: Any, name: str) -> list[int]:
-    """``[size, CRC-32]`` of a segment file."""
-    data = _read_file(storage, name)
-    return [len(data), zlib.crc32(data)]
+    """``[size, CRC-32]`` of a segment file, read a MiB at a time (a segment's stored paragraphs may be
+    hundreds of MB)."""
+    size, crc = 0, 0
+    f = storage.open_file(name)
+    try:
+        while chunk := f.read(1 << 20):
+            size += len(chunk)
+            crc = zlib.crc32(chunk, crc)
+    finally:
+        f.close()
+    return [size, crc]
 
 
 def write_arrays(storage: Any, segment: Any, ext: str, magic: bytes, arrays: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -430,8 +436,8 @@ class SegmentArrays:
 
     def _check_file(self, name: str, size: int, crc: int) -> None:
         try:
-            data = _read_file(self._storage, name)
+            found = file_check(self._storage, name)
         except (OSError, KeyError):
             raise DamagedSegment(f"{name} is missing") from None
-        if len(data) != size or zlib.crc32(data) != crc:
+        if found != [size, crc]:
             raise DamagedSegment(f"{name} is damaged (checksum mismatch)")

@@ -126,18 +126,14 @@ class _ArrayPerDocWriter(W3PerDocWriter):  # type: ignore[misc]
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
         super().__init__(codec, storage, segment)
         self._exact_lengths = array("H")
-        self._current = 0
-
-    def start_doc(self, docnum: int) -> None:
-        super().start_doc(docnum)
-        self._current = docnum
 
     def add_field(self, fieldname: str, fieldobj: Any, value: Any, length: int) -> None:
         if fieldname == LENGTH_FIELD and length:
             lengths = self._exact_lengths
-            if len(lengths) <= self._current:
-                lengths.extend([0] * (self._current + 1 - len(lengths)))
-            lengths[self._current] = min(int(length), MAX_LENGTH)
+            docnum = self._docnum  # Whoosh's writer keeps the document being written
+            if len(lengths) <= docnum:
+                lengths.extend([0] * (docnum + 1 - len(lengths)))
+            lengths[docnum] = min(int(length), MAX_LENGTH)
         super().add_field(fieldname, fieldobj, value, length)
 
     def close(self) -> None:
@@ -158,7 +154,6 @@ class _ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
 
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
         super().__init__(codec, storage, segment)
-        self._storage_ref, self._segment_ref = storage, segment
         self._collectors: dict[str, FieldCollector] = {name: FieldCollector() for name in ARRAY_FIELDS}
         self._array_field: str | None = None
         self._array_term: bytes = b""
@@ -187,7 +182,7 @@ class _ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
         super().close()  # Whoosh's terms and postings files are complete now, like every other file of the segment
         arrays: dict[str, Any] = {}
         for name, collector in self._collectors.items():
-            terms, offsets, docs, tfs, _ = collector.arrays()
+            terms, offsets, docs, tfs = collector.arrays()
             blob = b"".join(terms)
             starts = np.zeros(len(terms) + 1, dtype=np.int64)
             np.cumsum([len(t) for t in terms], out=starts[1:])
@@ -198,9 +193,9 @@ class _ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
             arrays[f"{name}.tfs"] = np.asarray(tfs, dtype=np.uint8)
         # The size and CRC-32 of every other file of the segment: Whoosh's own files carry no
         # checksum, and a damaged one that keeps its size would otherwise answer wrongly in silence.
-        files = {name: file_check(self._storage_ref, name) for name in self._segment_ref.list_files(self._storage_ref)}
+        files = {name: file_check(self._storage, name) for name in self._segment.list_files(self._storage)}
         header = {"fields": list(ARRAY_FIELDS), "files": files}
-        write_arrays(self._storage_ref, self._segment_ref, POSTINGS_EXT, MAGIC, arrays, header)
+        write_arrays(self._storage, self._segment, POSTINGS_EXT, MAGIC, arrays, header)
 
 
 # -- reading -------------------------------------------------------------------------------
