@@ -136,24 +136,22 @@ class BestMatchIndex:
         from . import whoosh_patches
 
         self.order = whoosh_patches.numeric_column(reader, "pid", NO_PID)
+        # Which docnums are live paragraphs (what the engine may return, and what BM25 counts).
+        self.paragraphs = self.order != NO_PID
         self.parts: list[_Part] = []
-        live = 0
         live_length = 0
-        paragraphs = self.order != NO_PID
         for leaf, offset in reader.leaf_readers():
             arrays = segment_arrays(leaf)
             if arrays is None:
                 raise IndexUnusable("the index was not written by this searcher's codec; rebuild it with: search-index --full")
             count = leaf.doc_count_all()
             dead = np.asarray(sorted(leaf.deleted_docs_set) if leaf.has_deletions() else [], dtype=np.int64)
-            alive = paragraphs[offset : offset + count].copy()
-            alive[dead] = False
-            live += int(np.count_nonzero(alive))
+            self.paragraphs[offset + dead] = False
+            alive = self.paragraphs[offset : offset + count]
             live_length += int(np.asarray(arrays.lengths, dtype=np.int64)[alive].sum())
             self.parts.append(_Part(arrays.fields, arrays.lengths, offset, count, dead))
-        self.live = max(1, live)
+        self.live = max(1, int(np.count_nonzero(self.paragraphs)))
         self.average_length = max(1.0, live_length / self.live)
-        self.dead = [part.dead for part in self.parts]
         self._postings: dict[str, tuple[Any, Any]] = {}
         self._frequencies: dict[str, int] = {}
 
@@ -169,7 +167,8 @@ class BestMatchIndex:
             import numpy as np
 
             found = 0
-            for part, dead in zip(self.parts, self.dead):
+            for part in self.parts:
+                dead = part.dead
                 local = part.postings(term)
                 if local is not None:
                     found += len(local[0]) - (int(np.count_nonzero(np.isin(local[0], dead))) if len(dead) else 0)
@@ -188,7 +187,8 @@ class BestMatchIndex:
             return cached
         ids: list[Any] = []
         factors: list[Any] = []
-        for part, dead in zip(self.parts, self.dead):
+        for part in self.parts:
+            dead = part.dead
             found = part.postings(term)
             if found is None:
                 continue
@@ -340,7 +340,8 @@ class BestMatchIndex:
         total_mass = sum(word_idf.values())
         result.idf = {term: value for term, value in idf.items() if not term.startswith(PAIR_MARK)}
         best: list[tuple[float, int, int, int]] = []
-        for part, dead in zip(self.parts, self.dead):
+        for part in self.parts:
+            dead = part.dead
             if not part.count:
                 continue
             norm = part.norm(self.average_length)

@@ -40,7 +40,7 @@ from .planning import LONG_QUERY, Check, Tier, phrase_query, plan_query, tiers_t
 from .query import Clause, ParsedQuery, QueryWord, parse_query
 from .rewrite import rewrite_note, rewrite_typed
 from .text import exact_term, fold, iy_sensitive
-from .index.schema import KIND_FILE, KIND_PARAGRAPH, NO_PID
+from .index.schema import KIND_FILE, KIND_PARAGRAPH
 from .store import Generation, IndexLocation
 from .bestmatch import term_key
 
@@ -542,11 +542,11 @@ class Engine:
             # Every paragraph with all the words is in: nothing a cut tier could have added.
             complete = filled = True
         # Equal scores (the same paragraph in two files is common: two versions of
-        # a law) go in the folder's order: the best-match pids, numbered as the
-        # build read the files.  Not the docnums: a parallel build's segments
-        # come in the order its workers finished, so two builds of one folder
-        # numbered the same paragraphs differently.
-        order = {docnum: _pid_order(stored(docnum), docnum) for docnum in found}
+        # a law) go in the folder's order: the pids, numbered as the build read
+        # the files.  Not the docnums: a parallel build's segments come in the
+        # order its workers finished, so two builds of one folder numbered the
+        # same paragraphs differently.
+        order = {docnum: int(terms.order[docnum]) for docnum in found}
         if candidates is not None and not all_words and len(found) < limit:
             for docnum, score, exact, pid in self._best_hits(stored, parsed, candidates, strict, limit - len(found)):
                 # Below every strict tier, in BM25's order.
@@ -986,16 +986,12 @@ def _completion(terms: "BestMatchIndex", fieldname: str, prefix: str) -> Query |
 class _Docnums:
     """Whether a docnum the postings name is a live paragraph (None: deleted since, or not a paragraph).
 
-    The postings of a deleted document stay in its segment until a merge; the
-    ``pid`` column and Whoosh's deletions, which the postings read whole once per
-    state of the index, say which are live.
+    The postings of a deleted document stay in its segment until a merge;
+    :attr:`BestMatchIndex.paragraphs` says which docnums are live paragraphs.
     """
 
     def __init__(self, terms: "BestMatchIndex") -> None:
-        self.live = terms.order != NO_PID
-        for part in terms.parts:
-            if len(part.dead):
-                self.live[part.base + part.dead] = False
+        self.live = terms.paragraphs
 
     def __call__(self, docnum: int) -> int | None:
         if 0 <= docnum < len(self.live) and self.live[docnum]:
@@ -1011,8 +1007,8 @@ class _Spellings:
     LIMIT = 200_000  # paragraphs remembered in all, before it starts afresh
 
     def __init__(self) -> None:
-        self.known: dict[str, dict[int, bool]] = {}
-        self.folds: dict[str, dict[int, bool]] = {}  # what :meth:`has_fold` read
+        # (question, syllable) -> docnum -> the answer read from the paragraph's text
+        self.answers: dict[tuple[str, str], dict[int, bool]] = {}
         self.size = 0
         # (syllables, docnums best first) that a search ran out of time to read: Engine reads them after it.
         self.pending: list[tuple[tuple[str, ...], Any]] = []
@@ -1028,25 +1024,24 @@ class _Spellings:
     def has_fold(self, stored: _StoredFields, docnum: int, plain: str) -> bool:
         """Whether paragraph ``docnum`` has a token that folds to ``plain`` (``li``: *lí*, not *lý*), read
         from its text once: questions about one law ask about the same paragraphs' *quy định* again and again."""
-        table = self.folds.setdefault(plain, {})
-        answer = table.get(docnum)
-        if answer is None:
-            if self.size >= self.LIMIT:
-                self.known, self.folds, self.size = {}, {}, 0
-                table = self.folds.setdefault(plain, {})
-            answer = table[docnum] = plain in read_text(stored(docnum).get("text", "")).folds
-            self.size += 1
-        return answer
+        return self._answer("fold", plain, docnum, lambda: plain in read_text(stored(docnum).get("text", "")).folds)
 
     def spells(self, stored: _StoredFields, docnum: int, syllable: str) -> bool:
         """Whether paragraph ``docnum`` has ``syllable`` spelled that way (read from its text once)."""
-        table = self.known.setdefault(syllable, {})
+        return self._answer(
+            "spells", syllable, docnum, lambda: Check(spelled=(syllable,)).passes(stored(docnum).get("text", ""))
+        )
+
+    def _answer(self, question: str, syllable: str, docnum: int, read: Callable[[], bool]) -> bool:
+        """The remembered answer to ``question`` about ``syllable`` in paragraph ``docnum``, else ``read()``,
+        remembered (all of them are forgotten past :data:`LIMIT`)."""
+        table = self.answers.setdefault((question, syllable), {})
         answer = table.get(docnum)
         if answer is None:
             if self.size >= self.LIMIT:
-                self.known, self.folds, self.size = {}, {}, 0
-                table = self.known.setdefault(syllable, {})
-            answer = table[docnum] = Check(spelled=(syllable,)).passes(stored(docnum).get("text", ""))
+                self.answers, self.size = {}, 0
+                table = self.answers.setdefault((question, syllable), {})
+            answer = table[docnum] = read()
             self.size += 1
         return answer
 
@@ -1104,14 +1099,6 @@ def _inside(matches: matching.Matches, allowed: Any) -> matching.Matches:
     """The matches whose docnums ``allowed`` (a boolean array by docnum) keeps."""
     keep = allowed[matches.docnums]
     return matching.Matches(matches.docnums[keep], matches.scores[keep])
-
-
-def _pid_order(fields: dict[str, Any], docnum: int) -> int:
-    """A paragraph's place in the folder's order: its best-match pid (its docnum when it has none)."""
-    try:
-        return int(fields.get("pid"))
-    except (TypeError, ValueError):
-        return docnum
 
 
 def _contains(sequence: list[str], part: list[str]) -> bool:
