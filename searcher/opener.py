@@ -83,13 +83,7 @@ def pdf_viewer_command(path: str, page: int, environ: Any = None, which: Callabl
     path = argument_path(path)
     template = env.get(PDF_VIEWER_ENV, "").strip()
     if template:
-        try:
-            words = shlex.split(template)
-        except ValueError:
-            words = template.split()
-        if not any("{file}" in word for word in words):
-            words.append("{file}")
-        return [word.replace("{file}", path).replace("{page}", str(page)) for word in words]
+        return _from_template(template, path, page)
     for program, options in PDF_VIEWERS:
         if which(program):
             return [program] + [word.replace("{file}", path).replace("{page}", str(page)) for word in options]
@@ -109,13 +103,20 @@ def desktop_command(path: str, environ: Any = None) -> list[str]:
     template = env.get(OPENER_ENV, "").strip()
     if not template:
         return ["xdg-open", path]
+    return _from_template(template, path)
+
+
+def _from_template(template: str, path: str, page: int | None = None) -> list[str]:
+    """The command a user's template names: its words (shell-split), ``{file}`` filled in (the path
+    appended when the template has none), and ``{page}`` when there is a page."""
     try:
         words = shlex.split(template)
     except ValueError:
         words = template.split()
     if not any("{file}" in word for word in words):
         words.append("{file}")
-    return [word.replace("{file}", path) for word in words]
+    words = [word.replace("{file}", path) for word in words]
+    return words if page is None else [word.replace("{page}", str(page)) for word in words]
 
 
 def missing_program_advice(argv: list[str], path: str) -> str:
