@@ -49,21 +49,23 @@ async def test_y_writes_osc_52_to_the_terminal(monkeypatch: pytest.MonkeyPatch) 
         assert [str(n.message) for n in app._notifications] == [f"Copied {where}"]
 
 
-def fake_tmux(bin_dir: Path, log: Path, status: int = 0, stderr: str = "") -> None:
-    """A ``tmux`` that records its arguments and input (the real one is tried in the test below)."""
+def inside_fake_tmux(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int = 0, stderr: str = "") -> Path:
+    """Run the test as if inside tmux, with a ``tmux`` on PATH that records its arguments and input
+    (the real one is tried in a test below); returns the file it records them in."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "tmux.log"
     bin_dir.mkdir()
     script = bin_dir / "tmux"
     script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\ncat >> "{log}"\necho >> "{log}"\necho "{stderr}" >&2\nexit {status}\n')
     script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,123,0")
+    monkeypatch.setenv("TERM", "tmux-256color")
+    return log
 
 
 @run_async
 async def test_y_inside_tmux_fills_the_tmux_buffer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log = tmp_path / "tmux.log"
-    fake_tmux(tmp_path / "bin", log)
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,123,0")
-    monkeypatch.setenv("TERM", "tmux-256color")
+    log = inside_fake_tmux(tmp_path, monkeypatch)
     app = app_on_fixed()
     async with app.run_test(size=(100, 30)) as pilot:
         where, written = await copy_first_hit(app, pilot)
@@ -74,11 +76,7 @@ async def test_y_inside_tmux_fills_the_tmux_buffer(tmp_path: Path, monkeypatch: 
 
 @run_async
 async def test_y_says_when_tmux_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log = tmp_path / "tmux.log"
-    fake_tmux(tmp_path / "bin", log, status=1, stderr="no server running on /tmp/tmux-1000/default")
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,123,0")
-    monkeypatch.setenv("TERM", "tmux-256color")
+    inside_fake_tmux(tmp_path, monkeypatch, status=1, stderr="no server running on /tmp/tmux-1000/default")
     app = app_on_fixed()
     async with app.run_test(size=(100, 30)) as pilot:
         where, written = await copy_first_hit(app, pilot)
