@@ -3,7 +3,7 @@
 Takes ``--paragraphs`` paragraphs with ``corpus_mix`` (as ``bench/run.py``
 does), indexes them, then cuts ``--queries`` queries of 2–6 consecutive
 syllables from random paragraphs, strips their marks and asks
-:func:`searcher.accents.suggest` for each.  A query is
+:func:`searcher.vietnamese.accents.suggest` for each.  A query is
 
 * **right** when the suggestion equals the original words (ignoring case),
   or when there is none and the original had no marks to restore;
@@ -32,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus_mix  # noqa: E402
 
 from searcher import Engine  # noqa: E402
-from searcher.accents import suggest  # noqa: E402
-from searcher.analysis import tokenize  # noqa: E402
-from searcher.indexer import build_index  # noqa: E402
-from searcher.query import parse_query  # noqa: E402
-from searcher.text import fold  # noqa: E402
+from searcher.vietnamese.accents import suggest  # noqa: E402
+from searcher.vietnamese.analysis import tokenize  # noqa: E402
+from searcher.index.build import build_index  # noqa: E402
+from searcher.search.query import parse_query  # noqa: E402
+from searcher.vietnamese.text import fold  # noqa: E402
 
 
 def cut_queries(paragraphs: list[corpus_mix.Paragraph], count: int, seed: int) -> list[list[str]]:

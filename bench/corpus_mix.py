@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from searcher.text import clean
+from searcher.vietnamese.text import clean
 
 # (file, folder in the corpus, paragraphs in the file per the corpora README = weight)
 SOURCES: list[tuple[str, str, int]] = [
@@ -47,7 +47,7 @@ class Paragraph:
     path: str  # relative to the corpus root, "/" separators
     line: int  # 1-based line where it starts
     raw: str  # as written to the file
-    text: str  # searcher.text.clean(raw): NFC, invisible characters removed
+    text: str  # searcher.vietnamese.text.clean(raw): NFC, invisible characters removed
     source: str
 
 

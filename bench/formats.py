@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 
 def paragraphs() -> list[str]:
-    from searcher.corpus import read_document
+    from searcher.documents.corpus import read_document
 
     found = []
     for path in sorted((ROOT / "corpus").glob("*.txt")):
@@ -70,7 +70,7 @@ def main() -> None:
     folder = work / "docs"
     folder.mkdir(parents=True, exist_ok=True)
     make(folder, args.docs)
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     started = time.monotonic()
     summary = build_index(folder, work / "index", full=True)

@@ -5,7 +5,7 @@
 Takes ``--paras`` paragraphs (150–600 characters, seeded) from the four files in
 ``../shared/corpora``, renders them with Pillow in DejaVu Sans at 10 pt on A4-wide
 pages at 300 dpi (black on white, words wrapped, a blank line between paragraphs),
-reads every page with the searcher's own OCR call (``searcher.formats._ocr.ocr_image``:
+reads every page with the searcher's own OCR call (``searcher.documents.formats._ocr.ocr_image``:
 Tesseract, ``-l vie``) ``--workers`` pages at a time, and reports
 
 - syllable accuracy: the share of the paragraphs' syllables (space-separated words,
@@ -97,7 +97,7 @@ def syllables(text: str, mode: str) -> list[str]:
     if mode in ("marks", "folded"):
         words = [w.lower() for w in words]
     if mode == "folded":
-        from searcher.text import fold
+        from searcher.vietnamese.text import fold
 
         words = [fold(w) for w in words]
     return words
@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpora", type=Path, default=ROOT.parent.parent / "shared" / "corpora")
     parser.add_argument("--write-results", action="store_true", help="add a section to bench/RESULTS.md")
     args = parser.parse_args(argv)
-    from searcher.formats import Limits
-    from searcher.formats._ocr import ocr_image
+    from searcher.documents.formats import Limits
+    from searcher.documents.formats._ocr import ocr_image
 
     corpora = args.corpora if args.corpora.is_dir() else Path("/work/shared/corpora")
     paragraphs = sample(corpora, args.paras, args.seed)
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"{len(paragraphs)} paragraphs ({syllable_count:,} syllables) from {', '.join(FILES)} (seed {args.seed}), "
         f"rendered in DejaVu Sans {args.size} px (10 pt) at 300 dpi on {len(pages)} A4 pages; read by {version} "
-        f"`-l vie --psm 3` through `searcher.formats._ocr.ocr_image`, {args.workers} pages at once, on "
+        f"`-l vie --psm 3` through `searcher.documents.formats._ocr.ocr_image`, {args.workers} pages at once, on "
         f"{platform.machine()} with 2 cores shared with other jobs.",
         "",
         "| measure | value | target |",

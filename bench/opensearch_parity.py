@@ -116,7 +116,7 @@ def build(index_args: list[str], corpus: Path, log: Log) -> dict[str, Any]:
     """``search-index --full --json`` as a process, timed from start to exit."""
     from proc_watch import run_watched
 
-    argv = [sys.executable, "-m", "searcher.index_cli", "--corpus", str(corpus), *index_args, "--full", "--json"]
+    argv = [sys.executable, "-m", "searcher.cli.index", "--corpus", str(corpus), *index_args, "--full", "--json"]
     before = load()
     done = run_watched(argv, env=dict(os.environ))
     if done.returncode != 0:

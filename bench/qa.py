@@ -163,7 +163,7 @@ def write_set(qa: Path, name: str, corpus: Path, layout: str = "group") -> QASet
     by any engine, and the one kept counts for the first document that has it.)
     With ``layout="document"`` each document is its own file, ``<group>/<id>.txt``.
     """
-    from searcher.text import clean
+    from searcher.vietnamese.text import clean
 
     docs = read_jsonl(qa / name / "docs.jsonl.gz")
     queries = read_jsonl(qa / name / "queries.jsonl.gz")
@@ -220,7 +220,7 @@ def read_rows(corpus: Path) -> list[tuple[str, str, int]]:
     (within-file duplicates dropped, long paragraphs cut into windows, titles of
     distractor articles included) whatever searcher's reading rules are.
     """
-    from searcher.corpus import iter_corpus_files, read_document
+    from searcher.documents.corpus import iter_corpus_files, read_document
 
     rows: list[tuple[str, str, int]] = []
     for f in iter_corpus_files(corpus):

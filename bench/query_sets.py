@@ -1,7 +1,7 @@
 """Query sets cut from the sampled paragraphs (known-item search), with a fixed seed.
 
 a  3–5 consecutive syllables, as written (NFC, original case and marks)
-b  the same without diacritics (searcher.text.fold per word)
+b  the same without diacritics (searcher.vietnamese.text.fold per word)
 c  the same in upper case
 d  other windows, with old/new tone placement swapped (hòa↔hoà, thủy↔thuỷ)
 e  single very frequent syllables: latency only, no known item
@@ -19,8 +19,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from searcher.analysis import iter_words
-from searcher.text import fold
+from searcher.vietnamese.analysis import iter_words
+from searcher.vietnamese.text import fold
 
 from corpus_mix import Sample
 

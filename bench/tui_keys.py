@@ -86,7 +86,7 @@ def run_size(
     env = f"SEARCHER_TUI_LOG={log} PYTHONPATH={REPO} XDG_DATA_HOME={log.parent}"
     if fps:
         env += f" TEXTUAL_FPS={fps}"
-    command = f"env {env} {sys.executable} -m searcher.cli --tui --index {index} --corpus {corpus}"
+    command = f"env {env} {sys.executable} -m searcher.cli.search --tui --index {index} --corpus {corpus}"
     tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command)
     try:
         wait_for(lambda: "paragraphs" in tmux("capture-pane", "-p", "-t", session), 60, "the app to open the index")

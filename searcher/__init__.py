@@ -14,18 +14,18 @@ __version__ = "0.1.0"
 __all__ = ["Engine", "Hit", "SearchResult", "build_index", "ensure_index", "__version__"]
 
 if TYPE_CHECKING:
-    from .engine import Engine, Hit, SearchResult
-    from .indexer import build_index, ensure_index
+    from searcher.search.engine import Engine, Hit, SearchResult
+    from searcher.index.build import build_index, ensure_index
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy, so that importing a light module (searcher.text) does not load Whoosh.
+    # Lazy, so that importing a light module (searcher.vietnamese.text) does not load Whoosh.
     if name in ("Engine", "Hit", "SearchResult"):
-        from . import engine
+        from searcher.search import engine
 
         return getattr(engine, name)
     if name in ("build_index", "ensure_index"):
-        from . import indexer
+        from searcher.index import build as indexer
 
         return getattr(indexer, name)
     raise AttributeError(f"module 'searcher' has no attribute {name!r}")

@@ -112,7 +112,7 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def bundled(tmp_path_factory) -> SimpleNamespace:
     """The bundled corpus indexed once into a temporary folder."""
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     root = tmp_path_factory.mktemp("bundled")
     index = root / "index"
@@ -153,7 +153,7 @@ def make_corpus(tmp_path) -> Callable[..., Path]:
 def small_engine(tmp_path, make_corpus):
     """Build an index of a few given documents and open it: ``small_engine({"a.txt": "..."})``."""
     from searcher import Engine
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     opened = []
 
@@ -178,7 +178,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 # The commands a user runs, and the module behind each (``python -m`` runs the same code).
-COMMANDS = {"search": "searcher.cli", "search-index": "searcher.index_cli"}
+COMMANDS = {"search": "searcher.cli.search", "search-index": "searcher.cli.index"}
 
 
 def command_line(command: str, args: list, prefix: list[str] | tuple[str, ...] = ()) -> list:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searcher import whoosh_patches
-from searcher.bestmatch import BestMatchIndex
+from searcher.index import whoosh_patches
+from searcher.search.bestmatch import BestMatchIndex
 from searcher.index.schema import KIND_PARAGRAPH, make_schema
 
 

@@ -149,9 +149,9 @@ class Versions:
 
 def make_versions(article_count: int = 110) -> Versions:
     """Versions A and B of a corpus of ``article_count`` articles (about 2000 paragraphs)."""
-    from searcher.analysis import iter_words
-    from searcher.corpus import split_paragraphs
-    from searcher.text import fold
+    from searcher.vietnamese.analysis import iter_words
+    from searcher.documents.corpus import split_paragraphs
+    from searcher.vietnamese.text import fold
 
     source, kind = articles(article_count)
     a: dict[str, str] = {}

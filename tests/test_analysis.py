@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from searcher.analysis import READING_CACHE_CHARS, index_terms, pair_term, read_text, tokenize
-from searcher.text import clean, exact_key, fold, folded_term
+from searcher.vietnamese.analysis import READING_CACHE_CHARS, index_terms, pair_term, read_text, tokenize
+from searcher.vietnamese.text import clean, exact_key, fold, folded_term
 
 SENTENCE = "Thứ nhất, mọi hoạt động đối ngoại phải phục vụ tăng trưởng ít nhất 8% (P4G, G20; 18/21 thành viên)."
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from searcher.bestmatch import BestMatchIndex
+from searcher.search.bestmatch import BestMatchIndex
 from tests.index_support import add_paragraphs, array_index, open_index
 
 TEXTS = [
@@ -40,7 +40,7 @@ def test_unknown_words_and_exclusions(index: BestMatchIndex) -> None:
 
 
 def test_deleted_paragraphs_are_not_found_nor_counted(tmp_path: Path) -> None:
-    from searcher import whoosh_patches
+    from searcher.index import whoosh_patches
 
     ix = open_index(tmp_path)
     add_paragraphs(ix, TEXTS[:2], path="a.txt")
@@ -57,7 +57,7 @@ def test_deleted_paragraphs_are_not_found_nor_counted(tmp_path: Path) -> None:
 def test_engine_best_match_follows_incremental_updates(tmp_path, make_corpus) -> None:
     # Only best match finds these (no paragraph has every word): the update must reach it too.
     from searcher import Engine
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     corpus = make_corpus({"a.txt": "Tiêu đề\n\nHợp tác kinh tế với các nước láng giềng.\n", "b.txt": "Tiêu đề\n\nVăn hóa dân gian.\n"})
     index = tmp_path / "index"
@@ -78,7 +78,7 @@ def test_many_updates_keep_few_segments_and_the_same_answers(tmp_path, make_corp
     # A folder kept current by --watch gets an update per save: the segments must not pile up
     # (a search looks every term up in every one), and merging them must change no answer.
     from searcher import Engine
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     files = {f"{n:02d}.txt": f"Tiêu đề {n}\n\nNgoại giao kinh tế năm {2000 + n}.\n\nVăn hóa dân gian số {n}.\n" for n in range(30)}
     corpus = make_corpus(files)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, FILE_002, clean_env, command_line, run_cli
-from searcher.text import clean, fold
+from searcher.vietnamese.text import clean, fold
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HIT_HEADER = re.compile(r"^(\S+\.txt):(\d+)  ", re.M)
@@ -295,7 +295,8 @@ def documented_options(command: str) -> list[str]:
     """Every option the command's parser accepts, from the parser itself."""
     import argparse
 
-    from searcher import cli, index_cli
+    from searcher.cli import search as cli
+    from searcher.cli import index as index_cli
 
     parser = {"search": cli, "search-index": index_cli}[command].build_parser()
     return [s for action in parser._actions if action.help != argparse.SUPPRESS for s in action.option_strings]

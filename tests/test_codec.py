@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from searcher import whoosh_patches
+from searcher.index import whoosh_patches
 from searcher.index.codec import POSTINGS_EXT, segment_arrays
 from tests.index_support import add_paragraphs, open_index
 

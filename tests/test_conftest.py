@@ -15,7 +15,7 @@ from conftest import REPO, USER_HOME, XDG_FOLDERS, clean_env, run_cli
 
 PLATFORMDIRS = """
 import json, platformdirs
-from searcher.places import cache_dir
+from searcher.index.places import cache_dir
 from searcher.tui.history import data_home
 print(json.dumps([platformdirs.user_cache_dir("searcher"), platformdirs.user_data_dir("searcher"),
                   platformdirs.user_config_dir("searcher"), platformdirs.user_state_dir("searcher"),

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, FILE_000, FILE_001, FILE_002, FILE_003
-from searcher.corpus import UnreadableFile, decode, iter_corpus_files, read_document, split_paragraphs
-from searcher.text import clean
+from searcher.documents.corpus import UnreadableFile, decode, iter_corpus_files, read_document, split_paragraphs
+from searcher.vietnamese.text import clean
 
 ALL_FILES = [FILE_000, FILE_001, FILE_002, FILE_003]
 

@@ -12,9 +12,9 @@ import unicodedata
 import pytest
 
 from conftest import CORPUS, FILE_000, FILE_001, FILE_002, FILE_003, run_search
-from searcher.analysis import tokenize
+from searcher.vietnamese.analysis import tokenize
 from searcher.errors import QueryError
-from searcher.text import clean, exact_key, fold
+from searcher.vietnamese.text import clean, exact_key, fold
 
 
 NGOAI_DOT = exact_key("ngoại")  # "foreign"
@@ -45,7 +45,7 @@ def where(hits) -> list[tuple[str, int]]:
 
 
 def all_paragraphs(engine):
-    from searcher.corpus import iter_corpus_files, read_document
+    from searcher.documents.corpus import iter_corpus_files, read_document
 
     out = []
     for f in iter_corpus_files(CORPUS):
@@ -390,7 +390,7 @@ def test_warm_does_not_change_the_answers_of_an_index_in_several_parts(tmp_path,
     # near the top of one part (nzz: 2 + 2 paragraphs, 48 others with 3 in one part each)
     # completed "n" once warmed and not before (56 prefixes of the 490k index).
     from searcher import Engine
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     def article(stem: str) -> str:
         words = " ".join(f"{stem}{n:02d}" for n in range(48))
@@ -567,8 +567,9 @@ def test_opening_the_postings_is_not_charged_to_the_search_budget(small_engine, 
     # busy machine); that must not cut its ranking short with "stopped at its time budget".
     import time
 
-    from searcher import Engine, matching
-    from searcher.bestmatch import BestMatchIndex
+    from searcher import Engine
+    from searcher.search import matching
+    from searcher.search.bestmatch import BestMatchIndex
 
     root = small_engine({"a.txt": "Tiêu đề\n\nNgoại giao kinh tế.\n", "b.txt": "Tiêu đề\n\nKinh tế vĩ mô.\n"}).location.root
     opening = BestMatchIndex.__init__

@@ -1,10 +1,10 @@
-"""Which files a search looks in (:mod:`searcher.filters`): folders, rg-style globs, types."""
+"""Which files a search looks in (:mod:`searcher.documents.filters`): folders, rg-style globs, types."""
 
 from __future__ import annotations
 
 import pytest
 
-from searcher.filters import FilterError, PathFilter
+from searcher.documents.filters import FilterError, PathFilter
 
 
 def test_a_glob_keeps_and_a_bang_glob_leaves_out_as_in_rg():
@@ -40,8 +40,8 @@ def test_filters_are_equal_by_what_they_keep():
 
 def test_every_format_the_index_reads_has_a_type() -> None:
     """`-t` must be able to name every kind of file a build reads (spreadsheets, slides, scans too)."""
-    from searcher.filters import FILE_TYPES
-    from searcher.formats import SUPPORTED_SUFFIXES
+    from searcher.documents.filters import FILE_TYPES
+    from searcher.documents.formats import SUPPORTED_SUFFIXES
 
     typed = {suffix for suffixes in FILE_TYPES.values() for suffix in suffixes}
     assert set(SUPPORTED_SUFFIXES) | {".txt"} <= typed

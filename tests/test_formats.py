@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from searcher.corpus import Document
-from searcher.formats import (
+from searcher.documents.corpus import Document
+from searcher.documents.formats import (
     SUPPORTED_SUFFIXES,
     TEST_HOOKS_ENV,
     DocumentSkipped,
@@ -22,7 +22,7 @@ from searcher.formats import (
     extract,
     paragraphs_of,
 )
-from searcher.legacy import encode_tcvn3, encode_vni
+from searcher.vietnamese.legacy import encode_tcvn3, encode_vni
 
 S1 = "Thủ tướng Phạm Minh Chính đánh giá cao ngành ngoại giao."
 S2 = "Thứ nhất, góp phần giữ vững môi trường hòa bình, ổn định và hợp tác cho phát triển."
@@ -495,7 +495,7 @@ def test_empty_and_unsupported_files(tmp_path: Path, pool: WorkerPool) -> None:
 
 
 def test_limits_are_settable_from_the_environment(monkeypatch, tmp_path):
-    from searcher.formats import Limits
+    from searcher.documents.formats import Limits
 
     monkeypatch.setenv("SEARCHER_PARSE_MEMORY_MB", "300")
     monkeypatch.setenv("SEARCHER_PARSE_TIMEOUT", "2.5")

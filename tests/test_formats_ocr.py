@@ -1,4 +1,4 @@
-"""Scans read by OCR (searcher/formats/_ocr.py): limits, the cache, a missing Tesseract."""
+"""Scans read by OCR (searcher/documents/formats/_ocr.py): limits, the cache, a missing Tesseract."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from office_support import FILLER, SENTENCE, make_image, make_scan_pdf, render_page
 
-from searcher import formats
-from searcher.formats import DocumentSkipped, Limits, WorkerPool, extract
+from searcher.documents import formats
+from searcher.documents.formats import DocumentSkipped, Limits, WorkerPool, extract
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs tesseract (see .ci/run)")
 
@@ -75,7 +75,7 @@ def test_a_two_page_scan_is_read_page_by_page(tmp_path: Path, pool: WorkerPool) 
 @needs_tesseract
 def test_a_rebuild_reads_no_scan_twice(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from searcher import Engine
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     folder = tmp_path / "folder"
     folder.mkdir()

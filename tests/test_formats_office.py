@@ -1,4 +1,4 @@
-"""Spreadsheets, slides, RTF, legacy Word and PowerPoint (searcher/formats/_office.py), end to end.
+"""Spreadsheets, slides, RTF, legacy Word and PowerPoint (searcher/documents/formats/_office.py), end to end.
 
 The fixtures are made here (tests/office_support.py); the legacy .doc, .xls and
 .ppt are small committed files.  Tests that need a tool skip without it; CI
@@ -17,10 +17,10 @@ import pytest
 from conftest import run_search
 from office_support import SENTENCE, TYPED, make_folder, make_xlsx
 
-from searcher import formats
-from searcher.formats import DocumentSkipped, WorkerPool, extract
-from searcher.legacy import encode_tcvn3
-from searcher.presentation import where
+from searcher.documents import formats
+from searcher.documents.formats import DocumentSkipped, WorkerPool, extract
+from searcher.vietnamese.legacy import encode_tcvn3
+from searcher.cli.presentation import where
 
 pytest.importorskip("python_calamine")
 pytest.importorskip("pptx")
@@ -46,7 +46,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 @pytest.fixture(scope="module")
 def built(folder: tuple[Path, dict[str, str]], tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from searcher import Engine
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     root, _places = folder
     index = tmp_path_factory.mktemp("office-index") / "index"
@@ -155,8 +155,8 @@ def test_a_missing_python_reader_skips_the_file_with_the_extra_to_install(tmp_pa
 
 
 def test_without_the_tools_the_build_goes_on_and_names_what_to_install(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    from searcher import index_cli
-    from searcher.indexer import build_index
+    from searcher.cli import index as index_cli
+    from searcher.index.build import build_index
 
     root = tmp_path / "folder"
     places = make_folder(root)
@@ -191,7 +191,7 @@ def test_without_the_tools_the_build_goes_on_and_names_what_to_install(tmp_path:
 def test_a_build_shows_the_pages_read_by_ocr(tmp_path: Path) -> None:
     from office_support import make_scan_pdf
 
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     (tmp_path / "folder").mkdir()
     make_scan_pdf(tmp_path / "folder" / "scan.pdf")

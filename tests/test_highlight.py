@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_search
-from searcher.analysis import tokenize
-from searcher.highlight import highlight_spans
-from searcher.query import parse_query
-from searcher.text import clean, exact_key, fold
+from searcher.vietnamese.analysis import tokenize
+from searcher.search.highlight import highlight_spans
+from searcher.search.query import parse_query
+from searcher.vietnamese.text import clean, exact_key, fold
 
 NGOAI_DOT = exact_key("ngoại")  # "foreign"
 NGOAI_GRAVE = exact_key("ngoài")  # "outside"
@@ -112,7 +112,7 @@ def test_a_quoted_phrase_highlights_only_where_it_stands_whole():
 
 
 def test_phrase_spans_merge_a_quoted_phrase_into_one_span():
-    from searcher.highlight import phrase_spans
+    from searcher.search.highlight import phrase_spans
 
     spans = phrase_spans(PHRASE_TEXT, parse_query('"Việt Nam" xem'))
     assert [PHRASE_TEXT[a:b] for a, b in spans] == ["Việt Nam", "xem"]
@@ -128,7 +128,7 @@ def test_json_spans_of_a_quoted_phrase_hit_mark_the_phrase_only(small_engine):
 
 
 def test_the_document_view_highlights_the_matches_only():
-    from searcher.highlight import document_spans
+    from searcher.search.highlight import document_spans
 
     query = parse_query("ngoại giao")
     text = "Ra nước ngoài giao lưu, bàn chuyện ngoại giao, rồi giao thông."

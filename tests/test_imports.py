@@ -29,47 +29,47 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("
 HEADLESS = [
     "searcher",
     "searcher.errors",
-    "searcher.options",
-    "searcher.text",
-    "searcher.inputmethod",
-    "searcher.legacy",
-    "searcher.analysis",
-    "searcher.corpus",
-    "searcher.formats",
-    "searcher.formats._binary",
-    "searcher.formats._common",
-    "searcher.formats._model",
-    "searcher.formats._ocr",
-    "searcher.formats._office",
-    "searcher.formats._pool",
-    "searcher.formats._text",
-    "searcher.store",
-    "searcher.indexer",
-    "searcher.query",
-    "searcher.planning",
-    "searcher.matching",
-    "searcher.rewrite",
-    "searcher.accents",
-    "searcher.bestmatch",
+    "searcher.cli.options",
+    "searcher.vietnamese.text",
+    "searcher.vietnamese.inputmethod",
+    "searcher.vietnamese.legacy",
+    "searcher.vietnamese.analysis",
+    "searcher.documents.corpus",
+    "searcher.documents.formats",
+    "searcher.documents.formats._binary",
+    "searcher.documents.formats._common",
+    "searcher.documents.formats._model",
+    "searcher.documents.formats._ocr",
+    "searcher.documents.formats._office",
+    "searcher.documents.formats._pool",
+    "searcher.documents.formats._text",
+    "searcher.index.store",
+    "searcher.index.build",
+    "searcher.search.query",
+    "searcher.search.planning",
+    "searcher.search.matching",
+    "searcher.search.rewrite",
+    "searcher.vietnamese.accents",
+    "searcher.search.bestmatch",
     "searcher.index",
     "searcher.index.arrays",
     "searcher.index.codec",
     "searcher.index.schema",
     "searcher.vietnamese",
     "searcher.vietnamese.whoosh_analysis",
-    "searcher.engine",
-    "searcher.highlight",
-    "searcher.presentation",
-    "searcher.selection",
-    "searcher.filters",
-    "searcher.places",
-    "searcher.opener",
-    "searcher.watch",
-    "searcher.whoosh_patches",
+    "searcher.search.engine",
+    "searcher.search.highlight",
+    "searcher.cli.presentation",
+    "searcher.documents.selection",
+    "searcher.documents.filters",
+    "searcher.index.places",
+    "searcher.cli.opener",
+    "searcher.index.watch",
+    "searcher.index.whoosh_patches",
     "searcher.backends",
     "searcher.backends.opensearch",
-    "searcher.cli",
-    "searcher.index_cli",
+    "searcher.cli.search",
+    "searcher.cli.index",
 ]
 
 
@@ -103,7 +103,7 @@ def test_headless_module_does_not_load_textual(module: str) -> None:
     assert [name for name in loaded if name.split(".")[0] == "textual" or name.startswith("searcher.tui")] == []
 
 
-@pytest.mark.parametrize("module", ["searcher.cli", "searcher.engine", "searcher.presentation"])
+@pytest.mark.parametrize("module", ["searcher.cli.search", "searcher.search.engine", "searcher.cli.presentation"])
 def test_one_shot_modules_do_not_load_rich(module: str) -> None:
     assert [name for name in loaded_by(module) if name.split(".")[0] == "rich"] == []
 
@@ -112,7 +112,7 @@ def test_one_shot_modules_do_not_load_rich(module: str) -> None:
 def test_the_tui_does_not_load_the_cli(module: str) -> None:
     loaded = loaded_by(module)
     assert "textual" in loaded  # the probe sees what it should
-    assert [name for name in loaded if name in ("searcher.cli", "searcher.index_cli")] == []
+    assert [name for name in loaded if name in ("searcher.cli.search", "searcher.cli.index")] == []
 
 
 def test_no_module_imports_the_command_line_modules() -> None:
@@ -122,7 +122,7 @@ def test_no_module_imports_the_command_line_modules() -> None:
         for path in PACKAGE.rglob("*.py")
         if path.name not in ("cli.py", "index_cli.py")
         for line in path.read_text("utf-8").splitlines()
-        if line.strip().startswith(("from .cli", "from ..cli", "from .index_cli", "from ..index_cli", "import searcher.cli", "from searcher.cli", "from searcher import cli"))
+        if line.strip().startswith(("from .cli", "from ..cli", "from .index_cli", "from ..index_cli", "import searcher.cli.search", "from searcher.cli.search", "from searcher import cli"))
     ]
     assert offenders == []
 
@@ -144,7 +144,7 @@ def test_one_shot_search_does_not_load_the_tui_stack(tmp_path: Path) -> None:
         "import sys, json, runpy\n"
         "sys.argv = ['search', '--json', '-n', '1', 'ngoại', 'giao']\n"
         "try:\n"
-        "    runpy.run_module('searcher.cli', run_name='__main__')\n"
+        "    runpy.run_module('searcher.cli.search', run_name='__main__')\n"
         "except SystemExit:\n"
         "    pass\n"
         "print(json.dumps(sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'rich'))), file=sys.stderr)\n"
@@ -157,11 +157,11 @@ def test_one_shot_search_does_not_load_the_tui_stack(tmp_path: Path) -> None:
 # What a one-shot search over an index that exists never needs: building (the indexer, the document
 # readers, the writer processes), the cluster client, running programs.  Each costs start-up time.
 NOT_FOR_A_SEARCH = (
-    "searcher.indexer",
-    "searcher.corpus",
-    "searcher.formats",
-    "searcher.legacy",
-    "searcher.watch",
+    "searcher.index.build",
+    "searcher.documents.corpus",
+    "searcher.documents.formats",
+    "searcher.vietnamese.legacy",
+    "searcher.index.watch",
     "searcher.backends.opensearch",
     "multiprocessing",
     "concurrent.futures",
@@ -174,13 +174,13 @@ def _one_shot(tmp_path: Path, probe: str) -> list[str]:
     then ``probe`` (Python code that prints one JSON value on stderr); return its value."""
     shutil.copytree(CORPUS, tmp_path / "corpus")
     env = {k: v for k, v in clean_env().items() if k != "OPENBLAS_NUM_THREADS"}  # as a user has it
-    build = "from searcher.indexer import build_index; build_index('corpus', 'index')"
+    build = "from searcher.index.build import build_index; build_index('corpus', 'index')"
     subprocess.run([sys.executable, "-c", build], cwd=tmp_path, check=True, env=env, timeout=120)
     code = (
         "import sys, json, runpy\n"
         "sys.argv = ['search', '--index', 'index', '--json', '-n', '1', 'ngoại', 'giao']\n"
         "try:\n"
-        "    runpy.run_module('searcher.cli', run_name='__main__')\n"
+        "    runpy.run_module('searcher.cli.search', run_name='__main__')\n"
         "except SystemExit:\n"
         "    pass\n" + probe
     )
@@ -196,10 +196,10 @@ def test_one_shot_search_loads_nothing_for_building_or_running_programs(tmp_path
 
 def test_the_cli_and_the_engine_load_numpy_and_whoosh_only_to_search() -> None:
     # Parsing the command line (--help, a usage error) must not pay for numpy or Whoosh.
-    code = "import sys, json, searcher.cli, searcher.engine; print(json.dumps('numpy' in sys.modules))"
+    code = "import sys, json, searcher.cli.search, searcher.search.engine; print(json.dumps('numpy' in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60, check=False)
     assert json.loads(result.stdout) is False, result.stderr
-    code = "import sys, json, searcher.cli; print(json.dumps(sorted({n.split('.')[0] for n in sys.modules} & {'numpy', 'whoosh'})))"
+    code = "import sys, json, searcher.cli.search; print(json.dumps(sorted({n.split('.')[0] for n in sys.modules} & {'numpy', 'whoosh'})))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60, check=False)
     assert json.loads(result.stdout) == [], result.stderr
 

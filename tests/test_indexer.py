@@ -14,7 +14,7 @@ import pytest
 from conftest import run_cli, run_search
 from searcher import Engine
 from searcher.errors import IndexMissing, IndexOutdated, CorpusError
-from searcher.indexer import build_index
+from searcher.index.build import build_index
 
 DOCS = {
     "a.txt": "Tài liệu A\n\nalpha bravo về ngoại giao kinh tế.\n",
@@ -65,7 +65,7 @@ def test_first_build(setup):
 
 
 def test_bundled_corpus_build(bundled, engine):
-    from searcher.corpus import iter_corpus_files, read_document
+    from searcher.documents.corpus import iter_corpus_files, read_document
 
     summary = bundled.summary
     assert (summary.mode, summary.added, summary.files, summary.skipped) == ("full", 4, 4, [])
@@ -389,8 +389,8 @@ def _write_v1_index(corpus: Path, index: Path) -> None:
     from whoosh.analysis import SpaceSeparatedTokenizer
     from whoosh.fields import ID, STORED, TEXT, Schema
 
-    from searcher.analysis import index_terms
-    from searcher.corpus import iter_corpus_files, read_document
+    from searcher.vietnamese.analysis import index_terms
+    from searcher.documents.corpus import iter_corpus_files, read_document
 
     terms = SpaceSeparatedTokenizer()
     schema = Schema(
@@ -446,7 +446,7 @@ def test_engine_rejects_an_index_of_the_first_release(tmp_path, make_corpus):
 def documents(tmp_path_factory):
     """One small document of each format, made here with the makers of tests/test_formats.py."""
     from test_formats import PDF_PAGES, S1, S3, S4, TITLE, make_docx, make_epub, make_odt, make_pdf
-    from searcher.legacy import encode_tcvn3, encode_vni
+    from searcher.vietnamese.legacy import encode_tcvn3, encode_vni
 
     folder = tmp_path_factory.mktemp("documents")
     (folder / "a.md").write_text(f"# {TITLE}\n\n{S1}\n\n- {S3}\n", encoding="utf-8")
@@ -494,7 +494,7 @@ def test_legacy_font_text_files_are_converted_and_counted(documents):
 def test_unchanged_documents_are_not_read_again(tmp_path, documents, monkeypatch):
     import shutil
 
-    from searcher import formats
+    from searcher.documents import formats
     from test_formats import S2
 
     folder = tmp_path / "docs"
@@ -518,7 +518,7 @@ def test_unchanged_documents_are_not_read_again(tmp_path, documents, monkeypatch
 def test_hostile_documents_are_skipped_with_a_reason_and_counted(tmp_path, documents, capsys):
     import shutil
 
-    from searcher import index_cli
+    from searcher.cli import index as index_cli
     from test_formats import raw_docx, write_zip, CONTENT_TYPES
 
     folder = tmp_path / "docs"

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import CORPUS
-from searcher.analysis import tokenize
-from searcher.inputmethod import (
+from searcher.vietnamese.analysis import tokenize
+from searcher.vietnamese.inputmethod import (
     decode_telex,
     decode_vni,
     decode_word,
@@ -16,7 +16,7 @@ from searcher.inputmethod import (
     encode_vni,
     is_valid_syllable,
 )
-from searcher.text import clean, exact_key, fold
+from searcher.vietnamese.text import clean, exact_key, fold
 
 # Tokens of the bundled corpus that are spelt with Vietnamese letters but are
 # not Vietnamese syllables: acronyms, English, URL pieces, a Roman numeral.
@@ -262,7 +262,7 @@ def test_every_syllable_the_validator_accepts_round_trips():
     # Beyond the corpus: every onset x rhyme x tone the validator accepts, typed both ways.
     # Excluded: loanword rhymes with oo (Telex oo means ô; xoong is typed xooong) and one vowel
     # plus one VNI tone digit, which reads as a code (a4, o5).
-    from searcher import inputmethod as im
+    from searcher.vietnamese import inputmethod as im
 
     failures = []
     checked = 0

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from searcher.legacy import convert, detect_legacy, encode_tcvn3, encode_vni, is_vietnamese_syllable
+from searcher.vietnamese.legacy import convert, detect_legacy, encode_tcvn3, encode_vni, is_vietnamese_syllable
 from tests.conftest import CORPUS
 
 SENTENCES = [

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from whoosh.query import And, Not, Or, Phrase, Prefix, Term
 
-from searcher import bestmatch
-from searcher.bestmatch import BestMatchIndex
-from searcher.matching import evaluate, top
-from searcher.text import exact_term
+from searcher.search import bestmatch
+from searcher.search.bestmatch import BestMatchIndex
+from searcher.search.matching import evaluate, top
+from searcher.vietnamese.text import exact_term
 
 TEXTS = [
     "Ngoại giao kinh tế được đẩy mạnh",  # 0

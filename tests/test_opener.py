@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from searcher.opener import open_command, pdf_viewer_command
+from searcher.cli.opener import open_command, pdf_viewer_command
 
 
 def test_text_formats_open_in_the_editor_at_the_line() -> None:
@@ -51,7 +51,7 @@ def test_a_scanned_pdf_page_opens_at_its_page_and_other_scans_and_office_files_w
 
 def test_searcher_opener_replaces_xdg_open() -> None:
     """Issue 22, item 21: SEARCHER_OPENER is what opens Word, OpenDocument and EPUB files."""
-    from searcher.opener import desktop_command
+    from searcher.cli.opener import desktop_command
 
     env = {"SEARCHER_OPENER": "libreoffice --view"}
     assert open_command("a b.docx", 4, environ=env) == ["libreoffice", "--view", "./a b.docx"]
@@ -60,7 +60,7 @@ def test_searcher_opener_replaces_xdg_open() -> None:
 
 
 def test_a_missing_opener_says_what_to_install_or_set() -> None:
-    from searcher.opener import missing_program_advice
+    from searcher.cli.opener import missing_program_advice
 
     advice = missing_program_advice(["xdg-open", "a.docx"], "a.docx")
     assert "install xdg-utils" in advice and "SEARCHER_OPENER" in advice and "libreoffice" in advice

@@ -218,8 +218,8 @@ def test_a_cluster_that_is_down_is_one_line_and_exit_2(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO), "SEARCHER_OPENSEARCH_USER": "admin", "SEARCHER_OPENSEARCH_PASSWORD": "s3cret-pw"}
     address = f"opensearch://127.0.0.1:{port}/docs"
     for argv in (
-        [sys.executable, "-m", "searcher.index_cli", "--index", address, "--corpus", str(CORPUS)],
-        [sys.executable, "-m", "searcher.cli", "--index", address, "ngoại", "giao"],
+        [sys.executable, "-m", "searcher.cli.index", "--index", address, "--corpus", str(CORPUS)],
+        [sys.executable, "-m", "searcher.cli.search", "--index", address, "ngoại", "giao"],
     ):
         done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
         assert done.returncode == 2, done
@@ -398,7 +398,7 @@ def _synthetic_corpus(folder, files: int, paragraphs: int, seed: int = 14) -> No
 
 
 def _index_cli(address: str, corpus, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "searcher.index_cli", "--index", address, "--corpus", str(corpus), *extra]
+    return [sys.executable, "-m", "searcher.cli.index", "--index", address, "--corpus", str(corpus), *extra]
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Options that `search` and `search-index` share (searcher.options)."""
+"""Options that `search` and `search-index` share (searcher.cli.options)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import searcher
 
 
-@pytest.mark.parametrize(("command", "module"), [("search", "searcher.cli"), ("search-index", "searcher.index_cli")])
+@pytest.mark.parametrize(("command", "module"), [("search", "searcher.cli.search"), ("search-index", "searcher.cli.index")])
 def test_version_prints_the_installed_packages_version(command, module, capsys):
     main = importlib.import_module(module).main
     with pytest.raises(SystemExit) as done:

@@ -166,7 +166,7 @@ def test_the_installed_commands_work_from_an_empty_folder(installed, tmp_path):
     # The live search starts on it, styled by the searcher.tcss inside the wheel.
     index = _run(
         venv,
-        ["python", "-c", "import sys; from searcher.places import index_for; print(index_for(sys.argv[1]))", str(docs)],
+        ["python", "-c", "import sys; from searcher.index.places import index_for; print(index_for(sys.argv[1]))", str(docs)],
         empty,
     )
     tui = _run(venv, ["python", "-c", TUI_PROBE, index.stdout.strip(), str(docs)], empty)

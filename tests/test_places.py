@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from searcher.places import NoIndexHere, index_for, indexed_folder_above, list_indexes, resolve
+from searcher.index.places import NoIndexHere, index_for, indexed_folder_above, list_indexes, resolve
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_nothing_found_is_a_clear_error(tmp_path, cache):
 
 
 def test_list_reads_what_builds_recorded(tmp_path, cache):
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -107,7 +107,7 @@ def test_C_of_a_missing_folder_names_it_not_a_corpus(tmp_path, cache):
 
 
 def test_the_scope_is_the_folder_below_the_indexed_one(tmp_path):
-    from searcher.places import scope_under
+    from searcher.index.places import scope_under
 
     docs = tmp_path / "docs"
     (docs / "news" / "2024").mkdir(parents=True)

@@ -1,11 +1,11 @@
-"""Query planning (searcher.planning): the tiers a parsed query becomes, best first, without an index."""
+"""Query planning (searcher.search.planning): the tiers a parsed query becomes, best first, without an index."""
 
 from __future__ import annotations
 
 from whoosh.query import Not, Query, Term
 
-from searcher.planning import no_completions, plan_query
-from searcher.query import parse_query
+from searcher.search.planning import no_completions, plan_query
+from searcher.search.query import parse_query
 
 
 def plan(text: str, complete=no_completions, prefix: bool = False):
@@ -118,7 +118,7 @@ def test_lone_prefix_does_not_ask_for_pairs():
 def test_a_long_query_runs_only_its_adjacent_tiers_unless_every_word_is_required() -> None:
     # A question's paragraphs are ranked by best match after those with it whole as a phrase;
     # --all keeps every strict tier (every word must be there, nothing else is shown).
-    from searcher.planning import tiers_to_run
+    from searcher.search.planning import tiers_to_run
 
     question = parse_query("bộ ngoại giao đã làm gì để thúc đẩy kinh tế")
     full = plan_query(question, no_completions)

@@ -1,4 +1,4 @@
-"""How hits are shown (searcher.presentation): snippets, paths an editor can open, ``path:line``.
+"""How hits are shown (searcher.cli.presentation): snippets, paths an editor can open, ``path:line``.
 
 The same snippets through the commands: test_cli.py; in the TUI: test_tui.py.
 """
@@ -15,7 +15,7 @@ import time
 import pytest
 from conftest import clean_env, command_line
 
-from searcher.presentation import display_path, location, make_snippet, redact, visible
+from searcher.cli.presentation import display_path, location, make_snippet, redact, visible
 
 WORDS = " ".join(f"từ{i}" for i in range(200))  # about 1000 characters, words of 3 to 5 characters
 
@@ -118,7 +118,7 @@ def test_an_address_given_as_a_folder_never_echoes_its_password(tmp_path, capsys
 @pytest.fixture(scope="module")
 def hostile_index(tmp_path_factory):
     """A folder whose documents and file names hold escape sequences and a newline, and its index."""
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     root = tmp_path_factory.mktemp("hostile")
     corpus = root / "corpus"

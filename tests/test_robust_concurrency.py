@@ -520,7 +520,7 @@ def test_a_build_killed_while_a_parser_hangs_does_not_hang_its_caller(tmp_path):
     def parsing(pid: int) -> bool:
         for child in session_pids(pid):
             try:
-                if b"searcher.formats._worker" in Path(f"/proc/{child}/cmdline").read_bytes():
+                if b"searcher.documents.formats._worker" in Path(f"/proc/{child}/cmdline").read_bytes():
                     return True
             except OSError:
                 pass

@@ -28,8 +28,8 @@ import pytest
 from conftest import run_cli, start_cli
 from robust_support import session_pids, without_root_powers
 from searcher import Engine
-from searcher.corpus import MAX_PARAGRAPH_CHARS, read_document, split_paragraphs
-from searcher.indexer import build_index
+from searcher.documents.corpus import MAX_PARAGRAPH_CHARS, read_document, split_paragraphs
+from searcher.index.build import build_index
 
 VI = (
     "Quan hệ ngoại giao và hợp tác kinh tế giữa Việt Nam và các đối tác đã phát triển mạnh mẽ "
@@ -178,7 +178,7 @@ def test_search_index_warns_about_every_skipped_file_by_name(tmp_path):
 @pytest.mark.parametrize("ending", ["\r\n", "\r"])
 def test_line_end_split_across_read_chunks(tmp_path, ending):
     """A CRLF (or a lone CR) whose bytes straddle the 1 MiB read chunk splits lines like LF does."""
-    from searcher import corpus as corpus_module
+    from searcher.documents import corpus as corpus_module
 
     chunk = corpus_module._CHUNK
     line = "Dòng văn bản kiểm tra ngắt dòng"
@@ -525,7 +525,7 @@ def test_next_file_changes_while_the_build_runs(tmp_path, change):
 
 def test_file_rewritten_between_the_two_reads(tmp_path, monkeypatch):
     """Changed after it was checked and before it was split: a warning, then re-read next time."""
-    from searcher import indexer
+    from searcher.index import build as indexer
 
     corpus = _corpus_of(tmp_path, 3)
     victim = corpus / "tệp 1.txt"
@@ -555,7 +555,7 @@ def test_file_rewritten_between_the_two_reads(tmp_path, monkeypatch):
 
 def test_listing_stops_at_an_unreadable_folder_in_process(tmp_path, monkeypatch):
     """Without root powers to drop, fake a folder that cannot be listed: it is reported by name."""
-    from searcher import corpus as corpus_module
+    from searcher.documents import corpus as corpus_module
 
     corpus = _corpus_of(tmp_path, 2)
     (corpus / "kín").mkdir()

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import CORPUS, generation_dir, run_cli, set_schema_version
 from robust_support import without_root_powers
-from searcher.indexer import build_index
+from searcher.index.build import build_index
 
 QUERY = ["ngoại", "giao"]
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from conftest import run_cli
 from searcher import Engine
 from searcher.errors import QueryError
-from searcher.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse_query
+from searcher.search.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse_query
 
 TIME_BOUND = 2.0  # seconds, for any query, on a 100k-paragraph index
 C100K = Path(os.environ.get("SEARCHER_C100K", "/tmp/c100k"))
@@ -164,7 +164,7 @@ def test_query_bytes_that_are_not_utf8(bundled, tmp_path):
 def index_100k(tmp_path_factory):
     if not C100K.is_dir() or not any(C100K.glob("*.txt")):
         pytest.skip(f"no 100k-paragraph corpus at {C100K} (set SEARCHER_C100K to one)")
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
 
     index = tmp_path_factory.mktemp("c100k") / "index"
     summary = build_index(C100K, index)

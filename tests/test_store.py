@@ -1,4 +1,4 @@
-"""The on-disk index (searcher.store): the schema version, the build lock, publishing generations.
+"""The on-disk index (searcher.index.store): the schema version, the build lock, publishing generations.
 
 Damaged and outdated indexes as the commands report them: test_robust_index.py.
 """
@@ -11,7 +11,7 @@ import time
 import pytest
 
 from searcher.errors import IndexBusy, IndexMissing
-from searcher.store import SCHEMA_VERSION, IndexLocation, build_lock, make_schema
+from searcher.index.store import SCHEMA_VERSION, IndexLocation, build_lock, make_schema
 
 # The fields of schema version 1, as the first release wrote them (commit b8c3a4c).
 V1_FIELDS = {"kind", "path", "line", "ordinal", "title", "text", "info", "exact", "folded", "pairs"}

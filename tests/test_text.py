@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from searcher.text import clean, clean_line, exact_key, fold, has_marks, iy_variant
+from searcher.vietnamese.text import clean, clean_line, exact_key, fold, has_marks, iy_variant
 
 # Every Vietnamese vowel with every tone, written out literally (NFC):
 # none, sắc (acute), huyền (grave), hỏi (hook), ngã (tilde), nặng (dot below).

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from textual.widgets import ProgressBar
 
-from searcher.engine import Engine
-from searcher.highlight import document_spans
+from searcher.search.engine import Engine
+from searcher.search.highlight import document_spans
 from searcher.errors import IndexUnusable
-from searcher.indexer import Progress, build_index
-from searcher.text import exact_key, fold
+from searcher.index.build import Progress, build_index
+from searcher.vietnamese.text import exact_key, fold
 from searcher.tui import search_screen as screens
 from searcher.tui.app import editor_command, format_age, format_size, make_app, run_app
 from searcher.tui.history import History, history_file
@@ -90,8 +90,8 @@ async def test_unfinished_last_word_is_a_prefix(live: LiveSearch) -> None:
 
 @run_async
 async def test_result_rows_use_the_cli_snippet(live: LiveSearch) -> None:
-    from searcher.highlight import best_cluster, phrase_spans
-    from searcher.presentation import make_snippet
+    from searcher.search.highlight import best_cluster, phrase_spans
+    from searcher.cli.presentation import make_snippet
     from searcher.tui.widgets import snippet_width
 
     async with live("ngoai giao") as (app, _pilot):
@@ -954,7 +954,7 @@ async def test_a_cut_short_live_pass_is_completed_in_place(
 
 
 def test_the_folder_is_watched_while_the_ui_is_open(tmp_path: Path, monkeypatch) -> None:
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
     from searcher.tui.app import _watch_in_background
 
     corpus, index = tmp_path / "docs", tmp_path / "index"
@@ -1009,7 +1009,7 @@ def shown_paths(app: Any) -> set[str]:
 
 @run_async
 async def test_the_scope_is_shown_and_f3_widens_it(folders_index: tuple[Path, Path], live: LiveSearch) -> None:
-    from searcher.filters import PathFilter
+    from searcher.documents.filters import PathFilter
 
     async with live("ngoai giao", on=folders_index, scope=PathFilter(under="news")) as (app, pilot):
         assert shown_paths(app) == {"news/tin.txt", "news/ghi-chú.md"}

@@ -13,7 +13,7 @@ import pytest
 from test_tui_snapshots import FixedEngine
 from tui_support import data_home, results_for, run_async, wait_until  # noqa: F401  (fixtures)
 
-from searcher.presentation import location
+from searcher.cli.presentation import location
 from searcher.tui import clipboard
 from searcher.tui.app import make_app
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from searcher.engine import Engine, Hit, SearchResult
-from searcher.highlight import best_cluster, query_matches
-from searcher.indexer import build_index
-from searcher.query import parse_query
+from searcher.search.engine import Engine, Hit, SearchResult
+from searcher.search.highlight import best_cluster, query_matches
+from searcher.index.build import build_index
+from searcher.search.query import parse_query
 from searcher.tui import document_screen, search_screen
 from searcher.tui.app import make_app
 from searcher.tui.document_screen import DocumentScreen

@@ -14,12 +14,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from searcher.corpus import read_document
-from searcher.engine import Hit, SearchResult
-from searcher.highlight import highlight_spans
+from searcher.documents.corpus import read_document
+from searcher.search.engine import Hit, SearchResult
+from searcher.search.highlight import highlight_spans
 from searcher.errors import QueryError
-from searcher.query import parse_query
-from searcher.text import fold
+from searcher.search.query import parse_query
+from searcher.vietnamese.text import fold
 from searcher.tui.app import make_app
 from searcher.tui.screens import DocumentScreen
 
@@ -29,7 +29,7 @@ BUILT = 1_700_000_000.0
 
 
 class FixedEngine:
-    """A deterministic stand-in for :class:`searcher.engine.Engine` over the bundled corpus."""
+    """A deterministic stand-in for :class:`searcher.search.engine.Engine` over the bundled corpus."""
 
     def __init__(self, corpus: Path = CORPUS) -> None:
         self.corpus = corpus

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from conftest import CORPUS, run_cli, run_search
-from searcher.query import parse_query
-from searcher.rewrite import rewrite_typed
+from searcher.search.query import parse_query
+from searcher.search.rewrite import rewrite_typed
 
 HIT_HEADER = re.compile(r"^(\S+\.txt):(\d+)  ", re.M)
 
@@ -189,7 +189,7 @@ def test_spellings_a_live_search_had_no_time_to_read_are_read_for_the_next_keyst
     # it could not read is read in the background, and the next keystroke's first paint has it on top.
     import time
 
-    from searcher import engine as engine_module
+    from searcher.search import engine as engine_module
 
     eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
     reading = engine_module._StoredFields.__call__
@@ -289,7 +289,7 @@ def test_a_search_that_ran_out_of_time_for_the_own_spelling_says_so(small_engine
     import threading
     import time
 
-    from searcher import engine as engine_module
+    from searcher.search import engine as engine_module
 
     eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
     spells = engine_module._Spellings.spells

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import clean_env
 from searcher import Engine
-from searcher.places import index_for
+from searcher.index.places import index_for
 
 LIMIT_S = 5.0  # the target is 2 s; a loaded 2-core CI machine gets some slack
 
@@ -37,7 +37,7 @@ def watched(tmp_path, monkeypatch):
     (folder / "a.txt").write_text("Tài liệu A\n\nngoại giao kinh tế\n", encoding="utf-8")
     env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"), PYTHONPATH=os.environ.get("PYTHONPATH", ""))
     process = subprocess.Popen(
-        [sys.executable, "-m", "searcher.index_cli", "--watch", str(folder)],
+        [sys.executable, "-m", "searcher.cli.index", "--watch", str(folder)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
     )
     monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
@@ -93,7 +93,7 @@ def test_a_file_saved_during_a_burst_of_1000_is_searchable_soon(watched):
 def test_falls_back_to_polling_when_the_watch_limit_is_reached(tmp_path, monkeypatch, capsys):
     import watchfiles
 
-    from searcher import watch as watch_module
+    from searcher.index import watch as watch_module
 
     real_watch = watchfiles.watch
     calls = []

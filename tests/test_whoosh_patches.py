@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, clean_env
-from searcher import whoosh_patches
+from searcher.index import whoosh_patches
 
 
 def test_every_patch_is_installed() -> None:
@@ -75,7 +75,7 @@ THREADED_BUILD = textwrap.dedent(
     class Stop(Exception):
         pass
 
-    from searcher.indexer import ensure_index
+    from searcher.index.build import ensure_index
     corpus, index, cancel_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
     outcome = {}
 
@@ -139,7 +139,7 @@ def test_cancelled_parallel_build_leaves_no_worker_and_no_leak(tmp_path: Path) -
     assert "leaked semaphore" not in stderr, stderr
     assert "Traceback" not in stderr, stderr  # workers did not die on deleted job files
     from searcher.errors import IndexMissing
-    from searcher.store import IndexLocation
+    from searcher.index.store import IndexLocation
 
     with pytest.raises(IndexMissing):  # nothing was published
         IndexLocation(tmp_path / "index").current()
@@ -148,9 +148,9 @@ def test_cancelled_parallel_build_leaves_no_worker_and_no_leak(tmp_path: Path) -
 def test_a_column_read_in_one_piece_matches_whoosh_value_by_value(tmp_path: Path) -> None:
     # The engine maps postings to paragraphs through the pid column: a wrong read would
     # show the wrong paragraph for a hit. Two segments (an update) and a deleted document.
-    from searcher.indexer import build_index
+    from searcher.index.build import build_index
     from searcher.index.schema import NO_PID
-    from searcher.store import IndexLocation
+    from searcher.index.store import IndexLocation
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)

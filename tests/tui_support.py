@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 import pytest
 
-from searcher.engine import Engine
-from searcher.indexer import build_index
+from searcher.search.engine import Engine
+from searcher.index.build import build_index
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"

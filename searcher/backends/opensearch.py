@@ -1,7 +1,7 @@
 """The OpenSearch backend: the same term streams, plan and ranking as the local index, on a cluster.
 
 One analysis, in Python, for both backends: every paragraph is turned into the
-term streams of :func:`searcher.analysis.index_terms` here, and sent
+term streams of :func:`searcher.vietnamese.analysis.index_terms` here, and sent
 pre-analyzed into ``text`` fields whose analyzer only splits on whitespace.  The
 cluster needs no Vietnamese plugin and indexes exactly the terms the local
 index holds.  The stored ``text`` is highlighted locally, with the same code.
@@ -47,17 +47,17 @@ from urllib.parse import urlsplit
 
 from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
 
-from ..analysis import index_terms, pair_term, read_text
-from ..bestmatch import COVERAGE_POWER, PAIR_BOOST
-from ..bestmatch import min_words as bestmatch_min_words
-from ..engine import BEST_SCALE, DEFAULT_LIMIT, EXACT_BOOST, TIER_STEP, Engine, Hit, SearchResult, _verify
-from ..errors import IndexBusy, IndexMissing, IndexUnusable, QueryError, SearcherError, Unavailable
-from ..highlight import highlight_spans, same_spelling, words_found
-from ..planning import plan_query, tiers_to_run
-from ..query import ParsedQuery, parse_query
-from ..rewrite import rewrite_note, rewrite_typed
-from ..index.schema import KIND_FILE, KIND_PARAGRAPH
-from ..text import iy_sensitive
+from searcher.vietnamese.analysis import index_terms, pair_term, read_text
+from searcher.search.bestmatch import COVERAGE_POWER, PAIR_BOOST
+from searcher.search.bestmatch import min_words as bestmatch_min_words
+from searcher.search.engine import BEST_SCALE, DEFAULT_LIMIT, EXACT_BOOST, TIER_STEP, Engine, Hit, SearchResult, _verify
+from searcher.errors import IndexBusy, IndexMissing, IndexUnusable, QueryError, SearcherError, Unavailable
+from searcher.search.highlight import highlight_spans, same_spelling, words_found
+from searcher.search.planning import plan_query, tiers_to_run
+from searcher.search.query import ParsedQuery, parse_query
+from searcher.search.rewrite import rewrite_note, rewrite_typed
+from searcher.index.schema import KIND_FILE, KIND_PARAGRAPH
+from searcher.vietnamese.text import iy_sensitive
 
 __all__ = [
     "Address",
@@ -327,7 +327,7 @@ def _paragraph_id(path: str, number: int) -> str:
 
 
 class _BulkWriter:
-    """What :func:`searcher.indexer._feed` writes to, sent to the cluster through the bulk API.
+    """What :func:`searcher.index.build._feed` writes to, sent to the cluster through the bulk API.
 
     A file's record is written only after every one of its paragraphs was
     acknowledged; a file with a paragraph that still fails after the retries
@@ -585,10 +585,10 @@ def build_opensearch(
     cluster does not answer and :class:`~searcher.errors.IndexBusy` when
     another build holds the lock for longer than ``wait`` seconds.
     """
-    from .. import formats
-    from ..corpus import iter_corpus_files
-    from ..indexer import BuildSummary, check_corpus
-    from ..selection import FileSelection
+    from searcher.documents import formats
+    from searcher.documents.corpus import iter_corpus_files
+    from searcher.index.build import BuildSummary, check_corpus
+    from searcher.documents.selection import FileSelection
 
     started = time.monotonic()
     where = address if isinstance(address, Address) else parse_address(address)
@@ -655,7 +655,7 @@ def _feed_cluster(
     progress: Callable[[Any], None] | None,
 ) -> None:
     """Read and write ``files`` with the local indexer's own code, then make the summary tell the truth."""
-    from ..indexer import PidCounter, _feed
+    from searcher.index.build import PidCounter, _feed
 
     _feed(writer, files, records, summary, progress, PidCounter())
     writer.flush()
@@ -777,7 +777,7 @@ def _incremental(
     """Update the live index in place: only new, changed and deleted files."""
     from opensearchpy import helpers
 
-    from ..indexer import _update_plan
+    from searcher.index.build import _update_plan
 
     records: dict[str, dict[str, Any]] = {}
     hits = helpers.scan(client, index=index, query={"query": {"term": {"kind": KIND_FILE}}, "_source": ["path", "info"]})
@@ -817,8 +817,8 @@ def to_dsl(query: Query) -> dict[str, Any]:
     {'match_phrase': {'pairs': 'ngoai_giao giao_kinh'}}
 
     A boost is kept; a part of an ``And`` with boost 0 (the exact syllables of a marked
-    phrase, :func:`searcher.planning.exact_phrase_query`) narrows without scoring, as
-    in :mod:`searcher.matching`: a ``filter``.
+    phrase, :func:`searcher.search.planning.exact_phrase_query`) narrows without scoring, as
+    in :mod:`searcher.search.matching`: a ``filter``.
 
     >>> to_dsl(And([Term("pairs", "ngoai_giao"), Term("exact", "ngoai~5", boost=0.0)]))
     {'bool': {'must': [{'term': {'pairs': 'ngoai_giao'}}], 'filter': [{'term': {'exact': 'ngoai~5'}}]}}
@@ -855,7 +855,7 @@ def _tie_key(source: dict[str, Any]) -> tuple[str, int]:
 
 
 class OpenSearchEngine(Engine):
-    """An :class:`~searcher.engine.Engine` whose index lives on an OpenSearch cluster.
+    """An :class:`~searcher.search.engine.Engine` whose index lives on an OpenSearch cluster.
 
     Same API, same plan, same hits; see :mod:`searcher.backends.opensearch`.
     """
@@ -989,8 +989,8 @@ class OpenSearchEngine(Engine):
         every match).
 
         File filters (``under``, ``globs``, ``types``) are not supported on a cluster yet:
-        a filter that leaves anything out raises :class:`~searcher.filters.FilterError`."""
-        from ..filters import FilterError, PathFilter
+        a filter that leaves anything out raises :class:`~searcher.documents.filters.FilterError`."""
+        from searcher.documents.filters import FilterError, PathFilter
 
         if PathFilter(under=under, globs=tuple(globs), types=tuple(types), types_not=tuple(types_not)).active:
             raise FilterError("a search on a cluster cannot be kept to some files yet (-g, -t, a subfolder)")
@@ -1076,7 +1076,7 @@ class OpenSearchEngine(Engine):
 
         ``bool.should`` over the folded words with ``minimum_should_match`` (half
         of a short query's words, two of a long one's), plus the pair terms of
-        adjacent query words with a boost of :data:`~searcher.bestmatch.PAIR_BOOST`;
+        adjacent query words with a boost of :data:`~searcher.search.bestmatch.PAIR_BOOST`;
         then phrases and exclusions are checked on the text and a marked word
         found exactly adds half its IDF, as locally.
         """

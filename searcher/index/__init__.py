@@ -1,1 +1,1 @@
-"""The index on disk: the Whoosh schema and the codec that stores the syllable fields as arrays."""
+"""The index on disk: where it lives, its Whoosh schema and codec, and how it is built and kept up to date."""

@@ -33,7 +33,7 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermInfo, TermNotFound
 from whoosh.writing import PostingPool
 
-from .arrays import (
+from searcher.index.arrays import (
     ARRAY_FIELDS,
     LENGTH_FIELD,
     LENGTHS_EXT,
@@ -73,7 +73,7 @@ __all__ = [
 class ArrayPool(PostingPool):  # type: ignore[misc]
     """Whoosh's posting pool, with the syllable fields' postings kept as arrays instead of sorted tuples.
 
-    Needs :class:`searcher.whoosh_patches.PoolSegmentWriter` (whoosh3's
+    Needs :class:`searcher.index.whoosh_patches.PoolSegmentWriter` (whoosh3's
     ``SegmentWriter`` takes ``poolclass=`` and ignores it).
     """
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, STORED, Schema
 
-from ..vietnamese.whoosh_analysis import SyllableField
+from searcher.vietnamese.whoosh_analysis import SyllableField
 
 __all__ = ["make_schema", "EXACT", "FOLDED", "PAIRS", "NO_PID", "KIND_PARAGRAPH", "KIND_FILE"]
 

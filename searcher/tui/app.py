@@ -29,21 +29,21 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.widgets import Input
 
-from ..backends import is_remote
-from ..engine import Engine
-from ..filters import PathFilter
-from ..places import scope_under
-from ..indexer import BuildSummary
-from ..errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError, Unavailable
-from ..opener import editor_command, missing_program_advice, open_command
-from ..presentation import display_path, format_size, location, redact, visible
-from . import clipboard
-from .history import History
-from .help_screen import HelpScreen
-from .index_screen import BuildOutcome, IndexPanel, IndexScreen
-from .protocol import SearchEngine
-from .settings import Settings
-from .search_screen import SearchScreen
+from searcher.backends import is_remote
+from searcher.search.engine import Engine
+from searcher.documents.filters import PathFilter
+from searcher.index.places import scope_under
+from searcher.index.build import BuildSummary
+from searcher.errors import CorpusError, EXIT_ERROR, IndexMissing, SearcherError, Unavailable
+from searcher.cli.opener import editor_command, missing_program_advice, open_command
+from searcher.cli.presentation import display_path, format_size, location, redact, visible
+from searcher.tui import clipboard
+from searcher.tui.history import History
+from searcher.tui.help_screen import HelpScreen
+from searcher.tui.index_screen import BuildOutcome, IndexPanel, IndexScreen
+from searcher.tui.protocol import SearchEngine
+from searcher.tui.settings import Settings
+from searcher.tui.search_screen import SearchScreen
 
 __all__ = ["SearchApp", "make_app", "run_app", "editor_command"]
 
@@ -340,7 +340,7 @@ class SearchApp(App[int]):
         return self.corpus
 
     def start_build(self, reason: str = "", first_run: bool = False) -> None:
-        """Build (``first_run``: through :func:`searcher.indexer.ensure_index`) or update the index, with progress."""
+        """Build (``first_run``: through :func:`searcher.index.build.ensure_index`) or update the index, with progress."""
         if self.building:
             self.notify("Indexing is already running.", timeout=2)
             return
@@ -521,7 +521,7 @@ class SearchApp(App[int]):
 
     def action_filter_files(self) -> None:
         """Ask for the globs and types of the files to search (palette: Filter files)."""
-        from .filter_screen import FilterScreen, format_filter, parse_filter
+        from searcher.tui.filter_screen import FilterScreen, format_filter, parse_filter
 
         def chosen(text: str | None) -> None:
             if text is not None:
@@ -602,7 +602,7 @@ def run_app(
     try:
         engine = Engine.open(index)
     except IndexMissing:
-        from ..indexer import check_corpus
+        from searcher.index.build import check_corpus
 
         try:
             check_corpus(Path(corpus))
@@ -637,7 +637,7 @@ def _watch_in_background(corpus: str, index: str) -> Callable[[], None]:
     import io
     import threading
 
-    from ..watch import watch
+    from searcher.index.watch import watch
 
     stop = threading.Event()
 

@@ -15,16 +15,16 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..presentation import visible
-from ..presentation import where as location_suffix
-from ..corpus import UnreadableFile, read_document
-from ..engine import Hit
-from ..highlight import best_cluster, document_spans, phrase_spans
-from ..query import ParsedQuery
-from .widgets import highlighted
+from searcher.cli.presentation import visible
+from searcher.cli.presentation import where as location_suffix
+from searcher.documents.corpus import UnreadableFile, read_document
+from searcher.search.engine import Hit
+from searcher.search.highlight import best_cluster, document_spans, phrase_spans
+from searcher.search.query import ParsedQuery
+from searcher.tui.widgets import highlighted
 
 if TYPE_CHECKING:
-    from .app import SearchApp
+    from searcher.tui.app import SearchApp
 
 __all__ = ["DocumentScreen"]
 

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from .app import SearchApp
+    from searcher.tui.app import SearchApp
 
 __all__ = ["HelpScreen", "KEYS_HELP"]
 

@@ -10,10 +10,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 
-from ..text import fold
+from searcher.vietnamese.text import fold
 
 if TYPE_CHECKING:
-    from .app import SearchApp
+    from searcher.tui.app import SearchApp
 
 __all__ = ["HistoryScreen"]
 

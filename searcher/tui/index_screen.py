@@ -13,8 +13,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar
 
-from ..errors import SearcherError
-from ..presentation import visible
+from searcher.errors import SearcherError
+from searcher.cli.presentation import visible
 
 __all__ = ["IndexScreen", "IndexPanel", "BuildOutcome"]
 
@@ -82,9 +82,9 @@ class _Build:
         if self._build_index is not None:
             build_index = self._build_index
         elif self.first_run:
-            from ..indexer import ensure_index as build_index  # the first-use build every face shares
+            from searcher.index.build import ensure_index as build_index  # the first-use build every face shares
         else:
-            from ..indexer import build_index
+            from searcher.index.build import build_index
         try:
             summary = build_index(self.corpus, self.index, progress=self._on_progress, wait=2.0)
         except _BuildCancelled:

@@ -19,18 +19,18 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from ..presentation import where
-from ..engine import Hit, SearchResult
-from ..errors import QueryError, SearcherError, Unavailable
-from ..highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
-from ..presentation import make_snippet
-from ..query import ParsedQuery
-from ..text import fold
-from .document_screen import DocumentScreen
-from .history_screen import HistoryScreen
-from .index_screen import IndexPanel
-from .protocol import SearchEngine
-from .widgets import (
+from searcher.cli.presentation import where
+from searcher.search.engine import Hit, SearchResult
+from searcher.errors import QueryError, SearcherError, Unavailable
+from searcher.search.highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
+from searcher.cli.presentation import make_snippet
+from searcher.search.query import ParsedQuery
+from searcher.vietnamese.text import fold
+from searcher.tui.document_screen import DocumentScreen
+from searcher.tui.history_screen import HistoryScreen
+from searcher.tui.index_screen import IndexPanel
+from searcher.tui.protocol import SearchEngine
+from searcher.tui.widgets import (
     MUTED_STYLE,
     PreviewPane,
     QueryInput,
@@ -43,7 +43,7 @@ from .widgets import (
 )
 
 if TYPE_CHECKING:
-    from .app import SearchApp
+    from searcher.tui.app import SearchApp
 
 __all__ = ["SearchScreen", "context_content", "suggestions"]
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .history import data_home, write_json_atomic
+from searcher.tui.history import data_home, write_json_atomic
 
 __all__ = ["Settings", "settings_file"]
 

@@ -2,7 +2,7 @@
 
 Highlighting uses the engine's spans unchanged: a result shows
 ``make_snippet(hit.text, hit.spans)`` exactly like the one-shot CLI does, and
-the preview and document view use :func:`searcher.highlight.highlight_spans`.
+the preview and document view use :func:`searcher.search.highlight.highlight_spans`.
 Styles are Textual style strings with theme variables, so theme switching
 recolours everything, and each style also sets a non-colour attribute (bold,
 underline, reverse) so matches stay visible under ``NO_COLOR``.
@@ -29,10 +29,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from rich.segment import Segment
 
-from ..engine import Hit
-from ..highlight import phrases_and_cluster
-from ..presentation import make_snippet, visible, where
-from ..query import ParsedQuery
+from searcher.search.engine import Hit
+from searcher.search.highlight import phrases_and_cluster
+from searcher.cli.presentation import make_snippet, visible, where
+from searcher.search.query import ParsedQuery
 
 __all__ = [
     "MATCH_STYLE",
@@ -67,7 +67,7 @@ def highlighted(
     """``text`` with its ``spans`` highlighted; ``current`` gets :data:`CURRENT_STYLE` instead.
 
     Control characters in the text are shown, never sent to the terminal
-    (:func:`searcher.presentation.visible`), piece by piece so the spans stay right.
+    (:func:`searcher.cli.presentation.visible`), piece by piece so the spans stay right.
     """
     parts: list[str | tuple[str, str]] = []
     position = 0
@@ -484,7 +484,7 @@ def _line_key(content: Content) -> tuple[str, tuple[object, ...]]:
 def set_border_title(widget: Widget, title: str, subtitle: bool = False) -> None:
     """Set a border's title (or subtitle) when it changes: setting one redraws the whole bordered
     widget (2 ms for the results pane at 120×40), and most keystrokes keep the title.
-    Titles name documents: control characters in them are shown (:func:`searcher.presentation.visible`)."""
+    Titles name documents: control characters in them are shown (:func:`searcher.cli.presentation.visible`)."""
     title = visible(title)
     if (widget.border_subtitle if subtitle else widget.border_title) == title:
         return

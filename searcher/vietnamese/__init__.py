@@ -1,1 +1,2 @@
-"""Vietnamese text as the index sees it: syllables, their folded and exact forms, Whoosh analysis."""
+"""Vietnamese text: syllables and their folded and exact forms, Whoosh analysis, Telex/VNI typing,
+legacy encodings, and did-you-mean's restored marks."""

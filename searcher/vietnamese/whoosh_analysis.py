@@ -8,9 +8,9 @@ query exactly as the index was analysed::
     >>> QueryParser("folded", make_schema()).parse("NGOẠI giao")
     And([Term('folded', 'ngoai'), Term('folded', 'giao')])
 
-- ``exact``: each syllable's exact key (:func:`searcher.text.exact_term`,
+- ``exact``: each syllable's exact key (:func:`searcher.vietnamese.text.exact_term`,
   ``ngoại`` → ``ngoai~5``): marks kept, case and the tone mark's place not;
-- ``folded``: each syllable folded (:func:`searcher.text.folded_term`,
+- ``folded``: each syllable folded (:func:`searcher.vietnamese.text.folded_term`,
   ``Ngoại`` and ``ngoài`` → ``ngoai``; ``đ`` → ``d``; final i/y one way);
 - ``pairs``: adjacent folded syllables (``ngoai_giao``): a two-syllable word.
 
@@ -27,8 +27,8 @@ from typing import Any, Iterator
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.fields import TEXT
 
-from ..analysis import PAIR_SEPARATOR, iter_words, tokenize
-from ..text import exact_term, folded_term
+from searcher.vietnamese.analysis import PAIR_SEPARATOR, iter_words, tokenize
+from searcher.vietnamese.text import exact_term, folded_term
 
 __all__ = [
     "SyllableTokenizer",
@@ -182,7 +182,7 @@ class SyllableField(TEXT):  # type: ignore[misc]
 
     def index_counts(self, value: str) -> tuple[list[str], list[int]]:
         """The analyzer's terms of ``value`` and how often each occurs (what the pool of
-        :func:`searcher.whoosh_patches.pool_writer_class` takes at once)."""
+        :func:`searcher.index.whoosh_patches.pool_writer_class` takes at once)."""
         text = value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
         counts = Counter(_field_terms(text)[self.kind])
         return list(counts), list(counts.values())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from itertools import compress
 
-from .analysis import read_text
-from .query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
-from .text import exact_term, fold, iy_sensitive
+from searcher.vietnamese.analysis import read_text
+from searcher.search.query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
+from searcher.vietnamese.text import exact_term, fold, iy_sensitive
 
 __all__ = [
     "highlight_spans",
@@ -38,7 +38,7 @@ def highlight_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
     >>> [text[s:e] for s, e in highlight_spans(text, parse_query('"đội tuyển Việt Nam"'))]
     ['Đội', 'tuyển', 'Việt', 'Nam']
 
-    Both spellings of a final i/y that :func:`searcher.text.iy_variant` merges light up:
+    Both spellings of a final i/y that :func:`searcher.vietnamese.text.iy_variant` merges light up:
 
     >>> highlight_spans("lý luận, lí luận", parse_query("lí"))
     [(0, 2), (9, 11)]

@@ -30,7 +30,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from .errors import IndexUnusable, SearcherError
+from searcher.errors import IndexUnusable, SearcherError
 
 __all__ = [
     "writer",
@@ -99,7 +99,7 @@ class FreshReaderIndex(whoosh_index.FileIndex):
 
 def _writer_args() -> dict[str, Any]:
     """What every segment writer of ours gets: the array codec and its pool (see :mod:`searcher.index.codec`)."""
-    from .index.codec import ArrayCodec, ArrayPool
+    from searcher.index.codec import ArrayCodec, ArrayPool
 
     return {"codec": ArrayCodec(), "poolclass": ArrayPool, "limitmb": WRITER_MEMORY_MB, "compound": COMPOUND}
 

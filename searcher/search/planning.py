@@ -4,7 +4,7 @@ Pure functions: they read nothing from the index except through the
 ``complete`` function the caller passes in (the completions of an unfinished
 last word), so a plan can be tested without an index.
 
-The tiers (see :mod:`searcher.engine` for how they are run):
+The tiers (see :mod:`searcher.search.engine` for how they are run):
 
 1. **adjacent**: the query's words next to each other and in order, answered
    from syllable-pair terms, which have short posting lists, so this is fast
@@ -20,13 +20,13 @@ a few paragraphs can meet without the exact words being next to each other
 (*ngoài giao ... ngoại*), so such a tier carries a :class:`Check` that the
 engine applies to the stored text of its hits.
 
-*kỹ* and *kĩ* (and the other i/y pairs of :func:`searcher.text.iy_variant`) are
+*kỹ* and *kĩ* (and the other i/y pairs of :func:`searcher.vietnamese.text.iy_variant`) are
 one term in the index.  With ``own_spelling=True``, a query with such a word
 gets each tier twice: first with a check that the paragraph spells the word as
 the user did, then without, so the user's own spelling is a tier of its own and
 cannot be cut off by the other spelling's better BM25 scores.
 
->>> from searcher.query import parse_query
+>>> from searcher.search.query import parse_query
 >>> plan = plan_query(parse_query("ngoại giao"), no_completions)
 >>> [(tier.exact, tier.adjacent) for tier in plan.tiers]
 [(True, True), (True, False), (False, True), (False, False)]
@@ -41,9 +41,9 @@ from typing import Callable, Sequence
 
 from whoosh.query import And, Not, Or, Phrase, Query, Term
 
-from .analysis import pair_term, read_text
-from .query import Clause, ParsedQuery, QueryWord
-from .text import exact_term, fold, iy_sensitive
+from searcher.vietnamese.analysis import pair_term, read_text
+from searcher.search.query import Clause, ParsedQuery, QueryWord
+from searcher.vietnamese.text import exact_term, fold, iy_sensitive
 
 __all__ = [
     "Tier",
@@ -173,7 +173,7 @@ def tiers_to_run(plan: Plan, parsed: ParsedQuery, all_words: bool = False) -> li
     on the QA sets with 100,000 distractor paragraphs: P@1 0.814 → 0.832 on ALQAC,
     0.502 → 0.586 on ViNewsQA).
 
-    >>> from searcher.query import parse_query
+    >>> from searcher.search.query import parse_query
     >>> question = parse_query("ngành ngoại giao đã đóng góp gì cho kinh tế")
     >>> [t.adjacent for t in tiers_to_run(plan_query(question, no_completions), question)]
     [True, True]
@@ -194,7 +194,7 @@ def plan_query(parsed: ParsedQuery, complete: Complete, own_spelling: bool = Fal
     ``own_spelling``: a query with an i/y word (*lí*, *kĩ*) gets each tier first
     for the paragraphs that spell it as typed, then for the rest.
 
-    >>> from searcher.query import parse_query
+    >>> from searcher.search.query import parse_query
     >>> plan = plan_query(parse_query("lí do"), no_completions, own_spelling=True)
     >>> [(tier.own_spelling, tier.check.spelled if tier.check else ()) for tier in plan.tiers][:2]
     [(True, ('li',)), (False, ())]

@@ -27,9 +27,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import IndexUnusable
-from .index.codec import FieldArrays, segment_arrays
-from .index.schema import NO_PID
+from searcher.errors import IndexUnusable
+from searcher.index.codec import FieldArrays, segment_arrays
+from searcher.index.schema import NO_PID
 
 __all__ = [
     "min_words",
@@ -133,7 +133,7 @@ class BestMatchIndex:
     def __init__(self, reader: Any) -> None:
         import numpy as np
 
-        from . import whoosh_patches
+        from searcher.index import whoosh_patches
 
         self.order = whoosh_patches.numeric_column(reader, "pid", NO_PID)
         # Which docnums are live paragraphs (what the engine may return, and what BM25 counts).

@@ -18,7 +18,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable
 
-from ._model import DocumentSkipped, Extracted, Limits
+from searcher.documents.formats._model import DocumentSkipped, Extracted, Limits
 
 # Set to "1" to let documents starting with ``%PDF-1.7\n%SEARCHER-TEST <action>``
 # make the worker hang, crash, raise or allocate: how the tests simulate a bad
@@ -33,7 +33,7 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class _Worker:
-    """One worker: a fresh ``python -m searcher.formats._worker`` talking over two pipes.
+    """One worker: a fresh ``python -m searcher.documents.formats._worker`` talking over two pipes.
 
     A new interpreter (not fork, not multiprocessing's spawn) so the worker
     inherits no threads or locks from an indexer or TUI and never re-imports
@@ -47,7 +47,7 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "searcher.formats._worker", str(to_child_r), str(from_child_w), str(memory_mb)],
+                [sys.executable, "-m", "searcher.documents.formats._worker", str(to_child_r), str(from_child_w), str(memory_mb)],
                 pass_fds=(to_child_r, from_child_w),
                 # Errors come back over the pipe; the caller's stdout and stderr are only the
                 # build's to write (and a killed build's caller must not wait on a worker for them).

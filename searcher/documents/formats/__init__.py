@@ -24,9 +24,9 @@ import os
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..corpus import Document, Paragraph
-from ._model import DocumentSkipped, Extracted, ExtractedParagraph, Limits, missing_tool
-from ._pool import TEST_HOOKS_ENV, WorkerPool, default_pool, shutdown
+from searcher.documents.corpus import Document, Paragraph
+from searcher.documents.formats._model import DocumentSkipped, Extracted, ExtractedParagraph, Limits, missing_tool
+from searcher.documents.formats._pool import TEST_HOOKS_ENV, WorkerPool, default_pool, shutdown
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -177,7 +177,7 @@ def extract(
         else:
             result = pool.run(kind, path, expected, limits, on_page)
     else:
-        from ._text import extract_html, extract_markdown
+        from searcher.documents.formats._text import extract_html, extract_markdown
 
         result = (extract_markdown if kind == "markdown" else extract_html)(path, limits).finish()
     renamed = kind != expected and {kind, expected} != {"sheet", "sheet-zip"}
@@ -222,7 +222,7 @@ def _route(expected: str, found: str) -> str:
 
 def paragraphs_of(path: Path | str, document: Document, limits: Limits | None = None,
                   warnings: list[str] | None = None) -> Iterator[Paragraph]:
-    """Yield a document's paragraphs shaped like :func:`searcher.corpus.iter_paragraphs`.
+    """Yield a document's paragraphs shaped like :func:`searcher.documents.corpus.iter_paragraphs`.
 
     Sets ``document.title``; appends the extraction's warnings to ``warnings``.
     Raises :class:`DocumentSkipped` before yielding anything when the file

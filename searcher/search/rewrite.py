@@ -5,7 +5,7 @@ arrive raw.  :func:`rewrite_typed` reads such words back into Vietnamese, but
 only when all of these hold (issue 10):
 
 * the word carries Telex or VNI markers and decodes to a valid syllable
-  (:func:`searcher.inputmethod.decode_word`);
+  (:func:`searcher.vietnamese.inputmethod.decode_word`);
 * the index does not know the word as typed (``bus``, ``tax`` and ``class``
   stay themselves in an index that has them), and it is no number or code
   (``2024``, ``G20``);
@@ -28,8 +28,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-from .inputmethod import decode_word
-from .query import Clause, ParsedQuery, QueryWord, parse_query  # noqa: F401  (the doctests use it)
+from searcher.vietnamese.inputmethod import decode_word
+from searcher.search.query import Clause, ParsedQuery, QueryWord, parse_query  # noqa: F401  (the doctests use it)
 
 __all__ = ["Known", "rewrite_typed", "rewrite_note"]
 

@@ -14,8 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .analysis import iter_words
-from .text import clean_line, exact_term, folded_term, has_marks
+from searcher.vietnamese.analysis import iter_words
+from searcher.vietnamese.text import clean_line, exact_term, folded_term, has_marks
 
 __all__ = ["QueryWord", "Clause", "ParsedQuery", "parse_query", "MAX_QUERY_CHARS", "MAX_QUERY_WORDS"]
 

@@ -1,6 +1,6 @@
 """The search engine: open an index, run a query's tiers under a time budget, build ranked hits.
 
-:mod:`searcher.planning` turns a query into tiers (adjacent, partial,
+:mod:`searcher.search.planning` turns a query into tiers (adjacent, partial,
 scattered; exact diacritics first); this module runs them, best first, each
 tier filling the result list only with paragraphs the tiers before it did not
 return.  Within a tier, Whoosh's BM25F orders the hits.  Every query runs
@@ -27,22 +27,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 if TYPE_CHECKING:
-    from .bestmatch import BestMatchIndex, Candidates
+    from searcher.search.bestmatch import BestMatchIndex, Candidates
 
 from whoosh.query import Or, Query, Term
 
-from . import accents, bestmatch, matching
-from .analysis import pair_term, read_text
-from .errors import IndexUnusable, QueryError, SearcherError
-from .filters import PathFilter
-from .highlight import highlight_spans, words_found
-from .planning import LONG_QUERY, Check, Tier, phrase_query, plan_query, tiers_to_run, word_count
-from .query import Clause, ParsedQuery, QueryWord, parse_query
-from .rewrite import rewrite_note, rewrite_typed
-from .text import exact_term, fold, iy_sensitive
-from .index.schema import KIND_FILE, KIND_PARAGRAPH
-from .store import Generation, IndexLocation
-from .bestmatch import term_key
+from searcher.vietnamese import accents
+from searcher.search import bestmatch
+from searcher.search import matching
+from searcher.vietnamese.analysis import pair_term, read_text
+from searcher.errors import IndexUnusable, QueryError, SearcherError
+from searcher.documents.filters import PathFilter
+from searcher.search.highlight import highlight_spans, words_found
+from searcher.search.planning import LONG_QUERY, Check, Tier, phrase_query, plan_query, tiers_to_run, word_count
+from searcher.search.query import Clause, ParsedQuery, QueryWord, parse_query
+from searcher.search.rewrite import rewrite_note, rewrite_typed
+from searcher.vietnamese.text import exact_term, fold, iy_sensitive
+from searcher.index.schema import KIND_FILE, KIND_PARAGRAPH
+from searcher.index.store import Generation, IndexLocation
+from searcher.search.bestmatch import term_key
 
 __all__ = ["Engine", "Hit", "SearchResult"]
 
@@ -98,7 +100,7 @@ class Hit:
     ocr: bool = False  # the text was read from a scan by OCR (it may hold errors)
 
     def place(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`searcher.presentation.where` beyond line, page and chapter."""
+        """The keyword arguments of :func:`searcher.cli.presentation.where` beyond line, page and chapter."""
         return {"sheet": self.sheet, "cell": self.cell, "slide": self.slide, "ocr": self.ocr}
 
     def to_json(self, path: str | None = None) -> dict[str, Any]:
@@ -175,10 +177,10 @@ class Engine:
         ``index`` may also be a cluster address, ``opensearch://host:9200/NAME``
         (:mod:`searcher.backends.opensearch`): the engine returned then searches there.
         """
-        from .backends import is_remote
+        from searcher.backends import is_remote
 
         if is_remote(index):
-            from .backends.opensearch import OpenSearchEngine
+            from searcher.backends.opensearch import OpenSearchEngine
 
             return OpenSearchEngine(str(index))
         return cls(IndexLocation(index))
@@ -352,9 +354,9 @@ class Engine:
         ``under`` (a folder of the index, relative to the indexed folder),
         ``globs`` (ripgrep's ``-g``: gitignore syntax, ``!`` leaves out, the last
         match wins) and ``types`` / ``types_not`` (``"pdf"``, ``"md"``…: see
-        :data:`searcher.filters.FILE_TYPES`) keep the search to some files
-        (:class:`searcher.filters.PathFilter`); a bad one raises
-        :class:`~searcher.filters.FilterError`.
+        :data:`searcher.documents.filters.FILE_TYPES`) keep the search to some files
+        (:class:`searcher.documents.filters.PathFilter`); a bad one raises
+        :class:`~searcher.documents.filters.FilterError`.
         ``highlight=False`` leaves every hit's ``spans`` empty: much faster when
         thousands of hits are only counted (``search -c``).
         Raises :class:`~searcher.errors.QueryError` for a query with no words.
@@ -838,7 +840,7 @@ class Engine:
 
     def _term_source(self) -> "_TermSource":
         """What did-you-mean reads: term statistics and stored paragraphs (one object per index state,
-        so that :mod:`searcher.accents` can keep its counts for it)."""
+        so that :mod:`searcher.vietnamese.accents` can keep its counts for it)."""
         if self._source is None:
             self._source = _TermSource(self._searcher, self._terms(), self._docnums())
         return self._source
@@ -893,7 +895,7 @@ class Engine:
         allowed: Any = None,
     ) -> tuple[list[tuple[int, float]], bool]:
         """A tier's ``wanted`` best paragraphs as ``(docnum, score)``, best first, leaving out ``exclude``
-        and those that fail its :class:`~searcher.planning.Check`; and whether it ran to the end.
+        and those that fail its :class:`~searcher.search.planning.Check`; and whether it ran to the end.
 
         Equal scores go in pid order (the folder's).  The check reads the stored
         text of the candidates in rank order only until enough pass (failures are
@@ -1063,7 +1065,7 @@ class _StoredFields:
 
 class _TermSource:
     """Whoosh's ``doc_frequency``, ``docs_for_query``, ``stored_fields`` and ``doc_count``, answered
-    from the term postings and the stored paragraphs (what :mod:`searcher.accents` reads)."""
+    from the term postings and the stored paragraphs (what :mod:`searcher.vietnamese.accents` reads)."""
 
     def __init__(self, searcher: Any, terms: "BestMatchIndex", docnums: "_Docnums") -> None:
         self.searcher, self.terms, self.docnums = searcher, terms, docnums

@@ -14,8 +14,8 @@ import sys
 import time
 from typing import Any, Callable, TextIO
 
-from .errors import SearcherError
-from .presentation import visible
+from searcher.errors import SearcherError
+from searcher.cli.presentation import visible
 
 __all__ = ["DEBOUNCE_MS", "watch", "is_watch_limit"]
 
@@ -49,8 +49,8 @@ def watch(
     """
     from watchfiles import watch as watch_changes
 
-    from . import formats
-    from .indexer import build_index
+    from searcher.documents import formats
+    from searcher.index.build import build_index
 
     out = out or sys.stdout
     err = err or sys.stderr

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .errors import SearcherError
+from searcher.errors import SearcherError
 
 __all__ = ["FILE_TYPES", "PathFilter", "FilterError", "type_names"]
 

@@ -5,8 +5,8 @@ new, changed and deleted files are touched), or a full rebuild into a fresh
 generation that is swapped in atomically.  One bad file never aborts a build;
 it is reported in the summary's ``skipped`` list.
 
-``.txt`` files are streamed here (:mod:`searcher.corpus`); documents in other
-formats are read by :mod:`searcher.formats` in sandboxed worker processes, a
+``.txt`` files are streamed here (:mod:`searcher.documents.corpus`); documents in other
+formats are read by :mod:`searcher.documents.formats` in sandboxed worker processes, a
 few ahead of the writer in threads, so both workers stay busy.
 """
 
@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 from whoosh.query import And, Term
 
-from .corpus import (
+from searcher.documents.corpus import (
     CorpusFile,
     Document,
     UnreadableFile,
@@ -35,11 +35,11 @@ from .corpus import (
     iter_corpus_files,
     iter_paragraphs,
 )
-from . import formats
-from .formats import DocumentSkipped, Extracted
-from .selection import FileSelection
-from .errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
-from .store import (
+from searcher.documents import formats
+from searcher.documents.formats import DocumentSkipped, Extracted
+from searcher.documents.selection import FileSelection
+from searcher.errors import CorpusError, IndexMissing, IndexUnusable, SearcherError
+from searcher.index.store import (
     IndexLocation,
     build_lock,
     exposure_warning,
@@ -47,10 +47,10 @@ from .store import (
     remove_leftovers,
     write_atomic,
 )
-from . import whoosh_patches
-from .index.codec import DamagedSegment, merge_small, verify
-from .index.schema import KIND_FILE, KIND_PARAGRAPH, NO_PID
-from .presentation import redact
+from searcher.index import whoosh_patches
+from searcher.index.codec import DamagedSegment, merge_small, verify
+from searcher.index.schema import KIND_FILE, KIND_PARAGRAPH, NO_PID
+from searcher.cli.presentation import redact
 
 __all__ = ["BuildSummary", "build_index", "ensure_index", "check_corpus", "Progress"]
 
@@ -418,10 +418,10 @@ def build_index(
     >>> summary.added, summary.paragraphs              # doctest: +SKIP
     (4, 131)
     """
-    from .backends import is_remote
+    from searcher.backends import is_remote
 
     if is_remote(index):  # opensearch://host:port/NAME: the same build, into a cluster
-        from .backends.opensearch import build_opensearch
+        from searcher.backends.opensearch import build_opensearch
 
         return build_opensearch(
             corpus, str(index), full=full, progress=progress, wait=wait, include=include, exclude=exclude
@@ -436,7 +436,7 @@ def build_index(
     except OSError as exc:
         raise IndexUnusable(f"cannot create index folder {location.root}: {exc.strerror}") from None
     if not os.access(location.root, os.W_OK | os.X_OK):
-        from .store import unreadable_because
+        from searcher.index.store import unreadable_because
 
         if os.stat(location.root).st_uid != os.geteuid():  # another user's: --full would not help either
             raise IndexUnusable(f"index at {location.root} {unreadable_because(location.root)}")
@@ -594,10 +594,10 @@ def ensure_index(
     >>> ensure_index("corpus", "index")          # doctest: +SKIP
     BuildSummary(mode='full', ..., paragraphs=98, ...)
     """
-    from .backends import is_remote
+    from searcher.backends import is_remote
 
     if is_remote(index):
-        from .backends.opensearch import OpenSearchEngine
+        from searcher.backends.opensearch import OpenSearchEngine
 
         try:
             OpenSearchEngine(str(index)).close()

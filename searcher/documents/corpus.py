@@ -1,7 +1,7 @@
 """Reading a corpus: finding its files, decoding ``.txt`` files, splitting paragraphs.
 
 A corpus is a folder tree of ``.txt`` files and documents in the formats
-:mod:`searcher.formats` reads (Markdown, HTML, Word, OpenDocument, EPUB, PDF);
+:mod:`searcher.documents.formats` reads (Markdown, HTML, Word, OpenDocument, EPUB, PDF);
 this module reads the ``.txt`` files.  A paragraph is a block of lines
 between blank lines; in a file with no blank lines each line is a paragraph,
 except that a hard-wrapped line (the previous line has no closing punctuation
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
-from .text import clean, clean_line
+from searcher.vietnamese.text import clean, clean_line
 
 __all__ = [
     "MAX_PARAGRAPH_CHARS",
@@ -116,14 +116,14 @@ TEXT_SUFFIX = ".txt"
 
 
 def indexed_suffixes() -> tuple[str, ...]:
-    """File name endings the corpus takes: ``.txt`` and every format :mod:`searcher.formats` reads."""
-    from .formats import SUPPORTED_SUFFIXES  # lazily: searcher.formats imports this module
+    """File name endings the corpus takes: ``.txt`` and every format :mod:`searcher.documents.formats` reads."""
+    from searcher.documents.formats import SUPPORTED_SUFFIXES  # lazily: searcher.documents.formats imports this module
 
     return (TEXT_SUFFIX, *SUPPORTED_SUFFIXES)
 
 
 def is_document(path: str) -> bool:
-    """Whether ``path`` is read by :mod:`searcher.formats` rather than as a ``.txt`` file.
+    """Whether ``path`` is read by :mod:`searcher.documents.formats` rather than as a ``.txt`` file.
 
     >>> is_document("a/b.PDF"), is_document("notes.txt")
     (True, False)
@@ -145,7 +145,7 @@ def iter_corpus_files(
     Hidden files and folders (starting with ``.``) and the folders in
     ``exclude`` (the index, when it lives inside the corpus) are not visited;
     nor is any path for which ``select(relpath, is_folder)`` is False
-    (``.searchignore`` and ``--include``/``--exclude``, see :mod:`searcher.selection`).
+    (``.searchignore`` and ``--include``/``--exclude``, see :mod:`searcher.documents.selection`).
     Symbolic links that lead out of ``root`` are not followed (``/etc/shadow``
     linked into a shared folder must not become searchable), nor are links
     to folders inside it (their files are indexed where they are); the links
@@ -301,11 +301,11 @@ def inspect_file(stream: BinaryIO) -> FileCheck:
 
 
 def _legacy_font(sample: str) -> str | None:
-    """``"tcvn3"``/``"vni"`` when the text was typed in that pre-Unicode font (see :mod:`searcher.legacy`)."""
+    """``"tcvn3"``/``"vni"`` when the text was typed in that pre-Unicode font (see :mod:`searcher.vietnamese.legacy`)."""
     sample = sample[:_LEGACY_SAMPLE]
     if sample.isascii():
         return None
-    from .legacy import detect_legacy, has_unicode_vietnamese
+    from searcher.vietnamese.legacy import detect_legacy, has_unicode_vietnamese
 
     # Unicode Vietnamese is full of letters that no Latin-1 mojibake holds: a cheap "no".
     if has_unicode_vietnamese(sample[:4000]) and len(_UNICODE_ONLY.findall(sample[:4000])) >= 8:
@@ -559,7 +559,7 @@ def _paragraphs_from_lines(
     assembler = _Assembler(has_blank_lines)
     number, column, starts = 1, 0, True
     if legacy:
-        from .legacy import convert, has_unicode_vietnamese
+        from searcher.vietnamese.legacy import convert, has_unicode_vietnamese
     for piece, ends_line in lines:
         if legacy and not has_unicode_vietnamese(piece):
             piece = convert(piece, legacy)  # before cleaning: TCVN3 spells ư as a soft hyphen
@@ -596,7 +596,7 @@ def decode(data: bytes) -> str:
 def read_document(root: str | os.PathLike[str], relpath: str) -> Document:
     """Read and split one corpus file, of any format.  Raises ``OSError`` or :class:`UnreadableFile`."""
     if is_document(relpath):
-        from .formats import DocumentSkipped, paragraphs_of
+        from searcher.documents.formats import DocumentSkipped, paragraphs_of
 
         document = Document(path=relpath, title="")
         try:

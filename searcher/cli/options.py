@@ -1,7 +1,7 @@
 """Command-line options that ``search``, ``search-index`` and the TUI share.
 
 Kept apart and light (argparse and os only) so the one-shot CLI starts fast.
-Defaults are left unset here: :func:`searcher.places.resolve` chooses the
+Defaults are left unset here: :func:`searcher.index.places.resolve` chooses the
 index and corpus from what was given, the environment and the current folder.
 """
 
@@ -66,7 +66,7 @@ def installed_version() -> str:
     try:
         return metadata.version("searcher")
     except metadata.PackageNotFoundError:
-        from . import __version__
+        from searcher import __version__
 
         return __version__
 

@@ -1,6 +1,6 @@
-"""The strict tiers' queries, answered from the posting arrays of :mod:`searcher.bestmatch`.
+"""The strict tiers' queries, answered from the posting arrays of :mod:`searcher.search.bestmatch`.
 
-:mod:`searcher.planning` writes each tier as a Whoosh query tree over three
+:mod:`searcher.search.planning` writes each tier as a Whoosh query tree over three
 kinds of term: ``exact`` keys, ``folded`` syllables and ``pairs`` of folded
 syllables.  Their postings live once, as sorted numpy arrays of paragraph ids
 (Whoosh docnums), stored by the index's codec (:mod:`searcher.index.codec`).  Here a tree becomes set
@@ -10,7 +10,7 @@ it matched.  A syllable as frequent as *của* has tens of thousands of postings
 intersecting them this way takes a fraction of a millisecond, where walking them
 in Python took tens.
 
-What arrays cannot say, the tier's :class:`~searcher.planning.Check` says on
+What arrays cannot say, the tier's :class:`~searcher.search.planning.Check` says on
 the stored text: a ``Phrase`` of three or more syllables is the paragraphs with
 all its pairs, and the check keeps those where the pairs follow each other.
 
@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 from whoosh.query import And, Not, Or, Phrase, Query, Term
 from whoosh.query.qcore import _NullQuery
 
-from .bestmatch import term_key
+from searcher.search.bestmatch import term_key
 
 if TYPE_CHECKING:
-    from .bestmatch import BestMatchIndex
+    from searcher.search.bestmatch import BestMatchIndex
 
 __all__ = ["Matches", "evaluate", "top"]
 
@@ -137,7 +137,7 @@ def _and(small: Matches, large: Matches) -> Matches:
 
 def top(matches: Matches, count: int, order: Any) -> Any:
     """Indexes into ``matches`` of its ``count`` best, best first; equal scores in the folder's order
-    (``order``: each docnum's place, :attr:`searcher.bestmatch.BestMatchIndex.order`)."""
+    (``order``: each docnum's place, :attr:`searcher.search.bestmatch.BestMatchIndex.order`)."""
     import numpy as np
 
     size = len(matches)

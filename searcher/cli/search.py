@@ -17,11 +17,11 @@ import re
 import sys
 from typing import Iterator, Sequence, TextIO
 
-from .errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
-from .filters import FILE_TYPES, type_names
-from .options import OneLineParser, add_location_arguments, add_version_argument
-from .highlight import best_cluster
-from .presentation import describe_conversions, display_path, make_snippet, redact, visible, where
+from searcher.errors import EXIT_ERROR, EXIT_FOUND, EXIT_NOT_FOUND, SearcherError
+from searcher.documents.filters import FILE_TYPES, type_names
+from searcher.cli.options import OneLineParser, add_location_arguments, add_version_argument
+from searcher.search.highlight import best_cluster
+from searcher.cli.presentation import describe_conversions, display_path, make_snippet, redact, visible, where
 
 __all__ = ["main", "build_parser"]
 
@@ -341,8 +341,8 @@ def _main(argv: Sequence[str] | None) -> int:
             parser.error(f"--open {args.open} is past the {asked} hits asked for (-n {asked})")
     query = " ".join([*args.query, *args.patterns]).strip()
     try:
-        from .filters import PathFilter
-        from .places import NoIndexHere, resolve
+        from searcher.documents.filters import PathFilter
+        from searcher.index.places import NoIndexHere, resolve
 
         PathFilter(globs=tuple(args.globs), types=tuple(args.types), types_not=tuple(args.types_not))  # bad ones: now
         try:
@@ -390,7 +390,7 @@ def _run_tui(args: argparse.Namespace, query: str) -> int:
     # is imported; the user's value wins.
     os.environ.setdefault("TEXTUAL_FPS", str(TUI_FPS))
     try:
-        from .tui.app import run_app
+        from searcher.tui.app import run_app
     except ImportError:
         print("search: error: the interactive UI is not available in this installation", file=sys.stderr)
         return EXIT_ERROR
@@ -413,9 +413,9 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
     built on first use only from a ``./corpus`` that exists; otherwise the message names the
     index and the command that makes it.
     """
-    from .backends import is_remote
-    from .engine import Engine
-    from .errors import IndexMissing
+    from searcher.backends import is_remote
+    from searcher.search.engine import Engine
+    from searcher.errors import IndexMissing
 
     if is_remote(index):  # a cluster is built with search-index, never on first use
         return Engine.open(index)
@@ -429,7 +429,7 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
             f"no index at {index} ({named}): build it with `search-index --index {index} FOLDER`, "
             "or name the folder to build it from with --corpus FOLDER"
         )
-    from .indexer import ensure_index
+    from searcher.index.build import ensure_index
 
     summary = ensure_index(corpus, index, on_build=lambda message: print(f"search: {message}", file=announce, flush=True))
     if summary is not None:
@@ -450,8 +450,8 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
 
 
 def _search(args: argparse.Namespace, query: str) -> int:
-    from .backends import is_remote
-    from .places import scope_under
+    from searcher.backends import is_remote
+    from searcher.index.places import scope_under
 
     engine = _open_engine(args.index, args.corpus, how=args.how)
     per_file = args.files_only or args.count
@@ -560,11 +560,11 @@ def _print_vimgrep(result, out: TextIO, color: bool) -> None:  # type: ignore[no
 
 
 def _open_hit(result, number: int) -> int:  # type: ignore[no-untyped-def]
-    """Open the ``number``-th hit (1-based) with :func:`searcher.opener.open_command`; when the
+    """Open the ``number``-th hit (1-based) with :func:`searcher.cli.opener.open_command`; when the
     program is missing, say what to install or set, and print the paragraph instead."""
     import subprocess
 
-    from .opener import missing_program_advice, open_command
+    from searcher.cli.opener import missing_program_advice, open_command
 
     hit = result[number - 1]
     path = display_path(hit.file)

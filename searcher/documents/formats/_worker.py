@@ -9,7 +9,7 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ._model import DocumentSkipped, Limits
+from searcher.documents.formats._model import DocumentSkipped, Limits
 
 _MB = 1024 * 1024
 
@@ -26,7 +26,7 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 def _test_hook(path: str) -> None:
-    from ._pool import TEST_HOOK_PREFIX
+    from searcher.documents.formats._pool import TEST_HOOK_PREFIX
 
     with open(path, "rb") as stream:
         head = stream.read(64)
@@ -50,19 +50,19 @@ def _extract(kind: str, path: str, expected: str, limits: Limits, hooks: bool) -
     if hooks:
         _test_hook(path)
     if kind == "pdf":
-        from ._binary import extract_pdf
+        from searcher.documents.formats._binary import extract_pdf
 
         collector = extract_pdf(path, limits)
     elif kind == "zip":
-        from ._binary import extract_zip
+        from searcher.documents.formats._binary import extract_zip
 
         collector = extract_zip(path, expected, limits)
     elif kind == "image":
-        from ._ocr import extract_image
+        from searcher.documents.formats._ocr import extract_image
 
         collector = extract_image(path, limits)
     else:
-        from . import _office
+        from searcher.documents.formats import _office
 
         if kind in ("sheet", "sheet-zip"):
             collector = _office.extract_sheet(path, kind == "sheet-zip", limits)
@@ -97,7 +97,7 @@ def main(requests: Connection, conn: Connection, memory_mb: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     _exit_with_parent(requests)
     _limit_memory(memory_mb)
-    from . import _ocr
+    from searcher.documents.formats import _ocr
 
     # The parent hears of each page read by OCR: its progress shows them, and it waits longer.
     _ocr.report_page = lambda page, pages: conn.send(("page", page, pages))

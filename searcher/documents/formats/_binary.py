@@ -12,9 +12,9 @@ import unicodedata
 from typing import Any, Callable
 from urllib.parse import unquote
 
-from ._common import Collector, SafeZip, TextFull, iter_xml, local, parse_small_xml
-from ._model import DocumentSkipped, Limits
-from ._text import decode_text, html_blocks
+from searcher.documents.formats._common import Collector, SafeZip, TextFull, iter_xml, local, parse_small_xml
+from searcher.documents.formats._model import DocumentSkipped, Limits
+from searcher.documents.formats._text import decode_text, html_blocks
 
 NAMES = {"docx": "a Word document", "odt": "an OpenDocument file", "epub": "an EPUB book", "pdf": "a PDF"}
 _OFFICE_NAMES = {"sheet": "a spreadsheet", "pptx": "a PowerPoint file"}
@@ -44,7 +44,7 @@ def extract_zip(path: str, expected: str, limits: Limits) -> Collector:
         kind = zip_kind(archive)
         office = "sheet" if archive.has("xl/workbook.xml") else "pptx" if archive.has("ppt/presentation.xml") else None
         if kind is None and office is not None:  # a workbook or slides under a Word (or PDF) name
-            from . import _office
+            from searcher.documents.formats import _office
 
             archive.close()
             if office == "sheet":
@@ -331,7 +331,7 @@ class _Scans:
         self.cache: Any = None
 
     def read(self, page: Any, number: int, collector: Collector) -> None:
-        from . import _ocr
+        from searcher.documents.formats import _ocr
 
         if self.cache is None:
             self.cache = _ocr.OcrCache(self.limits.ocr_cache, self.path)

@@ -21,8 +21,8 @@ import tempfile
 from functools import lru_cache
 from typing import Any, Callable
 
-from ._common import Collector, TextFull
-from ._model import DocumentSkipped, Limits, tool_missing
+from searcher.documents.formats._common import Collector, TextFull
+from searcher.documents.formats._model import DocumentSkipped, Limits, tool_missing
 
 LANGUAGE = "vie"
 DPI = 300  # what Tesseract's models are trained for
@@ -155,7 +155,7 @@ class OcrCache:
 
 def add_ocr_text(collector: Collector, text: str, page: int | None) -> None:
     """Add what OCR read on one page as paragraphs (blank lines part them; wrapped lines are joined)."""
-    from ._binary import pdf_paragraphs
+    from searcher.documents.formats._binary import pdf_paragraphs
 
     for line, paragraph in pdf_paragraphs(text):
         collector.add(paragraph, line, page=page, ocr=True)

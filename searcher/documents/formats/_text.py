@@ -10,10 +10,10 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from ..corpus import UnreadableFile, decode
-from ..legacy import detect_legacy
-from ._common import Collector, TextFull
-from ._model import DocumentSkipped, Limits
+from searcher.documents.corpus import UnreadableFile, decode
+from searcher.vietnamese.legacy import detect_legacy
+from searcher.documents.formats._common import Collector, TextFull
+from searcher.documents.formats._model import DocumentSkipped, Limits
 
 # -- decoding ------------------------------------------------------------------------
 

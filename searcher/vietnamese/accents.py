@@ -33,10 +33,10 @@ from typing import Any, Iterator, Sequence
 
 from whoosh.query import Phrase, Term
 
-from .analysis import _TOKEN_RE, pair_term
-from .inputmethod import _place_tone
-from .query import ParsedQuery
-from .text import exact_key, exact_term, fold, folded_term
+from searcher.vietnamese.analysis import _TOKEN_RE, pair_term
+from searcher.vietnamese.inputmethod import _place_tone
+from searcher.search.query import ParsedQuery
+from searcher.vietnamese.text import exact_key, exact_term, fold, folded_term
 
 __all__ = ["suggest", "restore", "PHRASE_MARGIN", "VITERBI_MARGIN"]
 

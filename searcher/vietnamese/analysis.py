@@ -7,15 +7,15 @@ length: *ở* and *ý* are tokens like any other.
 Each paragraph is indexed under three term streams, all space-separated so
 the Whoosh side needs no custom analyzer class:
 
-* ``exact``  – :func:`searcher.text.exact_term` of every token (its exact key);
-* ``folded`` – :func:`searcher.text.folded_term` of every token (its folded form);
+* ``exact``  – :func:`searcher.vietnamese.text.exact_term` of every token (its exact key);
+* ``folded`` – :func:`searcher.vietnamese.text.folded_term` of every token (its folded form);
   both spell a final i/y one way where the two are interchangeable (*kỹ* = *kĩ*);
 * ``pairs``  – folded adjacent-token pairs (``ngoai_giao``).  Single
   syllables are very frequent in Vietnamese; pairs are rare, so a
   multi-syllable query answered through pairs reads short posting lists and
   ranks adjacency first.  Exact adjacency is the folded pairs and the
   ``exact`` syllables together, checked on the stored text
-  (:class:`searcher.planning.Check`): an index of exact pairs as well
+  (:class:`searcher.search.planning.Check`): an index of exact pairs as well
   doubled the size of the index (issue 12).
 """
 
@@ -25,7 +25,7 @@ import re
 from functools import lru_cache
 from typing import Iterator, NamedTuple
 
-from .text import exact_term, fold, folded_term
+from searcher.vietnamese.text import exact_term, fold, folded_term
 
 __all__ = ["Token", "tokenize", "Reading", "read_text", "index_terms", "pair_term", "MAX_TOKEN_CHARS"]
 

@@ -11,10 +11,10 @@ from typing import IO, Any, Iterator
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _defused_iterparse
 
-from ..corpus import MAX_PARAGRAPH_CHARS, TITLE_MAX_CHARS
-from ..legacy import convert, detect_legacy, has_unicode_vietnamese
-from ..text import clean
-from ._model import DocumentSkipped, Extracted, ExtractedParagraph, Limits
+from searcher.documents.corpus import MAX_PARAGRAPH_CHARS, TITLE_MAX_CHARS
+from searcher.vietnamese.legacy import convert, detect_legacy, has_unicode_vietnamese
+from searcher.vietnamese.text import clean
+from searcher.documents.formats._model import DocumentSkipped, Extracted, ExtractedParagraph, Limits
 
 _SPACES = re.compile(r"[ \t\f\v\r]+")
 # Control characters a parser can leave in text (PDF soft-hyphen markers, NULs).

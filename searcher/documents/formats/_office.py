@@ -5,7 +5,7 @@ These run inside a worker process (see ``_pool``).  Spreadsheets are read with
 ``python-pptx``, RTF with ``striprtf``; legacy Word ``.doc`` with Debian's
 ``antiword`` (``catdoc``, then LibreOffice, when it cannot), legacy
 PowerPoint ``.ppt`` by LibreOffice converting it to ``.pptx``.  Zip-based
-files pass :class:`~searcher.formats._common.SafeZip`'s bomb checks first.
+files pass :class:`~searcher.documents.formats._common.SafeZip`'s bomb checks first.
 The Python readers are the optional ``searcher[office]`` extra; a missing one
 skips the file with the command that installs it, like a missing tool.
 """
@@ -22,8 +22,8 @@ import sys
 import tempfile
 from typing import Any
 
-from ._common import Collector, SafeZip, TextFull
-from ._model import DocumentSkipped, Limits, tool_missing
+from searcher.documents.formats._common import Collector, SafeZip, TextFull
+from searcher.documents.formats._model import DocumentSkipped, Limits, tool_missing
 
 EXTRA = "pip install 'searcher[office]'"
 # LibreOffice maps far more address space than it uses: it gets this much, not the worker's limit.

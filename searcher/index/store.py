@@ -30,9 +30,9 @@ from typing import Any, Iterator
 
 from whoosh import index as whoosh_index
 
-from . import whoosh_patches
-from .errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable
-from .index.schema import make_schema
+from searcher.index import whoosh_patches
+from searcher.errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable
+from searcher.index.schema import make_schema
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -12,9 +12,9 @@ import json
 import sys
 from typing import Any, Callable, Sequence
 
-from .errors import EXIT_ERROR, SearcherError
-from .options import OneLineParser, add_location_arguments, add_selection_arguments, add_version_argument
-from .presentation import describe_conversions, format_size, redact, visible
+from searcher.errors import EXIT_ERROR, SearcherError
+from searcher.cli.options import OneLineParser, add_location_arguments, add_selection_arguments, add_version_argument
+from searcher.cli.presentation import describe_conversions, format_size, redact, visible
 
 __all__ = ["main", "build_parser"]
 
@@ -116,11 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _forget(args.forget, args.wait)
         _cluster_address(args)
         _resolve(args)
-        from .backends import is_remote
+        from searcher.backends import is_remote
 
         if is_remote(args.index):
             return _build_remote(args)
-        from .indexer import build_index
+        from searcher.index.build import build_index
 
         with _progress_display(enabled=not args.quiet and sys.stderr.isatty()) as progress:
             summary = build_index(
@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         _report(summary, args)
         if args.watch:
-            from .watch import watch
+            from searcher.index.watch import watch
 
             return watch(args.corpus, args.index, wait=args.wait, quiet=args.quiet, json_lines=args.json)
         return 0
@@ -158,7 +158,7 @@ def _cluster_address(args: argparse.Namespace) -> None:
         if args.url or args.name:
             raise SearcherError("--url and --name go with --backend opensearch")
         return
-    from .backends.opensearch import address_from_url
+    from searcher.backends.opensearch import address_from_url
 
     if args.index:
         raise SearcherError("give the cluster either as --index opensearch://HOST:PORT/NAME or with --url and --name")
@@ -169,7 +169,7 @@ def _cluster_address(args: argparse.Namespace) -> None:
 
 def _build_remote(args: argparse.Namespace) -> int:
     """Build into an OpenSearch cluster (:func:`searcher.backends.opensearch.build_opensearch`)."""
-    from .backends.opensearch import build_opensearch
+    from searcher.backends.opensearch import build_opensearch
 
     if args.watch:
         raise SearcherError("--watch works with a local index only")
@@ -195,7 +195,7 @@ def _resolve(args: argparse.Namespace) -> None:
         raise SearcherError("give the folder to index either as FOLDER or with --corpus, not both")
     import os
 
-    from .places import NoIndexHere, index_for, resolve
+    from searcher.index.places import NoIndexHere, index_for, resolve
 
     if args.folder:
         args.corpus = os.path.abspath(args.folder)
@@ -222,7 +222,7 @@ def _report(summary: Any, args: argparse.Namespace) -> None:
 
 def _list(as_json: bool) -> int:
     """``--list``: the folders indexed in the cache folder."""
-    from .places import cache_dir, list_indexes
+    from searcher.index.places import cache_dir, list_indexes
 
     indexes = list_indexes()
     if as_json:
@@ -247,8 +247,8 @@ def _forget(folder: str, wait: float) -> int:
     import os
     import shutil
 
-    from .places import index_for, list_indexes
-    from .store import build_lock
+    from searcher.index.places import index_for, list_indexes
+    from searcher.index.store import build_lock
 
     if not folder.strip():
         raise SearcherError("--forget needs a folder (see search-index --list)")

@@ -158,7 +158,7 @@ def make_snippet(
 ) -> Snippet:
     """Return at most about ``width`` characters of ``text`` around the best cluster of spans.
 
-    ``focus`` (for example :func:`searcher.highlight.best_cluster`) is the
+    ``focus`` (for example :func:`searcher.search.highlight.best_cluster`) is the
     stretch to centre on; without it, the window covering the most spans is used.
     Line breaks become spaces; a cut side gets an ellipsis; cuts fall between words.
 

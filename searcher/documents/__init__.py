@@ -1,0 +1,1 @@
+"""Documents as the build reads them: the folder's files, which of them to read, and their formats' text."""

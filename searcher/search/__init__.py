@@ -1,0 +1,1 @@
+"""Searching: a query parsed, planned into tiers, matched on postings, ranked and highlighted."""
