@@ -14,16 +14,16 @@ __version__ = "0.1.0"
 __all__ = ["Engine", "Hit", "SearchResult", "build_index", "ensure_index", "__version__"]
 
 if TYPE_CHECKING:
-    from searcher.search.engine import Engine, Hit, SearchResult
+    from searcher.engine import Engine, Hit, SearchResult
     from searcher.index.build import build_index, ensure_index
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so that importing a light module (searcher.vietnamese.text) does not load Whoosh.
     if name in ("Engine", "Hit", "SearchResult"):
-        from searcher.search import engine
+        from importlib import import_module
 
-        return getattr(engine, name)
+        return getattr(import_module("searcher.engine"), name)
     if name in ("build_index", "ensure_index"):
         from searcher.index import build as indexer
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from searcher.index import whoosh_patches
+from searcher.backends.local import read_postings
 from searcher.search.bestmatch import BestMatchIndex
 from searcher.index.schema import KIND_PARAGRAPH, make_schema
 
@@ -31,4 +32,4 @@ def array_index(folder: Path, texts: list[str]) -> BestMatchIndex:
     """An index of ``texts`` (docnum i is ``texts[i]``), opened for scoring."""
     ix = open_index(folder)
     add_paragraphs(ix, texts)
-    return BestMatchIndex(ix.reader())
+    return read_postings(ix.reader())

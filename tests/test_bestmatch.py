@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from searcher.backends.local import read_postings
 from searcher.search.bestmatch import BestMatchIndex
 from tests.index_support import add_paragraphs, array_index, open_index
 
@@ -48,7 +49,7 @@ def test_deleted_paragraphs_are_not_found_nor_counted(tmp_path: Path) -> None:
     writer = whoosh_patches.writer(ix)
     writer.delete_by_term("path", "a.txt")
     writer.commit(merge=False)
-    index = BestMatchIndex(ix.reader())
+    index = read_postings(ix.reader())
     assert index.search([["kinh"], ["te"]], ["kinh_te"]).docnums == []
     assert index.live == 2  # the two paragraphs of b.txt
     assert index.document_frequency("kinh") == 0
@@ -88,7 +89,7 @@ def test_many_updates_keep_few_segments_and_the_same_answers(tmp_path, make_corp
         (corpus / f"{n:02d}.txt").write_text(f"Tiêu đề {n}\n\nHợp tác ngoại giao lần {n}.\n", encoding="utf-8")
         assert build_index(corpus, index).mode == "incremental"
     with Engine.open(index) as engine:
-        parts = engine._terms().parts
+        parts = engine.backend.postings().parts
         updated = [h.path for h in engine.search("hợp tác ngoại giao", limit=50, budget=30, all_words=True)]
         untouched = [(h.path, h.line) for h in engine.search("ngoại giao kinh tế", limit=50, budget=30)]
     assert len(parts) <= 6
@@ -111,7 +112,7 @@ def test_which_candidates_hold_a_word_and_which_words_each_candidate_has(tmp_pat
     else:
         add_paragraphs(ix, TEXTS[:2])
         add_paragraphs(ix, TEXTS[2:], first_pid=2, path="u.txt", merge=False)
-    index = BestMatchIndex(ix.reader())
+    index = read_postings(ix.reader())
     assert len(index.parts) == segments
     docnums = np.asarray([3, 0, 2, 1], dtype=np.int64)
     assert index.holds("=ngoai~5", docnums).tolist() == [False, True, False, False]  # ngoại, exactly

@@ -378,7 +378,7 @@ def test_warm_precomputes_the_one_and_two_letter_prefixes(bundled):
     with Engine.open(bundled.index) as engine:
         engine.warm()
         # (private) The completions of every one- and two-letter prefix are ready before any search.
-        assert {("folded", "n"), ("folded", "ng"), ("folded", "gi"), ("folded", "h")} <= set(engine._completions)
+        assert {("folded", "n"), ("folded", "ng"), ("folded", "gi"), ("folded", "h")} <= set(engine.backend._completions)
         hits = run_search(engine, "ngoai g", prefix=True, limit=20)
         assert hits
         assert all("ngoai" in folded_words(h.text) for h in hits)
@@ -402,7 +402,7 @@ def test_warm_does_not_change_the_answers_of_an_index_in_several_parts(tmp_path,
     (corpus / "b.txt").write_text(article("nb"), encoding="utf-8")
     assert build_index(corpus, index).mode == "incremental"  # a second part
     with Engine.open(index) as cold, Engine.open(index) as warmed:
-        assert len(cold._terms().parts) == 2
+        assert len(cold.backend.postings().parts) == 2
         warmed.warm()
         for query in ("n", "nz", "na", "nb"):
             assert where(run_search(warmed, query, prefix=True, limit=20)) == where(
@@ -571,7 +571,7 @@ def test_opening_the_postings_is_not_charged_to_the_search_budget(small_engine, 
     from searcher.search import matching
     from searcher.search.bestmatch import BestMatchIndex
 
-    root = small_engine({"a.txt": "Tiêu đề\n\nNgoại giao kinh tế.\n", "b.txt": "Tiêu đề\n\nKinh tế vĩ mô.\n"}).location.root
+    root = small_engine({"a.txt": "Tiêu đề\n\nNgoại giao kinh tế.\n", "b.txt": "Tiêu đề\n\nKinh tế vĩ mô.\n"}).backend.location.root
     opening = BestMatchIndex.__init__
 
     def slow_opening(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -689,8 +689,8 @@ def test_a_marked_question_reads_the_text_of_the_hits_it_returns_only(small_engi
     eng = small_engine(_question_corpus())
     eng.refresh(force=True)  # the searcher the search will use
     read: set[int] = set()
-    stored_fields = eng._searcher.stored_fields
-    monkeypatch.setattr(eng._searcher, "stored_fields", lambda docnum: read.add(docnum) or stored_fields(docnum))
+    stored_fields = eng.backend._searcher.stored_fields
+    monkeypatch.setattr(eng.backend._searcher, "stored_fields", lambda docnum: read.add(docnum) or stored_fields(docnum))
     hits = eng.search(EDU_QUESTION, limit=3, budget=0)
     assert hits[0].text.startswith("Năm nay, kỳ thi")
     assert all(hit.missing for hit in hits)  # best match: no paragraph has every word

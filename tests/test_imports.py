@@ -57,7 +57,7 @@ HEADLESS = [
     "searcher.index.schema",
     "searcher.vietnamese",
     "searcher.vietnamese.whoosh_analysis",
-    "searcher.search.engine",
+    "searcher.engine",
     "searcher.search.highlight",
     "searcher.cli.presentation",
     "searcher.documents.selection",
@@ -67,7 +67,19 @@ HEADLESS = [
     "searcher.index.watch",
     "searcher.index.whoosh_patches",
     "searcher.backends",
+    "searcher.backends.base",
+    "searcher.backends.local",
     "searcher.backends.opensearch",
+    "searcher.backends.opensearch.backend",
+    "searcher.backends.opensearch.build",
+    "searcher.backends.opensearch.client",
+    "searcher.backends.opensearch.dsl",
+    "searcher.backends.opensearch.mapping",
+    "searcher.backends.opensearch.writer",
+    "searcher.search.candidates",
+    "searcher.search.ranking",
+    "searcher.search.results",
+    "searcher.search.verify",
     "searcher.cli.search",
     "searcher.cli.index",
 ]
@@ -103,7 +115,7 @@ def test_headless_module_does_not_load_textual(module: str) -> None:
     assert [name for name in loaded if name.split(".")[0] == "textual" or name.startswith("searcher.tui")] == []
 
 
-@pytest.mark.parametrize("module", ["searcher.cli.search", "searcher.search.engine", "searcher.cli.presentation"])
+@pytest.mark.parametrize("module", ["searcher.cli.search", "searcher.engine", "searcher.cli.presentation"])
 def test_one_shot_modules_do_not_load_rich(module: str) -> None:
     assert [name for name in loaded_by(module) if name.split(".")[0] == "rich"] == []
 
@@ -196,7 +208,7 @@ def test_one_shot_search_loads_nothing_for_building_or_running_programs(tmp_path
 
 def test_the_cli_and_the_engine_load_numpy_and_whoosh_only_to_search() -> None:
     # Parsing the command line (--help, a usage error) must not pay for numpy or Whoosh.
-    code = "import sys, json, searcher.cli.search, searcher.search.engine; print(json.dumps('numpy' in sys.modules))"
+    code = "import sys, json, searcher.cli.search, searcher.engine; print(json.dumps('numpy' in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60, check=False)
     assert json.loads(result.stdout) is False, result.stderr
     code = "import sys, json, searcher.cli.search; print(json.dumps(sorted({n.split('.')[0] for n in sys.modules} & {'numpy', 'whoosh'})))"

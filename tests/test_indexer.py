@@ -182,7 +182,7 @@ def test_full_rebuild_and_generation_garbage_collection(setup):
     assert second != first
     with Engine.open(index) as eng:
         assert paths_of(eng, "alpha") == ["a.txt"]
-        assert eng.generation.name == second
+        assert eng.backend.generation.name == second
     build_index(corpus, index, full=True)
     third = live_generation(index)
     # The generation before the live one may stay (a search may still be reading it) ...

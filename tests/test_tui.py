@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from textual.widgets import ProgressBar
 
-from searcher.search.engine import Engine
+from searcher.engine import Engine
 from searcher.search.highlight import document_spans
 from searcher.errors import IndexUnusable
 from searcher.index.build import Progress, build_index

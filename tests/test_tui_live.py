@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from searcher.search.engine import Engine, Hit, SearchResult
+from searcher.engine import Engine, Hit, SearchResult
 from searcher.search.highlight import best_cluster, query_matches
 from searcher.index.build import build_index
 from searcher.search.query import parse_query

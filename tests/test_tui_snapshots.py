@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from searcher.documents.corpus import read_document
-from searcher.search.engine import Hit, SearchResult
+from searcher.search.results import Hit, SearchResult
 from searcher.search.highlight import highlight_spans
 from searcher.errors import QueryError
 from searcher.search.query import parse_query
@@ -29,7 +29,7 @@ BUILT = 1_700_000_000.0
 
 
 class FixedEngine:
-    """A deterministic stand-in for :class:`searcher.search.engine.Engine` over the bundled corpus."""
+    """A deterministic stand-in for :class:`searcher.engine.Engine` over the bundled corpus."""
 
     def __init__(self, corpus: Path = CORPUS) -> None:
         self.corpus = corpus

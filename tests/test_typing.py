@@ -189,17 +189,17 @@ def test_spellings_a_live_search_had_no_time_to_read_are_read_for_the_next_keyst
     # it could not read is read in the background, and the next keystroke's first paint has it on top.
     import time
 
-    from searcher.search import engine as engine_module
+    from searcher.search import ranking as ranking_module, verify as verify_module
 
     eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
-    reading = engine_module._StoredFields.__call__
+    reading = ranking_module.StoredFields.__call__
 
     def slow(self, docnum):  # type: ignore[no-untyped-def]
         if docnum not in self.seen:
             time.sleep(0.002)
         return reading(self, docnum)
 
-    monkeypatch.setattr(engine_module._StoredFields, "__call__", slow)
+    monkeypatch.setattr(ranking_module.StoredFields, "__call__", slow)
     first = eng.search("lí d", limit=20, prefix=True, budget=0.015)
     assert not first.filled and first[0].path == "a.txt"  # cut short: the other spelling on top...
     assert any("time" in note for note in first.notes), first.notes  # ...and it says so
@@ -289,17 +289,17 @@ def test_a_search_that_ran_out_of_time_for_the_own_spelling_says_so(small_engine
     import threading
     import time
 
-    from searcher.search import engine as engine_module
+    from searcher.search import ranking as ranking_module, verify as verify_module
 
     eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
-    spells = engine_module._Spellings.spells
+    spells = verify_module.Spellings.spells
 
     def slow(self, stored, docnum, syllable):  # type: ignore[no-untyped-def]
         if threading.current_thread() is threading.main_thread():
             time.sleep(0.02)  # reading what a paragraph spells: slow, as for thousands of them
         return spells(self, stored, docnum, syllable)
 
-    monkeypatch.setattr(engine_module._Spellings, "spells", slow)
+    monkeypatch.setattr(verify_module.Spellings, "spells", slow)
     # The own-spelling tier gets half the budget and looks at the clock every few paragraphs (at
     # the 28th here, 0.56 s): it overruns its 0.4 s, and what is left is plenty for the other tiers.
     result = eng.search("lí do", limit=3, budget=0.8)

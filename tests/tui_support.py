@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import pytest
 
-from searcher.search.engine import Engine
+from searcher.engine import Engine
 from searcher.index.build import build_index
 
 REPO = Path(__file__).resolve().parent.parent

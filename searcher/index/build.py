@@ -597,10 +597,10 @@ def ensure_index(
     from searcher.backends import is_remote
 
     if is_remote(index):
-        from searcher.backends.opensearch import OpenSearchEngine
+        from searcher.backends.opensearch.backend import OpenSearchBackend
 
         try:
-            OpenSearchEngine(str(index)).close()
+            OpenSearchBackend(str(index)).close()
             return None
         except IndexMissing:
             check_corpus(Path(corpus))

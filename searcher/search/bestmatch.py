@@ -14,28 +14,29 @@ stand for two-syllable words) add to the score.  The pass also counts, per
 paragraph, how many of the query's words it has: when no paragraph has them
 all, the engine skips the strict tiers, which could find nothing.
 
-The arrays are how Whoosh stores the ``exact``, ``folded`` and ``pairs``
-fields (:mod:`searcher.index.codec`): :class:`BestMatchIndex` reads them
-through the codec's reader, one part per Whoosh segment, for the commit a
-Whoosh searcher is on.  Paragraphs are Whoosh documents (docnums); ties are
-broken by the ``pid`` column, the folder's order.
+The scoring is written once, here, for every backend.  Locally the arrays are
+how Whoosh stores the ``exact``, ``folded`` and ``pairs`` fields
+(:mod:`searcher.index.codec`), one part per Whoosh segment; on a cluster they
+are built from the candidates it sent (:mod:`searcher.search.candidates`), and
+the cluster's index-wide statistics stand in for the part's own.  Paragraphs
+are docnums; ties are broken by the ``pid`` column, the folder's order.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping, Protocol
 
-from searcher.errors import IndexUnusable
-from searcher.index.codec import FieldArrays, segment_arrays
-from searcher.index.schema import NO_PID
 
 __all__ = [
     "min_words",
     "term_key",
     "BestMatchIndex",
     "Candidates",
+    "Field",
+    "Part",
+    "Statistics",
     "K1",
     "B",
     "PAIR_BOOST",
@@ -96,11 +97,24 @@ class Candidates:
     idf: dict[str, float] = field(default_factory=dict)  # folded word -> its IDF here
 
 
-class _Part:
-    """One Whoosh segment's arrays, at its place (``base``) among the reader's documents."""
+class Field(Protocol):
+    """One field's sorted vocabulary and postings (:class:`searcher.index.arrays.FieldArrays` on disk,
+    :class:`searcher.search.candidates.MemoryField` for a cluster's candidates)."""
 
-    def __init__(self, fields: dict[str, FieldArrays], lengths: Any, base: int, count: int, dead: Any) -> None:
-        self.fields, self._lengths, self.base, self.count, self.dead = fields, lengths, base, count, dead
+    terms: int
+
+    def term(self, index: int) -> bytes: ...
+    def find(self, tbytes: bytes) -> int: ...
+    def prefix_range(self, prefix: bytes) -> tuple[int, int]: ...
+    def postings(self, index: int) -> tuple[Any, Any]: ...
+    def document_frequencies(self, start: int, end: int) -> Any: ...
+
+
+class Part:
+    """The postings of some documents (a Whoosh segment), at their place (``base``) among all the documents."""
+
+    def __init__(self, fields: Mapping[str, Field], lengths: Any, base: int, count: int, dead: Any) -> None:
+        self.fields, self.lengths, self.base, self.count, self.dead = fields, lengths, base, count, dead
         self._norm: tuple[float, Any] | None = None
 
     def norm(self, average_length: float) -> Any:
@@ -108,7 +122,7 @@ class _Part:
         import numpy as np
 
         if self._norm is None or self._norm[0] != average_length:
-            lengths = np.asarray(self._lengths, dtype=np.float32)
+            lengths = np.asarray(self.lengths, dtype=np.float32)
             self._norm = (average_length, K1 * (1.0 - B + B * lengths / np.float32(average_length)))
         return self._norm[1]
 
@@ -122,41 +136,52 @@ class _Part:
         return None if index < 0 else field.postings(index)
 
 
+class Statistics(Protocol):
+    """Index-wide figures BM25 needs, for postings that hold only some of the index's paragraphs
+    (the candidates a cluster sent): how many live paragraphs, their mean length, and each
+    term's document frequency."""
+
+    live: int
+    average_length: float
+
+    def document_frequency(self, term: str) -> int:
+        """In how many live paragraphs of the whole index ``term`` (a vocabulary entry) occurs."""
+        ...
+
+
 class BestMatchIndex:
-    """The syllable fields of every segment a Whoosh reader reads, opened for scoring.
+    """The syllable fields' postings, opened for scoring: one :class:`Part` per Whoosh segment of
+    the local index (:func:`searcher.backends.local.read_postings`), or one part holding the
+    candidates a cluster sent (:func:`searcher.search.candidates.candidate_index`).
 
     ``order`` is each document's place in the folder's order (its ``pid``), which
-    breaks ties; file records and deleted documents are not paragraphs: they do
-    not count in BM25's statistics.
+    breaks ties; ``paragraphs`` says which docnums are live paragraphs (file records
+    and deleted documents are not).  BM25's statistics are the parts' own, unless
+    ``statistics`` gives the whole index's.
     """
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, parts: list[Part], order: Any, paragraphs: Any, statistics: Statistics | None = None) -> None:
         import numpy as np
 
-        from searcher.index import whoosh_patches
-
-        self.order = whoosh_patches.numeric_column(reader, "pid", NO_PID)
-        # Which docnums are live paragraphs (what the engine may return, and what BM25 counts).
-        self.paragraphs = self.order != NO_PID
-        self.parts: list[_Part] = []
-        live_length = 0
-        for leaf, offset in reader.leaf_readers():
-            arrays = segment_arrays(leaf)
-            if arrays is None:
-                raise IndexUnusable("the index was not written by this searcher's codec; rebuild it with: search-index --full")
-            count = leaf.doc_count_all()
-            dead = np.asarray(sorted(leaf.deleted_docs_set) if leaf.has_deletions() else [], dtype=np.int64)
-            self.paragraphs[offset + dead] = False
-            alive = self.paragraphs[offset : offset + count]
-            live_length += int(np.asarray(arrays.lengths, dtype=np.int64)[alive].sum())
-            self.parts.append(_Part(arrays.fields, arrays.lengths, offset, count, dead))
-        self.live = max(1, int(np.count_nonzero(self.paragraphs)))
-        self.average_length = max(1.0, live_length / self.live)
+        self.order, self.paragraphs, self.parts = order, paragraphs, parts
+        self._statistics = statistics
+        if statistics is not None:
+            self.live = max(1, int(statistics.live))
+            self.average_length = max(1.0, float(statistics.average_length))
+        else:
+            live_length = 0
+            for part in parts:
+                alive = paragraphs[part.base : part.base + part.count]
+                live_length += int(np.asarray(part.lengths, dtype=np.int64)[alive].sum())
+            self.live = max(1, int(np.count_nonzero(paragraphs)))
+            self.average_length = max(1.0, live_length / self.live)
         self._postings: dict[str, tuple[Any, Any]] = {}
         self._frequencies: dict[str, int] = {}
 
     def document_frequency(self, term: str) -> int:
         """In how many live paragraphs ``term`` (a vocabulary entry: see :func:`term_key`) occurs."""
+        if self._statistics is not None:
+            return self._statistics.document_frequency(term)
         cached = self._postings.get(term)
         if cached is not None:
             return len(cached[0])
@@ -246,7 +271,7 @@ class BestMatchIndex:
             held[inside] = local[0][where] == wanted
         return held
 
-    def _ranges(self, prefix: str) -> list[tuple[FieldArrays, int, int]]:
+    def _ranges(self, prefix: str) -> list[tuple[Field, int, int]]:
         """Each part's range ``[start, end)`` of the terms that start with ``prefix`` (a vocabulary entry)."""
         name, text = _split_key(prefix)
         target = text.encode("utf-8")

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from whoosh.query import And, Not, Or, Phrase, Query, Term
+from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
 from whoosh.query.qcore import _NullQuery
 
 from searcher.search.bestmatch import term_key
@@ -32,7 +32,9 @@ from searcher.search.bestmatch import term_key
 if TYPE_CHECKING:
     from searcher.search.bestmatch import BestMatchIndex
 
-__all__ = ["Matches", "evaluate", "top"]
+__all__ = ["PREFIX_EXPANSIONS", "Matches", "completion_query", "evaluate", "top"]
+
+PREFIX_EXPANSIONS = 12  # completions of an unfinished last word that are searched
 
 
 @dataclass
@@ -55,8 +57,9 @@ def _empty() -> Matches:
 def evaluate(index: "BestMatchIndex", query: Query) -> Matches:
     """The paragraphs that match ``query`` and their scores (BM25, each term times its boost).
 
-    Understands ``Term``, ``And``, ``Or``, ``Not`` (inside an ``And``) and
-    ``Phrase`` (all its terms; the order is the tier's check's to verify).
+    Understands ``Term``, ``And``, ``Or``, ``Not`` (inside an ``And``),
+    ``Phrase`` (all its terms; the order is the tier's check's to verify) and
+    ``Prefix`` (its most frequent completions, :func:`completion_query`).
     """
     return _evaluate(index, query, 1.0)
 
@@ -74,6 +77,9 @@ def _evaluate(index: "BestMatchIndex", query: Query, boost: float) -> Matches:
         return Matches(docnums, factors * weight if weight else np.zeros(len(docnums), dtype=np.float32))
     if isinstance(query, Phrase):
         return _intersect(index, [Term(query.fieldname, word) for word in query.words], boost)
+    if isinstance(query, Prefix):  # an unfinished word a backend left to the postings: its completions here
+        completed = completion_query(index, query.fieldname, str(query.text))
+        return _empty() if completed is None else _evaluate(index, completed, boost)
     if isinstance(query, And):
         return _intersect(index, list(query.subqueries), boost)
     if isinstance(query, Or):
@@ -133,6 +139,14 @@ def _and(small: Matches, large: Matches) -> Matches:
     where[where >= len(large.docnums)] = len(large.docnums) - 1
     both = large.docnums[where] == small.docnums
     return Matches(small.docnums[both], small.scores[both] + large.scores[where[both]])
+
+
+def completion_query(index: "BestMatchIndex", fieldname: str, prefix: str) -> Query | None:
+    """An ``Or`` of the :data:`PREFIX_EXPANSIONS` most frequent terms of ``fieldname`` that start with
+    ``prefix`` (a ``Term`` when there is one, None when there are none)."""
+    mark = term_key(fieldname, "")
+    found = [Term(fieldname, term[len(mark) :]) for _, term in index.with_prefix(mark + prefix, PREFIX_EXPANSIONS)]
+    return None if not found else found[0] if len(found) == 1 else Or(found)
 
 
 def top(matches: Matches, count: int, order: Any) -> Any:

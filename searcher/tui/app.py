@@ -30,7 +30,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Input
 
 from searcher.backends import is_remote
-from searcher.search.engine import Engine
+from searcher.engine import Engine
 from searcher.documents.filters import PathFilter
 from searcher.index.places import scope_under
 from searcher.index.build import BuildSummary

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from searcher.cli.presentation import visible
 from searcher.cli.presentation import where as location_suffix
 from searcher.documents.corpus import UnreadableFile, read_document
-from searcher.search.engine import Hit
+from searcher.search.results import Hit
 from searcher.search.highlight import best_cluster, document_spans, phrase_spans
 from searcher.search.query import ParsedQuery
 from searcher.tui.widgets import highlighted

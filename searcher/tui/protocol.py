@@ -1,5 +1,5 @@
 """What the live search needs from an engine: one typed definition for the real
-:class:`searcher.search.engine.Engine` and the test fakes.  No Textual here.
+:class:`searcher.engine.Engine` and the test fakes.  No Textual here.
 """
 
 from __future__ import annotations
@@ -7,14 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
-from searcher.search.engine import Hit, SearchResult
+from searcher.search.results import Hit, SearchResult
 
 __all__ = ["SearchEngine"]
 
 
 @runtime_checkable
 class SearchEngine(Protocol):
-    """The engine as the TUI uses it (see :class:`searcher.search.engine.Engine` for the meaning)."""
+    """The engine as the TUI uses it (see :class:`searcher.engine.Engine` for the meaning)."""
 
     @property
     def version(self) -> int: ...

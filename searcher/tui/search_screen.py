@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from searcher.cli.presentation import where
-from searcher.search.engine import Hit, SearchResult
+from searcher.search.results import Hit, SearchResult
 from searcher.errors import QueryError, SearcherError, Unavailable
 from searcher.search.highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
 from searcher.cli.presentation import make_snippet

@@ -29,7 +29,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from rich.segment import Segment
 
-from searcher.search.engine import Hit
+from searcher.search.results import Hit
 from searcher.search.highlight import phrases_and_cluster
 from searcher.cli.presentation import make_snippet, visible, where
 from searcher.search.query import ParsedQuery

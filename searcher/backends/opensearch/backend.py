@@ -1,0 +1,304 @@
+"""Searching an index on a cluster, with the ranking the local index uses.
+
+The cluster does what it is good at, finding candidates: for each of a
+search's tier queries and for its best-match pass, it sends its best
+paragraphs (by its own BM25, which is close to ours) with their text.  Their
+postings are then worked out here by the schema's own analysis
+(:func:`searcher.search.candidates.candidate_index`), and scored by the one
+ranking (:mod:`searcher.search.ranking`) with the cluster's index-wide
+statistics: the number of paragraphs, their mean length and each term's
+document frequency.  So a paragraph gets the score it gets locally, and the
+same corpus gives the same hits in the same order, wherever it is indexed.
+Only a paragraph that the cluster's own order leaves outside the candidates it
+sends (:data:`STRICT_FETCH`, :data:`BEST_FETCH` a query) can be missed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from whoosh.query import Prefix, Query, Term
+
+from searcher.backends.base import View, Wanted
+from searcher.backends.opensearch.client import (
+    Address,
+    ClusterUnavailable,
+    alias_targets,
+    call,
+    connect,
+    index_meta,
+    parse_address,
+    reason,
+    totals,
+)
+from searcher.backends.opensearch.dsl import to_dsl
+from searcher.backends.opensearch.mapping import CLUSTER_SCHEMA_VERSION, SOURCE_FIELDS
+from searcher.errors import IndexMissing, IndexUnusable
+from searcher.index.schema import KIND_PARAGRAPH
+from searcher.search.bestmatch import PAIR_BOOST, term_key
+from searcher.search.candidates import candidate_index
+
+if TYPE_CHECKING:
+    from searcher.documents.filters import PathFilter
+
+__all__ = ["OpenSearchBackend"]
+
+SEARCH_TIMEOUT = 10.0  # seconds a search waits for the cluster before it says so
+CHECK_EVERY = 1.0  # seconds between two looks at where the alias points
+STRICT_FETCH = 200  # candidates fetched for each tier query, at least
+BEST_FETCH = 400  # candidates fetched for the best-match pass (its coverage share reorders the cluster's BM25)
+KNOWN_KEPT = 65536  # term counts remembered per index state
+
+
+class OpenSearchBackend:
+    """An index on an OpenSearch cluster (see :mod:`searcher.backends.opensearch`)."""
+
+    def __init__(self, address: str | Address) -> None:
+        self.address = address if isinstance(address, Address) else parse_address(address)
+        self._lock = threading.RLock()
+        # Someone waits for each search: a cluster that hangs is reported after SEARCH_TIMEOUT, not a minute.
+        self._client = connect(self.address, timeout=SEARCH_TIMEOUT, retry_on_timeout=False)
+        self._target: str | None = None
+        self._meta: dict[str, Any] = {}
+        self._checked = 0.0
+        self._frequencies: dict[str, int] = {}  # term key -> paragraphs with it (the index-wide statistics)
+        self._prefixes: dict[tuple[str, str], bool] = {}
+        self._totals: tuple[int, float] | None = None  # (paragraphs, mean length)
+        self.version = 0
+        self.refresh(force=True)
+
+    # -- lifecycle -------------------------------------------------------
+
+    def refresh(self, force: bool = False) -> bool:
+        """Notice an alias swap (a full rebuild) or an update; at most one look a second unless ``force``."""
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._checked < CHECK_EVERY:
+                return False
+            self._checked = now
+            targets = alias_targets(self._client, self.address)
+            if not targets:
+                raise IndexMissing(
+                    f"no index {self.address.name} at {self.address.url}: build it with "
+                    f"search-index --index {self.address} --corpus FOLDER"
+                )
+            if targets[0] == self._target:
+                return False
+            meta = index_meta(self._client, self.address, targets[0])
+            if meta.get("schema_version") != CLUSTER_SCHEMA_VERSION:
+                raise IndexUnusable(
+                    f"the index {self.address} was built by another version of searcher: rebuild it with "
+                    f"search-index --full --index {self.address} --corpus FOLDER"
+                )
+            self._target, self._meta = targets[0], meta
+            self._forget()
+            return True
+
+    def _forget(self) -> None:
+        self._frequencies, self._prefixes, self._totals = {}, {}, None
+        self.version += 1
+
+    def close(self) -> None:
+        """Close the connection."""
+        try:
+            self._client.close()
+        except Exception:  # noqa: BLE001 - closing what may already be gone
+            pass
+
+    def recover(self, exc: BaseException) -> bool:
+        """A cluster's failures are said by :func:`~searcher.backends.opensearch.client.call`; anything else is a fault."""
+        raise ClusterUnavailable(f"OpenSearch at {self.address.url}: {reason(exc)}") from None
+
+    def warm(self) -> None:
+        """Nothing to precompute: completions are the candidates' own."""
+
+    # -- facts about the index -----------------------------------------
+
+    @property
+    def corpus(self) -> Path:
+        """The folder the index was built from."""
+        return Path(self._meta.get("corpus", "."))
+
+    def stats(self) -> dict[str, Any]:
+        """Paragraph and file counts, size of the primaries, build time."""
+        index = self._target
+        paragraphs, files = totals(self._client, self.address, index or "")
+        size = call(self.address, self._client.indices.stats, index=index, metric="store")
+        return {
+            "paragraphs": paragraphs,
+            "files": files,
+            "bytes": size["_all"]["primaries"]["store"]["size_in_bytes"],
+            "built": self._meta.get("created", 0.0),
+            "generation": index,
+            "corpus": str(self.corpus),
+        }
+
+    def document(self, path: str) -> list[dict[str, Any]]:
+        """The stored fields of every paragraph of ``path``, in order."""
+        from opensearchpy import helpers
+
+        query = {
+            "query": {"bool": {"filter": [{"term": {"path": path}}, {"term": {"kind": KIND_PARAGRAPH}}]}},
+            "_source": SOURCE_FIELDS,
+        }
+        try:
+            rows = [hit["_source"] for hit in helpers.scan(self._client, index=self._target, query=query)]
+        except Exception as exc:  # noqa: BLE001 - said in one line
+            self.recover(exc)
+        rows.sort(key=lambda f: f["ordinal"])
+        return rows
+
+    def term_source(self) -> None:
+        """Did-you-mean reads counts of marked forms that a cluster is not asked for (yet)."""
+        return None
+
+    # -- term statistics ---------------------------------------------------
+
+    def _counts(self, queries: list[dict[str, Any]]) -> list[int]:
+        """How many paragraphs match each query (one ``_msearch``)."""
+        if not queries:
+            return []
+        lines: list[dict[str, Any]] = []
+        kind = {"term": {"kind": KIND_PARAGRAPH}}
+        for query in queries:
+            lines.append({"index": self._target})
+            lines.append({"size": 0, "track_total_hits": True, "query": {"bool": {"filter": [kind, query]}}})
+        responses = call(self.address, self._client.msearch, body=lines)["responses"]
+        return [int(r.get("hits", {}).get("total", {}).get("value", 0)) for r in responses]
+
+    def _fetch_frequencies(self, keys: list[str]) -> None:
+        """Count the paragraphs of each of ``keys`` (vocabulary entries) not counted yet."""
+        missing = [key for key in dict.fromkeys(keys) if key not in self._frequencies]
+        if not missing:
+            return
+        if len(self._frequencies) + len(missing) > KNOWN_KEPT:
+            self._frequencies = {}
+        queries = [{"term": dict([_field_and_term(key)])} for key in missing]
+        self._frequencies.update(zip(missing, self._counts(queries)))
+
+    def document_frequency(self, term: str) -> int:
+        """In how many paragraphs of the whole index ``term`` (a vocabulary entry) occurs."""
+        if term not in self._frequencies:
+            self._fetch_frequencies([term])
+        return self._frequencies[term]
+
+    @property
+    def live(self) -> int:
+        """How many paragraphs the index holds."""
+        return self._statistics()[0]
+
+    @property
+    def average_length(self) -> float:
+        """Their mean length in syllables."""
+        return self._statistics()[1]
+
+    def _statistics(self) -> tuple[int, float]:
+        if self._totals is None:
+            body = {
+                "size": 0,
+                "track_total_hits": True,
+                "query": {"term": {"kind": KIND_PARAGRAPH}},
+                "aggs": {"length": {"sum": {"field": "length"}}},
+            }
+            found = call(self.address, self._client.search, index=self._target, body=body)
+            count = int(found["hits"]["total"]["value"])
+            length = float(found["aggregations"]["length"]["value"] or 0.0)
+            # As locally: at least one paragraph, of at least one syllable.
+            self._totals = (max(1, count), max(1.0, length / max(1, count)))
+        return self._totals
+
+    def known(self, fieldname: str, term: str, as_prefix: bool) -> bool:
+        """Whether some paragraph has ``term`` in ``fieldname`` (``as_prefix``: a term starting with it)."""
+        if not as_prefix:
+            return self.document_frequency(term_key(fieldname, term)) > 0
+        key = (fieldname, term)
+        if key not in self._prefixes:
+            self._prefixes[key] = self._counts([{"prefix": {fieldname: term}}])[0] > 0
+        return self._prefixes[key]
+
+    def completions(self, fieldname: str, prefix: str) -> Query | None:
+        """A ``Prefix``: the candidates' postings expand it to its most frequent completions among them."""
+        return Prefix(fieldname, prefix) if self.known(fieldname, prefix, as_prefix=True) else None
+
+    # -- candidates ----------------------------------------------------------
+
+    def view(self, wanted: Wanted, scope: PathFilter) -> View:
+        """The postings of the candidates the cluster sends for ``wanted``, scored with its statistics."""
+        from searcher.documents.filters import FilterError
+
+        if scope.active:
+            raise FilterError("a search on a cluster cannot be kept to some files yet (-g, -t, a subfolder)")
+        searches: list[dict[str, Any]] = []
+        pool = max(wanted.pool, STRICT_FETCH)
+        for query in {repr(q): q for q in wanted.queries}.values():
+            searches.append(_fetch(to_dsl(query), pool))
+        best = _best_match_query(wanted)
+        if best is not None:
+            searches.append(_fetch(best, max(wanted.pool, BEST_FETCH)))
+        sources: dict[str, dict[str, Any]] = {}
+        if searches:
+            lines: list[dict[str, Any]] = []
+            for body in searches:
+                lines += [{"index": self._target}, body]
+            for response in call(self.address, self._client.msearch, body=lines)["responses"]:
+                if "error" in response:
+                    raise IndexUnusable(f"OpenSearch at {self.address.url} refused a search: {response['error']}")
+                for hit in response["hits"]["hits"]:
+                    sources.setdefault(hit["_id"], hit["_source"])
+        # Numbered in the folder's order, as the local index's docnums mostly are.
+        rows = sorted(sources.values(), key=lambda s: (int(s.get("pid", 0)), s.get("path", ""), int(s.get("ordinal", 0))))
+        self._fetch_frequencies(_keys(wanted))
+        index = candidate_index([row.get("text", "") for row in rows], [int(row.get("pid", 0)) for row in rows], self)
+        return View(index, rows.__getitem__, None, lasting=False)
+
+
+def _field_and_term(key: str) -> tuple[str, str]:
+    """The cluster field and term of a vocabulary entry (:func:`searcher.search.bestmatch.term_key`)."""
+    from searcher.search.bestmatch import FIELD_MARKS
+
+    for field, mark in FIELD_MARKS.items():
+        if mark and key.startswith(mark):
+            return field, key[len(mark) :]
+    return "folded", key
+
+
+def _keys(wanted: Wanted) -> list[str]:
+    """Every vocabulary entry a search of ``wanted`` weighs: its IDFs are fetched in one request."""
+    keys: list[str] = []
+    for query in wanted.queries:
+        for leaf in query.leaves() if query.is_leaf() is False else [query]:
+            if isinstance(leaf, Term):
+                keys.append(term_key(leaf.fieldname, str(leaf.text)))
+            elif hasattr(leaf, "words"):  # a Phrase of pair terms
+                keys.extend(term_key(leaf.fieldname, str(w)) for w in leaf.words)
+    keys += wanted.words + wanted.excluded + [term_key("pairs", pair) for pair in wanted.pairs]
+    return keys
+
+
+def _fetch(query: dict[str, Any], size: int) -> dict[str, Any]:
+    """A search for the ``size`` best paragraphs of ``query``, with their stored fields."""
+    return {
+        "size": size,
+        "_source": SOURCE_FIELDS,
+        "query": {"bool": {"must": [query], "filter": [{"term": {"kind": KIND_PARAGRAPH}}]}},
+        "sort": [{"_score": "desc"}, {"pid": "asc"}],
+    }
+
+
+def _best_match_query(wanted: Wanted) -> dict[str, Any] | None:
+    """The best-match pass's candidates: paragraphs with at least ``min_words`` of the words, pairs adding."""
+    words: list[dict[str, Any]] = [{"term": {"folded": word}} for word in wanted.words]
+    if wanted.prefix is not None:
+        words.append({"prefix": {"folded": wanted.prefix}})
+    if len(words) < 2:
+        return None
+    return {
+        "bool": {
+            "must": [{"bool": {"should": words, "minimum_should_match": wanted.min_words}}],
+            "should": [{"term": {"pairs": {"value": pair, "boost": PAIR_BOOST}}} for pair in wanted.pairs],
+            "must_not": [{"term": {"folded": term}} for term in wanted.excluded],
+        }
+    }
