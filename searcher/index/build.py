@@ -26,15 +26,9 @@ from typing import Any, Callable, Sequence
 
 from whoosh.query import And, Term
 
-from searcher.documents.corpus import (
-    CorpusFile,
-    Document,
-    UnreadableFile,
-    inspect_file,
-    is_document,
-    iter_corpus_files,
-    iter_paragraphs,
-)
+from searcher.documents.corpus import CorpusFile, is_document, iter_corpus_files
+from searcher.documents.encoding import UnreadableFile, inspect_file
+from searcher.documents.paragraphs import Document, iter_paragraphs
 from searcher.documents import formats
 from searcher.documents.formats import DocumentSkipped, Extracted
 from searcher.documents.selection import FileSelection

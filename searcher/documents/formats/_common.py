@@ -11,7 +11,7 @@ from typing import IO, Any, Iterator
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _defused_iterparse
 
-from searcher.documents.corpus import MAX_PARAGRAPH_CHARS, TITLE_MAX_CHARS
+from searcher.documents.paragraphs import MAX_PARAGRAPH_CHARS, TITLE_MAX_CHARS
 from searcher.vietnamese.legacy import convert, detect_legacy, has_unicode_vietnamese
 from searcher.vietnamese.text import clean
 from searcher.documents.formats._model import DocumentSkipped, Extracted, ExtractedParagraph, Limits
@@ -148,9 +148,6 @@ class SafeZip:
     def has(self, name: str) -> bool:
         return name in self.infos
 
-    def is_encrypted(self, name: str) -> bool:
-        return bool(self.infos[name].flag_bits & 0x1)
-
     def open(self, name: str) -> IO[bytes]:
         """A reader for one member that stops at its declared size and the archive budget."""
         info = self.infos.get(name)
@@ -243,7 +240,7 @@ def iter_xml(source: IO[bytes], name: str, limits: Limits) -> Iterator[tuple[str
 
 
 def parse_small_xml(data: bytes, name: str, limits: Limits) -> Any:
-    """Parse a small XML part (manifest, OPF, core properties) into an element tree root."""
+    """Parse a small XML part (an EPUB's container and package document, document properties) into its root element."""
     root = None
     for event, elem, depth in iter_xml(io.BytesIO(data), name, limits):
         if event == "start" and depth == 1:

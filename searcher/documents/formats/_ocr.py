@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from searcher.documents.formats._common import Collector, TextFull
+from searcher.documents.formats._lines import pdf_paragraphs
 from searcher.documents.formats._model import DocumentSkipped, Limits, tool_missing
 
 LANGUAGE = "vie"
@@ -155,8 +156,6 @@ class OcrCache:
 
 def add_ocr_text(collector: Collector, text: str, page: int | None) -> None:
     """Add what OCR read on one page as paragraphs (blank lines part them; wrapped lines are joined)."""
-    from searcher.documents.formats._binary import pdf_paragraphs
-
     for line, paragraph in pdf_paragraphs(text):
         collector.add(paragraph, line, page=page, ocr=True)
 

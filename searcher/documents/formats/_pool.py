@@ -63,7 +63,6 @@ class _Worker:
         self.memory_mb = memory_mb
         self.send_conn = Connection(to_child_w, readable=False)
         self.conn = Connection(from_child_r, writable=False)
-        self.served = 0
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -179,7 +178,6 @@ class WorkerPool:
                 except subprocess.TimeoutExpired:
                     code = None
                 raise DocumentSkipped(_death_reason(code, limits)) from None
-            worker.served += 1
             if status == "ok":
                 keep = True
                 return payload  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from searcher.documents.corpus import UnreadableFile, decode
+from searcher.documents.encoding import UnreadableFile, decode
 from searcher.vietnamese.legacy import detect_legacy
 from searcher.documents.formats._common import Collector, TextFull
 from searcher.documents.formats._model import DocumentSkipped, Limits
