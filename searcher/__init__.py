@@ -15,7 +15,7 @@ __all__ = ["Engine", "Hit", "SearchResult", "build_index", "ensure_index", "__ve
 
 if TYPE_CHECKING:
     from searcher.search.engine import Engine, Hit, SearchResult
-    from searcher.index.build import build_index, ensure_index
+    from searcher.building import build_index, ensure_index
 
 
 def __getattr__(name: str) -> Any:
@@ -25,7 +25,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(engine, name)
     if name in ("build_index", "ensure_index"):
-        from searcher.index import build as indexer
+        from searcher import building
 
-        return getattr(indexer, name)
+        return getattr(building, name)
     raise AttributeError(f"module 'searcher' has no attribute {name!r}")

@@ -48,6 +48,9 @@ HEADLESS = [
     "searcher.documents.formats._text",
     "searcher.index.store",
     "searcher.index.build",
+    "searcher.index.feed",
+    "searcher.index.update",
+    "searcher.building",
     "searcher.search.query",
     "searcher.search.planning",
     "searcher.search.matching",
@@ -160,8 +163,13 @@ def test_one_shot_search_does_not_load_the_tui_stack(tmp_path: Path) -> None:
 # What a one-shot search over an index that exists never needs: building (the indexer, the document
 # readers, the writer processes), the cluster client, running programs.  Each costs start-up time.
 NOT_FOR_A_SEARCH = (
+    "searcher.building",
     "searcher.index.build",
+    "searcher.index.feed",
+    "searcher.index.update",
     "searcher.documents.corpus",
+    "searcher.documents.encoding",
+    "searcher.documents.paragraphs",
     "searcher.documents.formats",
     "searcher.vietnamese.legacy",
     "searcher.index.watch",

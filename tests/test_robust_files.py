@@ -526,7 +526,7 @@ def test_next_file_changes_while_the_build_runs(tmp_path, change):
 
 def test_file_rewritten_between_the_two_reads(tmp_path, monkeypatch):
     """Changed after it was checked and before it was split: a warning, then re-read next time."""
-    from searcher.index import build as indexer
+    from searcher.index import feed as indexer
 
     corpus = _corpus_of(tmp_path, 3)
     victim = corpus / "tệp 1.txt"

@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if is_remote(args.index):
             return _build_remote(args)
-        from searcher.index.build import build_index
+        from searcher.building import build_index
 
         with _progress_display(enabled=not args.quiet and sys.stderr.isatty()) as progress:
             summary = build_index(

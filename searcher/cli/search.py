@@ -429,7 +429,7 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
             f"no index at {index} ({named}): build it with `search-index --index {index} FOLDER`, "
             "or name the folder to build it from with --corpus FOLDER"
         )
-    from searcher.index.build import ensure_index
+    from searcher.building import ensure_index
 
     summary = ensure_index(corpus, index, on_build=lambda message: print(f"search: {message}", file=announce, flush=True))
     if summary is not None:
