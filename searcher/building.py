@@ -9,7 +9,8 @@ same :class:`~searcher.index.feed.BuildSummary`.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from searcher.backends import is_remote
 
@@ -83,7 +84,7 @@ def ensure_index(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
 ) -> BuildSummary | None:
-    """Make sure there is an index at ``index`` (a folder or an address), building it from ``corpus`` when there is none.
+    """Make sure there is an index at ``index`` (a folder or an address), built from ``corpus`` if there is none.
 
     The first-use build of ``search``, of the TUI and of API users.  Returns
     the build's summary, or None when an index was already there.  An index

@@ -14,7 +14,8 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Sequence, TextIO
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from searcher.cli.output import print_files, print_hits, print_paragraph, print_vimgrep
 from searcher.cli.presentation import describe_conversions, display_path, redact, visible
@@ -88,7 +89,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         # The reader (head, less) went away: not an error worth a traceback.
         try:
-            sys.stdout = open(os.devnull, "w")
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (stdout for the rest of the process; closed at exit)
         except OSError:
             pass
         return EXIT_FOUND
@@ -133,8 +134,8 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
     index and the command that makes it.
     """
     from searcher.backends import is_remote
-    from searcher.search.engine import Engine
     from searcher.errors import IndexMissing
+    from searcher.search.engine import Engine
 
     if is_remote(index):  # a cluster is built with search-index, never on first use
         return Engine.open(index)
@@ -150,7 +151,9 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
         )
     from searcher.building import ensure_index
 
-    summary = ensure_index(corpus, index, on_build=lambda message: print(f"search: {message}", file=announce, flush=True))
+    summary = ensure_index(
+        corpus, index, on_build=lambda message: print(f"search: {message}", file=announce, flush=True)
+    )
     if summary is not None:
         print(
             f"search: indexed {summary.paragraphs} paragraphs from {summary.files} files in {summary.seconds:.1f} s"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from searcher.cli.options import OneLineParser, add_location_arguments, add_version_argument
 from searcher.documents.filters import FILE_TYPES, type_names
@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print path:N, N the file's paragraphs with every word, best file first (implies --all)",
     )
     output.add_argument(
-        "--vimgrep", action="store_true", help="print path:line:column:text, one hit per line (editors' quickfix format)"
+        "--vimgrep",
+        action="store_true",
+        help="print path:line:column:text, one hit per line (editors' quickfix format)",
     )
     parser.add_argument(
         "-g",
@@ -259,7 +261,9 @@ def _short_options(arg: str, rest: Iterator[str]) -> str:
             attached = arg[position + 1 :]
             if (letter == "n" and attached.isdigit()) or (letter in "tT" and attached in FILE_TYPES):
                 return arg
-            raise UsageError(f"unknown option {arg} ({_EXCLUSION_HINT}; an option's value goes after a space: -{letter} VALUE)")
+            raise UsageError(
+                f"unknown option {arg} ({_EXCLUSION_HINT}; an option's value goes after a space: -{letter} VALUE)"
+            )
         if letter not in _SHORT_FLAGS:
             shown = arg if position == 1 else f"-{letter} in {arg}"
             raise UsageError(f"unknown option {shown} ({_EXCLUSION_HINT})")

@@ -11,9 +11,9 @@ its bytes are, :mod:`searcher.documents.paragraphs` splits the decoded text.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from searcher.documents.encoding import UnreadableFile, inspect_file
 from searcher.documents.paragraphs import Document, iter_paragraphs

@@ -14,8 +14,9 @@ import codecs
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from searcher.vietnamese.text import clean
 
@@ -87,8 +88,7 @@ def inspect_file(stream: BinaryIO) -> FileCheck:
         encoding, skip = bom
     else:
         skip = 0
-        encoding = _utf16_without_bom(head[:65536]) if b"\x00" in head[:65536] else None
-        encoding = encoding or "utf-8"
+        encoding = (_utf16_without_bom(head[:65536]) if b"\x00" in head[:65536] else None) or "utf-8"
     stream.seek(0)
     try:
         check = _scan(stream, encoding, skip)
@@ -105,18 +105,18 @@ def inspect_file(stream: BinaryIO) -> FileCheck:
         return replace(_scan(stream, "latin-1", 0), legacy=legacy)
     stream.seek(0)
     try:
-        check = _scan(stream, "cp1258", 0)
+        cp1258: FileCheck | None = _scan(stream, "cp1258", 0)
     except UnicodeDecodeError:
-        check = None
-    if check is not None and _looks_vietnamese(stream):
-        return check
+        cp1258 = None
+    if cp1258 is not None and _looks_vietnamese(stream):
+        return cp1258
     raise UnreadableFile(
         f"not UTF-8 (invalid byte at offset {utf8_error.start}) nor recognisably Windows-1258 text"
     ) from None
 
 
 def _legacy_font(sample: str) -> str | None:
-    """``"tcvn3"``/``"vni"`` when the text was typed in that pre-Unicode font (see :mod:`searcher.vietnamese.legacy`)."""
+    """``"tcvn3"``/``"vni"`` when the text was typed in that pre-Unicode font (:mod:`searcher.vietnamese.legacy`)."""
     sample = sample[:_LEGACY_SAMPLE]
     if sample.isascii():
         return None
@@ -145,7 +145,10 @@ def _scan(stream: BinaryIO, encoding: str, skip: int) -> FileCheck:
         try:
             text = decoder.decode(data, final=final)
         except UnicodeDecodeError as exc:
-            raise UnicodeDecodeError(exc.encoding, exc.object, offset - len(chunk) + exc.start, offset - len(chunk) + exc.end, exc.reason) from None
+            start = offset - len(chunk)  # the error's offsets in the file, not in this chunk
+            raise UnicodeDecodeError(
+                exc.encoding, exc.object, start + exc.start, start + exc.end, exc.reason
+            ) from None
         if "\x00" in text:
             raise UnreadableFile("binary data (NUL bytes)")
         state.feed(text)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 from searcher.documents.encoding import BlankLines, FileCheck, iter_text
 from searcher.vietnamese.text import clean, clean_line
@@ -61,12 +62,11 @@ def _iter_lines(chunks: Iterable[str]) -> Iterator[tuple[str, bool]]:
     """
     buffer = ""
     carry_cr = False
-    for text in chunks:
+    for chunk in chunks:
+        text = "\r" + chunk if carry_cr else chunk
+        carry_cr = text.endswith("\r")
         if carry_cr:
-            text = "\r" + text
-            carry_cr = False
-        if text.endswith("\r"):
-            text, carry_cr = text[:-1], True
+            text = text[:-1]
         buffer += text.replace("\r\n", "\n").replace("\r", "\n")
         lines = buffer.split("\n")
         buffer = lines.pop()
@@ -201,9 +201,8 @@ def _paragraphs_from_lines(
     if legacy:
         from searcher.vietnamese.legacy import convert, has_unicode_vietnamese
     for piece, ends_line in lines:
-        if legacy and not has_unicode_vietnamese(piece):
-            piece = convert(piece, legacy)  # before cleaning: TCVN3 spells ư as a soft hyphen
-        cleaned = clean(piece)
+        # Converted before cleaning: TCVN3 spells ư as a soft hyphen.
+        cleaned = clean(convert(piece, legacy) if legacy and not has_unicode_vietnamese(piece) else piece)
         yield from assembler.add_line(number, column, cleaned, ends_line, starts)
         if document.title == "" and assembler.title:
             document.title = assembler.title

@@ -13,9 +13,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from searcher.documents import formats
 from searcher.documents.corpus import CorpusFile, check_corpus, iter_corpus_files
@@ -176,13 +177,12 @@ def _selection(
 ) -> tuple[FileSelection, bool]:
     """The file selection of this build and whether it follows links leading out of the folder;
     what is given is saved, what is not comes from the last build."""
-    saved: dict[str, Any] = {}
+    loaded: Any = {}
     try:
-        saved = json.loads((root / SELECTION_FILE).read_text("utf-8"))
+        loaded = json.loads((root / SELECTION_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         pass
-    if not isinstance(saved, dict):
-        saved = {}
+    saved: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
     if include is not None or exclude is not None or (follow is not None and follow != bool(saved.get("follow"))):
         saved = {
             "include": list(include if include is not None else saved.get("include", [])),

@@ -21,9 +21,10 @@ import hashlib
 import os
 import stat
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from whoosh.query import And, Term
 
@@ -207,7 +208,9 @@ def _unopened(known: dict[str, Any]) -> bool:
     """
     reason = known.get("skipped") or ""
     # A file skipped for a missing tool is read once the tool is installed.
-    return reason.startswith("cannot read") or reason == "not a regular file" or formats.missing_tool(reason) is not None
+    return (
+        reason.startswith("cannot read") or reason == "not a regular file" or formats.missing_tool(reason) is not None
+    )
 
 
 def _file_record(

@@ -23,15 +23,16 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh import index as whoosh_index
 
-from searcher.index import whoosh_patches
 from searcher.errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable
+from searcher.index import whoosh_patches
 from searcher.index.schema import make_schema
 
 __all__ = [

@@ -8,7 +8,8 @@ the caller (:func:`searcher.index.build.build_index`) rebuilds it in full.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from searcher.documents.corpus import CorpusFile
 from searcher.errors import IndexUnusable

@@ -21,12 +21,12 @@ installs it (:func:`missing_tool` reads it back) and the build goes on.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
-from searcher.documents.paragraphs import Document, Paragraph
 from searcher.documents.formats._model import DocumentSkipped, Extracted, ExtractedParagraph, Limits, missing_tool
 from searcher.documents.formats._pool import TEST_HOOKS_ENV, WorkerPool, default_pool, shutdown
+from searcher.documents.paragraphs import Document, Paragraph
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

@@ -6,9 +6,11 @@ untrusted archives and a C library, so a crash or a bomb must cost one file.
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from searcher.documents.formats._common import Collector, SafeZip, TextFull, iter_xml, local, parse_small_xml
@@ -99,7 +101,11 @@ def _paragraphs(
             names.pop()
             if stack and stack[-1][0] is elem:
                 _, number = stack.pop()
-                emit(number, render(elem, lambda e: e is not elem and is_paragraph(local(e.tag))), names)
+
+                def nested(e: Any, top: Any = elem) -> bool:  # a paragraph inside this one
+                    return e is not top and is_paragraph(local(e.tag))
+
+                emit(number, render(elem, nested), names)
             if not stack:
                 elem.clear()  # nothing encloses it any more: free the memory
 
@@ -107,7 +113,9 @@ def _paragraphs(
 # -- Word (.docx) --------------------------------------------------------------------------
 
 _DOCX_PARTS = re.compile(r"word/(header|footer|footnotes|endnotes|comments)\d*\.xml")
-_DOCX_PART_NAMES = {"header": "header", "footer": "footer", "footnotes": "footnotes", "endnotes": "endnotes", "comments": "comments"}
+_DOCX_PART_NAMES = {
+    "header": "header", "footer": "footer", "footnotes": "footnotes", "endnotes": "endnotes", "comments": "comments"
+}
 
 
 def _docx_render(elem: Any, nested: Callable[[Any], bool]) -> str:
@@ -247,7 +255,7 @@ def _epub(archive: SafeZip, collector: Collector, limits: Limits) -> None:
     chapter = 0
     for idref in spine:
         href, media = files_by_id.get(idref, ("", ""))
-        if not href or not archive.has(href) or "html" not in media and not href.endswith(("html", "htm")):
+        if not href or not archive.has(href) or ("html" not in media and not href.endswith(("html", "htm"))):
             continue
         if href in protected:
             raise DocumentSkipped("encrypted")
@@ -384,7 +392,7 @@ def _paragraph_gaps(textpage: Any, text: str) -> set[int]:
         bottoms.append(bottom)
         if top > bottom:
             heights.append(top - bottom)
-    deltas = [a - b for a, b in zip(bottoms, bottoms[1:]) if a is not None and b is not None and a > b]
+    deltas = [a - b for a, b in itertools.pairwise(bottoms) if a is not None and b is not None and a > b]
     if len(deltas) >= 3:
         threshold = 1.5 * sorted(deltas)[len(deltas) // 2]
     elif heights:

@@ -18,8 +18,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from searcher.documents.formats._common import Collector, TextFull
 from searcher.documents.formats._lines import pdf_paragraphs
@@ -53,7 +54,7 @@ def install_hint(package: str = "tesseract-ocr-vie") -> str:
 def _languages(program: str) -> frozenset[str]:
     try:
         out = subprocess.run(
-            [program, "--list-langs"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL
+            [program, "--list-langs"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False
         ).stdout.decode("utf-8", "replace")
     except (OSError, subprocess.SubprocessError):
         return frozenset()
@@ -100,6 +101,7 @@ def ocr_image(image: Any, limits: Limits, label: str) -> str:
             capture_output=True,
             timeout=limits.ocr_page_timeout_s,
             env=env,
+            check=False,  # its status is read below
         )
     except subprocess.TimeoutExpired:
         raise DocumentSkipped(
