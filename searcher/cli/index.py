@@ -39,8 +39,9 @@ examples:
   search-index . --exclude 'drafts/' --exclude '*.bak'
   search-index --quiet --json | jq .added
 
-Formats: .txt, .md, .html/.htm, .docx, .odt, .epub, .pdf; TCVN3 and VNI text is
-converted. A .searchignore file (gitignore syntax) at the top of the folder
+Formats: .txt, .md, .html/.htm, .docx, .odt, .epub, .pdf, spreadsheets, slides,
+.rtf, .doc and scans (some need an optional tool, named when one is missing);
+TCVN3 and VNI text is converted. A .searchignore file (gitignore syntax) at the top of the folder
 leaves files out, as --exclude does; --include keeps only matching files.
 
 Files that cannot be read as text are skipped with a warning naming the file.

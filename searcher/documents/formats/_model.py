@@ -16,7 +16,7 @@ class DocumentSkipped(Exception):
 
 
 # How a skip for a missing tool or Python reader ends: "... is not installed (apt install X)".
-# The indexer counts such skips and tries those files again at every build.
+# A build (searcher.index.feed) counts such skips and tries those files again at every build.
 _MISSING = re.compile(r" is not installed \((?P<install>[^()]+)\)$")
 
 
