@@ -14,8 +14,8 @@ __version__ = "0.1.0"
 __all__ = ["Engine", "Hit", "SearchResult", "build_index", "ensure_index", "__version__"]
 
 if TYPE_CHECKING:
+    from searcher.building import build_index, ensure_index
     from searcher.engine import Engine, Hit, SearchResult
-    from searcher.index.build import build_index, ensure_index
 
 
 def __getattr__(name: str) -> Any:
@@ -25,7 +25,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(import_module("searcher.engine"), name)
     if name in ("build_index", "ensure_index"):
-        from searcher.index import build as indexer
+        from searcher import building
 
-        return getattr(indexer, name)
+        return getattr(building, name)
     raise AttributeError(f"module 'searcher' has no attribute {name!r}")

@@ -5,6 +5,8 @@ Exit codes follow grep: 0 found, 1 nothing found, 2 error.
 
 from __future__ import annotations
 
+import re
+
 EXIT_FOUND = 0
 EXIT_NOT_FOUND = 1
 EXIT_ERROR = 2
@@ -42,3 +44,21 @@ class CorpusError(SearcherError):
 
 class QueryError(SearcherError):
     """The query has nothing to search for."""
+
+
+# scheme:// (or scheme:/, as a Path prints it) then user:password@: the secret part of an address.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*:/{1,3})[^\s@]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the ``user:password@`` of every address in it replaced by ``***@``.
+
+    Applied wherever an address given by the user is echoed (``-C``,
+    ``--corpus``, ``--index`` in error messages): no message prints a password.
+
+    >>> redact("corpus folder not found: opensearch:/u:s3cretPW@127.0.0.1:9/laws")
+    'corpus folder not found: opensearch:/***@127.0.0.1:9/laws'
+    >>> redact("https://bob:pa/ss@h:9200/x and /srv/công văn")
+    'https://***@h:9200/x and /srv/công văn'
+    """
+    return _USERINFO.sub(r"\1***@", text)

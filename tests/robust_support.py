@@ -150,7 +150,7 @@ class Versions:
 def make_versions(article_count: int = 110) -> Versions:
     """Versions A and B of a corpus of ``article_count`` articles (about 2000 paragraphs)."""
     from searcher.vietnamese.analysis import iter_words
-    from searcher.documents.corpus import split_paragraphs
+    from searcher.documents.paragraphs import split_paragraphs
     from searcher.vietnamese.text import fold
 
     source, kind = articles(article_count)

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, FILE_000, FILE_001, FILE_002, FILE_003
-from searcher.documents.corpus import UnreadableFile, decode, iter_corpus_files, read_document, split_paragraphs
+from searcher.documents.corpus import UnreadableFile, iter_corpus_files, read_document
+from searcher.documents.encoding import decode
+from searcher.documents.paragraphs import split_paragraphs
 from searcher.vietnamese.text import clean
 
 ALL_FILES = [FILE_000, FILE_001, FILE_002, FILE_003]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from searcher.documents.corpus import Document
+from searcher.documents.paragraphs import Document
 from searcher.documents.formats import (
     SUPPORTED_SUFFIXES,
     TEST_HOOKS_ENV,

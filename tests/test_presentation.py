@@ -83,7 +83,7 @@ def test_location_is_path_colon_line(tmp_path, monkeypatch, line):
 HOSTILE_TEXT = "đoạn văn \x1b]0;PWNTITLE\x07 \x1b[2J\x1b[31m escmarker"
 HOSTILE_NAME = "esc\x1b[32mname.txt"
 NEWLINE_NAME = "new\nline.txt"
-# The only escape sequences `search` may write itself: its own colours (cli._STYLE).
+# The only escape sequences `search` may write itself: its own colours (searcher.cli.output.STYLE).
 OWN_STYLES = re.compile(rb"\x1b\[(?:35|32|1|1;31|2|0)m")
 
 

@@ -28,7 +28,8 @@ import pytest
 from conftest import run_cli, start_cli
 from robust_support import session_pids, without_root_powers
 from searcher import Engine
-from searcher.documents.corpus import MAX_PARAGRAPH_CHARS, read_document, split_paragraphs
+from searcher.documents.corpus import read_document
+from searcher.documents.paragraphs import MAX_PARAGRAPH_CHARS, split_paragraphs
 from searcher.index.build import build_index
 
 VI = (
@@ -178,9 +179,9 @@ def test_search_index_warns_about_every_skipped_file_by_name(tmp_path):
 @pytest.mark.parametrize("ending", ["\r\n", "\r"])
 def test_line_end_split_across_read_chunks(tmp_path, ending):
     """A CRLF (or a lone CR) whose bytes straddle the 1 MiB read chunk splits lines like LF does."""
-    from searcher.documents import corpus as corpus_module
+    from searcher.documents import encoding
 
-    chunk = corpus_module._CHUNK
+    chunk = encoding._CHUNK
     line = "Dòng văn bản kiểm tra ngắt dòng"
     lines = ["Tiêu đề"]
     size = len(lines[0].encode()) + len(ending)
@@ -525,7 +526,7 @@ def test_next_file_changes_while_the_build_runs(tmp_path, change):
 
 def test_file_rewritten_between_the_two_reads(tmp_path, monkeypatch):
     """Changed after it was checked and before it was split: a warning, then re-read next time."""
-    from searcher.index import build as indexer
+    from searcher.index import feed as indexer
 
     corpus = _corpus_of(tmp_path, 3)
     victim = corpus / "tệp 1.txt"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from searcher.errors import EXIT_ERROR, SearcherError
 from searcher.cli.options import OneLineParser, add_location_arguments, add_selection_arguments, add_version_argument
 from searcher.cli.presentation import describe_conversions, format_size, redact, visible
+from searcher.errors import EXIT_ERROR, SearcherError
 
 __all__ = ["main", "build_parser"]
 
@@ -38,8 +39,9 @@ examples:
   search-index . --exclude 'drafts/' --exclude '*.bak'
   search-index --quiet --json | jq .added
 
-Formats: .txt, .md, .html/.htm, .docx, .odt, .epub, .pdf; TCVN3 and VNI text is
-converted. A .searchignore file (gitignore syntax) at the top of the folder
+Formats: .txt, .md, .html/.htm, .docx, .odt, .epub, .pdf, spreadsheets, slides,
+.rtf, .doc and scans (some need an optional tool, named when one is missing);
+TCVN3 and VNI text is converted. A .searchignore file (gitignore syntax) at the top of the folder
 leaves files out, as --exclude does; --include keeps only matching files.
 
 Files that cannot be read as text are skipped with a warning naming the file.
@@ -83,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="follow symbolic links that lead out of the folder, and links to folders (as rg -L); "
         "by default they are skipped and counted in the summary (kept for later updates)",
     )
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary (warnings still go to stderr)")
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar and no summary (warnings still go to stderr)"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
     cluster = parser.add_argument_group(
         "OpenSearch cluster",
@@ -91,11 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend opensearch --url URL --name NAME; credentials come from $SEARCHER_OPENSEARCH_USER and "
         "$SEARCHER_OPENSEARCH_PASSWORD or ~/.config/searcher/opensearch.json (mode 600), never from options",
     )
-    cluster.add_argument("--backend", choices=("local", "opensearch"), default=None, help="where the index lives (default local)")
-    cluster.add_argument("--url", metavar="URL", help="the cluster, e.g. https://search.example:9200 (with --backend opensearch)")
-    cluster.add_argument("--name", metavar="NAME", help="the index name, an alias on the cluster (with --backend opensearch)")
-    cluster.add_argument("--shards", type=int, default=1, metavar="N", help="primary shards of a full build (default 1)")
-    cluster.add_argument("--replicas", type=int, default=0, metavar="N", help="replicas of a full build (default 0: one node)")
+    cluster.add_argument(
+        "--backend", choices=("local", "opensearch"), default=None, help="where the index lives (default local)"
+    )
+    cluster.add_argument(
+        "--url", metavar="URL", help="the cluster, e.g. https://search.example:9200 (with --backend opensearch)"
+    )
+    cluster.add_argument(
+        "--name", metavar="NAME", help="the index name, an alias on the cluster (with --backend opensearch)"
+    )
+    cluster.add_argument(
+        "--shards", type=int, default=1, metavar="N", help="primary shards of a full build (default 1)"
+    )
+    cluster.add_argument(
+        "--replicas", type=int, default=0, metavar="N", help="replicas of a full build (default 0: one node)"
+    )
     parser.add_argument(
         "--wait",
         type=float,
@@ -120,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if is_remote(args.index):
             return _build_remote(args)
-        from searcher.index.build import build_index
+        from searcher.building import build_index
 
         with _progress_display(enabled=not args.quiet and sys.stderr.isatty()) as progress:
             summary = build_index(
@@ -211,7 +225,9 @@ def _resolve(args: argparse.Namespace) -> None:
 def _report(summary: Any, args: argparse.Namespace) -> None:
     # File names are the folder's own: control characters are shown, never sent (visible).
     for skipped in summary.skipped:
-        print(f"search-index: warning: skipped {visible(skipped['path'])}: {visible(skipped['reason'])}", file=sys.stderr)
+        print(
+            f"search-index: warning: skipped {visible(skipped['path'])}: {visible(skipped['reason'])}", file=sys.stderr
+        )
     for warning in summary.warnings:
         print(f"search-index: warning: {visible(warning['path'])}: {visible(warning['reason'])}", file=sys.stderr)
     if args.json:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "PDF_VIEWER_ENV",
@@ -68,7 +69,9 @@ def editor_command(path: str, line: int, environ: Any = None) -> list[str]:
     return ["sh", "-c", f'{editor} "$@"', editor, f"+{line}", argument_path(path)]
 
 
-def pdf_viewer_command(path: str, page: int, environ: Any = None, which: Callable[[str], str | None] = shutil.which) -> list[str]:
+def pdf_viewer_command(
+    path: str, page: int, environ: Any = None, which: Callable[[str], str | None] = shutil.which
+) -> list[str]:
     """The PDF viewer at ``page``: ``$SEARCHER_PDF_VIEWER`` (a template with ``{file}`` and ``{page}``),
     else the first of zathura, evince, okular found, else ``xdg-open``.
 

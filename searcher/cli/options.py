@@ -11,13 +11,15 @@ import argparse
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-__all__ = ["OneLineParser", "add_location_arguments", "add_selection_arguments", "add_version_argument", "installed_version"]
+__all__ = [
+    "OneLineParser", "add_location_arguments", "add_selection_arguments", "add_version_argument", "installed_version"
+]
 
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse with one-line errors, as rg: ``PROG: error: MESSAGE`` and exit 2, no usage block."""
 
-    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from searcher.errors import redact
+
 __all__ = [
     "format_size", "Snippet", "make_snippet", "display_path", "location", "where", "describe_conversions",
     "visible", "redact"]
@@ -28,24 +30,6 @@ def _show(char: str) -> str:
     if code < 0x20 or code == 0x7F:
         return "^" + chr(code ^ 0x40)  # caret notation, as ls and cat -v: ESC is ^[, BEL ^G, DEL ^?
     return f"\\x{code:02x}"
-
-
-# scheme:// (or scheme:/, as a Path prints it) then user:password@: the secret part of an address.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*:/{1,3})[^\s@]*@")
-
-
-def redact(text: str) -> str:
-    """``text`` with the ``user:password@`` of every address in it replaced by ``***@``.
-
-    Applied wherever an address given by the user is echoed (``-C``,
-    ``--corpus``, ``--index`` in error messages): no message prints a password.
-
-    >>> redact("corpus folder not found: opensearch:/u:s3cretPW@127.0.0.1:9/laws")
-    'corpus folder not found: opensearch:/***@127.0.0.1:9/laws'
-    >>> redact("https://bob:pa/ss@h:9200/x and /srv/công văn")
-    'https://***@h:9200/x and /srv/công văn'
-    """
-    return _USERINFO.sub(r"\1***@", text)
 
 
 def visible(text: str, keep: str = "") -> str:

@@ -16,8 +16,9 @@ Light on purpose (``pathspec`` is imported only when a glob is given).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from searcher.errors import SearcherError
 
@@ -111,7 +112,7 @@ class PathFilter:
         specs = self._specs
         if not specs:
             return True
-        for keep, spec in reversed(specs):  # the last glob that matches decides (rg)
+        for keep, spec in specs[::-1]:  # the last glob that matches decides (rg)
             if spec.match_file(path):
                 return keep
         return not any(keep for keep, _ in specs)

@@ -10,8 +10,9 @@ Patterns are matched by ``pathspec``, imported only when there is a pattern.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = ["IGNORE_FILE", "FileSelection"]
 

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "Location", "cache_dir", "index_for", "indexed_folder_above", "resolve", "list_indexes", "NoIndexHere", "scope_under"
+    "Location", "cache_dir", "index_for", "indexed_folder_above", "resolve", "list_indexes", "NoIndexHere",
+    "scope_under",
 ]
 
 DEFAULT_INDEX = "index"
@@ -74,9 +75,9 @@ def _has_index(index: Path) -> bool:
 
 def indexed_folder_above(start: str | os.PathLike[str] = ".", include_start: bool = True) -> Path | None:
     """The nearest folder at or above ``start`` that has an index in the cache folder, or None."""
-    folder = Path(os.path.realpath(os.fspath(start)))
-    if not include_start:
-        folder = folder.parent if folder.parent != folder else None  # type: ignore[assignment]
+    folder: Path | None = Path(os.path.realpath(os.fspath(start)))
+    if not include_start and folder is not None:
+        folder = folder.parent if folder.parent != folder else None
     while folder is not None:
         if _has_index(index_for(folder)):
             return folder
@@ -172,8 +173,10 @@ def scope_under(corpus: str | os.PathLike[str], folder: str | os.PathLike[str] |
     """The folder a search keeps to, relative to the indexed folder ``corpus``: ``folder``
     (default: the current one) when it lies strictly inside ``corpus``, else ``""`` (everything).
 
-    >>> scope_under("/srv/docs", "/srv/docs/news/2024"), scope_under("/srv/docs", "/srv/docs"), scope_under("/srv/docs", "/tmp")
-    ('news/2024', '', '')
+    >>> scope_under("/srv/docs", "/srv/docs/news/2024"), scope_under("/srv/docs", "/srv/docs")
+    ('news/2024', '')
+    >>> scope_under("/srv/docs", "/tmp")
+    ''
     """
     root = os.path.realpath(os.fspath(corpus))
     here = os.path.realpath(os.fspath(folder) if folder is not None else os.getcwd())

@@ -1,12 +1,15 @@
-"""The on-disk index: Whoosh schema, versioned generations, atomic swaps and the build lock.
+"""The on-disk index: versioned generations, atomic swaps and the build lock.
 
 Layout of an index folder::
 
     index/
       CURRENT            JSON naming the live generation (replaced atomically)
       .lock              flock()ed by the one running ``search-index``
-      gen-<stamp>/       a complete Whoosh index plus ``searcher.json``; the syllable fields'
-                         postings are segment files of its codec (searcher.index.codec)
+      gen-<stamp>/       a complete Whoosh index (schema: searcher.index.schema) plus ``searcher.json``;
+                         the syllable fields' postings are segment files of its codec (searcher.index.codec)
+      selection.json     the --include/--exclude patterns and --follow of the last build (searcher.index.build)
+      about.json         folder, paragraphs, files and time of the last build: what ``search-index --list`` shows
+      ocr-cache/         text read by OCR, by the scan's content hash: a rebuild never reads a page twice
 
 A full rebuild writes a new generation beside the live one and then replaces
 ``CURRENT`` with ``os.replace``: readers see either the old or the new index,
@@ -23,15 +26,16 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh import index as whoosh_index
 
-from searcher.index import whoosh_patches
 from searcher.errors import IndexBusy, IndexMissing, IndexOutdated, IndexUnusable
+from searcher.index import whoosh_patches
 from searcher.index.schema import make_schema
 
 __all__ = [

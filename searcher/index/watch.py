@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
-from searcher.errors import SearcherError
 from searcher.cli.presentation import visible
+from searcher.errors import SearcherError
 
 __all__ = ["DEBOUNCE_MS", "watch", "is_watch_limit"]
 
@@ -74,7 +75,8 @@ def watch(
             return
         for skipped in summary.skipped:
             if not skipped.get("unchanged"):  # named when it was first skipped
-                print(f"search-index: warning: skipped {visible(skipped['path'])}: {visible(skipped['reason'])}", file=err)
+                reason = f"{visible(skipped['path'])}: {visible(skipped['reason'])}"
+                print(f"search-index: warning: skipped {reason}", file=err)
         if on_update is not None:
             on_update(summary)
         if quiet:
@@ -85,8 +87,9 @@ def watch(
             print(json.dumps(summary.to_dict(), ensure_ascii=False), file=out, flush=True)
         else:
             print(
-                f"{time.strftime('%H:%M:%S')} {len(changes)} changes: {summary.added} added, {summary.updated} updated, "
-                f"{summary.removed} removed; {summary.paragraphs} paragraphs; {time.monotonic() - started:.2f} s",
+                f"{time.strftime('%H:%M:%S')} {len(changes)} changes: {summary.added} added, "
+                f"{summary.updated} updated, {summary.removed} removed; {summary.paragraphs} paragraphs; "
+                f"{time.monotonic() - started:.2f} s",
                 file=out,
                 flush=True,
             )
@@ -98,7 +101,7 @@ def watch(
         while True:
             try:
                 for changes in watch_changes(
-                    corpus,
+                    os.fspath(corpus),
                     watch_filter=wanted,
                     debounce=DEBOUNCE_MS,
                     step=STEP_MS,

@@ -70,9 +70,9 @@ def build_opensearch(
     another build holds the lock for longer than ``wait`` seconds.
     """
     from searcher.documents import formats
-    from searcher.documents.corpus import iter_corpus_files
-    from searcher.index.build import BuildSummary, check_corpus
+    from searcher.documents.corpus import check_corpus, iter_corpus_files
     from searcher.documents.selection import FileSelection
+    from searcher.index.feed import BuildSummary
 
     started = time.monotonic()
     where = address if isinstance(address, Address) else parse_address(address)
@@ -136,9 +136,9 @@ def _feed_cluster(
 ) -> None:
     """Read and write ``files`` with the local indexer's own code, then make the summary tell the truth.
     Paragraphs are numbered in the folder's order from ``first_pid`` on, as locally."""
-    from searcher.index.build import PidCounter, _feed
+    from searcher.index.feed import PidCounter, feed
 
-    _feed(writer, files, records, summary, progress, PidCounter(first_pid))
+    feed(writer, files, records, summary, progress, PidCounter(first_pid))
     writer.flush()
     if writer.retried:
         summary.warnings.append(
@@ -242,7 +242,7 @@ def _incremental(
     """Update the live index in place: only new, changed and deleted files."""
     from opensearchpy import helpers
 
-    from searcher.index.build import _update_plan
+    from searcher.index.feed import update_plan
 
     records: dict[str, dict[str, Any]] = {}
     hits = helpers.scan(client, index=index, query={"query": {"term": {"kind": KIND_FILE}}, "_source": ["path", "info"]})
@@ -251,7 +251,7 @@ def _incremental(
             records[hit["_source"]["path"]] = dict(hit["_source"].get("info") or {})
     except Exception as exc:
         call(address, reraise, exc)
-    jobs, removed = _update_plan(records, files, summary)
+    jobs, removed = update_plan(records, files, summary)
     writer = BulkWriter(client, address, index)
     for path in removed:
         writer.delete_by_term("path", path)

@@ -24,7 +24,7 @@ RETRYABLE = {429, 500, 502, 503, 504}
 
 
 class BulkWriter:
-    """What :func:`searcher.index.build._feed` writes to, sent to the cluster through the bulk API.
+    """What :func:`searcher.index.feed.feed` writes to, sent to the cluster through the bulk API.
 
     A file's record is written only after every one of its paragraphs was
     acknowledged; a file with a paragraph that still fails after the retries

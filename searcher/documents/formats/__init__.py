@@ -21,12 +21,12 @@ installs it (:func:`missing_tool` reads it back) and the build goes on.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
-from searcher.documents.corpus import Document, Paragraph
 from searcher.documents.formats._model import DocumentSkipped, Extracted, ExtractedParagraph, Limits, missing_tool
 from searcher.documents.formats._pool import TEST_HOOKS_ENV, WorkerPool, default_pool, shutdown
+from searcher.documents.paragraphs import Document, Paragraph
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -222,7 +222,7 @@ def _route(expected: str, found: str) -> str:
 
 def paragraphs_of(path: Path | str, document: Document, limits: Limits | None = None,
                   warnings: list[str] | None = None) -> Iterator[Paragraph]:
-    """Yield a document's paragraphs shaped like :func:`searcher.documents.corpus.iter_paragraphs`.
+    """Yield a document's paragraphs shaped like :func:`searcher.documents.paragraphs.iter_paragraphs`.
 
     Sets ``document.title``; appends the extraction's warnings to ``warnings``.
     Raises :class:`DocumentSkipped` before yielding anything when the file

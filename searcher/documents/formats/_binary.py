@@ -6,13 +6,15 @@ untrusted archives and a C library, so a crash or a bomb must cost one file.
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
-import unicodedata
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from searcher.documents.formats._common import Collector, SafeZip, TextFull, iter_xml, local, parse_small_xml
+from searcher.documents.formats._lines import pdf_paragraphs
 from searcher.documents.formats._model import DocumentSkipped, Limits
 from searcher.documents.formats._text import decode_text, html_blocks
 
@@ -99,7 +101,11 @@ def _paragraphs(
             names.pop()
             if stack and stack[-1][0] is elem:
                 _, number = stack.pop()
-                emit(number, render(elem, lambda e: e is not elem and is_paragraph(local(e.tag))), names)
+
+                def nested(e: Any, top: Any = elem) -> bool:  # a paragraph inside this one
+                    return e is not top and is_paragraph(local(e.tag))
+
+                emit(number, render(elem, nested), names)
             if not stack:
                 elem.clear()  # nothing encloses it any more: free the memory
 
@@ -107,7 +113,9 @@ def _paragraphs(
 # -- Word (.docx) --------------------------------------------------------------------------
 
 _DOCX_PARTS = re.compile(r"word/(header|footer|footnotes|endnotes|comments)\d*\.xml")
-_DOCX_PART_NAMES = {"header": "header", "footer": "footer", "footnotes": "footnotes", "endnotes": "endnotes", "comments": "comments"}
+_DOCX_PART_NAMES = {
+    "header": "header", "footer": "footer", "footnotes": "footnotes", "endnotes": "endnotes", "comments": "comments"
+}
 
 
 def _docx_render(elem: Any, nested: Callable[[Any], bool]) -> str:
@@ -187,10 +195,12 @@ def _odf_render(elem: Any, nested: Callable[[Any], bool]) -> str:
 
 
 _TEXT_C = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}c"
+# The package's list of its files (ODF calls it the manifest): an encrypted file has encryption data there.
+_ODF_FILE_LIST = "META-INF/manifest.xml"
 
 
 def _odt(archive: SafeZip, collector: Collector, limits: Limits) -> None:
-    if archive.has("META-INF/manifest.xml") and b"encryption-data" in archive.read("META-INF/manifest.xml"):
+    if archive.has(_ODF_FILE_LIST) and b"encryption-data" in archive.read(_ODF_FILE_LIST):
         raise DocumentSkipped("encrypted")
     if archive.has("meta.xml"):
         root = parse_small_xml(archive.read("meta.xml"), "meta.xml", limits)
@@ -227,7 +237,7 @@ def _epub(archive: SafeZip, collector: Collector, limits: Limits) -> None:
         raise DocumentSkipped("damaged: the EPUB has no package document")
     opf = parse_small_xml(archive.read(opf_path), opf_path, limits)
     base = posixpath.dirname(opf_path)
-    manifest: dict[str, tuple[str, str]] = {}
+    files_by_id: dict[str, tuple[str, str]] = {}  # the package's <manifest>: id → (path, media type)
     spine: list[str] = []
     for elem in opf.iter():
         tag = local(elem.tag)
@@ -235,7 +245,7 @@ def _epub(archive: SafeZip, collector: Collector, limits: Limits) -> None:
             collector.title = elem.text
         elif tag == "item" and elem.get("id") and elem.get("href"):
             href = posixpath.normpath(posixpath.join(base, unquote(elem.get("href", "").split("#")[0])))
-            manifest[elem.get("id", "")] = (href, elem.get("media-type", ""))
+            files_by_id[elem.get("id", "")] = (href, elem.get("media-type", ""))
         elif tag == "itemref" and elem.get("idref"):
             spine.append(elem.get("idref", ""))
     protected: set[str] = set()
@@ -244,8 +254,8 @@ def _epub(archive: SafeZip, collector: Collector, limits: Limits) -> None:
         protected = {unquote(e.get("URI", "")) for e in enc.iter() if local(e.tag) == "CipherReference"}
     chapter = 0
     for idref in spine:
-        href, media = manifest.get(idref, ("", ""))
-        if not href or not archive.has(href) or "html" not in media and not href.endswith(("html", "htm")):
+        href, media = files_by_id.get(idref, ("", ""))
+        if not href or not archive.has(href) or ("html" not in media and not href.endswith(("html", "htm"))):
             continue
         if href in protected:
             raise DocumentSkipped("encrypted")
@@ -258,12 +268,6 @@ def _epub(archive: SafeZip, collector: Collector, limits: Limits) -> None:
 
 
 # -- PDF -----------------------------------------------------------------------------------------
-
-_CLOSING = tuple('.!?…:;"”’»)]')
-_BULLET = re.compile(r"^([•◦▪‣●○■\-–—*]|\d{1,3}[.)]|[a-zđ][.)])\s")
-_HYPHENS = ("-", "\xad", "\x02")
-_LIGATURES = {ord(c): unicodedata.normalize("NFKC", c) for c in "ﬀﬁﬂﬃﬄﬅﬆ"}
-
 
 def extract_pdf(path: str, limits: Limits) -> Collector:
     """Text of each page, with hard wraps and hyphenation undone, located at page and line."""
@@ -388,7 +392,7 @@ def _paragraph_gaps(textpage: Any, text: str) -> set[int]:
         bottoms.append(bottom)
         if top > bottom:
             heights.append(top - bottom)
-    deltas = [a - b for a, b in zip(bottoms, bottoms[1:]) if a is not None and b is not None and a > b]
+    deltas = [a - b for a, b in itertools.pairwise(bottoms) if a is not None and b is not None and a > b]
     if len(deltas) >= 3:
         threshold = 1.5 * sorted(deltas)[len(deltas) // 2]
     elif heights:
@@ -401,47 +405,3 @@ def _paragraph_gaps(textpage: Any, text: str) -> set[int]:
         if above is not None and here is not None and (above - here > threshold or here > above + 1):
             gaps.add(i)
     return gaps
-
-
-def pdf_paragraphs(text: str, gaps: set[int] | None = None) -> list[tuple[int, str]]:
-    """Join one page's lines into paragraphs: ``[(line on the page, text)]``.
-
-    A line continues the paragraph unless vertical space (``gaps``, indices of
-    lines) comes before it, or the line before ends a sentence and this one
-    starts like a new one (a capital, a digit, a bullet).  A word hyphenated
-    across lines is rejoined: pdfium marks such a break with U+FFFE.
-    """
-    gaps = gaps or set()
-    lines = text.translate(_LIGATURES).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    out: list[tuple[int, str]] = []
-    current = ""
-    start = 0
-    visual = 0  # lines as a reader counts them on the page
-    for index, raw in enumerate(lines):
-        visual += 1
-        number = visual
-        # Each U+FFFE is a hyphenated line end pdfium already joined.
-        visual += raw.count("\ufffe")
-        line = raw.replace("\ufffe", "").strip()
-        if not line or index in gaps:
-            if current:
-                out.append((start, current))
-            current = ""
-            if not line:
-                continue
-        if current:
-            first = line[0]
-            new_sentence = current.endswith(_CLOSING) and (first.isupper() or first.isdigit() or not first.isalnum())
-            if new_sentence or _BULLET.match(line):
-                out.append((start, current))
-                current = ""
-            elif current.endswith(_HYPHENS) and len(current) > 1 and current[-2].isalpha() and first.islower():
-                current = current[:-1] + line
-                continue
-            else:
-                current = current.rstrip("\x02\xad") + " " + line
-                continue
-        current, start = line, number
-    if current:
-        out.append((start, current))
-    return out

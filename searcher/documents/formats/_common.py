@@ -6,15 +6,16 @@ import hashlib
 import io
 import re
 import zipfile
-from typing import IO, Any, Iterator
+from collections.abc import Iterator
+from typing import IO, Any, cast
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _defused_iterparse
 
-from searcher.documents.corpus import MAX_PARAGRAPH_CHARS, TITLE_MAX_CHARS
+from searcher.documents.formats._model import DocumentSkipped, Extracted, ExtractedParagraph, Limits
+from searcher.documents.paragraphs import MAX_PARAGRAPH_CHARS, TITLE_MAX_CHARS
 from searcher.vietnamese.legacy import convert, detect_legacy, has_unicode_vietnamese
 from searcher.vietnamese.text import clean
-from searcher.documents.formats._model import DocumentSkipped, Extracted, ExtractedParagraph, Limits
 
 _SPACES = re.compile(r"[ \t\f\v\r]+")
 # Control characters a parser can leave in text (PDF soft-hyphen markers, NULs).
@@ -148,9 +149,6 @@ class SafeZip:
     def has(self, name: str) -> bool:
         return name in self.infos
 
-    def is_encrypted(self, name: str) -> bool:
-        return bool(self.infos[name].flag_bits & 0x1)
-
     def open(self, name: str) -> IO[bytes]:
         """A reader for one member that stops at its declared size and the archive budget."""
         info = self.infos.get(name)
@@ -159,13 +157,15 @@ class SafeZip:
         if info.flag_bits & 0x1:
             raise DocumentSkipped("encrypted")
         try:
-            return _Capped(self.zip.open(info), self, info)
+            # A raw stream: what IO[bytes]'s readers call (read, readinto, close, the with block) it has.
+            return cast(IO[bytes], _Capped(self.zip.open(info), self, info))
         except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError) as exc:
             raise DocumentSkipped(f"damaged: cannot read {name} ({exc})") from None
 
     def read(self, name: str) -> bytes:
         with self.open(name) as stream:
-            return _guard(stream.read)
+            data: bytes = _guard(stream.read)
+        return data
 
     def close(self) -> None:
         self.zip.close()
@@ -243,7 +243,7 @@ def iter_xml(source: IO[bytes], name: str, limits: Limits) -> Iterator[tuple[str
 
 
 def parse_small_xml(data: bytes, name: str, limits: Limits) -> Any:
-    """Parse a small XML part (manifest, OPF, core properties) into an element tree root."""
+    """Parse a small XML part (an EPUB's container and package document, document properties) into its root element."""
     root = None
     for event, elem, depth in iter_xml(io.BytesIO(data), name, limits):
         if event == "start" and depth == 1:

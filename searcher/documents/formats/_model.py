@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 
 class DocumentSkipped(Exception):
@@ -16,7 +16,7 @@ class DocumentSkipped(Exception):
 
 
 # How a skip for a missing tool or Python reader ends: "... is not installed (apt install X)".
-# The indexer counts such skips and tries those files again at every build.
+# A build (searcher.index.feed) counts such skips and tries those files again at every build.
 _MISSING = re.compile(r" is not installed \((?P<install>[^()]+)\)$")
 
 
@@ -58,7 +58,7 @@ class Limits:
         return int(self.max_text_mb * 1024 * 1024)
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> "Limits":
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
         """The defaults, with any of ``SEARCHER_PARSE_MEMORY_MB``, ``SEARCHER_PARSE_TIMEOUT`` (seconds),
         ``SEARCHER_PARSE_MAX_INFLATED_MB``, ``SEARCHER_PARSE_MAX_PAGES``, ``SEARCHER_PARSE_MAX_TEXT_MB``
         and ``SEARCHER_OCR_PAGE_TIMEOUT`` (seconds) that are set to a positive number (others are ignored).

@@ -18,10 +18,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from searcher.documents.formats._common import Collector, TextFull
+from searcher.documents.formats._lines import pdf_paragraphs
 from searcher.documents.formats._model import DocumentSkipped, Limits, tool_missing
 
 LANGUAGE = "vie"
@@ -52,7 +54,7 @@ def install_hint(package: str = "tesseract-ocr-vie") -> str:
 def _languages(program: str) -> frozenset[str]:
     try:
         out = subprocess.run(
-            [program, "--list-langs"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL
+            [program, "--list-langs"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False
         ).stdout.decode("utf-8", "replace")
     except (OSError, subprocess.SubprocessError):
         return frozenset()
@@ -99,6 +101,7 @@ def ocr_image(image: Any, limits: Limits, label: str) -> str:
             capture_output=True,
             timeout=limits.ocr_page_timeout_s,
             env=env,
+            check=False,  # its status is read below
         )
     except subprocess.TimeoutExpired:
         raise DocumentSkipped(
@@ -155,8 +158,6 @@ class OcrCache:
 
 def add_ocr_text(collector: Collector, text: str, page: int | None) -> None:
     """Add what OCR read on one page as paragraphs (blank lines part them; wrapped lines are joined)."""
-    from searcher.documents.formats._binary import pdf_paragraphs
-
     for line, paragraph in pdf_paragraphs(text):
         collector.add(paragraph, line, page=page, ocr=True)
 

@@ -231,7 +231,7 @@ def _run(argv: list[str], limits: Limits, memory_mb: int | None = None) -> subpr
 
     try:
         return subprocess.run(
-            argv, capture_output=True, timeout=limits.timeout_s, stdin=subprocess.DEVNULL, preexec_fn=limit
+            argv, capture_output=True, timeout=limits.timeout_s, stdin=subprocess.DEVNULL, preexec_fn=limit, check=False
         )
     except subprocess.TimeoutExpired:
         raise DocumentSkipped(f"{os.path.basename(argv[0])} took longer than {limits.timeout_s:g} s") from None

@@ -14,9 +14,9 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Callable
 
 from searcher.documents.formats._model import DocumentSkipped, Extracted, Limits
 
@@ -47,7 +47,10 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "searcher.documents.formats._worker", str(to_child_r), str(from_child_w), str(memory_mb)],
+                [
+                    sys.executable, "-m", "searcher.documents.formats._worker",
+                    str(to_child_r), str(from_child_w), str(memory_mb),
+                ],
                 pass_fds=(to_child_r, from_child_w),
                 # Errors come back over the pipe; the caller's stdout and stderr are only the
                 # build's to write (and a killed build's caller must not wait on a worker for them).
@@ -63,7 +66,6 @@ class _Worker:
         self.memory_mb = memory_mb
         self.send_conn = Connection(to_child_w, readable=False)
         self.conn = Connection(from_child_r, writable=False)
-        self.served = 0
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -179,7 +181,6 @@ class WorkerPool:
                 except subprocess.TimeoutExpired:
                     code = None
                 raise DocumentSkipped(_death_reason(code, limits)) from None
-            worker.served += 1
             if status == "ok":
                 keep = True
                 return payload  # type: ignore[no-any-return]

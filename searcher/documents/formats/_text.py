@@ -10,10 +10,10 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from searcher.documents.corpus import UnreadableFile, decode
-from searcher.vietnamese.legacy import detect_legacy
+from searcher.documents.encoding import UnreadableFile, decode
 from searcher.documents.formats._common import Collector, TextFull
 from searcher.documents.formats._model import DocumentSkipped, Limits
+from searcher.vietnamese.legacy import detect_legacy
 
 # -- decoding ------------------------------------------------------------------------
 
@@ -145,7 +145,7 @@ def _html_fragment_text(source: str) -> str:
         return ""
     for bad in fragment.xpath(".//script|.//style"):
         bad.drop_tree()
-    return fragment.text_content()
+    return str(fragment.text_content())
 
 
 # -- HTML ----------------------------------------------------------------------------------
@@ -154,7 +154,9 @@ _BLOCKS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li dd dt td th caption figcaption blockquote pre address article "
     "section main table tr ul ol dl figure summary details legend label option title center".split()
 )
-_BOILERPLATE = frozenset("script style noscript template nav header footer aside form button select svg math iframe object head".split())
+_BOILERPLATE = frozenset(
+    "script style noscript template nav header footer aside form button select svg math iframe object head".split()
+)
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
 

@@ -17,7 +17,7 @@ _MB = 1024 * 1024
 def _limit_memory(memory_mb: int) -> None:
     limit = memory_mb * _MB
     try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
