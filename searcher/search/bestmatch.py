@@ -141,8 +141,15 @@ class Statistics(Protocol):
     (the candidates a cluster sent): how many live paragraphs, their mean length, and each
     term's document frequency."""
 
-    live: int
-    average_length: float
+    @property
+    def live(self) -> int:
+        """How many live paragraphs the whole index holds."""
+        ...
+
+    @property
+    def average_length(self) -> float:
+        """Their mean length, in syllables."""
+        ...
 
     def document_frequency(self, term: str) -> int:
         """In how many live paragraphs of the whole index ``term`` (a vocabulary entry) occurs."""
