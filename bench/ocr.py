@@ -32,7 +32,7 @@ import sys
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     syllable_count = scores["exact"][1]
     report = [
-        f"## OCR of clean scans (bench/ocr.py, issue 23), {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"## OCR of clean scans (bench/ocr.py, issue 23), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"{len(paragraphs)} paragraphs ({syllable_count:,} syllables) from {', '.join(FILES)} (seed {args.seed}), "
         f"rendered in DejaVu Sans {args.size} px (10 pt) at 300 dpi on {len(pages)} A4 pages; read by {version} "

@@ -108,7 +108,7 @@ def check_corpus(sample: Any, folder: Path) -> None:
         except OSError:
             raise BenchError(f"{folder} is not this sample's corpus: {article.path} is missing") from None
         # bench/run.py appends one paragraph to one file to time an incremental build: allowed.
-        if got != want and not (got.startswith(want) and got[len(want) :].startswith("\nĐoạn văn thêm vào".encode("utf-8"))):
+        if got != want and not (got.startswith(want) and got[len(want) :].startswith("\nĐoạn văn thêm vào".encode())):
             raise BenchError(f"{folder} is not this sample's corpus: {article.path} differs (another --paras?)")
 
 

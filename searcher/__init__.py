@@ -14,8 +14,8 @@ __version__ = "0.1.0"
 __all__ = ["Engine", "Hit", "SearchResult", "build_index", "ensure_index", "__version__"]
 
 if TYPE_CHECKING:
-    from searcher.search.engine import Engine, Hit, SearchResult
     from searcher.index.build import build_index, ensure_index
+    from searcher.search.engine import Engine, Hit, SearchResult
 
 
 def __getattr__(name: str) -> Any:

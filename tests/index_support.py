@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from searcher.index import whoosh_patches
-from searcher.search.bestmatch import BestMatchIndex
 from searcher.index.schema import KIND_PARAGRAPH, make_schema
+from searcher.search.bestmatch import BestMatchIndex
 
 
 def open_index(folder: Path) -> object:

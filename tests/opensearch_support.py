@@ -92,7 +92,7 @@ class OwnNode:
         if done.returncode != 0:
             raise RuntimeError(f"scripts/opensearch-node {command} failed: {done.stderr.strip()[-2000:]}")
 
-    def __enter__(self) -> "OwnNode":
+    def __enter__(self) -> OwnNode:
         self._script("start")
         return self
 

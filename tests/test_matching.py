@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from whoosh.query import And, Not, Or, Phrase, Prefix, Term
 
-from searcher.search import bestmatch
 from searcher.search.bestmatch import BestMatchIndex
 from searcher.search.matching import evaluate, top
 from searcher.vietnamese.text import exact_term

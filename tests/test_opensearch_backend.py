@@ -409,7 +409,6 @@ def test_killing_the_node_during_a_full_rebuild_keeps_the_alias_on_the_old_index
     import time
 
     from opensearch_support import OwnNode, get_json
-
     from searcher import Engine
     from searcher.errors import SearcherError
 
@@ -468,10 +467,9 @@ def test_the_tui_shows_a_node_that_stops_and_searches_again_when_it_is_back(tmp_
     """Stop the node under an open TUI: one line in the results pane, no traceback, no spinner left
     turning; once it is back, the search that failed runs again by itself."""
     from opensearch_support import OwnNode
-    from tui_support import results_for, run_async, wait_until
-
     from searcher.backends.opensearch import build_opensearch
     from searcher.tui.app import make_app
+    from tui_support import results_for, run_async, wait_until
 
     require_opensearch()
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # history not in the user's folder

@@ -23,7 +23,8 @@ import os
 import struct
 import zlib
 from array import array
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 __all__ = [
     "ARRAY_FIELDS",
@@ -101,7 +102,7 @@ class FieldCollector:
             )
             self.term_ids, self.docs, self.tfs = array("I"), array("I"), array("B")
 
-    def add_arrays(self, field: "FieldArrays", new_docs: Any) -> None:
+    def add_arrays(self, field: FieldArrays, new_docs: Any) -> None:
         """Append a segment's postings of this field, its documents renumbered by ``new_docs``
         (-1 for a deleted document, whose postings are dropped)."""
         import numpy as np

@@ -25,7 +25,8 @@ tuples.  The files' layout and checksums are :mod:`searcher.index.arrays`.
 from __future__ import annotations
 
 from array import array
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from whoosh.codec.base import FieldCursor, TermsReader
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter
@@ -95,7 +96,7 @@ class ArrayPool(PostingPool):  # type: ignore[misc]
         self.fieldnames.add(fieldname)
         self.collectors[fieldname].add_counts(docnum, terms, counts)
 
-    def add_segment(self, arrays: "SegmentArrays", new_docs: Any) -> None:
+    def add_segment(self, arrays: SegmentArrays, new_docs: Any) -> None:
         """Append the syllable fields of a segment being merged (see :func:`merge_small`)."""
         for name, collector in self.collectors.items():
             field = arrays.fields.get(name)
@@ -103,7 +104,7 @@ class ArrayPool(PostingPool):  # type: ignore[misc]
                 self.fieldnames.add(name)
                 collector.add_arrays(field, new_docs)
 
-    def iter_postings(self) -> "_PoolPostings":
+    def iter_postings(self) -> _PoolPostings:
         return _PoolPostings(super().iter_postings(), self.collectors)
 
 

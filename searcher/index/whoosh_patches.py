@@ -107,9 +107,8 @@ def _writer_args() -> dict[str, Any]:
 @functools.cache
 def pool_writer_class() -> Any:
     """whoosh3's ``SegmentWriter``, with its ``poolclass=`` argument honoured."""
-    from whoosh.writing import SegmentWriter
-
     from whoosh.util.text import utf8encode
+    from whoosh.writing import SegmentWriter
 
     class PoolSegmentWriter(SegmentWriter):  # type: ignore[misc, valid-type]
         """whoosh3 3.54's ``SegmentWriter`` with two changes for pools that take a document's terms at once.

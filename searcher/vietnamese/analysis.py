@@ -22,8 +22,9 @@ the Whoosh side needs no custom analyzer class:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from searcher.vietnamese.text import exact_term, fold, folded_term
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.fields import TEXT
