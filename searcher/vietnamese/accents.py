@@ -90,7 +90,7 @@ def _restored_words(searcher: Any, typed: list[str]) -> list[str] | None:
     restored = _restore_memoised(searcher, typed)
     if restored is None:
         return None
-    words = [_with_case(t, r) for t, r in zip(typed, restored)]
+    words = [_with_case(t, r) for t, r in zip(typed, restored, strict=True)]
     if [folded_term(w) for w in words] != [folded_term(t) for t in typed] or words == typed:
         return None
     return words
@@ -120,7 +120,7 @@ def restore(searcher: Any, words: Sequence[str]) -> list[str] | None:
 
 def _phrase_renderings(searcher: Any, folded: list[str]) -> Counter[tuple[str, ...]]:
     """How often each rendering (lower case, as written) of the folded phrase occurs, tone placement aside."""
-    pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
+    pairs = [pair_term(a, b) for a, b in itertools.pairwise(folded)]
     query = Term("pairs", pairs[0]) if len(pairs) == 1 else Phrase("pairs", pairs)
     by_key: Counter[tuple[str, ...]] = Counter()
     surface: dict[tuple[str, ...], Counter[tuple[str, ...]]] = {}
@@ -209,7 +209,7 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     forms = [_forms(searcher, p) for p in plain]
     if any(not f for f in forms):
         return None
-    total = max(1, searcher.doc_count())
+    total: int = max(1, searcher.doc_count())
     options = [list(f) for f in forms]
 
     def unigram(i: int, word: str) -> float:
@@ -296,7 +296,7 @@ def _written_runs(text: str, folded: Sequence[str]) -> Iterator[tuple[str, ...]]
         while len(words) < size and (after := _NEXT_TOKEN.match(text, end)) is not None:
             words.append(after.group(1))
             end = after.end()
-        if len(words) == size and all(folded_term(w) == f for w, f in zip(words, folded)):
+        if len(words) == size and all(folded_term(w) == f for w, f in zip(words, folded, strict=True)):
             yield tuple(words)
 
 
