@@ -164,7 +164,7 @@ def explain(query: str, mine: list[tuple[str, int, float]], theirs: list[tuple[s
     keys_mine = {(p, line) for p, line, _ in mine}
     keys_theirs = {(p, line) for p, line, _ in theirs}
     for side, rows, other_keys in (("local", mine, keys_theirs), ("cluster", theirs, keys_mine)):
-        for rank, (p, line, score) in enumerate(rows, 1):
+        for p, line, _score in rows:
             if (p, line) in other_keys:
                 continue
             lr = deep_local.get((p, line))

@@ -389,7 +389,7 @@ def run_set(
 
     count = QUICK_QUERIES if args.quick and not args.queries else args.queries
     queries = spread(qa_set.queries, count)
-    for engine_name, fn in search.items():  # warm-up, not timed
+    for fn in search.values():  # warm-up, not timed
         for q in queries[:WARMUP]:
             fn(q["text"])
     results: dict[str, Any] = {}

@@ -223,6 +223,7 @@ def run_cli(
         encoding="utf-8",
         errors=errors,
         timeout=timeout,
+        check=False,
     )
 
 

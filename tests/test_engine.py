@@ -96,7 +96,7 @@ def test_marked_word_ranks_exact_matches_first(engine):
     assert all(flags[:10]), "top hits for 'ngoại' must contain the exact word ngoại"
     # Every paragraph with the exact word ranks before every paragraph with only ngoài/ngoai.
     assert flags == sorted(flags, reverse=True)
-    for hit, flag in zip(hits, flags):
+    for hit, flag in zip(hits, flags, strict=True):
         assert hit.exact == flag
 
 
