@@ -29,14 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus_mix  # noqa: E402
-
-from searcher import Engine  # noqa: E402
-from searcher.vietnamese.accents import suggest  # noqa: E402
-from searcher.vietnamese.analysis import tokenize  # noqa: E402
-from searcher.index.build import build_index  # noqa: E402
-from searcher.search.query import parse_query  # noqa: E402
-from searcher.vietnamese.text import fold  # noqa: E402
+import corpus_mix
+from searcher import Engine
+from searcher.index.build import build_index
+from searcher.search.query import parse_query
+from searcher.vietnamese.accents import suggest
+from searcher.vietnamese.analysis import tokenize
+from searcher.vietnamese.text import fold
 
 
 def cut_queries(paragraphs: list[corpus_mix.Paragraph], count: int, seed: int) -> list[list[str]]:

@@ -15,8 +15,8 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from corpus_mix import Sample, fts_normalize
 

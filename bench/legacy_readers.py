@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def run(argv: list[str]) -> tuple[str, float]:
         started = time.perf_counter()
-        out = subprocess.run(argv, capture_output=True).stdout.decode("utf-8", "replace")
+        out = subprocess.run(argv, capture_output=True, check=False).stdout.decode("utf-8", "replace")
         return out, time.perf_counter() - started
 
     try:

@@ -108,7 +108,7 @@ def check_corpus(sample: Any, folder: Path) -> None:
         except OSError:
             raise BenchError(f"{folder} is not this sample's corpus: {article.path} is missing") from None
         # bench/run.py appends one paragraph to one file to time an incremental build: allowed.
-        if got != want and not (got.startswith(want) and got[len(want) :].startswith("\nĐoạn văn thêm vào".encode("utf-8"))):
+        if got != want and not (got.startswith(want) and got[len(want) :].startswith("\nĐoạn văn thêm vào".encode())):
             raise BenchError(f"{folder} is not this sample's corpus: {article.path} differs (another --paras?)")
 
 
@@ -164,7 +164,7 @@ def explain(query: str, mine: list[tuple[str, int, float]], theirs: list[tuple[s
     keys_mine = {(p, line) for p, line, _ in mine}
     keys_theirs = {(p, line) for p, line, _ in theirs}
     for side, rows, other_keys in (("local", mine, keys_theirs), ("cluster", theirs, keys_mine)):
-        for rank, (p, line, score) in enumerate(rows, 1):
+        for p, line, _score in rows:
             if (p, line) in other_keys:
                 continue
             lr = deep_local.get((p, line))

@@ -125,5 +125,5 @@ def run_watched(cmd: list[str], interval: float = 0.05, env: dict | None = None,
 def run_timed(cmd: list[str], env: dict | None = None, timeout: float | None = None) -> tuple[float, subprocess.CompletedProcess]:
     """Wall time of one run of ``cmd`` (output captured)."""
     started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", env=env, timeout=timeout)
+    done = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", env=env, timeout=timeout, check=False)
     return time.perf_counter() - started, done

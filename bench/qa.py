@@ -22,9 +22,10 @@ import sys
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -388,7 +389,7 @@ def run_set(
 
     count = QUICK_QUERIES if args.quick and not args.queries else args.queries
     queries = spread(qa_set.queries, count)
-    for engine_name, fn in search.items():  # warm-up, not timed
+    for fn in search.values():  # warm-up, not timed
         for q in queries[:WARMUP]:
             fn(q["text"])
     results: dict[str, Any] = {}
@@ -589,7 +590,7 @@ def run(args: argparse.Namespace) -> int:
     temp = args.quick and not args.work
     work = Path(tempfile.mkdtemp(prefix="qa-bench-")) if temp else Path(args.work or DEFAULT_WORK)
     work.mkdir(parents=True, exist_ok=True)
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     try:
         result: dict[str, Any] = {
             "meta": {
@@ -610,7 +611,7 @@ def run(args: argparse.Namespace) -> int:
         }
         for name in sets:
             result["sets"][name] = run_set(name, args, work, engines, variants, log)
-        result["meta"]["seconds"] = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
+        result["meta"]["seconds"] = (dt.datetime.now(dt.UTC) - started).total_seconds()
         if args.json_out:
             out = Path(args.json_out)
         else:

@@ -19,10 +19,9 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from corpus_mix import Sample
 from searcher.vietnamese.analysis import iter_words
 from searcher.vietnamese.text import fold
-
-from corpus_mix import Sample
 
 FIXED_FREQUENT = ["của", "và", "người", "được"]
 

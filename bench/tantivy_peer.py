@@ -18,8 +18,8 @@ from __future__ import annotations
 import shutil
 import time
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import tantivy
 
@@ -27,7 +27,7 @@ ANALYZER = "vi_fold"
 HEAP_BYTES = 100_000_000
 
 
-def analyzer() -> "tantivy.TextAnalyzer":
+def analyzer() -> tantivy.TextAnalyzer:
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(40))
@@ -37,7 +37,7 @@ def analyzer() -> "tantivy.TextAnalyzer":
     )
 
 
-def _schema() -> "tantivy.Schema":
+def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("body", stored=False, tokenizer_name=ANALYZER)
     builder.add_integer_field("row", stored=True, indexed=False)
@@ -76,7 +76,7 @@ class Peer:
         self.schema = self.index.schema
         self.table = table
 
-    def query(self, text: str) -> "tantivy.Query | None":
+    def query(self, text: str) -> tantivy.Query | None:
         terms = self.analyzer.analyze(unicodedata.normalize("NFC", text))
         if not terms:
             return None

@@ -100,12 +100,12 @@ def run_size(
                     time.sleep(pace)
                 before = len(read_log(log))
                 time.sleep(0.6)  # the fuller pass, if any
-                wait_for(lambda: len(read_log(log)) >= before, 5, "the last results")
+                wait_for(lambda before=before: len(read_log(log)) >= before, 5, "the last results")
                 tmux("send-keys", "-t", session, "C-u")
                 time.sleep(0.3)
         screen = tmux("capture-pane", "-p", "-t", session)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
     rows = read_log(log)
     live = [ms for kind, _, ms, _, _ in rows if kind == "live"]
     refined = [ms for kind, _, ms, _, _ in rows if kind == "refined"]

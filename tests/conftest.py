@@ -13,10 +13,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
 
 import pytest
 
@@ -224,6 +223,7 @@ def run_cli(
         encoding="utf-8",
         errors=errors,
         timeout=timeout,
+        check=False,
     )
 
 

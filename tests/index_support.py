@@ -6,8 +6,8 @@ from pathlib import Path
 
 from searcher.index import whoosh_patches
 from searcher.backends.local import read_postings
-from searcher.search.bestmatch import BestMatchIndex
 from searcher.index.schema import KIND_PARAGRAPH, make_schema
+from searcher.search.bestmatch import BestMatchIndex
 
 
 def open_index(folder: Path) -> object:

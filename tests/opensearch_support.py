@@ -88,11 +88,11 @@ class OwnNode:
     def _script(self, command: str) -> None:
         import subprocess
 
-        done = subprocess.run([str(NODE_SCRIPT), command], env=self.env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run([str(NODE_SCRIPT), command], env=self.env, capture_output=True, text=True, timeout=300, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"scripts/opensearch-node {command} failed: {done.stderr.strip()[-2000:]}")
 
-    def __enter__(self) -> "OwnNode":
+    def __enter__(self) -> OwnNode:
         self._script("start")
         return self
 

@@ -16,10 +16,9 @@ import os
 import random
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
-
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_CORPORA = REPO.parent / "shared" / "corpora"
@@ -149,8 +148,8 @@ class Versions:
 
 def make_versions(article_count: int = 110) -> Versions:
     """Versions A and B of a corpus of ``article_count`` articles (about 2000 paragraphs)."""
-    from searcher.vietnamese.analysis import iter_words
     from searcher.documents.paragraphs import split_paragraphs
+    from searcher.vietnamese.analysis import iter_words
     from searcher.vietnamese.text import fold
 
     source, kind = articles(article_count)
@@ -256,7 +255,7 @@ def without_root_powers() -> list[str] | None:
         return None
     prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
     try:
-        probe = subprocess.run(prefix + ["true"], capture_output=True, timeout=30)
+        probe = subprocess.run(prefix + ["true"], capture_output=True, timeout=30, check=False)
     except OSError:
         return None
     return prefix if probe.returncode == 0 else None

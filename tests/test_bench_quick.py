@@ -33,6 +33,7 @@ def quick(tmp_path_factory) -> dict:
         capture_output=True,
         text=True,
         timeout=240,
+        check=False,
     )
     assert done.returncode == 0, f"bench/run.py --quick exited {done.returncode}:\n{done.stderr[-3000:]}"
     after = results_md.read_bytes() if results_md.exists() else None

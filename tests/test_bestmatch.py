@@ -120,4 +120,4 @@ def test_which_candidates_hold_a_word_and_which_words_each_candidate_has(tmp_pat
     assert index.holds("thue", docnums).tolist() == [True, False, False, False]
     assert index.holds("xyzzy", docnums).tolist() == [False] * 4
     found = index.search([["ngoai"], ["giao"], ["thue"]], [])
-    assert dict(zip(found.docnums, found.held)) == {0: 0b011, 2: 0b010, 3: 0b100}  # bit i: word i
+    assert dict(zip(found.docnums, found.held, strict=True)) == {0: 0b011, 2: 0b010, 3: 0b100}  # bit i: word i

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from searcher.index import whoosh_patches
 from searcher.index.codec import POSTINGS_EXT, segment_arrays
 from tests.index_support import add_paragraphs, open_index

@@ -6,16 +6,14 @@ Which characters a hit highlights: test_highlight.py.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 
 import pytest
 
 from conftest import CORPUS, FILE_000, FILE_001, FILE_002, FILE_003, run_search
-from searcher.vietnamese.analysis import tokenize
 from searcher.errors import QueryError
+from searcher.vietnamese.analysis import tokenize
 from searcher.vietnamese.text import clean, exact_key, fold
-
 
 NGOAI_DOT = exact_key("ngoại")  # "foreign"
 NGOAI_GRAVE = exact_key("ngoài")  # "outside"
@@ -98,7 +96,7 @@ def test_marked_word_ranks_exact_matches_first(engine):
     assert all(flags[:10]), "top hits for 'ngoại' must contain the exact word ngoại"
     # Every paragraph with the exact word ranks before every paragraph with only ngoài/ngoai.
     assert flags == sorted(flags, reverse=True)
-    for hit, flag in zip(hits, flags):
+    for hit, flag in zip(hits, flags, strict=True):
         assert hit.exact == flag
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_search
-from searcher.vietnamese.analysis import tokenize
 from searcher.search.highlight import highlight_spans
 from searcher.search.query import parse_query
+from searcher.vietnamese.analysis import tokenize
 from searcher.vietnamese.text import clean, exact_key, fold
 
 NGOAI_DOT = exact_key("ngoại")  # "foreign"

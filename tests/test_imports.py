@@ -101,6 +101,7 @@ def loaded_by(module: str) -> list[str]:
         text=True,
         env=clean_env(),
         timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -173,7 +174,7 @@ def test_one_shot_search_does_not_load_the_tui_stack(tmp_path: Path) -> None:
         "    pass\n"
         "print(json.dumps(sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'rich'))), file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=clean_env(), timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=clean_env(), timeout=60, check=False)
     assert json.loads(result.stdout.splitlines()[0])["path"].startswith("corpus/")
     assert json.loads(result.stderr.strip().splitlines()[-1]) == []
 

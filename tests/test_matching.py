@@ -65,9 +65,9 @@ def test_a_phrase_is_every_pair_of_it(index: BestMatchIndex) -> None:
 def test_scores_add_up_and_follow_bm25(index: BestMatchIndex) -> None:
     kinh, te = Term("folded", "kinh"), Term("folded", "te")
     both = evaluate(index, And([kinh, te]))
-    alone = {p: s for p, s in zip(*(a.tolist() for a in (evaluate(index, kinh).docnums, evaluate(index, kinh).scores)))}
-    other = {p: s for p, s in zip(*(a.tolist() for a in (evaluate(index, te).docnums, evaluate(index, te).scores)))}
-    for pid, score in zip(both.docnums.tolist(), both.scores.tolist()):
+    alone = dict(zip(evaluate(index, kinh).docnums.tolist(), evaluate(index, kinh).scores.tolist(), strict=True))
+    other = dict(zip(evaluate(index, te).docnums.tolist(), evaluate(index, te).scores.tolist(), strict=True))
+    for pid, score in zip(both.docnums.tolist(), both.scores.tolist(), strict=True):
         assert score == pytest.approx(alone[pid] + other[pid], rel=1e-5)
     # Three times "kinh tế" in a short paragraph beats once in a longer one.
     ranked = [both.docnums[i] for i in top(both, 4, index.order).tolist()]

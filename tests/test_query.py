@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searcher.vietnamese.text import exact_key
 from searcher.search.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse_query
+from searcher.vietnamese.text import exact_key
 
 
 def clauses(q):

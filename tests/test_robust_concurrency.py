@@ -275,7 +275,7 @@ def test_second_build_fails_fast_with_a_clear_message(tmp_path, versions, worksp
             assert index_version(versions, index) == "A"  # neither build has changed what searches see
         finally:
             os.killpg(first.pid, signal.SIGCONT)
-        out, err = first.communicate(timeout=120)
+        _, err = first.communicate(timeout=120)
     finally:
         kill_session(first.pid)
     assert first.returncode == 0, err
@@ -312,8 +312,9 @@ def test_second_build_waits_for_the_first(tmp_path, versions, workspace):
 def _start_build(corpus: Path, index: Path, tmp_path: Path, full: bool, name: str):
     """A ``search-index`` run writing its output to files (orphans may keep pipes open)."""
     args = ["--corpus", corpus, "--index", index, "--quiet"] + (["--full"] if full else [])
-    err = open(tmp_path / f"{name}.err", "w", encoding="utf-8")
-    return start_cli("search-index", args, tmp_path, stdout=subprocess.DEVNULL, stderr=err), tmp_path / f"{name}.err"
+    with open(tmp_path / f"{name}.err", "w", encoding="utf-8") as err:  # the child holds its own copy
+        build = start_cli("search-index", args, tmp_path, stdout=subprocess.DEVNULL, stderr=err)
+    return build, tmp_path / f"{name}.err"
 
 
 @pytest.mark.slow
@@ -502,7 +503,10 @@ def test_a_killed_full_build_does_not_hang_a_caller_reading_its_output(tmp_path,
     corpus, index, _ = workspace
     versions.write(corpus, "B")
     argv = command_line("search-index", ["--corpus", corpus, "--index", index, "--full", "--quiet"])
-    writing = lambda pid: bool(workers_of(SimpleNamespace(pid=pid)))  # type: ignore[arg-type]
+
+    def writing(pid: int) -> bool:
+        return bool(workers_of(SimpleNamespace(pid=pid)))  # type: ignore[arg-type]
+
     _kill_under_a_capturing_caller(argv, tmp_path, clean_env(), str(index), writing, signum)
     assert run_cli("search-index", ["--corpus", corpus, "--index", index, "--quiet"], tmp_path).returncode == 0
 

@@ -133,7 +133,7 @@ def encoded(tmp_path_factory):
 
 @pytest.mark.parametrize("name", sorted(ENCODED))
 def test_each_encoding_is_indexed_or_skipped_with_a_reason(encoded, name):
-    corpus, summary, engine = encoded
+    _, summary, engine = encoded
     _, expectation = ENCODED[name]
     skipped = {s["path"]: s["reason"] for s in summary.skipped}
     indexed = [(h.line, h.text) for h in engine.document(name)]
@@ -396,7 +396,7 @@ def test_awkward_names_are_indexed_or_reported(tmp_path, named_corpus):
 
 @pytest.mark.slow  # runs the commands as processes
 def test_awkward_names_through_the_commands(tmp_path, named_corpus):
-    corpus, readable, problems = named_corpus
+    corpus, _, problems = named_corpus
     result = run_cli("search-index", ["--corpus", corpus, "--index", tmp_path / "index", "--json"], tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr

@@ -187,7 +187,7 @@ def test_garbage_current_file(index_copy, capsys, content, repair):
 @pytest.mark.slow  # runs the commands as processes
 def test_damage_through_the_real_commands(index_copy):
     """The same, as a user sees it: the message, then the fix it names."""
-    corpus, index, hits = index_copy
+    corpus, index, _ = index_copy
     for path in generation_dir(index).glob("*.trm"):
         path.write_bytes(b"")
     assert_one_line(run_cli("search", ["--index", index, "--corpus", corpus, *QUERY], corpus))
@@ -200,7 +200,7 @@ def test_engine_api_raises_index_unusable(index_copy):
     from searcher import Engine
     from searcher.errors import IndexUnusable
 
-    corpus, index, _ = index_copy
+    _, index, _ = index_copy
     with Engine.open(index) as engine:
         for path in generation_dir(index).glob("*._stored.col"):  # the paragraphs a search reads
             path.write_bytes(b"")
@@ -219,7 +219,7 @@ def test_engine_api_raises_index_unusable(index_copy):
 
 @pytest.fixture
 def paths(tmp_path, pristine):
-    corpus, index, _ = pristine
+    corpus, _, _ = pristine
     a_file = tmp_path / "a file.txt"
     a_file.write_text("not a folder\n", encoding="utf-8")
     return corpus, a_file, tmp_path
@@ -265,9 +265,9 @@ def _read_only(path: Path):
     chattr = shutil.which("chattr")
     if chattr is None:
         pytest.skip("running as root without chattr: cannot make a folder read-only for root")
-    done = subprocess.run([chattr, "-R", "+i", str(path)], capture_output=True, text=True)
+    done = subprocess.run([chattr, "-R", "+i", str(path)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        subprocess.run([chattr, "-R", "-i", str(path)], capture_output=True)
+        subprocess.run([chattr, "-R", "-i", str(path)], capture_output=True, check=False)
         pytest.skip(f"running as root and chattr +i is not supported here: {done.stderr.strip()}")
     return lambda: subprocess.run([chattr, "-R", "-i", str(path)], check=True)
 
@@ -373,6 +373,6 @@ def test_unreadable_corpus(tmp_path):
         ]
     finally:
         os.chmod(corpus, 0o755)
-    for result, prog in zip(results, ("search-index", "search")):
+    for result, prog in zip(results, ("search-index", "search"), strict=True):
         message = assert_one_line(result, prog=prog, names_fix=False)
         assert "not readable" in message

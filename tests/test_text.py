@@ -80,7 +80,7 @@ def test_exact_key_ignores_normal_form_and_case(vowel, plain, tone_index, letter
 def test_distinct_tones_give_distinct_exact_keys(vowel):
     letters = VOWELS[vowel][1]
     keys = [exact_key(letter) for letter in letters]
-    assert len(set(keys)) == 6, dict(zip(TONES, keys))
+    assert len(set(keys)) == 6, dict(zip(TONES, keys, strict=True))
     # ... also inside a syllable, and after NFD/upper-casing.
     syllable_keys = [exact_key(unicodedata.normalize("NFD", ("ng" + letter + "n").upper())) for letter in letters]
     assert len(set(syllable_keys)) == 6
@@ -199,7 +199,7 @@ def test_iy_spellings_of_one_word_share_a_key(y_form, i_form):
 @pytest.mark.parametrize(
     "key, canonical",
     [("ky~4", "ki~4"), ("ki~4", "ki~4"), ("ly", "li"), ("li", "li"), ("quy", "qui"), ("quy~1", "qui~1"),
-     ("ty~3", "ti~3"), ("hy", "hi"), ("my~4", "mi~4")],  # fmt: skip
+     ("ty~3", "ti~3"), ("hy", "hi"), ("my~4", "mi~4")],
 )
 def test_iy_variant_chooses_i(key, canonical):
     assert iy_variant(key) == canonical
@@ -208,7 +208,7 @@ def test_iy_variant_chooses_i(key, canonical):
 @pytest.mark.parametrize(
     "a, b",
     [("tuy", "tui"), ("huy", "hui"), ("thủy", "thủi"), ("ay", "ai"), ("hay", "hai"),
-     ("tay", "tai"), ("may", "mai"), ("máy", "mái"), ("ý", "í"), ("y", "i"), ("nguy", "ngui")],  # fmt: skip
+     ("tay", "tai"), ("may", "mai"), ("máy", "mái"), ("ý", "í"), ("y", "i"), ("nguy", "ngui")],
 )
 def test_iy_variant_keeps_different_words_apart(a, b):
     for form in (exact_key, fold):
@@ -218,7 +218,7 @@ def test_iy_variant_keeps_different_words_apart(a, b):
 @pytest.mark.parametrize(
     "word",
     ["y", "ý", "yêu", "yên", "hay", "tay", "may", "ay", "tuy", "huy", "thủy", "quyết", "quyền", "kýt", "lyn",
-     "khuya", "thy", "nhy", "ngoại", "kinh"],  # fmt: skip
+     "khuya", "thy", "nhy", "ngoại", "kinh"],
 )
 def test_iy_variant_leaves_other_syllables_alone(word):
     key = exact_key(word)

@@ -67,7 +67,7 @@ def test_the_unfinished_word_of_a_live_query():
 
 
 def test_exclusions_are_decoded_too():
-    parsed, rewrites = rewrite_typed(parse_query("giao -ngoaij"), _known({"giao"}, {"ngoai~5"}))
+    parsed, _ = rewrite_typed(parse_query("giao -ngoaij"), _known({"giao"}, {"ngoai~5"}))
     assert parsed.excluded[0].words[0].text == "ngoại"
 
 

@@ -115,6 +115,7 @@ def run_threaded_build(tmp_path: Path, cancel_at: int) -> tuple[dict, str]:
         text=True,
         env=clean_env(),
         timeout=180,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr

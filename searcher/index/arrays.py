@@ -23,7 +23,8 @@ import os
 import struct
 import zlib
 from array import array
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 __all__ = [
     "ARRAY_FIELDS",
@@ -101,7 +102,7 @@ class FieldCollector:
             )
             self.term_ids, self.docs, self.tfs = array("I"), array("I"), array("B")
 
-    def add_arrays(self, field: "FieldArrays", new_docs: Any) -> None:
+    def add_arrays(self, field: FieldArrays, new_docs: Any) -> None:
         """Append a segment's postings of this field, its documents renumbered by ``new_docs``
         (-1 for a deleted document, whose postings are dropped)."""
         import numpy as np
@@ -177,7 +178,9 @@ def file_check(storage: Any, name: str) -> list[int]:
     return [size, crc]
 
 
-def write_arrays(storage: Any, segment: Any, ext: str, magic: bytes, arrays: dict[str, Any], extra: dict[str, Any]) -> None:
+def write_arrays(
+    storage: Any, segment: Any, ext: str, magic: bytes, arrays: dict[str, Any], extra: dict[str, Any]
+) -> None:
     """Write named arrays into one segment file.
 
     Layout: a fixed prefix (magic, the header's length and CRC-32), the header
@@ -302,7 +305,8 @@ class FieldArrays:
 
     def __init__(self, file: ArrayFile, name: str) -> None:
         arrays = file.arrays
-        self._file, self._keys = file, {part: f"{name}.{part}" for part in ("vocabulary", "starts", "offsets", "docs", "tfs")}
+        parts = ("vocabulary", "starts", "offsets", "docs", "tfs")
+        self._file, self._keys = file, {part: f"{name}.{part}" for part in parts}
         self.blob = arrays[f"{name}.vocabulary"]
         self.starts = arrays[f"{name}.starts"]
         self.offsets = arrays[f"{name}.offsets"]

@@ -25,7 +25,8 @@ tuples.  The files' layout and checksums are :mod:`searcher.index.arrays`.
 from __future__ import annotations
 
 from array import array
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from whoosh.codec.base import FieldCursor, TermsReader
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter
@@ -70,7 +71,7 @@ __all__ = [
 # -- writing ------------------------------------------------------------------------------
 
 
-class ArrayPool(PostingPool):  # type: ignore[misc]
+class ArrayPool(PostingPool):
     """Whoosh's posting pool, with the syllable fields' postings kept as arrays instead of sorted tuples.
 
     Needs :class:`searcher.index.whoosh_patches.PoolSegmentWriter` (whoosh3's
@@ -95,7 +96,7 @@ class ArrayPool(PostingPool):  # type: ignore[misc]
         self.fieldnames.add(fieldname)
         self.collectors[fieldname].add_counts(docnum, terms, counts)
 
-    def add_segment(self, arrays: "SegmentArrays", new_docs: Any) -> None:
+    def add_segment(self, arrays: SegmentArrays, new_docs: Any) -> None:
         """Append the syllable fields of a segment being merged (see :func:`merge_small`)."""
         for name, collector in self.collectors.items():
             field = arrays.fields.get(name)
@@ -103,7 +104,7 @@ class ArrayPool(PostingPool):  # type: ignore[misc]
                 self.fieldnames.add(name)
                 collector.add_arrays(field, new_docs)
 
-    def iter_postings(self) -> "_PoolPostings":
+    def iter_postings(self) -> _PoolPostings:
         return _PoolPostings(super().iter_postings(), self.collectors)
 
 
@@ -117,7 +118,7 @@ class _PoolPostings:
         return iter(self.others)
 
 
-class _ArrayPerDocWriter(W3PerDocWriter):  # type: ignore[misc]
+class _ArrayPerDocWriter(W3PerDocWriter):
     """Whoosh's per-document writer, also keeping each paragraph's exact syllable count.
 
     Whoosh stores field lengths in one byte (a lossy code); BM25 needs the count.
@@ -131,6 +132,7 @@ class _ArrayPerDocWriter(W3PerDocWriter):  # type: ignore[misc]
         if fieldname == LENGTH_FIELD and length:
             lengths = self._exact_lengths
             docnum = self._docnum  # Whoosh's writer keeps the document being written
+            assert docnum is not None  # start_doc() set it before any field
             if len(lengths) <= docnum:
                 lengths.extend([0] * (docnum + 1 - len(lengths)))
             lengths[docnum] = min(int(length), MAX_LENGTH)
@@ -149,7 +151,7 @@ class _ArrayPerDocWriter(W3PerDocWriter):  # type: ignore[misc]
         super().close()
 
 
-class _ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
+class _ArrayFieldWriter(W3FieldWriter):
     """Whoosh's field writer for the other fields; the syllable fields go to one array file."""
 
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
@@ -201,7 +203,7 @@ class _ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
 # -- reading -------------------------------------------------------------------------------
 
 
-class _ArrayCursor(FieldCursor):  # type: ignore[misc]
+class _ArrayCursor(FieldCursor):
     """A cursor over one field's sorted vocabulary (what Whoosh's fuzzy terms walk)."""
 
     def __init__(self, field: FieldArrays, lengths: Any) -> None:
@@ -247,7 +249,7 @@ def _term_info(docs: Any, tfs: Any, lengths: Any) -> TermInfo:
     )
 
 
-class ArrayTermsReader(TermsReader):  # type: ignore[misc]
+class ArrayTermsReader(TermsReader):
     """Whoosh's terms reader for the other fields, and the arrays for the syllable fields."""
 
     def __init__(self, inner: Any, arrays: SegmentArrays) -> None:
@@ -342,7 +344,7 @@ def _as_bytes(text: Any) -> bytes:
     return text.encode("utf-8") if isinstance(text, str) else bytes(text)
 
 
-class _ArrayPerDocReader(W3PerDocReader):  # type: ignore[misc]
+class _ArrayPerDocReader(W3PerDocReader):
     """Whoosh's per-document reader, with the exact syllable count as the ``folded`` field's length."""
 
     def __init__(self, storage: Any, segment: Any) -> None:
@@ -352,7 +354,7 @@ class _ArrayPerDocReader(W3PerDocReader):  # type: ignore[misc]
     def doc_field_length(self, docnum: int, fieldname: str, default: Any = 0) -> Any:
         if fieldname == LENGTH_FIELD and 0 <= docnum < len(self._exact):
             return int(self._exact[docnum])
-        return super().doc_field_length(docnum, fieldname, default)  # type: ignore[no-any-return]
+        return super().doc_field_length(docnum, fieldname, default)
 
     def doc_field_length_reader(self, fieldname: str, default: int = 0) -> Any:
         if fieldname != LENGTH_FIELD:
@@ -365,7 +367,7 @@ class _ArrayPerDocReader(W3PerDocReader):  # type: ignore[misc]
         return get
 
 
-class ArrayCodec(W3Codec):  # type: ignore[misc]
+class ArrayCodec(W3Codec):
     """``W3Codec`` with the syllable fields' postings stored as arrays (see the module docstring).
 
     Pickled into every segment of the TOC (``W3Segment`` keeps its codec), so

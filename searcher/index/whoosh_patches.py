@@ -51,6 +51,11 @@ CANCEL_GRACE = 2.0
 # -- reading ---------------------------------------------------------------------------
 
 
+def _folder(storage: Any) -> str:
+    """Where an index's files are (a ``FileStorage``'s folder), for messages."""
+    return str(getattr(storage, "folder", storage))
+
+
 class FreshReaderIndex(whoosh_index.FileIndex):
     """A Whoosh index whose ``reader(reuse=...)`` always reads the current TOC afresh.
 
@@ -75,7 +80,7 @@ class FreshReaderIndex(whoosh_index.FileIndex):
                 time.sleep(0.01)
             except Exception as exc:  # FileFormatError, OSError, struct.error, ...
                 raise IndexUnusable(
-                    f"index at {self.storage.folder} is damaged ({type(exc).__name__}: {exc}); "
+                    f"index at {_folder(self.storage)} is damaged ({type(exc).__name__}: {exc}); "
                     "rebuild it with: search-index --full"
                 ) from None
         else:
@@ -83,7 +88,7 @@ class FreshReaderIndex(whoosh_index.FileIndex):
                 fresh = super().reader()
             except Exception as exc:
                 raise IndexUnusable(
-                    f"index at {self.storage.folder} is damaged ({type(exc).__name__}: {exc}); "
+                    f"index at {_folder(self.storage)} is damaged ({type(exc).__name__}: {exc}); "
                     "rebuild it with: search-index --full"
                 ) from None
         if reuse is not None:
@@ -107,11 +112,10 @@ def _writer_args() -> dict[str, Any]:
 @functools.cache
 def pool_writer_class() -> Any:
     """whoosh3's ``SegmentWriter``, with its ``poolclass=`` argument honoured."""
+    from whoosh.util.text import utf8encode
     from whoosh.writing import SegmentWriter
 
-    from whoosh.util.text import utf8encode
-
-    class PoolSegmentWriter(SegmentWriter):  # type: ignore[misc, valid-type]
+    class PoolSegmentWriter(SegmentWriter):
         """whoosh3 3.54's ``SegmentWriter`` with two changes for pools that take a document's terms at once.
 
         - ``__init__`` takes ``poolclass`` and always makes a ``PostingPool``:
@@ -161,10 +165,9 @@ def pool_writer_class() -> Any:
                         else:
                             scorable = field.scorable
                             for tbytes, freq, weight, vbytes in field.index(value):
-                                weight *= fieldboost
                                 if scorable:
                                     length += freq
-                                add_post((fieldname, tbytes, docnum, weight, vbytes))
+                                add_post((fieldname, tbytes, docnum, weight * fieldboost, vbytes))
 
                     if field.separate_spelling():
                         spellfield = field.spelling_fieldname(fieldname)
@@ -248,7 +251,7 @@ def _start_helpers(start_method: str) -> None:
         spawn = util.spawnv_passfds
         try:
             if _fileno(saved) < 0:
-                sys.stderr = sys.__stderr__ if _fileno(sys.__stderr__) >= 0 else open(os.devnull, "w")
+                sys.stderr = sys.__stderr__ if _fileno(sys.__stderr__) >= 0 else open(os.devnull, "w")  # noqa: SIM115 (closed in the finally below)
             util.spawnv_passfds = _quiet_spawnv_passfds  # type: ignore[assignment]
             resource_tracker.ensure_running()
             if start_method == "forkserver":
@@ -338,7 +341,7 @@ def _watched_subwriter(parent_pid: int, *args: Any) -> None:
 
     # whoosh3's sub-writer task makes a plain SegmentWriter, which ignores ``poolclass``:
     # this process is a sub-writer and nothing else, so its module's name can be re-pointed.
-    multiproc.SegmentWriter = pool_writer_class()
+    multiproc.SegmentWriter = pool_writer_class()  # type: ignore[misc]  # re-pointing the class is the point
     try:
         multiproc._run_subwriter(*args)
     except OSError as exc:  # the build says it, in one line: a full disk, a read-only one...
@@ -424,7 +427,7 @@ def watched_writer_class() -> Any:
     from whoosh.multiproc import MpWriter
     from whoosh.writing import SegmentWriter
 
-    class WatchedMpWriter(MpWriter):  # type: ignore[misc, valid-type]
+    class WatchedMpWriter(MpWriter):
         """whoosh3's ``MpWriter`` with four fixes.
 
         - Sub-writers exit when the build process dies (``kill -9``), instead of
@@ -469,7 +472,7 @@ def watched_writer_class() -> Any:
                 for task in tasks:
                     del task.join  # cancel() joins with a timeout
 
-        def cancel(self) -> None:
+        def cancel(self, **kwargs: Any) -> None:
             try:
                 for task in self.tasks:
                     if task.is_alive():
@@ -485,7 +488,7 @@ def watched_writer_class() -> Any:
                 for queue in (self._raw_jobqueue, self.resultqueue):
                     queue.cancel_join_thread()  # items left for dead readers must not block exit
                     queue.close()
-                self.jobqueue = self._raw_jobqueue = self.resultqueue = None  # type: ignore[assignment]
+                self.jobqueue = self._raw_jobqueue = self.resultqueue = None
                 self._remove_job_files()
             finally:
                 SegmentWriter.cancel(self)

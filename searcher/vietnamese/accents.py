@@ -29,13 +29,14 @@ import re
 import threading
 import weakref
 from collections import Counter
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from whoosh.query import Phrase, Term
 
+from searcher.search.query import ParsedQuery
 from searcher.vietnamese.analysis import _TOKEN_RE, pair_term
 from searcher.vietnamese.inputmethod import _place_tone
-from searcher.search.query import ParsedQuery
 from searcher.vietnamese.text import exact_key, exact_term, fold, folded_term
 
 __all__ = ["suggest", "restore", "PHRASE_MARGIN", "VITERBI_MARGIN"]
@@ -89,7 +90,7 @@ def _restored_words(searcher: Any, typed: list[str]) -> list[str] | None:
     restored = _restore_memoised(searcher, typed)
     if restored is None:
         return None
-    words = [_with_case(t, r) for t, r in zip(typed, restored)]
+    words = [_with_case(t, r) for t, r in zip(typed, restored, strict=True)]
     if [folded_term(w) for w in words] != [folded_term(t) for t in typed] or words == typed:
         return None
     return words
@@ -119,7 +120,7 @@ def restore(searcher: Any, words: Sequence[str]) -> list[str] | None:
 
 def _phrase_renderings(searcher: Any, folded: list[str]) -> Counter[tuple[str, ...]]:
     """How often each rendering (lower case, as written) of the folded phrase occurs, tone placement aside."""
-    pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
+    pairs = [pair_term(a, b) for a, b in itertools.pairwise(folded)]
     query = Term("pairs", pairs[0]) if len(pairs) == 1 else Phrase("pairs", pairs)
     by_key: Counter[tuple[str, ...]] = Counter()
     surface: dict[tuple[str, ...], Counter[tuple[str, ...]]] = {}
@@ -147,7 +148,7 @@ class _Memo:
         self.restored: dict[tuple[str, ...], list[str] | None] = {}
 
 
-_memos: "weakref.WeakKeyDictionary[Any, _Memo]" = weakref.WeakKeyDictionary()
+_memos: weakref.WeakKeyDictionary[Any, _Memo] = weakref.WeakKeyDictionary()
 _memos_lock = threading.Lock()
 
 
@@ -208,7 +209,7 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
     forms = [_forms(searcher, p) for p in plain]
     if any(not f for f in forms):
         return None
-    total = max(1, searcher.doc_count())
+    total: int = max(1, searcher.doc_count())
     options = [list(f) for f in forms]
 
     def unigram(i: int, word: str) -> float:
@@ -233,7 +234,7 @@ def _viterbi(searcher: Any, plain: list[str]) -> list[str] | None:
         forward.append(
             {b: max(forward[-1][a] + trans[i - 1][a, b] for a in options[i - 1]) for b in options[i]}
         )
-    backward = [{w: 0.0 for w in options[-1]}]
+    backward = [dict.fromkeys(options[-1], 0.0)]
     for i in range(len(options) - 2, -1, -1):
         backward.insert(
             0, {a: max(trans[i][a, b] + backward[0][b] for b in options[i + 1]) for a in options[i]}
@@ -263,7 +264,7 @@ def _letter_classes() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _spelled(term: str) -> "re.Pattern[str]":
+def _spelled(term: str) -> re.Pattern[str]:
     """A whole token written any way that may fold to ``term`` (a final i may be written y: *kỹ* is ``ki``).
 
     Compiled once per syllable: a pair's pattern would be compiled for every new pair.
@@ -282,7 +283,7 @@ def _spelled(term: str) -> "re.Pattern[str]":
 _NEXT_TOKEN = re.compile(r"[\W_]+(" + _TOKEN_RE.pattern + ")")
 
 
-def _written_runs(text: str, folded: Sequence[str]) -> "Iterator[tuple[str, ...]]":
+def _written_runs(text: str, folded: Sequence[str]) -> Iterator[tuple[str, ...]]:
     """Every run of tokens in ``text``, as written, that folds to ``folded`` (tokens in a row: only
     what is no token between them).
 
@@ -295,7 +296,7 @@ def _written_runs(text: str, folded: Sequence[str]) -> "Iterator[tuple[str, ...]
         while len(words) < size and (after := _NEXT_TOKEN.match(text, end)) is not None:
             words.append(after.group(1))
             end = after.end()
-        if len(words) == size and all(folded_term(w) == f for w, f in zip(words, folded)):
+        if len(words) == size and all(folded_term(w) == f for w, f in zip(words, folded, strict=True)):
             yield tuple(words)
 
 

@@ -21,9 +21,11 @@ the Whoosh side needs no custom analyzer class:
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from searcher.vietnamese.text import exact_term, fold, folded_term
 
@@ -115,5 +117,5 @@ def index_terms(text: str) -> tuple[str, str, str]:
     words = list(iter_words(text))
     exact = [exact_term(w) for w in words]
     folded = [folded_term(w) for w in words]
-    pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
+    pairs = [pair_term(a, b) for a, b in itertools.pairwise(folded)]
     return " ".join(exact), " ".join(folded), " ".join(pairs)

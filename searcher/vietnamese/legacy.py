@@ -43,7 +43,7 @@ _TCVN3_BYTES: dict[int, str] = {
 }
 # Bytes 0xA1-0xFE read the same in Latin-1 and Windows-1252, so chr(byte) is
 # what the mis-decoded text holds.
-_TCVN3_DECODE = {b: letter for b, letter in _TCVN3_BYTES.items()}
+_TCVN3_DECODE = dict(_TCVN3_BYTES)
 _TCVN3_ENCODE = {letter: chr(b) for b, letter in _TCVN3_BYTES.items()}
 _TCVN3_TELLTALE = frozenset(chr(b) for b in _TCVN3_BYTES)
 

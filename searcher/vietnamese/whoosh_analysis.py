@@ -19,10 +19,12 @@ No stop list and no minimum length: *ở* and *ý* are words.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.fields import TEXT
@@ -55,7 +57,7 @@ class SyllableTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(type(self))
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,
@@ -159,11 +161,11 @@ def _field_terms(text: str) -> dict[str, list[str]]:
     return {
         "exact": [exact_term(word) for word in words],
         "folded": folded,
-        "pairs": [a + PAIR_SEPARATOR + b for a, b in zip(folded, folded[1:])],
+        "pairs": [a + PAIR_SEPARATOR + b for a, b in itertools.pairwise(folded)],
     }
 
 
-class SyllableField(TEXT):  # type: ignore[misc]
+class SyllableField(TEXT):
     """A ``TEXT`` field (term frequencies, no positions) with one of the analyzers above.
 
     Indexing takes a short cut that gives the analyzer's terms without its
@@ -191,4 +193,4 @@ class SyllableField(TEXT):  # type: ignore[misc]
         if not isinstance(value, str):
             return super().index(value, **kwargs)
         terms, counts = self.index_counts(value)
-        return [(term.encode("utf-8"), count, float(count), None) for term, count in zip(terms, counts)]
+        return [(term.encode("utf-8"), count, float(count), None) for term, count in zip(terms, counts, strict=True)]
