@@ -27,7 +27,7 @@ def font_path() -> str | None:
         return FONT
     found = shutil.which("fc-match")
     if found:
-        out = subprocess.run([found, "-f", "%{file}", "DejaVu Sans"], capture_output=True, text=True).stdout
+        out = subprocess.run([found, "-f", "%{file}", "DejaVu Sans"], capture_output=True, text=True, check=False).stdout
         if out.endswith(".ttf") and Path(out).is_file():
             return out
     return None
