@@ -28,7 +28,7 @@ def test_types_and_types_not():
     assert PathFilter(types=("md",))("a/B.MARKDOWN") and not PathFilter(types=("md",))("a.txt")
     assert PathFilter(types=("pdf", "docx"))("x.docx")
     assert not PathFilter(types_not=("pdf",))("r.pdf") and PathFilter(types_not=("pdf",))("r.txt")
-    with pytest.raises(FilterError, match="unknown file type 'word' .*docx"):
+    with pytest.raises(FilterError, match=r"unknown file type 'word' .*docx"):
         PathFilter(types=("word",))
 
 
