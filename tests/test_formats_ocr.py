@@ -8,8 +8,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from office_support import FILLER, SENTENCE, make_image, make_scan_pdf, render_page
 
+from office_support import FILLER, SENTENCE, make_image, make_scan_pdf, render_page
 from searcher.documents import formats
 from searcher.documents.formats import DocumentSkipped, Limits, WorkerPool, extract
 
