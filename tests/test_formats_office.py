@@ -14,13 +14,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from conftest import run_search
 from office_support import SENTENCE, TYPED, make_folder, make_xlsx
-
+from searcher.cli.presentation import where
 from searcher.documents import formats
 from searcher.documents.formats import DocumentSkipped, WorkerPool, extract
 from searcher.vietnamese.legacy import encode_tcvn3
-from searcher.cli.presentation import where
 
 pytest.importorskip("python_calamine")
 pytest.importorskip("pptx")
@@ -190,7 +190,6 @@ def test_without_the_tools_the_build_goes_on_and_names_what_to_install(tmp_path:
 @needs_tools
 def test_a_build_shows_the_pages_read_by_ocr(tmp_path: Path) -> None:
     from office_support import make_scan_pdf
-
     from searcher.index.build import build_index
 
     (tmp_path / "folder").mkdir()
@@ -207,5 +206,5 @@ def test_a_password_protected_workbook_is_skipped_as_encrypted(tmp_path: Path, p
     # EncryptedPackage stream.
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1016) + "EncryptedPackage".encode("utf-16-le") + bytes(2000)
     (tmp_path / "lương.xlsx").write_bytes(ole)
-    with pytest.raises(DocumentSkipped, match="^encrypted$"):
+    with pytest.raises(DocumentSkipped, match=r"^encrypted$"):
         extract(tmp_path / "lương.xlsx", pool=pool)
