@@ -13,7 +13,7 @@ import pytest
 
 from conftest import run_cli, run_search
 from searcher import Engine
-from searcher.errors import IndexMissing, IndexOutdated, CorpusError
+from searcher.errors import CorpusError, IndexMissing, IndexOutdated
 from searcher.index.build import build_index
 
 DOCS = {
@@ -51,7 +51,7 @@ def setup(tmp_path, make_corpus):
 
 
 def test_first_build(setup):
-    corpus, index, summary = setup
+    _, index, summary = setup
     assert summary.mode == "full"
     assert (summary.added, summary.updated, summary.removed, summary.unchanged) == (3, 0, 0, 0)
     assert summary.skipped == []
@@ -389,8 +389,8 @@ def _write_v1_index(corpus: Path, index: Path) -> None:
     from whoosh.analysis import SpaceSeparatedTokenizer
     from whoosh.fields import ID, STORED, TEXT, Schema
 
-    from searcher.vietnamese.analysis import index_terms
     from searcher.documents.corpus import iter_corpus_files, read_document
+    from searcher.vietnamese.analysis import index_terms
 
     terms = SpaceSeparatedTokenizer()
     schema = Schema(
@@ -445,8 +445,8 @@ def test_engine_rejects_an_index_of_the_first_release(tmp_path, make_corpus):
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory):
     """One small document of each format, made here with the makers of tests/test_formats.py."""
-    from test_formats import PDF_PAGES, S1, S3, S4, TITLE, make_docx, make_epub, make_odt, make_pdf
     from searcher.vietnamese.legacy import encode_tcvn3, encode_vni
+    from test_formats import PDF_PAGES, S1, S3, S4, TITLE, make_docx, make_epub, make_odt, make_pdf
 
     folder = tmp_path_factory.mktemp("documents")
     (folder / "a.md").write_text(f"# {TITLE}\n\n{S1}\n\n- {S3}\n", encoding="utf-8")
@@ -466,7 +466,7 @@ def documents(tmp_path_factory):
 def test_every_format_is_indexed_with_a_location_to_open(documents):
     from test_formats import S3
 
-    folder, index, summary = documents
+    _, index, summary = documents
     assert summary.skipped == [] and summary.files == 8
     with Engine.open(index) as engine:
         hits = {h.path: h for h in run_search(engine, S3, limit=20) if h.text == S3}
@@ -482,7 +482,7 @@ def test_every_format_is_indexed_with_a_location_to_open(documents):
 def test_legacy_font_text_files_are_converted_and_counted(documents):
     from test_formats import S4
 
-    folder, index, summary = documents
+    _, index, summary = documents
     assert summary.converted == {"tcvn3": 1, "vni": 1}
     with Engine.open(index) as engine:
         found = {h.path: h.text for h in run_search(engine, "độc lập dân tộc", limit=20)}
@@ -519,7 +519,7 @@ def test_hostile_documents_are_skipped_with_a_reason_and_counted(tmp_path, docum
     import shutil
 
     from searcher.cli import index as index_cli
-    from test_formats import raw_docx, write_zip, CONTENT_TYPES
+    from test_formats import CONTENT_TYPES, raw_docx, write_zip
 
     folder = tmp_path / "docs"
     shutil.copytree(documents[0], folder)
