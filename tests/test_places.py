@@ -66,7 +66,7 @@ def test_precedence_keeps_the_quick_start_working(tmp_path, cache):
 
 
 def test_nothing_found_is_a_clear_error(tmp_path, cache):
-    with pytest.raises(NoIndexHere, match="search-index ."):
+    with pytest.raises(NoIndexHere, match=r"search-index \."):
         resolve(environ={}, cwd=str(tmp_path))
 
 
