@@ -13,8 +13,8 @@ import subprocess
 import time
 
 import pytest
-from conftest import clean_env, command_line
 
+from conftest import clean_env, command_line
 from searcher.cli.presentation import display_path, location, make_snippet, redact, visible
 
 WORDS = " ".join(f"từ{i}" for i in range(200))  # about 1000 characters, words of 3 to 5 characters
