@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import compress
 
-from searcher.vietnamese.analysis import read_text
 from searcher.search.query import ParsedQuery, parse_query  # noqa: F401  (parse_query: the doctests)
+from searcher.vietnamese.analysis import read_text
 from searcher.vietnamese.text import exact_term, fold, iy_sensitive
 
 __all__ = [
@@ -61,14 +61,21 @@ def words_found(text: str, query: ParsedQuery) -> tuple[list[str], list[str], bo
     folded = set(folded_list)
     marked_folds = {w.folded for w in query.words if w.marked}
     # (The tokens of the marked words picked in C: a news passage has hundreds of tokens.)
-    exact = {exact_term(t.text) for t in compress(tokens, map(marked_folds.__contains__, folded_list))} if marked_folds else set()
+    exact = (
+        {exact_term(t.text) for t in compress(tokens, map(marked_folds.__contains__, folded_list))}
+        if marked_folds
+        else set()
+    )
     matched: list[str] = []
     missing: list[str] = []
     all_exact = True
     for word in query.words:
         if word.folded in folded or (
             word is query.prefix
-            and any(f.startswith(word.folded) or p.startswith(fold(word.text)) for p, f in zip(reading.folds, folded_list))
+            and any(
+                f.startswith(word.folded) or p.startswith(fold(word.text))
+                for p, f in zip(reading.folds, folded_list, strict=True)
+            )
         ):
             matched.append(word.text)
             if word.marked and word is not query.prefix and word.exact not in exact:
@@ -110,9 +117,9 @@ def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int
     # The tokens whose folded term is a word's, found by a lookup each: a long paragraph's tokens
     # are not compared with every word of a long question.
     terms = {w.folded for w in words if w is not query.prefix}
-    every = zip(reading.tokens, reading.folds, reading.terms)
+    every = zip(reading.tokens, reading.folds, reading.terms, strict=True)
     candidates = (
-        [found for found in every if found[2] in terms or found[2].startswith(prefixes) or found[1].startswith(prefixes)]
+        [f for f in every if f[2] in terms or f[2].startswith(prefixes) or f[1].startswith(prefixes)]
         if prefix_at >= 0
         else list(compress(every, map(terms.__contains__, reading.terms)))
     )
@@ -121,7 +128,8 @@ def _word_matches(text: str, query: ParsedQuery, strict: bool) -> list[tuple[int
     by_term: dict[str, list[tuple[int, str | None]]] = {}
     for i, w in enumerate(words):
         if w is not query.prefix:
-            by_term.setdefault(w.folded, []).append((i, w.exact if w.marked and (strict or w.exact in present_exact) else None))
+            exact_form = w.exact if w.marked and (strict or w.exact in present_exact) else None
+            by_term.setdefault(w.folded, []).append((i, exact_form))
     out = []
     for token, plain, term in candidates:
         exact = None
@@ -160,10 +168,9 @@ def _what_matched(
     loose = set().union(*quoted)
     kept = []
     for start, end, found in matches:
-        if start not in in_phrase:
-            found = found - loose
-        if found:
-            kept.append((start, end, frozenset(found)))
+        words_found = found if start in in_phrase else found - loose
+        if words_found:
+            kept.append((start, end, frozenset(words_found)))
     return kept
 
 
@@ -207,7 +214,9 @@ def phrase_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
     return _merge_phrases(text, query, _word_matches(text, query, strict=False))
 
 
-def _merge_phrases(text: str, query: ParsedQuery, matches: list[tuple[int, int, frozenset[int]]]) -> list[tuple[int, int]]:
+def _merge_phrases(
+    text: str, query: ParsedQuery, matches: list[tuple[int, int, frozenset[int]]]
+) -> list[tuple[int, int]]:
     matches = _what_matched(text, query, matches)
     spans = [(s, e) for s, e, _ in matches]  # the same tokens highlight_spans lights up
     if len(spans) < 2:
@@ -292,7 +301,7 @@ def query_matches(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
     phrases = _phrases(matches, text, count)
     if phrases:
         return phrases
-    if len(set().union(*(m[2] for m in matches))) < len(set(w.folded for w in query.words)):
+    if len(set().union(*(m[2] for m in matches))) < len({w.folded for w in query.words}):
         return []
     cluster = best_cluster(text, query, strict=True)
     return [cluster] if cluster is not None else []
