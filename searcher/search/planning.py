@@ -34,15 +34,16 @@ cannot be cut off by the other spelling's better BM25 scores.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable, Sequence
 
 from whoosh.query import And, Not, Or, Phrase, Query, Term
 
-from searcher.vietnamese.analysis import pair_term, read_text
 from searcher.search.query import Clause, ParsedQuery, QueryWord
+from searcher.vietnamese.analysis import pair_term, read_text
 from searcher.vietnamese.text import exact_term, fold, iy_sensitive
 
 __all__ = [
@@ -200,7 +201,9 @@ def plan_query(parsed: ParsedQuery, complete: Complete, own_spelling: bool = Fal
     [(True, ('li',)), (False, ())]
     """
     plan = _plan(parsed, complete)
-    spelled = tuple(dict.fromkeys(fold(w.text) for w in parsed.words if w is not parsed.prefix and iy_sensitive(w.folded)))
+    spelled = tuple(
+        dict.fromkeys(fold(w.text) for w in parsed.words if w is not parsed.prefix and iy_sensitive(w.folded))
+    )
     if own_spelling and spelled:
         plan.tiers = [split for tier in plan.tiers for split in (_spelled(tier, spelled), tier)]
     return plan
@@ -228,7 +231,8 @@ def _plan(parsed: ParsedQuery, complete: Complete) -> Plan:
         # ``qui`` (quý = quí), and as typed it goes on to *quyết*.
         stems = dict.fromkeys([prefix.folded, fold(prefix.text)])
         if full_words:  # the pair completions are the precise ones: find them first
-            pair_next, found_all = _complete_any(complete, "pairs", [pair_term(full_words[-1].folded, s) for s in stems])
+            next_pairs = [pair_term(full_words[-1].folded, s) for s in stems]
+            pair_next, found_all = _complete_any(complete, "pairs", next_pairs)
             whole = whole and found_all
         completions, found_all = _complete_any(complete, "folded", list(stems))
         whole = whole and found_all
@@ -242,13 +246,13 @@ def _plan(parsed: ParsedQuery, complete: Complete) -> Plan:
         tiers.extend(t for t in _plan(replace(parsed, prefix=None), complete).tiers if t.exact)
     for exact in (True, False) if parsed.marked else (False,):
 
-        def unigram(word: QueryWord) -> Query:
+        def unigram(word: QueryWord, exact: bool = exact) -> Query:
             return Term("exact", word.exact) if exact else Term("folded", word.folded)
 
-        def adjacent(ws: list[QueryWord]) -> Query:
+        def adjacent(ws: Sequence[QueryWord], exact: bool = exact) -> Query:
             return exact_phrase_query(ws) if exact else phrase_query("pairs", [w.folded for w in ws])
 
-        def run(ws: list[QueryWord]) -> Run:
+        def run(ws: Sequence[QueryWord], exact: bool = exact) -> Run:
             return tuple(("x", w.exact) if exact else ("f", w.folded) for w in ws)
 
         required: list[Query] = []
@@ -270,15 +274,17 @@ def _plan(parsed: ParsedQuery, complete: Complete) -> Plan:
             if pair_next is not None:
                 done = [adjacent(full_words)] if len(full_words) >= 2 else []
                 # The pair completions are folded: in exact mode the finished words must also be there exactly.
-                marks = [Term("exact", w.exact) for w in full_words if w.marked] if exact and len(full_words) < 2 else []
+                marks = (
+                    [Term("exact", w.exact) for w in full_words if w.marked] if exact and len(full_words) < 2 else []
+                )
                 parts = done + marks + [pair_next]
-                needs = [(run(full_words),)] if len(full_words) >= 2 else []
-                candidates.append((parts[0] if len(parts) == 1 else And(parts), True, needs))
+                adjacent_needs: list[tuple[Run, ...]] = [(run(full_words),)] if len(full_words) >= 2 else []
+                candidates.append((parts[0] if len(parts) == 1 else And(parts), True, adjacent_needs))
         elif len(words) >= 2:
             candidates.append((adjacent(words), True, [(run(words),)]))
         # 2. Partial: every word, and at least one adjacent pair.  The pair
         #    terms drive the intersection, so this stays fast for common words.
-        adjacent_pairs = list(zip(full_words, full_words[1:]))
+        adjacent_pairs = list(itertools.pairwise(full_words))
         pair_terms: list[Query] = [Term("pairs", pair_term(a.folded, b.folded)) for a, b in adjacent_pairs]
         pair_runs: list[Run] = [run([a, b]) for a, b in adjacent_pairs]
         if pair_next is not None:
@@ -289,9 +295,8 @@ def _plan(parsed: ParsedQuery, complete: Complete) -> Plan:
         # 3. Scattered: every word, anywhere.
         candidates.append((required[0] if len(required) == 1 else And(required), False, clause_needs))
 
-        for query, is_adjacent, needs in candidates:
-            if exclusions:
-                query = And([query] + exclusions)
+        for candidate, is_adjacent, needs in candidates:
+            query = And([candidate, *exclusions]) if exclusions else candidate
             # One folded pair says the adjacency of two syllables exactly; the pairs of a run of
             # three or more come without positions (matching.py), so their order is checked on
             # the text, as every run of exact mode is.
@@ -317,7 +322,7 @@ def _complete_any(complete: Complete, fieldname: str, stems: list[str]) -> tuple
 
 def phrase_query(fieldname: str, keys: list[str]) -> Query:
     """Adjacent, in-order match of two or more words, through syllable-pair terms."""
-    pairs = [pair_term(a, b) for a, b in zip(keys, keys[1:])]
+    pairs = [pair_term(a, b) for a, b in itertools.pairwise(keys)]
     return Term(fieldname, pairs[0]) if len(pairs) == 1 else Phrase(fieldname, pairs)
 
 
