@@ -41,7 +41,7 @@ class QueryWord:
     marked: bool
 
     @classmethod
-    def of(cls, text: str) -> "QueryWord":
+    def of(cls, text: str) -> QueryWord:
         return cls(text, folded_term(text), exact_term(text), has_marks(text))
 
 
