@@ -26,10 +26,10 @@ alone finds exactly what searching both would.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
-from searcher.vietnamese.inputmethod import decode_word
 from searcher.search.query import Clause, ParsedQuery, QueryWord, parse_query  # noqa: F401  (the doctests use it)
+from searcher.vietnamese.inputmethod import decode_word
 
 __all__ = ["Known", "rewrite_typed", "rewrite_note"]
 
