@@ -54,7 +54,7 @@ def _empty() -> Matches:
     return Matches(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
 
 
-def evaluate(index: "BestMatchIndex", query: Query) -> Matches:
+def evaluate(index: BestMatchIndex, query: Query) -> Matches:
     """The paragraphs that match ``query`` and their scores (BM25, each term times its boost).
 
     Understands ``Term``, ``And``, ``Or``, ``Not`` (inside an ``And``),
@@ -64,7 +64,7 @@ def evaluate(index: "BestMatchIndex", query: Query) -> Matches:
     return _evaluate(index, query, 1.0)
 
 
-def _evaluate(index: "BestMatchIndex", query: Query, boost: float) -> Matches:
+def _evaluate(index: BestMatchIndex, query: Query, boost: float) -> Matches:
     import numpy as np
 
     boost *= float(getattr(query, "boost", 1.0))
@@ -91,7 +91,8 @@ def _evaluate(index: "BestMatchIndex", query: Query, boost: float) -> Matches:
         every = np.concatenate([m.docnums for m in parts])
         weights = np.concatenate([m.scores for m in parts])
         size = int(every.max()) + 1
-        if len(every) * 8 > size:  # many postings (a prefix's completions): one pass over a table is cheaper than a sort
+        # Many postings (a prefix's completions): one pass over a table is cheaper than a sort.
+        if len(every) * 8 > size:
             docnums = np.flatnonzero(np.bincount(every, minlength=size))
             scores = np.bincount(every, weights=weights, minlength=size)[docnums]
         else:
@@ -105,7 +106,7 @@ def _evaluate(index: "BestMatchIndex", query: Query, boost: float) -> Matches:
     raise TypeError(f"cannot answer a {type(query).__name__} query from the posting arrays")
 
 
-def _intersect(index: "BestMatchIndex", subqueries: list[Query], boost: float) -> Matches:
+def _intersect(index: BestMatchIndex, subqueries: list[Query], boost: float) -> Matches:
     import numpy as np
 
     wanted = [q for q in subqueries if not isinstance(q, Not)]
