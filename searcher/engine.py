@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from searcher.backends import open_backend
 from searcher.backends.base import Wanted
@@ -203,14 +204,14 @@ class Engine:
                 ranked = self.ranker.rank(parsed, limit, started=started, **options)
             except SearcherError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - Whoosh reports damage in many shapes
+            except Exception as exc:
                 # A rebuild may have swapped the index out from under us: reopen once, and search again.
                 self.backend.recover(exc)
                 try:
                     ranked = self.ranker.rank(parsed, limit, started=time.perf_counter(), **options)
                 except SearcherError:
                     raise
-                except Exception as again:  # noqa: BLE001
+                except Exception as again:
                     raise IndexUnusable(
                         f"the index looks damaged ({type(again).__name__}); rebuild it with: search-index --full"
                     ) from None
@@ -238,7 +239,8 @@ class Engine:
             )
         elif not ranked.filled and len(result) < limit:
             result.notes.append(
-                f"{len(result)} hit{'' if len(result) == 1 else 's'} shown; more paragraphs may match, but ranking them "
+                f"{len(result)} hit{'' if len(result) == 1 else 's'} shown; more paragraphs may match, "
+                "but ranking them "
                 "ran out of time (--budget 0 ranks every match)"
             )
         result.elapsed = time.perf_counter() - started
@@ -267,7 +269,9 @@ class Engine:
             return
         spellings.reading = True
         version = self.backend.version
-        threading.Thread(target=self._read_spellings, args=(spellings, version), name="searcher-spellings", daemon=True).start()
+        threading.Thread(
+            target=self._read_spellings, args=(spellings, version), name="searcher-spellings", daemon=True
+        ).start()
 
     def _read_spellings(self, spellings: Any, version: int) -> None:
         """Read what the pending paragraphs spell, a few at a time, each batch under the lock
@@ -275,7 +279,11 @@ class Engine:
         try:
             while True:
                 with self._lock:
-                    if self.ranker.spellings is not spellings or self.backend.version != version or not spellings.pending:
+                    if (
+                        self.ranker.spellings is not spellings
+                        or self.backend.version != version
+                        or not spellings.pending
+                    ):
                         return
                     view = self.backend.view(Wanted(), PathFilter())
                     if not view.lasting:
@@ -299,7 +307,7 @@ class Engine:
                     if not self._waiting:
                         break
                     time.sleep(0.001)
-        except Exception:  # noqa: BLE001 - a background reader must never raise
+        except Exception:
             return  # an index swapped out meanwhile: the next search starts afresh
         finally:
             spellings.reading = False
@@ -308,4 +316,3 @@ class Engine:
         """Whether no spelling is left to read in the background (for tests)."""
         spellings = self.ranker.spellings
         return not spellings.pending and not spellings.reading
-

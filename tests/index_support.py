@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searcher.index import whoosh_patches
 from searcher.backends.local import read_postings
+from searcher.index import whoosh_patches
 from searcher.index.schema import KIND_PARAGRAPH, make_schema
 from searcher.search.bestmatch import BestMatchIndex
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from whoosh.query import And, Not, Or, Phrase, Prefix, Term
 
-from searcher.search import bestmatch
 from searcher.backends.local import read_postings
 from searcher.search.bestmatch import BestMatchIndex
 from searcher.search.matching import evaluate, top

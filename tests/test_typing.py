@@ -189,7 +189,7 @@ def test_spellings_a_live_search_had_no_time_to_read_are_read_for_the_next_keyst
     # it could not read is read in the background, and the next keystroke's first paint has it on top.
     import time
 
-    from searcher.search import ranking as ranking_module, verify as verify_module
+    from searcher.search import ranking as ranking_module
 
     eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
     reading = ranking_module.StoredFields.__call__
@@ -289,7 +289,7 @@ def test_a_search_that_ran_out_of_time_for_the_own_spelling_says_so(small_engine
     import threading
     import time
 
-    from searcher.search import ranking as ranking_module, verify as verify_module
+    from searcher.search import verify as verify_module
 
     eng = small_engine(_many_of_the_other_spelling("Lý do", "lí do"))
     spells = verify_module.Spellings.spells

@@ -14,8 +14,9 @@ True
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from whoosh.query import Query
 
@@ -48,7 +49,9 @@ def read_postings(reader: Any) -> BestMatchIndex:
     for leaf, offset in reader.leaf_readers():
         arrays = segment_arrays(leaf)
         if arrays is None:
-            raise IndexUnusable("the index was not written by this searcher's codec; rebuild it with: search-index --full")
+            raise IndexUnusable(
+                "the index was not written by this searcher's codec; rebuild it with: search-index --full"
+            )
         count = leaf.doc_count_all()
         dead = np.asarray(sorted(leaf.deleted_docs_set) if leaf.has_deletions() else [], dtype=np.int64)
         paragraphs[offset + dead] = False
@@ -117,7 +120,7 @@ class LocalBackend:
             if opened is not None:
                 try:
                     opened.close()
-                except Exception:  # noqa: BLE001 - closing what may already be gone
+                except Exception:
                     pass
         self._searcher = self._ix = None
 
@@ -134,7 +137,7 @@ class LocalBackend:
             if not self._searcher.up_to_date():
                 self._use(self._searcher.refresh())
                 return True
-        except Exception:  # noqa: BLE001 - a commit being written: open afresh
+        except Exception:
             self._open()
             return True
         return False
@@ -145,11 +148,12 @@ class LocalBackend:
             changed = self.location.current_stamp() != self._stamp
             if changed:
                 self._open()
-        except Exception:  # noqa: BLE001 - the reopening failed too: report the first error
+        except Exception:
             changed = False
         if not changed:
             raise IndexUnusable(
-                f"index at {self.location.root} looks damaged ({type(exc).__name__}); rebuild it with: search-index --full"
+                f"index at {self.location.root} looks damaged ({type(exc).__name__}); "
+                "rebuild it with: search-index --full"
             ) from None
         return True
 

@@ -25,9 +25,9 @@ are docnums; ties are broken by the ``pid`` column, the folder's order.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
-
+from typing import Any, Protocol
 
 __all__ = [
     "min_words",
@@ -265,7 +265,7 @@ class BestMatchIndex:
             wanted = (docnums - part.base if part.base else docnums).astype(found.dtype)
             where = found.searchsorted(wanted)
             where[where == len(found)] = 0
-            return found[where] == wanted  # type: ignore[no-any-return]
+            return found[where] == wanted
         for part in self.parts:
             local = part.postings(term)
             if local is None or not len(local[0]):
@@ -368,7 +368,9 @@ class BestMatchIndex:
             weighted.append((None, PAIR_MARK + pair, PAIR_BOOST))
         idf = {term: self.idf(term) for _, term, _ in weighted}
         # A word's weight in the coverage share: its (most telling) form's IDF.
-        word_idf = {position: max(idf[t] for t in dict.fromkeys(terms)) for position, terms in enumerate(words) if terms}
+        word_idf = {
+            position: max(idf[t] for t in dict.fromkeys(terms)) for position, terms in enumerate(words) if terms
+        }
         total_mass = sum(word_idf.values())
         result.idf = {term: value for term, value in idf.items() if not term.startswith(PAIR_MARK)}
         best: list[tuple[float, int, int, int]] = []
@@ -380,16 +382,16 @@ class BestMatchIndex:
             scores = np.zeros(part.count, dtype=np.float32)
             covered = np.zeros(part.count, dtype=np.uint8)
             seen_word: dict[int, Any] = {}
-            for position, term, weight in weighted:
+            for word_at, term, weight in weighted:
                 found = part.postings(term)
                 if found is None:
                     continue
-                ids, tfs = found
-                ids = ids.astype(np.int64)
+                postings, tfs = found
+                ids = postings.astype(np.int64)
                 tf = tfs.astype(np.float32)
                 scores[ids] += np.float32(weight * idf[term]) * tf * np.float32(k1 + 1.0) / (tf + norm[ids])
-                if position is not None:
-                    seen_word.setdefault(position, []).append(ids)
+                if word_at is not None:
+                    seen_word.setdefault(word_at, []).append(ids)
             # Each word's paragraphs (ascending): its term's postings, or the union of its forms'.
             # Counted through them, not through a mask of every paragraph per word: most words of
             # a question are rare, and a question has fifteen of them.
@@ -438,7 +440,7 @@ class BestMatchIndex:
                 where = ids.searchsorted(top)
                 where[where == len(ids)] = 0
                 held |= (ids[where] == top).astype(np.int64) << position
-            for local, bits in zip(top.tolist(), held.tolist()):
+            for local, bits in zip(top.tolist(), held.tolist(), strict=True):
                 best.append((float(scores[local]), part.base + local, int(covered[local]), bits))
         order = self.order
         best.sort(key=lambda item: (-item[0], int(order[item[1]])))

@@ -16,7 +16,8 @@ then gives it the score it has locally.
 from __future__ import annotations
 
 import bisect
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from searcher.index.arrays import LENGTH_FIELD, MAX_LENGTH, MAX_TF
 from searcher.search.bestmatch import BestMatchIndex, Part, Statistics
@@ -75,7 +76,7 @@ def candidate_index(texts: Sequence[str], order: Sequence[int], statistics: Stat
         for name in FIELDS:
             terms, counts = analysers[name].index_counts(text)
             table = postings[name]
-            for term, count in zip(terms, counts):
+            for term, count in zip(terms, counts, strict=True):
                 docs, tfs = table.setdefault(term, ([], []))
                 docs.append(docnum)
                 tfs.append(min(count, MAX_TF))  # as the codec keeps them

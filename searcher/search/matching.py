@@ -142,7 +142,7 @@ def _and(small: Matches, large: Matches) -> Matches:
     return Matches(small.docnums[both], small.scores[both] + large.scores[where[both]])
 
 
-def completion_query(index: "BestMatchIndex", fieldname: str, prefix: str) -> Query | None:
+def completion_query(index: BestMatchIndex, fieldname: str, prefix: str) -> Query | None:
     """An ``Or`` of the :data:`PREFIX_EXPANSIONS` most frequent terms of ``fieldname`` that start with
     ``prefix`` (a ``Term`` when there is one, None when there are none)."""
     mark = term_key(fieldname, "")

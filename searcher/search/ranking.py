@@ -20,11 +20,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from whoosh.query import Prefix, Query
+from whoosh.query import Prefix, Query, Term
 
 from searcher.search import bestmatch, matching
 from searcher.search.bestmatch import term_key
@@ -147,8 +148,10 @@ class Ranker:
         loose, dropped = self._unquote_missing(parsed, ranked.view)
         if not dropped:
             return ranked
-        ranked = self._rank_once(loose, limit, time.perf_counter(), budget, fill_budget, cancelled, all_words, scope, highlight)
-        phrases = ", ".join(f"\"{' '.join(w.text for w in c.words)}\"" for c in dropped)
+        ranked = self._rank_once(
+            loose, limit, time.perf_counter(), budget, fill_budget, cancelled, all_words, scope, highlight
+        )
+        phrases = ", ".join(f'"{" ".join(w.text for w in c.words)}"' for c in dropped)
         ranked.parsed.notes.append(f"no paragraph has {phrases} as a phrase: best match searched its words")
         return ranked
 
@@ -159,12 +162,14 @@ class Ranker:
         full = [w for w in parsed.words if w is not parsed.prefix]
         words = list(dict.fromkeys(w.folded for w in full))
         count = len(words) + (parsed.prefix is not None)
-        phrases = [phrase_query("pairs", [w.folded for w in c.words]) for c in parsed.clauses if c.quoted and len(c.words) > 1]
+        phrases = [
+            phrase_query("pairs", [w.folded for w in c.words]) for c in parsed.clauses if c.quoted and len(c.words) > 1
+        ]
         return Wanted(
             queries=[tier.query for tier in tiers] + phrases,
             words=words if count >= 2 else [],
             prefix=parsed.prefix.folded if parsed.prefix is not None and count >= 2 else None,
-            pairs=list(dict.fromkeys(pair_term(a.folded, b.folded) for a, b in zip(full, full[1:]))),
+            pairs=list(dict.fromkeys(pair_term(a.folded, b.folded) for a, b in itertools.pairwise(full))),
             excluded=[c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked],
             min_words=bestmatch.min_words(count),
             pool=max(limit * 2 + 30, STRICT_POOL),
@@ -237,7 +242,9 @@ class Ranker:
                     continue  # a later adjacent tier may still fit
                 complete = False
                 break
-            hits, finished = _run(stored, terms, tier, wanted, set(found), tier_deadline, cancelled, matched, spellings, allowed)
+            hits, finished = _run(
+                stored, terms, tier, wanted, set(found), tier_deadline, cancelled, matched, spellings, allowed
+            )
             if filler or tier.own_spelling:
                 filled = filled and finished
             else:
@@ -259,7 +266,9 @@ class Ranker:
         # same paragraphs differently.
         order = {docnum: int(terms.order[docnum]) for docnum in found}
         if candidates is not None and not all_words and len(found) < limit:
-            for docnum, score, exact, pid in self._best_hits(stored, spellings, parsed, candidates, strict, limit - len(found)):
+            for docnum, score, exact, pid in self._best_hits(
+                stored, spellings, parsed, candidates, strict, limit - len(found)
+            ):
                 # Below every strict tier, in BM25's order.
                 found[docnum] = (TIER_STEP * score / (score + BEST_SCALE), exact)
                 order[docnum] = pid
@@ -306,14 +315,14 @@ class Ranker:
             for leaf in completions.leaves() if completions is not None else []:
                 if isinstance(leaf, Prefix):  # a backend left the completions to the postings
                     expanded = matching.completion_query(index, leaf.fieldname, str(leaf.text))
-                    texts.extend(str(t.text) for t in (expanded.leaves() if expanded is not None else []))
-                else:
+                    texts.extend(str(t.text) for t in _terms_of(expanded))
+                elif isinstance(leaf, Term):
                     texts.append(str(leaf.text))
             groups.setdefault("\0prefix", texts or [parsed.prefix.folded])
         if len(groups) < 2:
             return None
         full = [w for w in parsed.words if w is not parsed.prefix]
-        pairs = [pair_term(a.folded, b.folded) for a, b in zip(full, full[1:])]
+        pairs = [pair_term(a.folded, b.folded) for a, b in itertools.pairwise(full)]
         excluded = [c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked]
         # A short query's best-match hits have at least half its words: "thương mại và đầu tư"
         # is not answered by paragraphs that share only "và".  A long question needs two.
@@ -322,7 +331,9 @@ class Ranker:
         # The pool does not shrink with the hits asked for: the exact-diacritic and spelling bonuses
         # reorder it, so a smaller pool would rank the top differently (the CLI's 10 hits, the live search's 20).
         pool = max(limit * 2 + 30, BEST_POOL)
-        return index.search(list(groups.values()), pairs, excluded=excluded, allowed=allowed, limit=pool, min_words=min_words)
+        return index.search(
+            list(groups.values()), pairs, excluded=excluded, allowed=allowed, limit=pool, min_words=min_words
+        )
 
     def _best_hits(
         self,
@@ -353,7 +364,9 @@ class Ranker:
         # which form, the exact and folded postings say as its text would (those fields are its syllables):
         # a question typed with marks then reads no text but that of the hits shown.
         reads_text = bool(parsed.excluded or any(len(c.words) > 1 for c in parsed.clauses))
-        has = _postings_hold(index, parsed, candidates, marked, spelled) if (marked or spelled) and not reads_text else {}
+        has = (
+            _postings_hold(index, parsed, candidates, marked, spelled) if (marked or spelled) and not reads_text else {}
+        )
         reach: list[float] | None = None
         exact_rows: list[tuple[bool, ...]] = []
         folded_rows: list[tuple[bool, ...]] = []
@@ -363,17 +376,21 @@ class Ranker:
             # its spelling can only lower it.  ``reach[i]`` is the most any candidate from ``i`` on can
             # score, a tighter bound than ``most_bonus`` (a question typed with marks reads fewer).
             idfs = [candidates.idf.get(w.folded, 0.0) for w in marked]
-            exact_rows = list(zip(*(has["exact", w.exact] for w in marked))) if marked else []
-            folded_rows = list(zip(*(has["folded", w.folded] for w in marked))) if marked else []
+            exact_rows = list(zip(*(has["exact", w.exact] for w in marked), strict=True)) if marked else []
+            folded_rows = list(zip(*(has["folded", w.folded] for w in marked), strict=True)) if marked else []
             boosted = (
-                [score + EXACT_BOOST * sum(itertools.compress(idfs, row)) for score, row in zip(candidates.scores, exact_rows)]
+                [
+                    score + EXACT_BOOST * sum(itertools.compress(idfs, row))
+                    for score, row in zip(candidates.scores, exact_rows, strict=True)
+                ]
                 if marked
                 else list(candidates.scores)
             )
             reach = list(itertools.accumulate(reversed(boosted), max))[::-1]
-        for position, (candidate, score) in enumerate(zip(candidates.docnums, candidates.scores)):
-            if len(best) >= wanted and (reach[position] if reach is not None else score + most_bonus) < best[0]:
+        for position, (candidate, bm25) in enumerate(zip(candidates.docnums, candidates.scores, strict=True)):
+            if len(best) >= wanted and (reach[position] if reach is not None else bm25 + most_bonus) < best[0]:
                 break
+            score = bm25
             docnum = stored.docnum(candidate)
             pid = int(order[candidate])
             if docnum is None or docnum in strict:
@@ -391,7 +408,8 @@ class Ranker:
                 score = boosted[position]
             if spelled:
                 score -= EXACT_BOOST * sum(
-                    candidates.idf.get(w.folded, 0.0) for w in _spelled_otherwise(stored, spellings, docnum, spelled, has, position)
+                    candidates.idf.get(w.folded, 0.0)
+                    for w in _spelled_otherwise(stored, spellings, docnum, spelled, has, position)
                 )
             kept.append((score, docnum, all_exact, pid))
             if len(best) < wanted:
@@ -400,6 +418,13 @@ class Ranker:
                 heapq.heapreplace(best, score)
         kept.sort(key=lambda item: (-item[0], item[3]))
         return [(docnum, score, exact, pid) for score, docnum, exact, pid in kept[:wanted]]
+
+
+def _terms_of(query: Query | None) -> list[Term]:
+    """The terms of a completion query (an ``Or`` of terms, one term, or nothing)."""
+    if query is None:
+        return []
+    return [leaf for leaf in ([query] if query.is_leaf() else query.leaves()) if isinstance(leaf, Term)]
 
 
 def _holds(index: BestMatchIndex, stored: StoredFields, clause: Clause, most: int = PHRASE_READS) -> bool:
@@ -419,7 +444,11 @@ def _holds(index: BestMatchIndex, stored: StoredFields, clause: Clause, most: in
 
 
 def _postings_hold(
-    index: BestMatchIndex, parsed: ParsedQuery, candidates: Candidates, marked: list[QueryWord], spelled: list[QueryWord]
+    index: BestMatchIndex,
+    parsed: ParsedQuery,
+    candidates: Candidates,
+    marked: list[QueryWord],
+    spelled: list[QueryWord],
 ) -> dict[tuple[str, str], list[bool]]:
     """For each marked word's exact key and each marked or i/y word's folded term, whether each candidate has it
     (the folded ones as the best-match pass found them, the exact ones from their postings)."""
@@ -430,7 +459,9 @@ def _postings_hold(
     for key in dict.fromkeys(("exact", w.exact) for w in marked):
         held[key] = index.holds(term_key(*key), wanted).tolist()
     # The best-match pass numbers the words as _best_candidates grouped them: by folded term, in query order.
-    positions = {term: i for i, term in enumerate(dict.fromkeys(w.folded for w in parsed.words if w is not parsed.prefix))}
+    positions = {
+        term: i for i, term in enumerate(dict.fromkeys(w.folded for w in parsed.words if w is not parsed.prefix))
+    }
     for word in marked + spelled:
         bit = 1 << positions[word.folded]
         held["folded", word.folded] = [bool(bits & bit) for bits in candidates.held]

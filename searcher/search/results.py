@@ -5,8 +5,9 @@ The same on every backend: the local index and a cluster fill them alike.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from searcher.search.query import ParsedQuery
 
@@ -43,6 +44,7 @@ class Hit:
     def complete_match(self) -> bool:
         """Whether the paragraph has every word of the query."""
         return not self.missing
+
     page: int | None = None  # PDF page (1-based); ``line`` is then the line on that page
     chapter: int | None = None  # EPUB chapter (1-based); ``line`` is then the paragraph in it
     sheet: str | None = None  # spreadsheet: the sheet, and ``cell`` the row's first cell ("B7")

@@ -10,7 +10,8 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from searcher.search.planning import Check
 from searcher.search.query import ParsedQuery, QueryWord
@@ -84,7 +85,9 @@ class Spellings:
 
     def spells(self, fields: Fields, docnum: int, syllable: str) -> bool:
         """Whether paragraph ``docnum`` has ``syllable`` spelled that way (read from its text once)."""
-        return self._answer("spells", syllable, docnum, lambda: Check(spelled=(syllable,)).passes(fields(docnum).get("text", "")))
+        return self._answer(
+            "spells", syllable, docnum, lambda: Check(spelled=(syllable,)).passes(fields(docnum).get("text", ""))
+        )
 
     def _answer(self, question: str, syllable: str, docnum: int, read: Callable[[], bool]) -> bool:
         """The remembered answer to ``question`` about ``syllable`` in paragraph ``docnum``, else ``read()``,

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh.query import Prefix, Query, Term
+from whoosh.query import Phrase, Prefix, Query, Term
 
 from searcher.backends.base import View, Wanted
 from searcher.backends.opensearch.client import (
@@ -105,11 +105,12 @@ class OpenSearchBackend:
         """Close the connection."""
         try:
             self._client.close()
-        except Exception:  # noqa: BLE001 - closing what may already be gone
+        except Exception:
             pass
 
     def recover(self, exc: BaseException) -> bool:
-        """A cluster's failures are said by :func:`~searcher.backends.opensearch.client.call`; anything else is a fault."""
+        """Say an unexpected failure of the cluster in one line (those it reports,
+        :func:`~searcher.backends.opensearch.client.call` says already)."""
         raise ClusterUnavailable(f"OpenSearch at {self.address.url}: {reason(exc)}") from None
 
     def warm(self) -> None:
@@ -146,14 +147,14 @@ class OpenSearchBackend:
         }
         try:
             rows = [hit["_source"] for hit in helpers.scan(self._client, index=self._target, query=query)]
-        except Exception as exc:  # noqa: BLE001 - said in one line
+        except Exception as exc:
             self.recover(exc)
         rows.sort(key=lambda f: f["ordinal"])
         return rows
 
     def term_source(self) -> None:
         """Did-you-mean reads counts of marked forms that a cluster is not asked for (yet)."""
-        return None
+        return
 
     # -- term statistics ---------------------------------------------------
 
@@ -177,7 +178,7 @@ class OpenSearchBackend:
         if len(self._frequencies) + len(missing) > KNOWN_KEPT:
             self._frequencies = {}
         queries = [{"term": dict([_field_and_term(key)])} for key in missing]
-        self._frequencies.update(zip(missing, self._counts(queries)))
+        self._frequencies.update(zip(missing, self._counts(queries), strict=True))
 
     def document_frequency(self, term: str) -> int:
         """In how many paragraphs of the whole index ``term`` (a vocabulary entry) occurs."""
@@ -249,7 +250,9 @@ class OpenSearchBackend:
                 for hit in response["hits"]["hits"]:
                     sources.setdefault(hit["_id"], hit["_source"])
         # Numbered in the folder's order, as the local index's docnums mostly are.
-        rows = sorted(sources.values(), key=lambda s: (int(s.get("pid", 0)), s.get("path", ""), int(s.get("ordinal", 0))))
+        rows = sorted(
+            sources.values(), key=lambda s: (int(s.get("pid", 0)), s.get("path", ""), int(s.get("ordinal", 0)))
+        )
         self._fetch_frequencies(_keys(wanted))
         index = candidate_index([row.get("text", "") for row in rows], [int(row.get("pid", 0)) for row in rows], self)
         return View(index, rows.__getitem__, None, lasting=False)
@@ -269,10 +272,10 @@ def _keys(wanted: Wanted) -> list[str]:
     """Every vocabulary entry a search of ``wanted`` weighs: its IDFs are fetched in one request."""
     keys: list[str] = []
     for query in wanted.queries:
-        for leaf in query.leaves() if query.is_leaf() is False else [query]:
+        for leaf in [query] if query.is_leaf() else query.leaves():
             if isinstance(leaf, Term):
                 keys.append(term_key(leaf.fieldname, str(leaf.text)))
-            elif hasattr(leaf, "words"):  # a Phrase of pair terms
+            elif isinstance(leaf, Phrase):  # of pair terms
                 keys.extend(term_key(leaf.fieldname, str(w)) for w in leaf.words)
     keys += wanted.words + wanted.excluded + [term_key("pairs", pair) for pair in wanted.pairs]
     return keys

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from searcher.backends.opensearch.client import (
     Address,
@@ -95,7 +96,10 @@ def build_opensearch(
                 meta = index_meta(client, where, targets[0])
                 if meta.get("corpus") != str(corpus_path):
                     summary.warnings.append(
-                        {"path": str(where), "reason": f"rebuilt in full: the index was built from {meta.get('corpus')}"}
+                        {
+                            "path": str(where),
+                            "reason": f"rebuilt in full: the index was built from {meta.get('corpus')}",
+                        }
                     )
                 elif meta.get("schema_version") != CLUSTER_SCHEMA_VERSION:
                     summary.warnings.append({"path": str(where), "reason": "rebuilt in full: an older schema"})
@@ -156,7 +160,6 @@ def _feed_cluster(
             summary.updated = max(0, summary.updated - 1)
         summary.skipped.append({"path": path, "reason": reason})
     summary.paragraphs_indexed = sum(writer.written.values())
-
 
 
 def _full(
@@ -230,7 +233,6 @@ def _collect_garbage(client: Any, address: Address, keep: set[str]) -> None:
             call(address, client.indices.delete, index=index, ignore_unavailable=True)
 
 
-
 def _incremental(
     client: Any,
     address: Address,
@@ -245,7 +247,9 @@ def _incremental(
     from searcher.index.feed import update_plan
 
     records: dict[str, dict[str, Any]] = {}
-    hits = helpers.scan(client, index=index, query={"query": {"term": {"kind": KIND_FILE}}, "_source": ["path", "info"]})
+    hits = helpers.scan(
+        client, index=index, query={"query": {"term": {"kind": KIND_FILE}}, "_source": ["path", "info"]}
+    )
     try:
         for hit in hits:
             records[hit["_source"]["path"]] = dict(hit["_source"].get("info") or {})

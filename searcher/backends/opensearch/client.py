@@ -17,9 +17,10 @@ import json
 import logging
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from searcher.errors import SearcherError, Unavailable
@@ -144,9 +145,7 @@ def connect(address: Address, timeout: float = 30.0, retry_on_timeout: bool = Tr
         from opensearchpy import OpenSearch
     except ImportError:
         # The client is an extra (it brings gRPC and protobuf): name the command that adds it.
-        raise SearcherError(
-            "the OpenSearch backend is not installed: pip install 'searcher[opensearch]'"
-        ) from None
+        raise SearcherError("the OpenSearch backend is not installed: pip install 'searcher[opensearch]'") from None
     # The client logs every failed connection; a user gets our one line instead.
     logging.getLogger("opensearch").addHandler(logging.NullHandler())
     logging.getLogger("opensearch").propagate = False

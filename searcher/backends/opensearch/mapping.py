@@ -13,7 +13,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CLUSTER_SCHEMA_VERSION", "SOURCE_FIELDS", "TERM_FIELDS", "index_body", "paragraph_id", "path_key", "record_id"]
+__all__ = [
+    "CLUSTER_SCHEMA_VERSION",
+    "SOURCE_FIELDS",
+    "TERM_FIELDS",
+    "index_body",
+    "paragraph_id",
+    "path_key",
+    "record_id",
+]
 
 TERM_FIELDS = ("exact", "folded", "pairs")
 # The version of the cluster's documents and mapping: bumped when they or the meaning of a term
@@ -22,7 +30,20 @@ TERM_FIELDS = ("exact", "folded", "pairs")
 # ranking breaks ties and normalises lengths as locally (issue 21).
 CLUSTER_SCHEMA_VERSION = 8
 SOURCE_FIELDS = [
-    "kind", "path", "pid", "line", "column", "ordinal", "page", "chapter", "sheet", "cell", "slide", "ocr", "title", "text"
+    "kind",
+    "path",
+    "pid",
+    "line",
+    "column",
+    "ordinal",
+    "page",
+    "chapter",
+    "sheet",
+    "cell",
+    "slide",
+    "ocr",
+    "title",
+    "text",
 ]
 
 

@@ -93,7 +93,7 @@ class BulkWriter:
         pending, self.pending, self.pending_bytes = self.pending, [], 0
         for path, failure in self._send([(doc_id, fields) for doc_id, fields in pending]).items():
             self.failed.setdefault(path, failure)
-        for doc_id, fields in pending:
+        for _doc_id, fields in pending:
             if fields["path"] not in self.failed:
                 self.written[fields["path"]] = self.written.get(fields["path"], 0) + 1
         records, self.records = self.records, []
@@ -117,7 +117,7 @@ class BulkWriter:
                 body.append(fields)
             response = self._bulk(body)
             again: list[tuple[str, dict[str, Any]]] = []
-            for (doc_id, fields), item in zip(documents, response.get("items", [])):
+            for (_doc_id, fields), item in zip(documents, response.get("items", []), strict=False):
                 outcome = item.get("index", {})
                 status = int(outcome.get("status", 500))
                 if status < 300:
@@ -143,11 +143,13 @@ class BulkWriter:
 
         for attempt in range(RETRIES + 1):
             try:
-                return self.client.bulk(body=body)
+                answer: dict[str, Any] = self.client.bulk(body=body)
+                return answer
             except (ose.ConnectionError, ose.ConnectionTimeout) as exc:
                 if attempt == RETRIES:
                     raise ClusterUnavailable(
-                        f"OpenSearch at {self.address.url}: {reason(exc)} during the build; nothing after it was indexed"
+                        f"OpenSearch at {self.address.url}: {reason(exc)} during the build; "
+                        "nothing after it was indexed"
                     ) from None
                 time.sleep(0.5 * 2**attempt)
             except ose.TransportError as exc:
@@ -172,7 +174,7 @@ class BuildLock:
         self.client, self.address, self.wait = client, address, wait
         self.owner = {"host": socket.gethostname(), "pid": os.getpid(), "started": time.time()}
 
-    def __enter__(self) -> "BuildLock":
+    def __enter__(self) -> BuildLock:
         from opensearchpy import exceptions as ose
 
         deadline = time.monotonic() + self.wait
@@ -206,7 +208,9 @@ class BuildLock:
         from opensearchpy import exceptions as ose
 
         try:
-            return call(self.address, self.client.get, index=LOCK_INDEX, id=self.address.name)["_source"]
+            found = call(self.address, self.client.get, index=LOCK_INDEX, id=self.address.name)
+            holder: dict[str, Any] = found["_source"]
+            return holder
         except ose.NotFoundError:
             return None
 
