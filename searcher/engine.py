@@ -204,14 +204,14 @@ class Engine:
                 ranked = self.ranker.rank(parsed, limit, started=started, **options)
             except SearcherError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # Whoosh reports damage in many shapes
                 # A rebuild may have swapped the index out from under us: reopen once, and search again.
                 self.backend.recover(exc)
                 try:
                     ranked = self.ranker.rank(parsed, limit, started=time.perf_counter(), **options)
                 except SearcherError:
                     raise
-                except Exception as again:
+                except Exception as again:  # damaged after all: one line, no traceback
                     raise IndexUnusable(
                         f"the index looks damaged ({type(again).__name__}); rebuild it with: search-index --full"
                     ) from None
@@ -307,7 +307,7 @@ class Engine:
                     if not self._waiting:
                         break
                     time.sleep(0.001)
-        except Exception:
+        except Exception:  # a background reader must never raise
             return  # an index swapped out meanwhile: the next search starts afresh
         finally:
             spellings.reading = False

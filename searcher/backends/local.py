@@ -120,7 +120,7 @@ class LocalBackend:
             if opened is not None:
                 try:
                     opened.close()
-                except Exception:
+                except Exception:  # closing what may already be gone
                     pass
         self._searcher = self._ix = None
 
@@ -137,7 +137,7 @@ class LocalBackend:
             if not self._searcher.up_to_date():
                 self._use(self._searcher.refresh())
                 return True
-        except Exception:
+        except Exception:  # a commit being written: open afresh
             self._open()
             return True
         return False
@@ -148,7 +148,7 @@ class LocalBackend:
             changed = self.location.current_stamp() != self._stamp
             if changed:
                 self._open()
-        except Exception:
+        except Exception:  # the reopening failed too: report the first error
             changed = False
         if not changed:
             raise IndexUnusable(

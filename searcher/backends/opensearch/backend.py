@@ -105,7 +105,7 @@ class OpenSearchBackend:
         """Close the connection."""
         try:
             self._client.close()
-        except Exception:
+        except Exception:  # closing what may already be gone
             pass
 
     def recover(self, exc: BaseException) -> bool:
@@ -147,7 +147,7 @@ class OpenSearchBackend:
         }
         try:
             rows = [hit["_source"] for hit in helpers.scan(self._client, index=self._target, query=query)]
-        except Exception as exc:
+        except Exception as exc:  # said in one line
             self.recover(exc)
         rows.sort(key=lambda f: f["ordinal"])
         return rows

@@ -117,7 +117,7 @@ class BulkWriter:
                 body.append(fields)
             response = self._bulk(body)
             again: list[tuple[str, dict[str, Any]]] = []
-            for (_doc_id, fields), item in zip(documents, response.get("items", []), strict=False):
+            for (doc_id, fields), item in zip(documents, response.get("items", []), strict=False):
                 outcome = item.get("index", {})
                 status = int(outcome.get("status", 500))
                 if status < 300:
