@@ -10,7 +10,8 @@ statistics: the number of paragraphs, their mean length and each term's
 document frequency.  So a paragraph gets the score it gets locally, and the
 same corpus gives the same hits in the same order, wherever it is indexed.
 Only a paragraph that the cluster's own order leaves outside the candidates it
-sends (:data:`STRICT_FETCH`, :data:`BEST_FETCH` a query) can be missed.
+sends (:data:`STRICT_FETCH` a tier, :data:`BEST_FETCH` for best match, and every
+paragraph with a word rarer than :data:`RARE_FETCH`) can be missed.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ SEARCH_TIMEOUT = 10.0  # seconds a search waits for the cluster before it says s
 CHECK_EVERY = 1.0  # seconds between two looks at where the alias points
 STRICT_FETCH = 200  # candidates fetched for each tier query, at least
 BEST_FETCH = 400  # candidates fetched for the best-match pass (its coverage share reorders the cluster's BM25)
+RARE_FETCH = 500  # a query word in at most this many paragraphs brings them all to best match
 KNOWN_KEPT = 65536  # term counts remembered per index state
 
 
@@ -232,6 +234,7 @@ class OpenSearchBackend:
 
         if scope.active:
             raise FilterError("a search on a cluster cannot be kept to some files yet (-g, -t, a subfolder)")
+        self._fetch_frequencies(_keys(wanted))
         searches: list[dict[str, Any]] = []
         pool = max(wanted.pool, STRICT_FETCH)
         for query in {repr(q): q for q in wanted.queries}.values():
@@ -239,6 +242,14 @@ class OpenSearchBackend:
         best = _best_match_query(wanted)
         if best is not None:
             searches.append(_fetch(best, max(wanted.pool, BEST_FETCH)))
+            # Best match scales BM25 by the share of the query's IDF a paragraph covers: one with the
+            # rare words can rank far higher than in the cluster's own order.  Every paragraph with a
+            # rare word of the query (and enough of the others) is a candidate.
+            for word in wanted.words:
+                frequency = self._frequencies.get(word, RARE_FETCH + 1)
+                if 0 < frequency <= RARE_FETCH:
+                    rare = {"bool": {"must": [{"term": {"folded": word}}], "filter": [best]}}
+                    searches.append(_fetch(rare, frequency))
         sources: dict[str, dict[str, Any]] = {}
         if searches:
             lines: list[dict[str, Any]] = []
@@ -253,7 +264,6 @@ class OpenSearchBackend:
         rows = sorted(
             sources.values(), key=lambda s: (int(s.get("pid", 0)), s.get("path", ""), int(s.get("ordinal", 0)))
         )
-        self._fetch_frequencies(_keys(wanted))
         index = candidate_index([row.get("text", "") for row in rows], [int(row.get("pid", 0)) for row in rows], self)
         return View(index, rows.__getitem__, None, lasting=False)
 
