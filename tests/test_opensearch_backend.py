@@ -108,6 +108,14 @@ def test_the_top_ten_are_the_local_index_s_in_its_order_with_its_scores(engines,
     assert theirs.unknown == mine.unknown and theirs.notes == mine.notes
 
 
+def test_asking_for_every_hit_as_search_l_does_gets_them_as_locally(engines):
+    # -l and -c ask for every hit: more than the cluster sends for one search (10,000).
+    local, cluster = engines
+    every = [(h.path, h.line) for h in local.search("kinh tế", limit=100_000, budget=0)]
+    assert [(h.path, h.line) for h in cluster.search("kinh tế", limit=100_000, budget=0)] == every
+    assert len(every) > 10
+
+
 def test_a_live_search_s_unfinished_word_completes_as_locally(engines):
     # The cluster expands the unfinished word among its candidates; on a corpus whose matches all
     # fit in the candidates, that is the local index's expansion.

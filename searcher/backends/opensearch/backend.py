@@ -26,6 +26,7 @@ from whoosh.query import Phrase, Prefix, Query, Term
 from searcher.backends.base import View, Wanted
 from searcher.backends.opensearch.client import (
     Address,
+    ClusterError,
     ClusterUnavailable,
     alias_targets,
     call,
@@ -51,6 +52,7 @@ SEARCH_TIMEOUT = 10.0  # seconds a search waits for the cluster before it says s
 CHECK_EVERY = 1.0  # seconds between two looks at where the alias points
 STRICT_FETCH = 200  # candidates fetched for each tier query, at least
 BEST_FETCH = 400  # candidates fetched for the best-match pass (its coverage share reorders the cluster's BM25)
+MAX_WINDOW = 10_000  # the most paragraphs one search may send (the cluster's index.max_result_window)
 RARE_FETCH = 500  # a query word in at most this many paragraphs brings them all to best match
 KNOWN_KEPT = 65536  # term counts remembered per index state
 
@@ -257,7 +259,7 @@ class OpenSearchBackend:
                 lines += [{"index": self._target}, body]
             for response in call(self.address, self._client.msearch, body=lines)["responses"]:
                 if "error" in response:
-                    raise IndexUnusable(f"OpenSearch at {self.address.url} refused a search: {response['error']}")
+                    raise ClusterError(f"OpenSearch at {self.address.url} refused a search: {_refusal(response['error'])}")
                 for hit in response["hits"]["hits"]:
                     sources.setdefault(hit["_id"], hit["_source"])
         # Numbered in the folder's order, as the local index's docnums mostly are.
@@ -266,6 +268,14 @@ class OpenSearchBackend:
         )
         index = candidate_index([row.get("text", "") for row in rows], [int(row.get("pid", 0)) for row in rows], self)
         return View(index, rows.__getitem__, None, lasting=False)
+
+
+def _refusal(error: Any) -> str:
+    """The cluster's reason for refusing one search of an ``_msearch``, on one line."""
+    causes = error.get("root_cause") if isinstance(error, dict) else None
+    cause = causes[0] if isinstance(causes, list) and causes and isinstance(causes[0], dict) else error
+    text = " ".join(str(cause.get("reason", cause) if isinstance(cause, dict) else cause).split())
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _field_and_term(key: str) -> tuple[str, str]:
@@ -294,7 +304,7 @@ def _keys(wanted: Wanted) -> list[str]:
 def _fetch(query: dict[str, Any], size: int) -> dict[str, Any]:
     """A search for the ``size`` best paragraphs of ``query``, with their stored fields."""
     return {
-        "size": size,
+        "size": min(size, MAX_WINDOW),
         "_source": SOURCE_FIELDS,
         "query": {"bool": {"must": [query], "filter": [{"term": {"kind": KIND_PARAGRAPH}}]}},
         "sort": [{"_score": "desc"}, {"pid": "asc"}],
