@@ -259,7 +259,8 @@ class OpenSearchBackend:
                 lines += [{"index": self._target}, body]
             for response in call(self.address, self._client.msearch, body=lines)["responses"]:
                 if "error" in response:
-                    raise ClusterError(f"OpenSearch at {self.address.url} refused a search: {_refusal(response['error'])}")
+                    refusal = _refusal(response["error"])
+                    raise ClusterError(f"OpenSearch at {self.address.url} refused a search: {refusal}")
                 for hit in response["hits"]["hits"]:
                     sources.setdefault(hit["_id"], hit["_source"])
         # Numbered in the folder's order, as the local index's docnums mostly are.
