@@ -272,7 +272,7 @@ def test_every_syllable_the_validator_accepts_round_trips():
                 continue
             rest = rhyme[1:] if onset == "qu" and rhyme.startswith("u") else rhyme
             for tone in (None, 1, 2, 3, 4, 5):
-                word = im._place_tone(onset + rest, tone)
+                word = im.place_tone(onset + rest, tone)
                 if word is None or word.isascii() or not is_valid_syllable(word):
                     continue
                 checked += 1

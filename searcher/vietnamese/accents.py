@@ -36,7 +36,7 @@ from whoosh.query import Phrase, Term
 
 from searcher.search.query import ParsedQuery
 from searcher.vietnamese.analysis import _TOKEN_RE, pair_term
-from searcher.vietnamese.inputmethod import _place_tone
+from searcher.vietnamese.inputmethod import place_tone
 from searcher.vietnamese.text import exact_key, exact_term, fold, folded_term
 
 __all__ = ["suggest", "restore", "PHRASE_MARGIN", "VITERBI_MARGIN"]
@@ -187,7 +187,7 @@ def _look_up_forms(searcher: Any, plain: str) -> dict[str, int]:
     for letters in itertools.product(*options):
         base = "".join(letters)
         for tone in (None, 1, 2, 3, 4, 5):
-            word = _place_tone(base, tone) if tone else base
+            word = place_tone(base, tone) if tone else base
             if word is None:
                 continue
             key = exact_term(word)

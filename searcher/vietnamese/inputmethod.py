@@ -25,6 +25,7 @@ __all__ = [
     "decode_word",
     "encode_telex",
     "encode_vni",
+    "place_tone",
 ]
 
 # Combining tone marks, numbered sắc 1, huyền 2, hỏi 3, ngã 4, nặng 5.
@@ -185,8 +186,11 @@ def _split_onset(base: str) -> tuple[str, str]:
     return "", base
 
 
-def _place_tone(base: str, tone: int | None) -> str | None:
+def place_tone(base: str, tone: int | None) -> str | None:
     """Put ``tone`` on the right vowel of ``base`` (old style: *hòa*, *thủy*); None without a vowel.
+
+    >>> place_tone("hoa", 2), place_tone("thuy", 3)  # tones by Telex order: s f r x j = 1..5
+    ('hòa', 'thủy')
 
     Where the tone sits does not change the exact key, so any consistent
     placement would do; this is the one the bundled corpus uses.
@@ -238,7 +242,7 @@ def _with_case(raw: str, decoded: str) -> str:
 
 def _finish(raw: str, chars: list[str], tone: int | None) -> str | None:
     base = _fix_horns("".join(chars))
-    word = _place_tone(base, tone)
+    word = place_tone(base, tone)
     if word is None or not is_valid_syllable(word):
         return None
     return _with_case(raw, word)
