@@ -4,7 +4,7 @@ Pure functions: they read nothing from the index except through the
 ``complete`` function the caller passes in (the completions of an unfinished
 last word), so a plan can be tested without an index.
 
-The tiers (see :mod:`searcher.engine` for how they are run):
+The tiers (see :mod:`searcher.search.ranking` for how they are run):
 
 1. **adjacent**: the query's words next to each other and in order, answered
    from syllable-pair terms, which have short posting lists, so this is fast
