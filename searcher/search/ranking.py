@@ -368,25 +368,29 @@ class Ranker:
             _postings_hold(index, parsed, candidates, marked, spelled) if (marked or spelled) and not reads_text else {}
         )
         reach: list[float] | None = None
-        exact_rows: list[tuple[bool, ...]] = []
-        folded_rows: list[tuple[bool, ...]] = []
         boosted: list[float] = []
+        all_exact_at: list[bool] = []
         if not reads_text:
             # Each candidate's score with its exact-diacritic bonus, known before any text is read:
             # its spelling can only lower it.  ``reach[i]`` is the most any candidate from ``i`` on can
             # score, a tighter bound than ``most_bonus`` (a question typed with marks reads fewer).
-            idfs = [candidates.idf.get(w.folded, 0.0) for w in marked]
-            exact_rows = list(zip(*(has["exact", w.exact] for w in marked), strict=True)) if marked else []
-            folded_rows = list(zip(*(has["folded", w.folded] for w in marked), strict=True)) if marked else []
-            boosted = (
-                [
-                    score + EXACT_BOOST * sum(itertools.compress(idfs, row))
-                    for score, row in zip(candidates.scores, exact_rows, strict=True)
-                ]
-                if marked
-                else list(candidates.scores)
-            )
-            reach = list(itertools.accumulate(reversed(boosted), max))[::-1]
+            import numpy as np
+
+            scores = np.asarray(candidates.scores, dtype=np.float64)
+            if marked:
+                # Added word by word, in the query's order: the same float sums as one candidate at a time.
+                bonus = np.zeros(len(scores))
+                exact_count = np.zeros(len(scores), dtype=np.int64)
+                folded_count = np.zeros(len(scores), dtype=np.int64)
+                for word in marked:
+                    exact = has["exact", word.exact]
+                    bonus += candidates.idf.get(word.folded, 0.0) * exact
+                    exact_count += exact
+                    folded_count += has["folded", word.folded]
+                scores = scores + EXACT_BOOST * bonus
+                all_exact_at = (exact_count == folded_count).tolist()
+            boosted = scores.tolist()
+            reach = np.maximum.accumulate(scores[::-1])[::-1].tolist()
         for position, (candidate, bm25) in enumerate(zip(candidates.docnums, candidates.scores, strict=True)):
             if len(best) >= wanted and (reach[position] if reach is not None else bm25 + most_bonus) < best[0]:
                 break
@@ -404,7 +408,7 @@ class Ranker:
                 score += EXACT_BOOST * sum(candidates.idf.get(w.folded, 0.0) for w in exact_words)
             else:
                 if marked:
-                    all_exact = sum(exact_rows[position]) == sum(folded_rows[position])
+                    all_exact = all_exact_at[position]
                 score = boosted[position]
             if spelled:
                 score -= EXACT_BOOST * sum(
@@ -449,22 +453,33 @@ def _postings_hold(
     candidates: Candidates,
     marked: list[QueryWord],
     spelled: list[QueryWord],
-) -> dict[tuple[str, str], list[bool]]:
-    """For each marked word's exact key and each marked or i/y word's folded term, whether each candidate has it
-    (the folded ones as the best-match pass found them, the exact ones from their postings)."""
+) -> dict[tuple[str, str], Any]:
+    """For each marked word's exact key and each marked or i/y word's folded term, whether each candidate has it,
+    as a boolean array (the folded ones as the best-match pass found them, the exact ones from their postings)."""
     import numpy as np
 
-    wanted = np.asarray(candidates.docnums, dtype=np.int64)
-    held: dict[tuple[str, str], list[bool]] = {}
-    for key in dict.fromkeys(("exact", w.exact) for w in marked):
-        held[key] = index.holds(term_key(*key), wanted).tolist()
+    held: dict[tuple[str, str], Any] = {}
     # The best-match pass numbers the words as _best_candidates grouped them: by folded term, in query order.
     positions = {
         term: i for i, term in enumerate(dict.fromkeys(w.folded for w in parsed.words if w is not parsed.prefix))
     }
+    bits = np.asarray(candidates.held, dtype=np.int64)
     for word in marked + spelled:
-        bit = 1 << positions[word.folded]
-        held["folded", word.folded] = [bool(bits & bit) for bits in candidates.held]
+        held["folded", word.folded] = ((bits >> positions[word.folded]) & 1).astype(bool)
+    wanted: Any = None
+    for word in marked:
+        key = ("exact", word.exact)
+        if key in held:
+            continue
+        # Every paragraph with the exact form has the folded one: when as many paragraphs have each,
+        # they are the same paragraphs, and the postings need not be read (most marked words of a
+        # question have one spelling in the folder).
+        if index.document_frequency(term_key(*key)) == index.document_frequency(term_key("folded", word.folded)):
+            held[key] = held["folded", word.folded]
+            continue
+        if wanted is None:
+            wanted = np.asarray(candidates.docnums, dtype=np.int64)
+        held[key] = index.holds(term_key(*key), wanted)
     return held
 
 
@@ -473,7 +488,7 @@ def _spelled_otherwise(
     spellings: Spellings,
     docnum: int,
     spelled: list[QueryWord],
-    has: dict[tuple[str, str], list[bool]],
+    has: dict[tuple[str, str], Any],
     position: int,
 ) -> list[QueryWord]:
     """The i/y words of the query that paragraph ``docnum`` has, but only in the other spelling (*lý* for ``lí``)."""
