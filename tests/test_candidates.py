@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from whoosh.query import And, Or, Phrase, Prefix, Term
 
-from searcher.search.candidates import candidate_index
+from searcher.search.candidates import analyse, candidate_index
 from searcher.search.matching import evaluate
 from searcher.vietnamese.text import exact_term
 from tests.index_support import array_index
@@ -45,7 +45,7 @@ class Statistics:
 
 def test_every_query_scores_as_on_the_local_index(tmp_path: Path) -> None:
     local = array_index(tmp_path, TEXTS)
-    sent = candidate_index(TEXTS, list(range(len(TEXTS))), None)
+    sent = candidate_index([analyse(t) for t in TEXTS], list(range(len(TEXTS))), None)
     for query in QUERIES:
         mine, theirs = evaluate(local, query), evaluate(sent, query)
         assert mine.docnums.tolist() == theirs.docnums.tolist(), query
@@ -56,7 +56,7 @@ def test_some_candidates_with_the_whole_index_s_statistics_score_as_there(tmp_pa
     # A cluster sends a few of its paragraphs: with its statistics, they score as in the whole index.
     local = array_index(tmp_path, TEXTS)
     chosen = [0, 3, 4]
-    sent = candidate_index([TEXTS[i] for i in chosen], chosen, Statistics(local))
+    sent = candidate_index([analyse(TEXTS[i]) for i in chosen], chosen, Statistics(local))
     for query in QUERIES[:4]:
         mine = evaluate(local, query)
         scores = dict(zip(mine.docnums.tolist(), mine.scores.tolist(), strict=True))
@@ -68,8 +68,20 @@ def test_some_candidates_with_the_whole_index_s_statistics_score_as_there(tmp_pa
 
 def test_best_match_ranks_the_candidates_as_the_local_index_does(tmp_path: Path) -> None:
     local = array_index(tmp_path, TEXTS)
-    sent = candidate_index(TEXTS, list(range(len(TEXTS))), Statistics(local))
+    sent = candidate_index([analyse(t) for t in TEXTS], list(range(len(TEXTS))), Statistics(local))
     words, pairs = [["ngoai"], ["giao"], ["kinh"], ["te"]], ["ngoai_giao", "giao_kinh", "kinh_te"]
     mine, theirs = local.search(words, pairs, min_words=2), sent.search(words, pairs, min_words=2)
     assert (theirs.docnums, theirs.scores, theirs.held) == (mine.docnums, mine.scores, mine.held)
     assert theirs.idf == mine.idf
+
+
+def test_keeping_only_the_terms_a_search_weighs_changes_no_score(tmp_path: Path) -> None:
+    # A cluster's search builds postings for its own terms only (and a prefix's completions).
+    local = array_index(tmp_path, TEXTS)
+    keep = {"kinh", "_kinh_te", "=" + exact_term("ngoại"), "hoa", "ky", "da", "_ngoai_giao", "_giao_kinh", "o"}
+    sent = candidate_index([analyse(t) for t in TEXTS], list(range(len(TEXTS))), None, keep, prefixes=["ngo"])
+    for query in QUERIES:
+        mine, theirs = evaluate(local, query), evaluate(sent, query)
+        assert mine.docnums.tolist() == theirs.docnums.tolist(), query
+        assert np.array_equal(mine.scores, theirs.scores), query
+    assert not len(sent.postings("duoc")[0])  # a term no query weighs is not kept

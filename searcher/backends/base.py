@@ -40,6 +40,7 @@ class Wanted:
 
     queries: list[Query] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
+    exact: list[str] = field(default_factory=list)  # the exact keys of the marked words (their bonus)
     prefix: str | None = None
     pairs: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)

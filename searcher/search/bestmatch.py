@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "min_words",
+    "split_key",
     "term_key",
     "BestMatchIndex",
     "Candidates",
@@ -59,8 +60,12 @@ FIELD_MARKS = {"folded": "", "pairs": PAIR_MARK, "exact": EXACT_MARK}
 _FIELD_OF_MARK = {PAIR_MARK: "pairs", EXACT_MARK: "exact"}
 
 
-def _split_key(key: str) -> tuple[str, str]:
-    """The field and the term of a vocabulary entry (see :func:`term_key`)."""
+def split_key(key: str) -> tuple[str, str]:
+    """The field and the term of a vocabulary entry (see :func:`term_key`).
+
+    >>> split_key("_ngoai_giao"), split_key("ngoai")
+    (('pairs', 'ngoai_giao'), ('folded', 'ngoai'))
+    """
     name = _FIELD_OF_MARK.get(key[:1])
     return ("folded", key) if name is None else (name, key[1:])
 
@@ -128,7 +133,7 @@ class Part:
 
     def postings(self, key: str) -> tuple[Any, Any] | None:
         """The local documents (ascending) and term frequencies of a vocabulary entry, or None."""
-        name, term = _split_key(key)
+        name, term = split_key(key)
         field = self.fields.get(name)
         if field is None:
             return None
@@ -280,7 +285,7 @@ class BestMatchIndex:
 
     def _ranges(self, prefix: str) -> list[tuple[Field, int, int]]:
         """Each part's range ``[start, end)`` of the terms that start with ``prefix`` (a vocabulary entry)."""
-        name, text = _split_key(prefix)
+        name, text = split_key(prefix)
         target = text.encode("utf-8")
         found = []
         for part in self.parts:
@@ -296,7 +301,7 @@ class BestMatchIndex:
         most frequent first (ties alphabetical)."""
         import numpy as np
 
-        mark = FIELD_MARKS[_split_key(prefix)[0]]
+        mark = FIELD_MARKS[split_key(prefix)[0]]
         frequency: dict[str, int] = {}
         for arrays, start, end in self._ranges(prefix):
             counts = arrays.document_frequencies(start, end)

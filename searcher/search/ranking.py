@@ -168,6 +168,7 @@ class Ranker:
         return Wanted(
             queries=[tier.query for tier in tiers] + phrases,
             words=words if count >= 2 else [],
+            exact=list(dict.fromkeys(w.exact for w in full if w.marked)),
             prefix=parsed.prefix.folded if parsed.prefix is not None and count >= 2 else None,
             pairs=list(dict.fromkeys(pair_term(a.folded, b.folded) for a, b in itertools.pairwise(full))),
             excluded=[c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked],

@@ -165,6 +165,20 @@ def _field_terms(text: str) -> dict[str, list[str]]:
     }
 
 
+def field_terms(text: str, exact: bool = True) -> dict[str, list[str]]:
+    """The ``exact``, ``folded`` and ``pairs`` terms of one paragraph, as the index's analysis gives them
+    (what a backend that sends text, not postings, is scored from); without ``exact``, no ``exact`` terms.
+
+    >>> field_terms("Ngoại giao")["pairs"], field_terms("Ngoại giao", exact=False).keys()
+    (['ngoai_giao'], dict_keys(['folded', 'pairs']))
+    """
+    text = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    if exact:
+        return _field_terms(text)
+    folded = [folded_term(word) for word in iter_words(text)]
+    return {"folded": folded, "pairs": [a + PAIR_SEPARATOR + b for a, b in itertools.pairwise(folded)]}
+
+
 class SyllableField(TEXT):
     """A ``TEXT`` field (term frequencies, no positions) with one of the analyzers above.
 

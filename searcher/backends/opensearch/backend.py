@@ -40,8 +40,8 @@ from searcher.backends.opensearch.dsl import to_dsl
 from searcher.backends.opensearch.mapping import CLUSTER_SCHEMA_VERSION, SOURCE_FIELDS
 from searcher.errors import IndexMissing, IndexUnusable
 from searcher.index.schema import KIND_PARAGRAPH
-from searcher.search.bestmatch import PAIR_BOOST, term_key
-from searcher.search.candidates import candidate_index
+from searcher.search.bestmatch import FIELD_MARKS, PAIR_BOOST, split_key, term_key
+from searcher.search.candidates import Analysis, analyse, candidate_index
 
 if TYPE_CHECKING:
     from searcher.documents.filters import PathFilter
@@ -50,8 +50,9 @@ __all__ = ["OpenSearchBackend"]
 
 SEARCH_TIMEOUT = 10.0  # seconds a search waits for the cluster before it says so
 CHECK_EVERY = 1.0  # seconds between two looks at where the alias points
-STRICT_FETCH = 200  # candidates fetched for each tier query, at least
-BEST_FETCH = 400  # candidates fetched for the best-match pass (its coverage share reorders the cluster's BM25)
+STRICT_FETCH = 50  # candidates fetched for each tier query, at least (the ranker asks for 2 × its limit + 30)
+BEST_FETCH = 100  # candidates fetched for the best-match pass (its coverage share reorders the cluster's BM25)
+ANALYSES_KEPT = 5000  # candidates' analyses remembered (a live search asks for the same ones at every keystroke)
 MAX_WINDOW = 10_000  # the most paragraphs one search may send (the cluster's index.max_result_window)
 RARE_FETCH = 500  # a query word in at most this many paragraphs brings them all to best match
 KNOWN_KEPT = 65536  # term counts remembered per index state
@@ -71,6 +72,7 @@ class OpenSearchBackend:
         self._frequencies: dict[str, int] = {}  # term key -> paragraphs with it (the index-wide statistics)
         self._prefixes: dict[tuple[str, str], bool] = {}
         self._totals: tuple[int, float] | None = None  # (paragraphs, mean length)
+        self._analyses: dict[str, Analysis] = {}  # document id -> its terms, for this index state
         self.version = 0
         self.refresh(force=True)
 
@@ -102,7 +104,7 @@ class OpenSearchBackend:
             return True
 
     def _forget(self) -> None:
-        self._frequencies, self._prefixes, self._totals = {}, {}, None
+        self._frequencies, self._prefixes, self._totals, self._analyses = {}, {}, None, {}
         self.version += 1
 
     def close(self) -> None:
@@ -181,7 +183,7 @@ class OpenSearchBackend:
             return
         if len(self._frequencies) + len(missing) > KNOWN_KEPT:
             self._frequencies = {}
-        queries = [{"term": dict([_field_and_term(key)])} for key in missing]
+        queries = [{"term": dict([split_key(key)])} for key in missing]
         self._frequencies.update(zip(missing, self._counts(queries), strict=True))
 
     def document_frequency(self, term: str) -> int:
@@ -236,7 +238,8 @@ class OpenSearchBackend:
 
         if scope.active:
             raise FilterError("a search on a cluster cannot be kept to some files yet (-g, -t, a subfolder)")
-        self._fetch_frequencies(_keys(wanted))
+        keys = _keys(wanted)
+        self._fetch_frequencies(keys)
         searches: list[dict[str, Any]] = []
         pool = max(wanted.pool, STRICT_FETCH)
         for query in {repr(q): q for q in wanted.queries}.values():
@@ -264,11 +267,27 @@ class OpenSearchBackend:
                 for hit in response["hits"]["hits"]:
                     sources.setdefault(hit["_id"], hit["_source"])
         # Numbered in the folder's order, as the local index's docnums mostly are.
-        rows = sorted(
-            sources.values(), key=lambda s: (int(s.get("pid", 0)), s.get("path", ""), int(s.get("ordinal", 0)))
+        found = sorted(
+            sources.items(), key=lambda s: (int(s[1].get("pid", 0)), s[1].get("path", ""), int(s[1].get("ordinal", 0)))
         )
-        index = candidate_index([row.get("text", "") for row in rows], [int(row.get("pid", 0)) for row in rows], self)
+        rows = [source for _, source in found]
+        exact = any(key.startswith(FIELD_MARKS["exact"]) for key in keys)
+        analyses = [self._analysis(doc_id, source, exact) for doc_id, source in found]
+        prefixes = [term_key(q.fieldname, str(q.text)) for q in _leaves(wanted.queries) if isinstance(q, Prefix)]
+        if wanted.prefix is not None:
+            prefixes.append(term_key("folded", wanted.prefix))
+        index = candidate_index(analyses, [int(row.get("pid", 0)) for row in rows], self, set(keys), prefixes)
         return View(index, rows.__getitem__, None, lasting=False)
+
+    def _analysis(self, doc_id: str, source: dict[str, Any], exact: bool) -> Analysis:
+        """A candidate's terms (its ``exact`` ones when a search weighs them), worked out once per index
+        state: the next keystroke asks for most of them again."""
+        found = self._analyses.get(doc_id)
+        if found is None or (exact and not found.exact):
+            if len(self._analyses) >= ANALYSES_KEPT:
+                self._analyses = {}
+            found = self._analyses[doc_id] = analyse(source.get("text", ""), exact)
+        return found
 
 
 def _refusal(error: Any) -> str:
@@ -279,26 +298,21 @@ def _refusal(error: Any) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _field_and_term(key: str) -> tuple[str, str]:
-    """The cluster field and term of a vocabulary entry (:func:`searcher.search.bestmatch.term_key`)."""
-    from searcher.search.bestmatch import FIELD_MARKS
-
-    for field, mark in FIELD_MARKS.items():
-        if mark and key.startswith(mark):
-            return field, key[len(mark) :]
-    return "folded", key
+def _leaves(queries: list[Query]) -> list[Query]:
+    """Every leaf query (a term, a phrase, a prefix) of ``queries``."""
+    return [leaf for query in queries for leaf in ([query] if query.is_leaf() else query.leaves())]
 
 
 def _keys(wanted: Wanted) -> list[str]:
     """Every vocabulary entry a search of ``wanted`` weighs: its IDFs are fetched in one request."""
     keys: list[str] = []
-    for query in wanted.queries:
-        for leaf in [query] if query.is_leaf() else query.leaves():
-            if isinstance(leaf, Term):
-                keys.append(term_key(leaf.fieldname, str(leaf.text)))
-            elif isinstance(leaf, Phrase):  # of pair terms
-                keys.extend(term_key(leaf.fieldname, str(w)) for w in leaf.words)
+    for leaf in _leaves(wanted.queries):
+        if isinstance(leaf, Term):
+            keys.append(term_key(leaf.fieldname, str(leaf.text)))
+        elif isinstance(leaf, Phrase):  # of pair terms
+            keys.extend(term_key(leaf.fieldname, str(w)) for w in leaf.words)
     keys += wanted.words + wanted.excluded + [term_key("pairs", pair) for pair in wanted.pairs]
+    keys += [term_key("exact", key) for key in wanted.exact]
     return keys
 
 
