@@ -13,6 +13,7 @@ from searcher.search.highlight import best_cluster, query_matches
 from searcher.index.build import build_index
 from searcher.search.query import parse_query
 from searcher.tui import document_screen, search_screen
+from searcher.tui import live as scheduling
 from searcher.tui.app import make_app
 from searcher.tui.document_screen import DocumentScreen
 from searcher.tui.protocol import SearchEngine
@@ -310,13 +311,13 @@ async def test_fast_searches_start_at_the_keystroke() -> None:
     app = app_on(engine)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main
-        assert screen.debounce_delay() == 0
+        assert screen.live.debounce_delay() == 0
         await pilot.press("n")
         assert screen._debounce is None  # no timer: the search is under way already
         await wait_until(pilot, results_for(app, "n"))
         assert engine.calls >= 1  # the keystroke's search (and maybe its fuller pass) ran
-        screen._recent = 0.2  # slow searches: a short debounce, bounded
-        assert 0 < screen.debounce_delay() <= search_screen.MAX_DEBOUNCE
+        screen.live.recent = 0.2  # slow searches: a short debounce, bounded
+        assert 0 < screen.live.debounce_delay() <= scheduling.MAX_DEBOUNCE
 
 
 def hits_of(result: SearchResult) -> list[Hit]:
@@ -358,12 +359,12 @@ async def test_scrolling_past_the_last_hit_loads_more() -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main
         await ask(pilot, "giao")
-        assert len(screen.results.hits) == search_screen.RESULT_LIMIT
-        assert screen.query_one("#results-pane").border_title == f"{search_screen.RESULT_LIMIT}+ hits"
+        assert len(screen.results.hits) == scheduling.RESULT_LIMIT
+        assert screen.query_one("#results-pane").border_title == f"{scheduling.RESULT_LIMIT}+ hits"
         await pilot.press("ctrl+end")
         await pilot.press("down")
-        await wait_until(pilot, lambda: len(screen.results.hits) > search_screen.RESULT_LIMIT, what="more hits")
-        assert screen.results.highlighted >= search_screen.RESULT_LIMIT - 1  # the selection stayed at the end
+        await wait_until(pilot, lambda: len(screen.results.hits) > scheduling.RESULT_LIMIT, what="more hits")
+        assert screen.results.highlighted >= scheduling.RESULT_LIMIT - 1  # the selection stayed at the end
 
 
 @run_async

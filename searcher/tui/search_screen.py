@@ -6,7 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from textual.css.query import NoMatches
 from textual import on, work
@@ -21,7 +21,6 @@ from textual.worker import get_current_worker
 
 from searcher.cli.presentation import where
 from searcher.search.engine import Hit, SearchResult
-from searcher.errors import QueryError, SearcherError, Unavailable
 from searcher.search.highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
 from searcher.cli.presentation import make_snippet
 from searcher.search.query import ParsedQuery
@@ -29,6 +28,7 @@ from searcher.vietnamese.text import fold
 from searcher.tui.document_screen import DocumentScreen
 from searcher.tui.history_screen import HistoryScreen
 from searcher.tui.index_screen import IndexPanel
+from searcher.tui.live import REFINE_BUDGET, RESULT_LIMIT, LiveScheduler, Outcome, live_limit
 from searcher.tui.protocol import SearchEngine
 from searcher.tui.widgets import (
     MUTED_STYLE,
@@ -47,14 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SearchScreen", "context_content", "suggestions"]
 
-FAST_SEARCH = 0.08  # searches quicker than this start at every keystroke, with no debounce
-MAX_DEBOUNCE = 0.05  # the longest wait for typing to pause, when searches are slow
-RESULT_LIMIT = 50  # hits listed once a search has settled; scrolling past the last asks for this many more
-LIVE_LIMIT = 20  # at most this many hits in the fast pass at each keystroke (a screenful)
-LIVE_BUDGET = 0.015  # seconds of engine time for that pass, whatever the screen size
-REFINE_DELAY = 0.15  # the fuller pass waits for typing to pause this long: it must not slow the next keystroke
+# When which search runs, and with what budget, is searcher.tui.live's business (no Textual there).
 HISTORY_PAUSE = 2.0  # seconds results stay on screen before the query goes to history
-REFINE_BUDGET = 0.5  # seconds for the fuller pass when the live pass was cut short
 # No "searching…" outlives this: the live pass's budget, the fuller pass's, and a margin.
 SPINNER_LIMIT = 0.2 + REFINE_BUDGET + 0.5
 PREVIEW_CHARS = 600  # a longer paragraph is previewed as a window around its best cluster until typing pauses
@@ -133,18 +127,7 @@ class SearchScreen(Screen[None]):
     class Searched(Message):
         """One pass of a search is over (posted by the search worker)."""
 
-        gen: int
-        text: str
-        started: float  # when the keystroke that asked for it arrived (perf_counter)
-        result: SearchResult | None = None
-        error: str = ""  # the search failed: what to tell the user
-        query_error: bool = False  # the query had nothing to search for
-        unavailable: bool = False  # the index's server did not answer: worth trying again when it does
-        keep: tuple[str, int] | None = None
-        final: bool = True  # no fuller pass follows
-        refined: bool = False  # this is the fuller pass
-        seconds: float = 0.0  # wall time of the pass in the worker
-        rows: Rows | None = None  # the hits laid out for the results list, made in the worker
+        outcome: Outcome[Rows]
 
     @dataclass
     class ContextLoaded(Message):
@@ -157,7 +140,7 @@ class SearchScreen(Screen[None]):
     def __init__(self, query: str = "") -> None:
         super().__init__()
         self.initial_query = query
-        self.gen = 0  # bumped by every change of the query: older searches are stale
+        self.live: LiveScheduler[Rows] = LiveScheduler()
         self.shown_gen = -1  # the generation whose outcome is on screen
         self.result: SearchResult | None = None
         self.result_text = ""
@@ -170,9 +153,7 @@ class SearchScreen(Screen[None]):
         self.waiting_for_server = False  # the search on screen failed because the index's server was away
         self._history_pos: int | None = None  # where ↑ is in the history (newest first)
         self._recalled = ""  # the query ↑ put in the input
-        self._recent = 0.0  # smoothed wall time of the recent live passes: sets the debounce
         self._watchdog: Timer | None = None
-        self.limit = RESULT_LIMIT  # hits asked for by the fuller pass (grows as the user scrolls on)
         self._loading_more = False
         self._context_timer: Timer | None = None
         self._burst = False  # the last change of the query was typing (see _query_changed)
@@ -180,6 +161,11 @@ class SearchScreen(Screen[None]):
         self._preview_key: tuple[str, int, str] | None = None
         self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
         self._docs_lock = threading.Lock()
+
+    @property
+    def gen(self) -> int:
+        """The generation of the query in the input (see :class:`searcher.tui.live.LiveScheduler`)."""
+        return self.live.gen
 
     @property
     def search_app(self) -> "SearchApp":
@@ -251,8 +237,7 @@ class SearchScreen(Screen[None]):
 
     @on(Input.Changed, "#query")
     def _query_changed(self, event: Input.Changed) -> None:
-        self.gen += 1
-        self.limit = RESULT_LIMIT
+        gen = self.live.change()
         now = time.perf_counter()
         # Typing: a keystroke may have more coming right after it, so the preview waits for a
         # pause (it reads the hit's document, in a thread that would slow the next keystroke's
@@ -269,28 +254,21 @@ class SearchScreen(Screen[None]):
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
-        gen = self.gen
-        delay = self.debounce_delay()
+        delay = self.live.debounce_delay()
         if delay <= 0:
             self.start_search(gen)
         else:
             self._debounce = self.set_timer(delay, lambda: self.start_search(gen))
 
-    def debounce_delay(self) -> float:
-        """No wait while searches come back fast; a short one, at most :data:`MAX_DEBOUNCE`, when they are slow."""
-        return 0.0 if self._recent < FAST_SEARCH else min(MAX_DEBOUNCE, self._recent / 2)
-
     def live_limit(self) -> int:
         """Hits of the fast pass: what the results pane shows (two lines a hit), and a few more."""
-        rows = self.query_one("#results-pane").size.height or 20
-        return max(8, min(LIVE_LIMIT, rows // 2 + 2))
+        return live_limit(self.query_one("#results-pane").size.height)
 
     def start_search(self, gen: int | None = None, keep: tuple[str, int] | None = None) -> None:
         """Search for what the input holds now (``gen`` None: a re-run, e.g. after re-indexing)."""
         rerun = gen is None
         if gen is None:
-            self.gen += 1
-            gen = self.gen
+            gen = self.live.change(new_query=False)
         elif gen != self.gen:
             return
         self._debounce = None
@@ -313,83 +291,33 @@ class SearchScreen(Screen[None]):
         self._watchdog = self.set_timer(SPINNER_LIMIT, lambda: self._give_up(gen))
         self._search(engine, text, gen, keep, started, self._row_layout())
 
-    def _row_layout(self) -> tuple[bool, int]:
-        """What the worker needs to lay out the hits as rows: the grouping and the width."""
-        return self.search_app.settings.group_by_file, self.results.prompt_width()
+    def _row_layout(self) -> Callable[[SearchResult], Rows]:
+        """How the worker lays out the hits as rows: with the grouping and the width of now."""
+        grouped, width = self.search_app.settings.group_by_file, self.results.prompt_width()
+        return lambda result: make_rows(result, grouped, width, result.query)
+
+    def _post_outcome(self, outcome: Outcome[Rows]) -> None:
+        self.post_message(self.Searched(outcome))
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(
-        self, engine: SearchEngine, text: str, gen: int, keep: tuple[str, int] | None, started: float, layout: tuple[bool, int]
-    ) -> None:
-        """Search in a thread: a fast pass for a screenful of hits with the engine's
-        live budget, then, when that pass was cut short or may have more hits, a
-        fuller one whose hits replace it in place (the selection stays).
-        Whatever happens, the last message posted has ``final`` set."""
-        worker = get_current_worker()
-
-        def cancelled() -> bool:
-            return worker.is_cancelled or gen != self.gen
-
-        app = self.search_app
-        force, app.force_refresh = app.force_refresh, False
-        limit = self.live_limit()
-        filters = app.search_filters()
-        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force, layout, filters)
-        if cancelled():
-            return
-        result = message.result
-        message.keep = keep
-        message.final = result is None or (len(result) < limit and result.complete and result.filled)
-        self.post_message(message)
-        if message.final:
-            return
-        pause_until = time.perf_counter() + REFINE_DELAY
-        while time.perf_counter() < pause_until:
-            if cancelled():
-                return  # typing went on: the next keystroke's search runs instead
-            time.sleep(0.01)
-        self.limit = RESULT_LIMIT
-        message = self._run_search(
-            engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET, layout=layout, filters=filters
-        )
-        if cancelled():
-            return
-        message.refined = True
-        self.post_message(message)
-
-    @classmethod
-    def _run_search(
-        cls,
+        self,
         engine: SearchEngine,
         text: str,
         gen: int,
+        keep: tuple[str, int] | None,
         started: float,
-        cancelled: Callable[[], bool],
-        limit: int,
-        budget: float | None,
-        force: bool = False,
-        layout: tuple[bool, int] | None = None,
-        filters: dict[str, Any] | None = None,
-    ) -> "SearchScreen.Searched":
-        begun = time.perf_counter()
-        message = cls.Searched(gen, text, started)
-        try:
-            engine.refresh(force=force)
-            result = message.result = engine.search(
-                text, limit=limit, prefix=True, budget=budget, cancelled=cancelled, **(filters or {})
-            )
-            if layout is not None and not cancelled():
-                # Building the rows' text here keeps it off the UI thread, which only paints them.
-                message.rows = make_rows(result, layout[0], layout[1], result.query)
-        except QueryError as exc:
-            message.error, message.query_error = str(exc), True
-        except SearcherError as exc:
-            message.error = str(exc)
-            message.unavailable = isinstance(exc, Unavailable)
-        except Exception as exc:  # never a traceback in the UI
-            message.error = f"unexpected {type(exc).__name__}: {exc}"
-        message.seconds = time.perf_counter() - begun
-        return message
+        lay_out: Callable[[SearchResult], Rows],
+    ) -> None:
+        """Search in a thread: the scheduler's fast pass, then maybe its fuller one (see
+        :meth:`searcher.tui.live.LiveScheduler.run`)."""
+        worker = get_current_worker()
+        app = self.search_app
+        force, app.force_refresh = app.force_refresh, False
+        self.live.run(
+            engine, text, gen, started, post=self._post_outcome, limit=self.live_limit(),
+            stopped=lambda: worker.is_cancelled, keep=keep, force=force, filters=app.search_filters(), lay_out=lay_out,
+        )
 
     def _give_up(self, gen: int) -> None:
         """The search of ``gen`` overran its budget: settle with what is on screen."""
@@ -412,14 +340,10 @@ class SearchScreen(Screen[None]):
     @on(Searched)
     def _searched(self, message: "SearchScreen.Searched") -> None:
         message.stop()
-        if message.gen != self.gen:
-            return  # a newer query was typed meanwhile: never show stale hits
-        if not message.refined:
-            # Smoothed live-pass time: a slow index gets a short debounce, a fast one none.
-            self._recent = message.seconds if not self._recent else 0.5 * self._recent + 0.5 * message.seconds
-        self._finish_search(message)
+        if self.live.accept(message.outcome):  # else a newer query was typed meanwhile: never show stale hits
+            self._finish_search(message.outcome)
 
-    def _finish_search(self, message: "SearchScreen.Searched") -> None:
+    def _finish_search(self, message: Outcome[Rows]) -> None:
         self._loading_more = False
         gen, text, started, result = message.gen, message.text, message.started, message.result
         refined = message.refined
@@ -550,7 +474,7 @@ class SearchScreen(Screen[None]):
         return self._may_have_more(result) or (not self.settled and len(result) >= self.live_limit())
 
     def _may_have_more(self, result: SearchResult) -> bool:
-        return bool(result) and (len(result) >= self.limit or not result.complete)
+        return bool(result) and (len(result) >= self.live.limit or not result.complete)
 
     def load_more(self) -> bool:
         """Past the last hit: search again for :data:`RESULT_LIMIT` more (the selection stays).
@@ -563,20 +487,20 @@ class SearchScreen(Screen[None]):
         if not self._may_have_more(result) or self.shown_gen != self.gen:
             return False
         self._loading_more = True
-        self.limit = max(self.limit, len(result)) + RESULT_LIMIT
+        limit = self.live.more(len(result))
         self.status.set_left(self._status_text(result) + " · loading more…")
-        self._search_more(engine, self.result_text, self.gen, self.limit, self._row_layout())
+        self._search_more(engine, self.result_text, self.gen, limit, self._row_layout())
         return True
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search_more(self, engine: SearchEngine, text: str, gen: int, limit: int, layout: tuple[bool, int]) -> None:
+    def _search_more(
+        self, engine: SearchEngine, text: str, gen: int, limit: int, lay_out: Callable[[SearchResult], Rows]
+    ) -> None:
         worker = get_current_worker()
-        message = self._run_search(
-            engine, text, gen, time.perf_counter(), lambda: worker.is_cancelled or gen != self.gen, limit, REFINE_BUDGET,
-            layout=layout, filters=self.search_app.search_filters(),
+        self.live.run_more(
+            engine, text, gen, limit, post=self._post_outcome, stopped=lambda: worker.is_cancelled,
+            filters=self.search_app.search_filters(), lay_out=lay_out,
         )
-        message.refined = True
-        self.post_message(message)
 
     def _results_title(self, result: SearchResult) -> str:
         count = f"{len(result):,}+ hits" if self._shows_part(result) else _plural(len(result), "hit")
