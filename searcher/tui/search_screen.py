@@ -28,7 +28,7 @@ from searcher.vietnamese.text import fold
 from searcher.tui.document_screen import DocumentScreen
 from searcher.tui.history_screen import HistoryScreen
 from searcher.tui.index_screen import IndexPanel
-from searcher.tui.live import REFINE_BUDGET, RESULT_LIMIT, LiveScheduler, Outcome, live_limit
+from searcher.tui.live import REFINE_BUDGET, LiveScheduler, Outcome, live_limit
 from searcher.tui.protocol import SearchEngine
 from searcher.tui.widgets import (
     MUTED_STYLE,
