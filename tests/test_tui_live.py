@@ -558,13 +558,13 @@ def record_preview_loads(screen: Any, monkeypatch: pytest.MonkeyPatch) -> list[t
     import time
 
     loads: list[tuple[float, str]] = []
-    load = screen._load_context
+    load = screen.preview._load_context
 
-    def spy(hit: Hit, query: Any) -> Any:
+    def spy(hit: Hit, *args: Any) -> Any:
         loads.append((time.perf_counter(), screen.result_text))
-        return load(hit, query)
+        return load(hit, *args)
 
-    monkeypatch.setattr(screen, "_load_context", spy)
+    monkeypatch.setattr(screen.preview, "_load_context", spy)
     return loads
 
 

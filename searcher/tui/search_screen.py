@@ -6,7 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable
 
 from textual.css.query import NoMatches
 from textual import on, work
@@ -19,25 +19,19 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from searcher.cli.presentation import where
 from searcher.search.engine import Hit, SearchResult
-from searcher.search.highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
-from searcher.cli.presentation import make_snippet
-from searcher.search.query import ParsedQuery
-from searcher.vietnamese.text import fold
 from searcher.tui.document_screen import DocumentScreen
 from searcher.tui.history_screen import HistoryScreen
 from searcher.tui.index_screen import IndexPanel
 from searcher.tui.live import REFINE_BUDGET, LiveScheduler, Outcome, live_limit
+from searcher.tui import wording
+from searcher.tui.preview import PreviewPane
 from searcher.tui.protocol import SearchEngine
 from searcher.tui.widgets import (
-    MUTED_STYLE,
-    PreviewPane,
     QueryInput,
     ResultsList,
     Rows,
     StatusLine,
-    highlighted,
     make_rows,
     set_border_title,
 )
@@ -45,70 +39,15 @@ from searcher.tui.widgets import (
 if TYPE_CHECKING:
     from searcher.tui.app import SearchApp
 
-__all__ = ["SearchScreen", "context_content", "suggestions"]
+__all__ = ["SearchScreen"]
 
 # When which search runs, and with what budget, is searcher.tui.live's business (no Textual there).
 HISTORY_PAUSE = 2.0  # seconds results stay on screen before the query goes to history
 # No "searching…" outlives this: the live pass's budget, the fuller pass's, and a margin.
 SPINNER_LIMIT = 0.2 + REFINE_BUDGET + 0.5
-PREVIEW_CHARS = 600  # a longer paragraph is previewed as a window around its best cluster until typing pauses
 CONTEXT_DELAY = 0.2  # seconds after a keystroke before the preview follows the selected hit
 PREVIEW_FRAME = 0.03  # after a single change, the preview follows the hits' paint this much later
 DOC_CACHE = 32  # documents kept for the preview
-
-HELP_TEXT = """\
-[b]Type to search[/b] — results update as you type.
-
-  [b]ngoại giao[/b]       marks are optional: [i]ngoai giao[/i] finds it
-  [b]"kinh tế" -mỹ[/b]    quoted words in that order; [b]-word[/b] excludes
-  [b]ngoại gi[/b]         the last word is a prefix while you type
-
-[b]↑[/b] or [b]Ctrl-R[/b] recalls an earlier query · [b]F1[/b] help · [b]Esc[/b] quits
-"""
-
-
-PREVIEW_HINT = """\
-[$text-muted]The selected hit, in its context.
-
-  [b]↑ ↓[/b]     select a hit
-  [b]Enter[/b]   open its document
-  [b]e[/b]       open it in your editor
-  [b]y[/b]       copy its path:line[/]
-"""
-
-
-def _fmt_ms(seconds: float) -> str:
-    ms = seconds * 1000
-    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
-
-
-def suggestions(query: ParsedQuery, unknown: Sequence[str] = ()) -> list[str]:
-    """What to try when a query finds nothing (``unknown``: its words no paragraph contains)."""
-    tips: list[str] = []
-    words = query.words
-    unknown_folded = {fold(u) for u in unknown}
-    if unknown:
-        rest = [w.text for w in words if w.folded not in unknown_folded]
-        tips.append(f"check the spelling of {', '.join(unknown)}")
-        if rest:
-            tips.append(f"search without it: {' '.join(rest)}")
-        return tips
-    if query.marked:
-        tips.append(f"type without diacritics: {fold(' '.join(query.raw.split()))}")
-    if any(c.quoted for c in query.clauses):
-        tips.append("drop the quotes, so the words may stand apart")
-    if len(words) > 1:
-        tips.append(f"use fewer words: {' '.join(w.text for w in words[:-1])}")
-    if query.excluded:
-        tips.append("remove the -exclusions")
-    if not tips:
-        tips.append("check the spelling, or try a shorter or more common word")
-    return tips
-
 
 class SearchScreen(Screen[None]):
     """The main screen: query, results, preview, status line."""
@@ -128,14 +67,6 @@ class SearchScreen(Screen[None]):
         """One pass of a search is over (posted by the search worker)."""
 
         outcome: Outcome[Rows]
-
-    @dataclass
-    class ContextLoaded(Message):
-        """The preview's hit with its neighbours, ready to show (posted by a worker)."""
-
-        hit: Hit
-        content: Content
-        focus: int | None  # where the best cluster is in ``content``
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
@@ -230,7 +161,7 @@ class SearchScreen(Screen[None]):
     def _preview_beside_message(self) -> None:
         """Beside the help or a message (wide terminals) the preview stays, saying what it is
         for: hiding it would cost a layout of the whole screen at the next keystroke."""
-        self.preview.show(Content.from_markup(PREVIEW_HINT) if self.wide else "", "Preview")
+        self.preview.show(Content.from_markup(wording.PREVIEW_HINT) if self.wide else "", "Preview")
         self.preview.display = self.wide
 
     # -- typing and searching ----------------------------------------------
@@ -328,11 +259,7 @@ class SearchScreen(Screen[None]):
         result = self.result if self.shown_gen == gen else None
         self.shown_gen = gen
         if result is None:
-            self._show_message(
-                Content.assemble(("No hits yet", "bold"), " for ", (self.query_input.value.strip(), "bold"),
-                                 ": the search is taking too long. Try fewer or less common words."),
-                "empty",
-            )
+            self._show_message(wording.too_slow(self.query_input.value), "empty")
             self.status.set_left("search took too long")
         else:
             self._settle_view(result, self.result_text)
@@ -369,15 +296,14 @@ class SearchScreen(Screen[None]):
         if result is None:
             self.result = None
             self._show_info(None)
+            failed = wording.search_failed(text, message.error, query_error=message.query_error, unavailable=message.unavailable)
+            self._show_message(failed, "error")
             if message.query_error:
-                self._show_message(Content.assemble("Nothing to search for in ", (text, "bold"), f": {message.error}."), "error")
                 self.status.set_left("")
             else:
-                # A cluster that went away: say so, and search again by itself once it answers
-                # (SearchApp._check_worker watches for that).
+                # A cluster that went away: search again by itself once it answers
+                # (IndexedApp._check_worker watches for that).
                 self.waiting_for_server = message.unavailable
-                again = "\n\nThe search runs again by itself when it answers." if message.unavailable else ""
-                self._show_message(Content.assemble(("Error: ", "bold $text-error"), message.error, again), "error")
                 self.status.set_left(f"error: {message.error}", error=True)
             self._after_results(text, 0, started)
             return
@@ -416,36 +342,17 @@ class SearchScreen(Screen[None]):
         if result:
             set_border_title(self.query_one("#results-pane"), self._results_title(result))
             return
-        if not self.settled:
-            self._show_message(Content.assemble("Searching for ", (text.strip(), "bold"), "…"), "empty")
-            set_border_title(self.query_one("#results-pane"), self._results_title(result))
-            return
-        lines: list[str | tuple[str, str]] = [("No hits", "bold"), " for ", (text.strip(), "bold"), "."]
-        if result.unknown:
-            lines += ["\n\n", "Not in the index: ", (", ".join(result.unknown), "bold")]
-        if result.suggestion:
-            lines += ["\n\n", "Did you mean ", (result.suggestion, "bold"), "?  ", ("Ctrl-G", "bold $text-accent"), " searches it."]
-        tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query, result.unknown))
-        lines += ["\n\nTry:\n", tips]
-        self._show_message(Content.assemble(*lines), "empty")
+        self._show_message(wording.no_hits(result, text) if self.settled else wording.searching(text), "empty")
         set_border_title(self.query_one("#results-pane"), self._results_title(result))
 
     def _show_info(self, result: SearchResult | None) -> None:
         """The line under the query: Telex/VNI words read as Vietnamese, and a did-you-mean."""
-        parts: list[str | tuple[str, str]] = []
-        if result is not None and result.rewrites:
-            parts.append("searching ")
-            for i, (typed, searched) in enumerate(result.rewrites):
-                parts += [", " if i else "", (typed, "bold"), " as ", (searched, "bold")]
-        if result is not None and result.suggestion:
-            if parts:
-                parts.append("  ·  ")
-            parts += ["did you mean ", (result.suggestion, "bold"), "? ", ("Ctrl-G", "bold $text-accent")]
+        said = wording.query_info(result)
         info = self.query_one("#query-info", Static)
-        if parts or info.display:
-            info.update(Content.assemble(*parts) if parts else "", layout=False)
-        if info.display != bool(parts):
-            info.display = bool(parts)
+        if said is not None or info.display:
+            info.update(said if said is not None else "", layout=False)
+        if info.display != (said is not None):
+            info.display = said is not None
 
     def action_toggle_grouping(self) -> None:
         """F2: one row per file (its best hit, and how many more it has), or every hit; remembered."""
@@ -503,24 +410,14 @@ class SearchScreen(Screen[None]):
         )
 
     def _results_title(self, result: SearchResult) -> str:
-        count = f"{len(result):,}+ hits" if self._shows_part(result) else _plural(len(result), "hit")
-        if self.results.grouped and result:
-            count += f" in {_plural(len({h.path for h in result}), 'file')}"
-        return count if self.settled else count + "…"
+        return wording.results_title(result, part=self._shows_part(result), grouped=self.results.grouped, settled=self.settled)
 
     def _status_text(self, result: SearchResult) -> str:
-        many = self._shows_part(result)
-        left = (f"{len(result):,}+ hits" if many else _plural(len(result), "hit")) if result else "no hits"
         scope = self.search_app.scope
-        if scope.active:  # the files searched, as the palette's Filter files and F3 set them
-            left += f" in {scope.describe()}"
-        if self.search_app.show_timings:
-            left += f" · {_fmt_ms(result.elapsed)}"
-        if not self.settled:
-            left += " · more coming…"
-        if result.notes and self.settled:
-            left += " · " + "; ".join(result.notes)
-        return left
+        return wording.status_text(
+            result, part=self._shows_part(result), scope=scope.describe() if scope.active else "",
+            timings=self.search_app.show_timings, settled=self.settled,
+        )
 
     def _after_results(self, text: str, hits: int, started: float, search_s: float | None = None, refined: bool = False) -> None:
         app = self.search_app
@@ -540,7 +437,7 @@ class SearchScreen(Screen[None]):
         if app.engine is None and (app.building or app.engine_error):
             self._show_message(app.no_engine_reason(), "waiting")
         else:
-            self._show_message(Content.from_markup(HELP_TEXT), "help")
+            self._show_message(Content.from_markup(wording.HELP_TEXT), "help")
         self.status.set_left("")
 
     def _show_message(self, content: Content | str, state: str) -> None:
@@ -602,34 +499,15 @@ class SearchScreen(Screen[None]):
                 self.preview.show("", "Preview")
             return
         self._preview_key = key
-        # The paragraph itself at once; its neighbours when the document is loaded.
-        spans, cluster = phrases_and_cluster(hit.text, query)
-        if len(hit.text) > PREVIEW_CHARS:
-            # A long paragraph: a window around the best cluster until the document is loaded.
-            window = make_snippet(hit.text, spans, width=PREVIEW_CHARS, focus=cluster)
-            self.preview.show(highlighted(window.text, window.spans), hit.title)
-        else:
-            self.preview.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
-        set_border_title(self.preview, hit.path + where(hit.path, hit.line, hit.page, hit.chapter, **hit.place()), subtitle=True)
-        self._load_context(hit, query)
+        self.preview.show_hit(hit, query, self.document)  # its neighbours when the document is read
 
     def _preview_when_still(self) -> None:
         self._context_timer = None
         if self.state == "results":
             self._show_preview(self.results.selected_hit)  # whatever is selected now
 
-    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def _load_context(self, hit: Hit, query: ParsedQuery) -> None:
-        try:
-            paragraphs = self.document(hit.path)
-        except Exception:
-            return
-        made = context_content(hit, paragraphs, query)
-        if made is not None and not get_current_worker().is_cancelled:
-            self.post_message(self.ContextLoaded(hit, *made))
-
-    @on(ContextLoaded)
-    def _context_loaded(self, message: "SearchScreen.ContextLoaded") -> None:
+    @on(PreviewPane.ContextLoaded)
+    def _context_loaded(self, message: PreviewPane.ContextLoaded) -> None:
         hit, selected = message.hit, self.results.selected_hit
         # The same paragraph, not the same object: a fuller pass replaces the Hit objects.
         if selected is not None and (selected.path, selected.paragraph) == (hit.path, hit.paragraph):
@@ -744,26 +622,3 @@ class SearchScreen(Screen[None]):
     def selection_key(self) -> tuple[str, int] | None:
         hit = self.results.selected_hit
         return (hit.path, hit.paragraph) if hit is not None else None
-
-
-def context_content(
-    hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_chars: int = 110
-) -> tuple[Content, int | None] | None:
-    """The hit's paragraph with the end of the one before and the two after, matches highlighted,
-    and the offset of the hit's best cluster in it (for the preview to scroll to)."""
-    index = next((i for i, p in enumerate(paragraphs) if p.paragraph == hit.paragraph), None)
-    if index is None:
-        return None
-    parts: list[Content] = []
-    if index > 0:
-        previous = " ".join(paragraphs[index - 1].text.split())
-        if len(previous) > before_chars:
-            cut = previous.find(" ", len(previous) - before_chars)
-            previous = "… " + previous[cut + 1 if cut >= 0 else len(previous) - before_chars :]
-        parts.append(highlighted(previous, highlight_spans(previous, query), MUTED_STYLE))
-    start = sum(len(p.plain) + 2 for p in parts)
-    cluster = best_cluster(hit.text, query)
-    parts.append(highlighted(hit.text, phrase_spans(hit.text, query)))
-    for following in paragraphs[index + 1 : index + 3]:
-        parts.append(highlighted(following.text, phrase_spans(following.text, query), MUTED_STYLE))
-    return Content("\n\n").join(parts), (start + cluster[0] if cluster else None)

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 from textual import events
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.reactive import Reactive
@@ -43,7 +43,6 @@ __all__ = [
     "ResultsList",
     "Rows",
     "make_rows",
-    "PreviewPane",
     "StatusLine",
     "StatusText",
     "set_border_title",
@@ -492,46 +491,6 @@ def set_border_title(widget: Widget, title: str, subtitle: bool = False) -> None
         widget.border_subtitle = title
     else:
         widget.border_title = title
-
-
-class PreviewPane(VerticalScroll):
-    """The selected hit's paragraph in context."""
-
-    DEFAULT_CSS = """
-    PreviewPane > Static { width: 1fr; }
-    """
-
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="preview-text")
-
-    def show(self, content: Content | str, title: str = "", focus: int | None = None) -> None:
-        """Show ``content``; ``focus`` (a character offset in it) is scrolled to the middle of the pane."""
-        # Blanking needs no layout (the empty text draws as blank lines, whatever its height):
-        # it happens while typing, in the frame that shows the hits.
-        self.query_one("#preview-text", Static).update(content, layout=bool(content))
-        set_border_title(self, title)
-        if not content:
-            set_border_title(self, "", subtitle=True)  # no hit shown: no hit's path either
-        self.scroll_home(animate=False)
-        if focus is not None and isinstance(content, Content):
-            self.call_after_refresh(self._scroll_to_offset, content, focus)
-
-    def _scroll_to_offset(self, content: Content, offset: int) -> None:
-        width = self.scrollable_content_region.width
-        if width <= 0:
-            return
-        line = position = 0
-        for paragraph in content.split("\n", allow_blank=True):
-            text = paragraph.plain
-            cursor = 0
-            for piece in paragraph.wrap(width) or [paragraph]:
-                found = text.find(piece.plain.strip(), cursor)
-                cursor = (found if found >= 0 else cursor) + len(piece.plain.strip())
-                if position + cursor >= offset:
-                    self.scroll_to(y=max(0, line - self.scrollable_content_region.height // 2), animate=False)
-                    return
-                line += 1
-            position += len(text) + 1
 
 
 class StatusText(Static):

@@ -1,0 +1,122 @@
+"""The preview pane: the selected hit's paragraph, then the paragraphs around it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual import work
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from searcher.cli.presentation import make_snippet, where
+from searcher.search.engine import Hit
+from searcher.search.highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
+from searcher.search.query import ParsedQuery
+from searcher.tui.widgets import MUTED_STYLE, highlighted, set_border_title
+
+__all__ = ["PreviewPane", "context_content"]
+
+PREVIEW_CHARS = 600  # a longer paragraph is previewed as a window around its best cluster until its document is read
+
+
+class PreviewPane(VerticalScroll):
+    """The selected hit's paragraph in context.
+
+    :meth:`show_hit` shows the paragraph at once and its neighbours once a worker has read
+    the document; the :class:`ContextLoaded` it then posts bubbles to the screen, which
+    shows it when that hit is still the one selected.
+    """
+
+    @dataclass
+    class ContextLoaded(Message):
+        """The hit with its neighbours, ready to show (posted by a worker)."""
+
+        hit: Hit
+        content: Content
+        focus: int | None  # where the best cluster is in ``content``
+
+    DEFAULT_CSS = """
+    PreviewPane > Static { width: 1fr; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="preview-text")
+
+    def show(self, content: Content | str, title: str = "", focus: int | None = None) -> None:
+        """Show ``content``; ``focus`` (a character offset in it) is scrolled to the middle of the pane."""
+        # Blanking needs no layout (the empty text draws as blank lines, whatever its height):
+        # it happens while typing, in the frame that shows the hits.
+        self.query_one("#preview-text", Static).update(content, layout=bool(content))
+        set_border_title(self, title)
+        if not content:
+            set_border_title(self, "", subtitle=True)  # no hit shown: no hit's path either
+        self.scroll_home(animate=False)
+        if focus is not None and isinstance(content, Content):
+            self.call_after_refresh(self._scroll_to_offset, content, focus)
+
+    def _scroll_to_offset(self, content: Content, offset: int) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return
+        line = position = 0
+        for paragraph in content.split("\n", allow_blank=True):
+            text = paragraph.plain
+            cursor = 0
+            for piece in paragraph.wrap(width) or [paragraph]:
+                found = text.find(piece.plain.strip(), cursor)
+                cursor = (found if found >= 0 else cursor) + len(piece.plain.strip())
+                if position + cursor >= offset:
+                    self.scroll_to(y=max(0, line - self.scrollable_content_region.height // 2), animate=False)
+                    return
+                line += 1
+            position += len(text) + 1
+
+    def show_hit(self, hit: Hit, query: ParsedQuery, read: Callable[[str], list[Hit]]) -> None:
+        """Show ``hit``'s paragraph now (a window around its best cluster when it is long) and
+        its location; then read its document with ``read`` in a worker, for the neighbours."""
+        spans, cluster = phrases_and_cluster(hit.text, query)
+        if len(hit.text) > PREVIEW_CHARS:
+            window = make_snippet(hit.text, spans, width=PREVIEW_CHARS, focus=cluster)
+            self.show(highlighted(window.text, window.spans), hit.title)
+        else:
+            self.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
+        set_border_title(self, hit.path + where(hit.path, hit.line, hit.page, hit.chapter, **hit.place()), subtitle=True)
+        self._load_context(hit, query, read)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _load_context(self, hit: Hit, query: ParsedQuery, read: Callable[[str], list[Hit]]) -> None:
+        try:
+            paragraphs = read(hit.path)
+        except Exception:  # noqa: BLE001 (the paragraph alone stays: better than no preview)
+            return
+        made = context_content(hit, paragraphs, query)
+        if made is not None and not get_current_worker().is_cancelled:
+            self.post_message(self.ContextLoaded(hit, *made))
+
+
+
+def context_content(
+    hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_chars: int = 110
+) -> tuple[Content, int | None] | None:
+    """The hit's paragraph with the end of the one before and the two after, matches highlighted,
+    and the offset of the hit's best cluster in it (for the preview to scroll to)."""
+    index = next((i for i, p in enumerate(paragraphs) if p.paragraph == hit.paragraph), None)
+    if index is None:
+        return None
+    parts: list[Content] = []
+    if index > 0:
+        previous = " ".join(paragraphs[index - 1].text.split())
+        if len(previous) > before_chars:
+            cut = previous.find(" ", len(previous) - before_chars)
+            previous = "… " + previous[cut + 1 if cut >= 0 else len(previous) - before_chars :]
+        parts.append(highlighted(previous, highlight_spans(previous, query), MUTED_STYLE))
+    start = sum(len(p.plain) + 2 for p in parts)
+    cluster = best_cluster(hit.text, query)
+    parts.append(highlighted(hit.text, phrase_spans(hit.text, query)))
+    for following in paragraphs[index + 1 : index + 3]:
+        parts.append(highlighted(following.text, phrase_spans(following.text, query), MUTED_STYLE))
+    return Content("\n\n").join(parts), (start + cluster[0] if cluster else None)
