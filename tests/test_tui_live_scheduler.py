@@ -273,3 +273,13 @@ def test_the_fast_pass_asks_for_a_screenful() -> None:
     assert live_limit(10) == 8  # never fewer than 8
     assert live_limit(24) == 14  # two lines a hit, and a few more
     assert live_limit(200) == live.LIVE_LIMIT
+
+
+def test_more_hits_may_exist_when_the_limit_was_reached_or_the_search_cut_short() -> None:
+    scheduler: LiveScheduler[Any] = LiveScheduler()
+    assert scheduler.may_have_more(hits("giao", RESULT_LIMIT))  # as many as asked for: "50+ hits"
+    assert scheduler.may_have_more(hits("giao", 3, complete=False))  # cut short by its budget
+    assert not scheduler.may_have_more(hits("giao", 3))  # all there is
+    assert not scheduler.may_have_more(hits("giao", 0, complete=False))  # nothing to scroll to
+    scheduler.more(RESULT_LIMIT)
+    assert not scheduler.may_have_more(hits("giao", RESULT_LIMIT + 10))  # fewer than the 100 asked for

@@ -39,6 +39,7 @@ from searcher.tui.indexed_app import CHECK_INTERVAL, IndexedApp, describe_build,
 from searcher.tui.protocol import SearchEngine
 from searcher.tui.search_screen import SearchScreen
 from searcher.tui.settings import Settings
+from searcher.tui.widgets import StatusText
 
 # describe_build, format_age and format_size: the status line's and the toasts' words, also here for the tests.
 __all__ = ["SearchApp", "describe_build", "editor_command", "format_age", "format_size", "make_app", "run_app"]
@@ -255,6 +256,20 @@ class SearchApp(IndexedApp):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def time_paint(
+        self, status: StatusText, text: str, hits: int, started: float, search_s: float | None = None, refined: bool = False
+    ) -> None:
+        """With ``timing_log``: once ``status`` has painted the outcome of the search for ``text``
+        (asked for at ``started``), log the keystroke-to-results and keystroke-to-paint times."""
+        if self.timing_log is None:
+            return
+        done = time.perf_counter()
+
+        def painted() -> None:
+            self.log_timing(text, hits, search_s, done - started, time.perf_counter() - started, refined)
+
+        status.after_next_paint(painted)
 
     def log_timing(
         self, text: str, hits: int, search_s: float | None, results_s: float, paint_s: float, refined: bool = False

@@ -222,7 +222,7 @@ class IndexedApp(App[int]):
         self.fingerprint = fingerprint
         self.main.update_index_status()
         if changed:
-            self.main.forget_documents()
+            self.main.documents.clear()
             if self.main.query_input.value.strip() and self.main.state in ("results", "empty", "error"):
                 self.main.start_search(keep=self.main.selection_key)
             self.notify("The index changed: results refreshed.", timeout=2)
@@ -340,7 +340,7 @@ class IndexedApp(App[int]):
                 self.notify(message, title=title, timeout=5)
             if self.engine is not None:
                 self.load_stats()
-        self.main.forget_documents()
+        self.main.documents.clear()
         self.main.update_index_status()
         self.main.start_search(keep=self.main.selection_key)
 

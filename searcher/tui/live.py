@@ -164,6 +164,10 @@ class LiveScheduler(Generic[Rows]):
         outcome.refined = True
         post(outcome)
 
+    def may_have_more(self, result: SearchResult) -> bool:
+        """More hits than ``result`` may exist: it has as many as were asked for, or it was cut short."""
+        return bool(result) and (len(result) >= self.limit or not result.complete)
+
     def more(self, shown: int) -> int:
         """Past the last of ``shown`` hits: how many hits to ask for now (call on the UI thread)."""
         self.limit = max(self.limit, shown) + RESULT_LIMIT

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,9 +20,38 @@ from searcher.search.highlight import best_cluster, highlight_spans, phrase_span
 from searcher.search.query import ParsedQuery
 from searcher.tui.widgets import MUTED_STYLE, highlighted, set_border_title
 
-__all__ = ["PreviewPane", "context_content"]
+__all__ = ["DocumentCache", "PreviewPane", "context_content"]
 
+DOC_CACHE = 32  # documents kept for the preview
 PREVIEW_CHARS = 600  # a longer paragraph is previewed as a window around its best cluster until its document is read
+
+
+class DocumentCache:
+    """The indexed paragraphs of the last documents previewed, read with ``read`` on a miss.
+    Called from worker threads: a lock keeps it whole."""
+
+    def __init__(self, read: Callable[[str], list[Hit]], size: int = DOC_CACHE) -> None:
+        self.read = read
+        self.size = size
+        self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, path: str) -> list[Hit]:
+        with self._lock:
+            if path in self._docs:
+                self._docs.move_to_end(path)
+                return self._docs[path]
+        paragraphs = self.read(path)  # not under the lock: reading may take a while
+        with self._lock:
+            self._docs[path] = paragraphs
+            while len(self._docs) > self.size:
+                self._docs.popitem(last=False)
+        return paragraphs
+
+    def clear(self) -> None:
+        """Forget every document (the index changed)."""
+        with self._lock:
+            self._docs.clear()
 
 
 class PreviewPane(VerticalScroll):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -21,11 +19,12 @@ from textual.worker import get_current_worker
 
 from searcher.search.engine import Hit, SearchResult
 from searcher.tui.document_screen import DocumentScreen
+from searcher.tui.history import HistoryWalk
 from searcher.tui.history_screen import HistoryScreen
 from searcher.tui.index_screen import IndexPanel
 from searcher.tui.live import REFINE_BUDGET, LiveScheduler, Outcome, live_limit
 from searcher.tui import wording
-from searcher.tui.preview import PreviewPane
+from searcher.tui.preview import DocumentCache, PreviewPane
 from searcher.tui.protocol import SearchEngine
 from searcher.tui.widgets import (
     QueryInput,
@@ -47,7 +46,6 @@ HISTORY_PAUSE = 2.0  # seconds results stay on screen before the query goes to h
 SPINNER_LIMIT = 0.2 + REFINE_BUDGET + 0.5
 CONTEXT_DELAY = 0.2  # seconds after a keystroke before the preview follows the selected hit
 PREVIEW_FRAME = 0.03  # after a single change, the preview follows the hits' paint this much later
-DOC_CACHE = 32  # documents kept for the preview
 
 class SearchScreen(Screen[None]):
     """The main screen: query, results, preview, status line."""
@@ -82,16 +80,14 @@ class SearchScreen(Screen[None]):
         self._open_when_ready = False
         self.settled = True  # False while a fuller pass of the current search is on its way
         self.waiting_for_server = False  # the search on screen failed because the index's server was away
-        self._history_pos: int | None = None  # where ↑ is in the history (newest first)
-        self._recalled = ""  # the query ↑ put in the input
+        self._walk = HistoryWalk()
         self._watchdog: Timer | None = None
         self._loading_more = False
         self._context_timer: Timer | None = None
         self._burst = False  # the last change of the query was typing (see _query_changed)
         self._last_value = ""
         self._preview_key: tuple[str, int, str] | None = None
-        self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
-        self._docs_lock = threading.Lock()
+        self.documents = DocumentCache(self._read_document)  # what the preview read
 
     @property
     def gen(self) -> int:
@@ -305,7 +301,7 @@ class SearchScreen(Screen[None]):
                 # (IndexedApp._check_worker watches for that).
                 self.waiting_for_server = message.unavailable
                 self.status.set_left(f"error: {message.error}", error=True)
-            self._after_results(text, 0, started)
+            self.search_app.time_paint(self.status.left, text, 0, started)
             return
         self.waiting_for_server = False
         self.result = result
@@ -324,7 +320,7 @@ class SearchScreen(Screen[None]):
             self.results.show_hits(result, selected, result.query, message.rows)
             self._show_preview(self.results.selected_hit, typing=True)
         self._settle_view(result, text)
-        self._after_results(text, len(result), started, result.elapsed, refined)
+        self.search_app.time_paint(self.status.left, text, len(result), started, result.elapsed, refined)
         if self._pause_timer is not None:
             self._pause_timer.stop()
             self._pause_timer = None
@@ -359,15 +355,10 @@ class SearchScreen(Screen[None]):
         settings = self.search_app.settings
         settings.group_by_file = not settings.group_by_file
         self.search_app.save_settings()
-        results = self.results
-        results.grouped = settings.group_by_file
+        self.results.grouped = settings.group_by_file
         if self.result is not None and self.state == "results":
             keep = self.selection_key
-            results.show_hits(self.result, None, self.result.query)
-            for index, hit in enumerate(results.hits):
-                if keep is not None and hit.path == keep[0]:
-                    results.highlighted = index
-                    break
+            self.results.regroup(self.result, self.result.query, keep[0] if keep is not None else None)
             set_border_title(self.query_one("#results-pane"), self._results_title(self.result))
         self.notify("Grouped by file" if settings.group_by_file else "Every hit listed", timeout=1.5)
 
@@ -378,10 +369,7 @@ class SearchScreen(Screen[None]):
     def _shows_part(self, result: SearchResult) -> bool:
         """The count on screen is a lower bound: more hits exist, or the live pass (a
         screenful) filled every slot it asked for ("8+ hits…", not "8 hits…")."""
-        return self._may_have_more(result) or (not self.settled and len(result) >= self.live_limit())
-
-    def _may_have_more(self, result: SearchResult) -> bool:
-        return bool(result) and (len(result) >= self.live.limit or not result.complete)
+        return self.live.may_have_more(result) or (not self.settled and len(result) >= self.live_limit())
 
     def load_more(self) -> bool:
         """Past the last hit: search again for :data:`RESULT_LIMIT` more (the selection stays).
@@ -391,7 +379,7 @@ class SearchScreen(Screen[None]):
             return True
         if result is None or engine is None or not self.settled:
             return False
-        if not self._may_have_more(result) or self.shown_gen != self.gen:
+        if not self.live.may_have_more(result) or self.shown_gen != self.gen:
             return False
         self._loading_more = True
         limit = self.live.more(len(result))
@@ -418,17 +406,6 @@ class SearchScreen(Screen[None]):
             result, part=self._shows_part(result), scope=scope.describe() if scope.active else "",
             timings=self.search_app.show_timings, settled=self.settled,
         )
-
-    def _after_results(self, text: str, hits: int, started: float, search_s: float | None = None, refined: bool = False) -> None:
-        app = self.search_app
-        if app.timing_log is None:
-            return
-        done = time.perf_counter()
-
-        def painted() -> None:
-            app.log_timing(text, hits, search_s, done - started, time.perf_counter() - started, refined)
-
-        self.status.left.after_next_paint(painted)
 
     def _show_help(self) -> None:
         self.result = None
@@ -499,7 +476,7 @@ class SearchScreen(Screen[None]):
                 self.preview.show("", "Preview")
             return
         self._preview_key = key
-        self.preview.show_hit(hit, query, self.document)  # its neighbours when the document is read
+        self.preview.show_hit(hit, query, self.documents)  # its neighbours when the document is read
 
     def _preview_when_still(self) -> None:
         self._context_timer = None
@@ -513,31 +490,16 @@ class SearchScreen(Screen[None]):
         if selected is not None and (selected.path, selected.paragraph) == (hit.path, hit.paragraph):
             self.preview.show(message.content, hit.title, message.focus)
 
-    def document(self, path: str) -> list[Hit]:
-        """The indexed paragraphs of a document (cached; call from a worker thread)."""
-        with self._docs_lock:
-            if path in self._docs:
-                self._docs.move_to_end(path)
-                return self._docs[path]
+    def _read_document(self, path: str) -> list[Hit]:
         engine = self.search_app.engine
-        paragraphs = engine.document(path) if engine is not None else []
-        with self._docs_lock:
-            self._docs[path] = paragraphs
-            while len(self._docs) > DOC_CACHE:
-                self._docs.popitem(last=False)
-        return paragraphs
-
-    def forget_documents(self) -> None:
-        with self._docs_lock:
-            self._docs.clear()
+        return engine.document(path) if engine is not None else []
 
     # -- actions ---------------------------------------------------------------
 
     def action_move(self, where: str) -> None:
         results = self.results
         value = self.query_input.value
-        walking = not value.strip() or (self._history_pos is not None and value == self._recalled)
-        if where == "up" and walking and not results.highlighted:
+        if where == "up" and self._walk.walking(value) and not results.highlighted:
             self.recall_older()
             return
         if not results.hits:
@@ -557,16 +519,11 @@ class SearchScreen(Screen[None]):
     def recall_older(self) -> None:
         """↑ on an empty or recalled query: the next older query of the history."""
         entries = self.search_app.history.newest_first()
-        position = 0 if self._history_pos is None or self.query_input.value != self._recalled else self._history_pos + 1
-        if position >= len(entries):
+        query = self._walk.older(entries, self.query_input.value)
+        if query is None:
             self.notify("No earlier queries." if entries else "No earlier queries yet.", timeout=2)
-            return
-        self.set_query(entries[position])
-        self._history_pos, self._recalled = position, entries[position]
-
-    def recall_latest(self) -> None:
-        self._history_pos = None
-        self.recall_older()
+        else:
+            self.set_query(query)
 
     def set_query(self, text: str) -> None:
         query_input = self.query_input

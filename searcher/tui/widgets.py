@@ -294,6 +294,14 @@ class ResultsList(ScrollView, can_focus=True):
             self.set_reactive(ResultsList.highlighted, None)
             self.scroll_to(y=0, animate=False, immediate=True)
 
+    def regroup(self, hits: Sequence[Hit], query: ParsedQuery | None, keep_path: str | None) -> None:
+        """Lay ``hits`` out again after :attr:`grouped` changed; select the first row of ``keep_path``."""
+        self.show_hits(hits, None, query)
+        for index, hit in enumerate(self.hits):
+            if hit.path == keep_path:
+                self.highlighted = index  # the preview follows, as after a move
+                break
+
     def _set_rows(self, hits: list[Hit], more: list[int], lines: list[tuple[Content, Content]]) -> None:
         old = self.lines
         self.hits, self.more, self.lines = hits, more, lines
