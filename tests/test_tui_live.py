@@ -510,7 +510,7 @@ async def test_while_typing_the_preview_never_shows_an_earlier_querys_paragraph(
         screen = app.main
         await pilot.press(*"hoa")  # its top hit is not the top hit of "hoa binh"
         await wait_until(pilot, results_for(app, "hoa"))
-        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+        await wait_until(pilot, lambda: not screen.preview.waiting, what="the preview")
         assert screen.preview.border_subtitle
         # Whenever hits are shown, the preview beside them shows the selected one or nothing
         # (while typing goes on it waits for a pause, blank): never the 'hoa' hit beside
@@ -528,7 +528,7 @@ async def test_while_typing_the_preview_never_shows_an_earlier_querys_paragraph(
         await wait_until(pilot, results_for(app, "hoa binh"))
         assert any(text == "hoa binh" for text, _, _ in seen)
         assert all(shown in ("", selected) for _, shown, selected in seen), seen
-        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+        await wait_until(pilot, lambda: not screen.preview.waiting, what="the preview")
         hit = screen.results.selected_hit
         assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
 
@@ -616,7 +616,7 @@ async def test_the_preview_follows_the_selection_once_typing_pauses(live: LiveSe
         for query in ("kinh", "ngoai giao"):
             await pilot.press("ctrl+u", *[" " if c == " " else c for c in query])
             await wait_until(pilot, results_for(app, query))
-            await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+            await wait_until(pilot, lambda: not screen.preview.waiting, what="the preview")
             hit = screen.results.selected_hit
             assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
 

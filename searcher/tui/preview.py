@@ -11,6 +11,7 @@ from textual import work
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -74,8 +75,55 @@ class PreviewPane(VerticalScroll):
     PreviewPane > Static { width: 1fr; }
     """
 
+    def __init__(self, read: Callable[[str], list[Hit]], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.read = read  # a document's paragraphs (called in a worker)
+        self.shown: tuple[str, int, str] | None = None  # (path, paragraph, query text) of the hit on show
+        self._timer: Timer | None = None
+
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="preview-text")
+
+    @property
+    def waiting(self) -> bool:
+        """A hit is due once typing pauses."""
+        return self._timer is not None
+
+    def follow(
+        self,
+        hit: Hit | None,
+        query: ParsedQuery | None,
+        text: str,
+        *,
+        wait: float = 0.0,
+        blank: bool = False,
+        then: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Show ``hit`` of the search for ``text`` (nothing when None), unless it is on show.
+        ``wait`` > 0: not now, but call ``then`` after ``wait`` seconds (to follow whatever is
+        selected by then), and with ``blank`` show nothing meanwhile."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if hit is None or query is None:
+            self.shown = None
+            self.show("", "Preview")
+            return
+        key = (hit.path, hit.paragraph, text)
+        if key == self.shown:
+            return  # already shown (the fuller pass of the same search)
+        if wait > 0:
+            self._timer = self.set_timer(wait, lambda: self._waited(then))
+            if blank and self.shown is not None:
+                self.shown = None  # once a burst: an empty preview is not redrawn at later keystrokes
+                self.show("", "Preview")
+            return
+        self.shown = key
+        self.show_hit(hit, query)
+
+    def _waited(self, then: Callable[[], None]) -> None:
+        self._timer = None
+        then()
 
     def show(self, content: Content | str, title: str = "", focus: int | None = None) -> None:
         """Show ``content``; ``focus`` (a character offset in it) is scrolled to the middle of the pane."""
@@ -106,9 +154,9 @@ class PreviewPane(VerticalScroll):
                 line += 1
             position += len(text) + 1
 
-    def show_hit(self, hit: Hit, query: ParsedQuery, read: Callable[[str], list[Hit]]) -> None:
+    def show_hit(self, hit: Hit, query: ParsedQuery) -> None:
         """Show ``hit``'s paragraph now (a window around its best cluster when it is long) and
-        its location; then read its document with ``read`` in a worker, for the neighbours."""
+        its location; then read its document in a worker, for the neighbours."""
         spans, cluster = phrases_and_cluster(hit.text, query)
         if len(hit.text) > PREVIEW_CHARS:
             window = make_snippet(hit.text, spans, width=PREVIEW_CHARS, focus=cluster)
@@ -116,12 +164,12 @@ class PreviewPane(VerticalScroll):
         else:
             self.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
         set_border_title(self, hit.path + where(hit.path, hit.line, hit.page, hit.chapter, **hit.place()), subtitle=True)
-        self._load_context(hit, query, read)
+        self._load_context(hit, query)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def _load_context(self, hit: Hit, query: ParsedQuery, read: Callable[[str], list[Hit]]) -> None:
+    def _load_context(self, hit: Hit, query: ParsedQuery) -> None:
         try:
-            paragraphs = read(hit.path)
+            paragraphs = self.read(hit.path)
         except Exception:  # noqa: BLE001 (the paragraph alone stays: better than no preview)
             return
         made = context_content(hit, paragraphs, query)

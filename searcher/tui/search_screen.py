@@ -83,10 +83,8 @@ class SearchScreen(Screen[None]):
         self._walk = HistoryWalk()
         self._watchdog: Timer | None = None
         self._loading_more = False
-        self._context_timer: Timer | None = None
         self._burst = False  # the last change of the query was typing (see _query_changed)
         self._last_value = ""
-        self._preview_key: tuple[str, int, str] | None = None
         self.documents = DocumentCache(self._read_document)  # what the preview read
 
     @property
@@ -107,7 +105,7 @@ class SearchScreen(Screen[None]):
             with Vertical(id="results-pane"):
                 yield ResultsList(id="results")
                 yield Static(id="message")
-            yield PreviewPane(id="preview")
+            yield PreviewPane(self.documents, id="preview")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -429,7 +427,7 @@ class SearchScreen(Screen[None]):
         results.show_hits([])
         set_border_title(self.query_one("#results-pane"), "Results")
         self._preview_beside_message()
-        self._preview_key = None
+        self.preview.shown = None
         if had_focus or self.preview.has_focus:
             self.query_input.focus()
 
@@ -452,34 +450,17 @@ class SearchScreen(Screen[None]):
         self.action_open()
 
     def _show_preview(self, hit: Hit | None, typing: bool = False) -> None:
-        if self._context_timer is not None:
-            self._context_timer.stop()
-            self._context_timer = None
-        if hit is None or self.result is None:
-            self._preview_key = None
-            self.preview.show("", "Preview")
-            return
-        key = (hit.path, hit.paragraph, self.result_text)
-        if key == self._preview_key:
-            return  # already shown (the fuller pass of the same search)
-        query = self.result.query
+        wait = 0.0
         if typing and time.perf_counter() - self._typed_at < CONTEXT_DELAY:
             # Right after a keystroke the hits are painted first: laying out and rendering a
             # paragraph in the same frame would delay them.  While typing goes on the preview
-            # waits for a pause; after a single change, it follows a frame later.
-            delay = CONTEXT_DELAY if self._burst else PREVIEW_FRAME
-            self._context_timer = self.set_timer(delay, self._preview_when_still)
-            if self._burst and self._preview_key is not None:
-                # An earlier query's paragraph beside these hits would mislead: blank it
-                # (once a burst: an empty preview is not redrawn at later keystrokes).
-                self._preview_key = None
-                self.preview.show("", "Preview")
-            return
-        self._preview_key = key
-        self.preview.show_hit(hit, query, self.documents)  # its neighbours when the document is read
+            # waits for a pause (blank: an earlier query's paragraph beside these hits would
+            # mislead); after a single change, it follows a frame later.
+            wait = CONTEXT_DELAY if self._burst else PREVIEW_FRAME
+        query = self.result.query if self.result is not None else None
+        self.preview.follow(hit, query, self.result_text, wait=wait, blank=self._burst, then=self._preview_when_still)
 
     def _preview_when_still(self) -> None:
-        self._context_timer = None
         if self.state == "results":
             self._show_preview(self.results.selected_hit)  # whatever is selected now
 
