@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,15 @@ from searcher.errors import QueryError, Unavailable
 from searcher.search.engine import Hit, SearchResult
 from searcher.search.query import parse_query
 from searcher.tui import live
-from searcher.tui.live import FIRST_PAINT_BUDGET, REFINE_BUDGET, RESULT_LIMIT, LiveScheduler, Outcome, live_limit
+from searcher.tui.live import (
+    FIRST_PAINT_BUDGET,
+    REFINE_BUDGET,
+    RESULT_LIMIT,
+    LiveScheduler,
+    Outcome,
+    live_limit,
+)
+from searcher.tui.protocol import SearchEngine
 
 WAIT = 10.0  # seconds before a test gives up on an event that should come at once
 
@@ -51,9 +60,24 @@ class FakeEngine:
         self.told_to_stop: list[bool] = []
         self.error: Exception | None = None
 
+    version = 1
+    corpus = Path("corpus")
+
     def refresh(self, force: bool = False) -> bool:
         self.refreshed.append(force)
         return False
+
+    def document(self, path: str) -> list[Hit]:
+        return []
+
+    def stats(self) -> dict[str, Any]:
+        return {}
+
+    def warm(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
     def search(self, query: str, limit: int = 10, **options: Any) -> SearchResult:
         self.calls.append({"text": query, "limit": limit, **options})
@@ -95,6 +119,10 @@ def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- stale outcomes ------------------------------------------------------------------------
+
+
+def test_the_fake_engine_is_an_engine_as_the_tui_uses_it() -> None:
+    assert isinstance(FakeEngine(), SearchEngine)
 
 
 def test_an_outcome_of_an_older_query_is_never_accepted() -> None:

@@ -8,15 +8,15 @@ import functools
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from searcher.search.engine import Engine
 from searcher.index.build import build_index
+from searcher.search.engine import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"

@@ -19,15 +19,21 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import SuspendNotSupported, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from searcher.backends import is_remote
 from searcher.cli.opener import editor_command, missing_program_advice, open_command
-from searcher.cli.presentation import display_path, format_size, location, redact, visible
+from searcher.cli.presentation import (
+    display_path,
+    format_size,
+    location,
+    redact,
+    visible,
+)
 from searcher.documents.filters import PathFilter
 from searcher.errors import EXIT_ERROR, CorpusError, IndexMissing, SearcherError
 from searcher.index.places import scope_under
@@ -35,7 +41,12 @@ from searcher.search.engine import Engine
 from searcher.tui import clipboard
 from searcher.tui.help_screen import HelpScreen
 from searcher.tui.history import History
-from searcher.tui.indexed_app import CHECK_INTERVAL, IndexedApp, describe_build, format_age
+from searcher.tui.indexed_app import (
+    CHECK_INTERVAL,
+    IndexedApp,
+    describe_build,
+    format_age,
+)
 from searcher.tui.protocol import SearchEngine
 from searcher.tui.search_screen import SearchScreen
 from searcher.tui.settings import Settings
@@ -54,7 +65,7 @@ class SearchApp(IndexedApp):
 
     CSS_PATH = "searcher.tcss"
     TITLE = "searcher"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("f1", "help", "Help"),
@@ -247,9 +258,10 @@ class SearchApp(IndexedApp):
             "One row per file, with the count of its other hits (F2)",
             main.action_toggle_grouping,
         )
-        target = screen if hasattr(screen, "action_copy_location") else main
-        yield SystemCommand("Copy path:line", "Copy the selected hit's location (y)", target.action_copy_location)  # type: ignore[attr-defined]
-        yield SystemCommand("Open in editor", "Run $VISUAL / $EDITOR at the hit (e)", target.action_edit)  # type: ignore[attr-defined]
+        # The document screen copies and opens what it shows; any other, the main screen's hit.
+        target: Any = screen if hasattr(screen, "action_copy_location") else main
+        yield SystemCommand("Copy path:line", "Copy the selected hit's location (y)", target.action_copy_location)
+        yield SystemCommand("Open in editor", "Run $VISUAL / $EDITOR at the hit (e)", target.action_edit)
         yield SystemCommand("Help", "Keys and query language (F1)", self.action_help)
         yield from super().get_system_commands(screen)
 
@@ -310,7 +322,7 @@ def run_app(
     """
     engine = None
     try:
-        engine = Engine.open(index)
+        engine = Engine.open(os.fspath(index))
     except IndexMissing:
         from searcher.index.build import check_corpus
 
@@ -354,7 +366,7 @@ def _watch_in_background(corpus: str, index: str) -> Callable[[], None]:
     def run() -> None:
         try:
             watch(corpus, index, quiet=True, stop_event=stop, err=io.StringIO(), wait=30.0)
-        except Exception:
+        except Exception:  # noqa: BLE001, S110
             pass  # a convenience: the UI works on without it, and F5 still re-indexes
 
     thread = threading.Thread(target=run, name="searcher-watch", daemon=True)

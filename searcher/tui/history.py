@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["History", "HistoryWalk", "history_file", "data_home"]
+__all__ = ["History", "HistoryWalk", "data_home", "history_file"]
 
 MAX_ENTRIES = 500
 

@@ -180,7 +180,7 @@ class IndexedApp(App[int]):
             engine.refresh(force=True)
             fingerprint = engine.version
             stats = engine.stats()
-        except Exception:
+        except Exception:  # noqa: BLE001
             return
         self.post_message(self.StatsLoaded(stats, fingerprint, changed))
         self._warm(engine)
@@ -195,14 +195,14 @@ class IndexedApp(App[int]):
         """
         try:
             engine.warm()
-        except Exception:
+        except Exception:  # noqa: BLE001, S110
             pass  # only an optimisation
         if self.tune_gc:
             gc.collect()
             gc.freeze()
             gc.set_threshold(700, 10, 1000)
 
-    def on_indexed_app_server_back(self, message: "IndexedApp.ServerBack") -> None:
+    def on_indexed_app_server_back(self, message: IndexedApp.ServerBack) -> None:
         main = self.main
         if main.waiting_for_server and main.state == "error" and main.query_input.value.strip():
             main.waiting_for_server = False
@@ -211,10 +211,10 @@ class IndexedApp(App[int]):
         if self.stats is None:
             self.load_stats()
 
-    def on_indexed_app_index_checked(self, message: "IndexedApp.IndexChecked") -> None:
+    def on_indexed_app_index_checked(self, message: IndexedApp.IndexChecked) -> None:
         self.main.update_index_status()  # the age of the index moves on
 
-    def on_indexed_app_stats_loaded(self, message: "IndexedApp.StatsLoaded") -> None:
+    def on_indexed_app_stats_loaded(self, message: IndexedApp.StatsLoaded) -> None:
         self._set_stats(message.stats, message.fingerprint, message.changed)
 
     def _set_stats(self, stats: dict[str, Any], fingerprint: Any, changed: bool) -> None:
@@ -241,7 +241,7 @@ class IndexedApp(App[int]):
         """Open the index whose server did not answer at start, once it does."""
         try:
             engine = Engine.open(self.index)
-        except Exception:
+        except Exception:  # noqa: BLE001
             return
         self.call_from_thread_safe(self._reopened, engine)
 
@@ -271,7 +271,7 @@ class IndexedApp(App[int]):
                 self.post_message(self.StatsLoaded(stats, fingerprint, True))
                 self._warm(engine)
                 return
-        except Exception:
+        except Exception:  # noqa: BLE001
             return
         self.post_message(self.IndexChecked())
 
@@ -284,7 +284,7 @@ class IndexedApp(App[int]):
                 corpus = self.engine.corpus
                 if Path(corpus).is_dir():
                     return str(corpus)
-            except Exception:
+            except Exception:  # noqa: BLE001, S110
                 pass
         return self.corpus
 
@@ -352,10 +352,10 @@ class IndexedApp(App[int]):
             self.call_from_thread(callback, *args)
         except RuntimeError:
             pass  # the app stopped meanwhile
-        except Exception as exc:  # a bug: report it in the UI rather than kill the app
+        except Exception as exc:  # noqa: BLE001 (a bug: report it in the UI rather than kill the app)
             self.internal_errors.append(exc)
             self.log.error(f"error in {getattr(callback, '__name__', callback)}: {exc!r}")
             try:
                 self.call_from_thread(self.notify, f"internal error: {exc!r}", severity="error")
-            except Exception:
+            except Exception:  # noqa: BLE001, S110
                 pass

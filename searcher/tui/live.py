@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from searcher.errors import QueryError, SearcherError, Unavailable
 from searcher.search.engine import SearchResult
@@ -26,10 +27,10 @@ from searcher.tui.protocol import SearchEngine
 
 __all__ = [
     "FIRST_PAINT_BUDGET",
-    "LiveScheduler",
-    "Outcome",
     "REFINE_BUDGET",
     "RESULT_LIMIT",
+    "LiveScheduler",
+    "Outcome",
     "live_limit",
 ]
 
@@ -225,7 +226,7 @@ class LiveScheduler(Generic[Rows]):
         except SearcherError as exc:
             outcome.error = str(exc)
             outcome.unavailable = isinstance(exc, Unavailable)
-        except Exception as exc:  # never a traceback in the UI
+        except Exception as exc:  # noqa: BLE001 (never a traceback in the UI)
             outcome.error = f"unexpected {type(exc).__name__}: {exc}"
         outcome.seconds = time.perf_counter() - begun
         return outcome

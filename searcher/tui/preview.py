@@ -17,7 +17,12 @@ from textual.worker import get_current_worker
 
 from searcher.cli.presentation import make_snippet, where
 from searcher.search.engine import Hit
-from searcher.search.highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
+from searcher.search.highlight import (
+    best_cluster,
+    highlight_spans,
+    phrase_spans,
+    phrases_and_cluster,
+)
 from searcher.search.query import ParsedQuery
 from searcher.tui.widgets import MUTED_STYLE, highlighted, set_border_title
 

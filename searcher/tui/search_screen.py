@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, ClassVar
 
-from textual.css.query import NoMatches
 from textual import on, work
-from textual.binding import Binding
-from textual.message import Message
+from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from searcher.search.engine import Hit, SearchResult
+from searcher.tui import wording
 from searcher.tui.document_screen import DocumentScreen
 from searcher.tui.history import HistoryWalk
 from searcher.tui.history_screen import HistoryScreen
 from searcher.tui.index_screen import IndexPanel
 from searcher.tui.live import REFINE_BUDGET, LiveScheduler, Outcome, live_limit
-from searcher.tui import wording
 from searcher.tui.preview import DocumentCache, PreviewPane
 from searcher.tui.protocol import SearchEngine
 from searcher.tui.widgets import (
@@ -51,7 +52,7 @@ class SearchScreen(Screen[None]):
     """The main screen: query, results, preview, status line."""
 
     AUTO_FOCUS = "#query"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "escape", "Clear/Quit"),
         Binding("ctrl+r", "history", "History"),
         Binding("ctrl+g", "accept_suggestion", "Did you mean", show=False),
@@ -93,7 +94,7 @@ class SearchScreen(Screen[None]):
         return self.live.gen
 
     @property
-    def search_app(self) -> "SearchApp":
+    def search_app(self) -> SearchApp:
         return self.app  # type: ignore[return-value]
 
     # -- layout ------------------------------------------------------------
@@ -259,7 +260,7 @@ class SearchScreen(Screen[None]):
             self._settle_view(result, self.result_text)
 
     @on(Searched)
-    def _searched(self, message: "SearchScreen.Searched") -> None:
+    def _searched(self, message: SearchScreen.Searched) -> None:
         message.stop()
         if self.live.accept(message.outcome):  # else a newer query was typed meanwhile: never show stale hits
             self._finish_search(message.outcome)
@@ -485,9 +486,9 @@ class SearchScreen(Screen[None]):
             return
         if not results.hits:
             return
-        if where in ("down", "pagedown", "end") and results.highlighted == len(results.hits) - 1:
-            if self.load_more():
-                return
+        at_end = where in ("down", "pagedown", "end") and results.highlighted == len(results.hits) - 1
+        if at_end and self.load_more():
+            return
         {
             "up": results.action_cursor_up,
             "down": results.action_cursor_down,
