@@ -4,9 +4,15 @@
 >>> app.run()                                              # doctest: +SKIP
 
 Every search runs in a worker thread, debounced, under a generation counter
-so a slow, stale search never overwrites the results of a newer query.
+so a slow, stale search never overwrites the results of a newer query (the
+scheduling is :mod:`searcher.tui.live`, which imports no Textual).
 Set ``SEARCHER_TUI_LOG=/some/file`` to log, for every result shown, the
 keystroke-to-results and keystroke-to-paint times.
+
+The modules: ``app`` (this one: the screens' services and commands) on
+``indexed_app`` (opening, checking and building the index); ``search_screen``
+(the main screen) with ``live`` (when to search), ``wording`` (what it says),
+``preview`` and ``widgets``; the other screens, one module each (``screens``).
 """
 
 from __future__ import annotations
