@@ -58,10 +58,8 @@ class ScriptedEngine(FixedEngine):
         self.shape = shape
         self.error = error
         self.complete = complete
-        self.calls = 0
 
     def search(self, text: str, limit: int = 10, **options: Any) -> SearchResult:
-        self.calls += 1
         if self.error is not None:
             raise self.error
         result = super().search(text, limit, **options)
