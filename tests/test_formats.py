@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from searcher.documents.paragraphs import Document
 from searcher.documents.formats import (
     SUPPORTED_SUFFIXES,
     TEST_HOOKS_ENV,
@@ -22,6 +21,7 @@ from searcher.documents.formats import (
     extract,
     paragraphs_of,
 )
+from searcher.documents.paragraphs import Document
 from searcher.vietnamese.legacy import encode_tcvn3, encode_vni
 
 S1 = "Thủ tướng Phạm Minh Chính đánh giá cao ngành ngoại giao."

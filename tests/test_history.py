@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searcher.tui.history import History
+from searcher.tui.history import History, HistoryWalk
 from tui_support import data_home  # noqa: F401  (fixture: a temporary XDG_DATA_HOME)
 
 
@@ -44,3 +44,16 @@ def test_history_keeps_the_newest_entries_only(tmp_path: Path) -> None:
     kept = History(tmp_path / "index").entries
     assert len(kept) == MAX_ENTRIES
     assert kept[0] == "q5" and kept[-1] == f"q{MAX_ENTRIES + 4}"
+
+
+def test_up_walks_back_one_query_at_a_time_until_the_query_is_edited() -> None:
+    newest_first = ["ngoại giao", "hòa bình", "kinh tế"]
+    walk = HistoryWalk()
+    assert walk.walking("") and not walk.walking("kinh")  # typed text: ↑ moves in the results
+    assert walk.older(newest_first, "") == "ngoại giao"
+    assert walk.walking("ngoại giao")
+    assert walk.older(newest_first, "ngoại giao") == "hòa bình"
+    assert walk.older(newest_first, "hòa bình") == "kinh tế"
+    assert walk.older(newest_first, "kinh tế") is None  # past the oldest
+    assert not walk.walking("kinh tế x")  # edited
+    assert walk.older(newest_first, "kinh tế x") == "ngoại giao"  # starts again from the newest

@@ -124,6 +124,14 @@ def test_headless_module_does_not_load_textual(module: str) -> None:
     assert [name for name in loaded if name.split(".")[0] == "textual" or name.startswith("searcher.tui")] == []
 
 
+@pytest.mark.parametrize("module", ["searcher.tui.live", "searcher.tui.protocol"])
+def test_the_live_search_scheduler_does_not_load_textual(module: str) -> None:
+    # When and how the live search searches is written, and tested, without Textual.
+    loaded = loaded_by(module)
+    assert module in loaded  # the probe sees what it should
+    assert [name for name in loaded if name.split(".")[0] == "textual"] == []
+
+
 @pytest.mark.parametrize("module", ["searcher.cli.search", "searcher.engine", "searcher.cli.presentation"])
 def test_one_shot_modules_do_not_load_rich(module: str) -> None:
     assert [name for name in loaded_by(module) if name.split(".")[0] == "rich"] == []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import os
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -15,15 +15,16 @@ import pytest
 from textual.widgets import ProgressBar
 
 from searcher.engine import Engine
-from searcher.search.highlight import document_spans
 from searcher.errors import IndexUnusable
 from searcher.index.build import Progress, build_index
-from searcher.vietnamese.text import exact_key, fold
+from searcher.search.highlight import document_spans
+from searcher.tui import live as scheduling
 from searcher.tui import search_screen as screens
 from searcher.tui.app import editor_command, format_age, format_size, make_app, run_app
 from searcher.tui.history import History, history_file
+from searcher.tui.live import Outcome
 from searcher.tui.screens import DocumentScreen, HelpScreen, HistoryScreen, IndexScreen, SearchScreen
-
+from searcher.vietnamese.text import exact_key, fold
 from tui_support import (  # noqa: F401  (fixtures)
     SIZE,
     FailingEngine,
@@ -90,8 +91,8 @@ async def test_unfinished_last_word_is_a_prefix(live: LiveSearch) -> None:
 
 @run_async
 async def test_result_rows_use_the_cli_snippet(live: LiveSearch) -> None:
-    from searcher.search.highlight import best_cluster, phrase_spans
     from searcher.cli.presentation import make_snippet
+    from searcher.search.highlight import best_cluster, phrase_spans
     from searcher.tui.widgets import snippet_width
 
     async with live("ngoai giao") as (app, _pilot):
@@ -135,7 +136,7 @@ async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path],
         assert all("kinh" in {fold(h.text[s:e]) for s, e in h.spans} for h in screen.results.hits if h.complete_match)
         # Even a stale outcome that reaches the UI thread is dropped.
         stale = Engine.open(index).search("ngoai", limit=5)
-        screen._searched(SearchScreen.Searched(screen.gen - 1, "ngoai", time.perf_counter(), result=stale))
+        screen._searched(SearchScreen.Searched(Outcome(screen.gen - 1, "ngoai", time.perf_counter(), result=stale)))
         assert screen.result_text == "kinh te"
 
 
@@ -768,6 +769,7 @@ async def test_keys_typed_during_the_first_build_are_searched_when_it_is_ready(t
     import shutil
 
     from textual.events import Paste
+
     from tui_support import CORPUS
 
     corpus = tmp_path / "corpus"
@@ -919,10 +921,10 @@ class CutShortEngine:
 
     def search(self, text: str, **options: Any) -> Any:
         self.budgets.append(options.get("budget"))
-        if options.get("budget") == screens.REFINE_BUDGET:
+        if options.get("budget") == scheduling.REFINE_BUDGET:
             self.moved.wait(10)
         result = self.engine.search(text, **options)
-        if options.get("budget") != screens.REFINE_BUDGET:
+        if options.get("budget") != scheduling.REFINE_BUDGET:
             del result[2:]
             result.complete = False
         return result
@@ -937,7 +939,7 @@ async def test_a_cut_short_live_pass_is_completed_in_place(
     monkeypatch.setattr(screens, "SPINNER_LIMIT", 60.0)
     corpus, index = shared_index
     engine = CutShortEngine(Engine.open(index))
-    full = Engine.open(index).search("ngoai giao", limit=screens.RESULT_LIMIT, prefix=True, budget=5)
+    full = Engine.open(index).search("ngoai giao", limit=scheduling.RESULT_LIMIT, prefix=True, budget=5)
     async with live(engine=engine) as (app, pilot):
         screen = app.main
         screen.query_input.value = "ngoai giao"
@@ -950,7 +952,7 @@ async def test_a_cut_short_live_pass_is_completed_in_place(
         assert len(screen.results.hits) == len(full) > 2
         assert screen.selection_key == chosen  # the selection survived the refresh
         assert "more coming" not in screen.status.left_text
-        assert engine.budgets == [screens.LIVE_BUDGET, screens.REFINE_BUDGET]
+        assert engine.budgets == [scheduling.FIRST_PAINT_BUDGET, scheduling.REFINE_BUDGET]
 
 
 def test_the_folder_is_watched_while_the_ui_is_open(tmp_path: Path, monkeypatch) -> None:

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_tui_snapshots import FixedEngine
-from tui_support import data_home, results_for, run_async, wait_until  # noqa: F401  (fixtures)
 
 from searcher.cli.presentation import location
 from searcher.tui import clipboard
 from searcher.tui.app import make_app
+from test_tui_snapshots import FixedEngine
+from tui_support import data_home, results_for, run_async, wait_until  # noqa: F401  (fixtures)
 
 
 def osc52_of(text: str) -> str:

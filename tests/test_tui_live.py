@@ -9,18 +9,15 @@ from typing import Any
 import pytest
 
 from searcher.engine import Engine, Hit, SearchResult
-from searcher.search.highlight import best_cluster, query_matches
 from searcher.index.build import build_index
+from searcher.search.highlight import best_cluster, query_matches
 from searcher.search.query import parse_query
 from searcher.tui import document_screen, search_screen
-from searcher.tui.app import make_app
+from searcher.tui import live as scheduling
 from searcher.tui.document_screen import DocumentScreen
 from searcher.tui.protocol import SearchEngine
-
 from test_tui_snapshots import BUILT, FixedEngine
-from tui_support import data_home, results_for, run_async, shared_index, wait_until  # noqa: F401  (fixtures)
-
-SIZE = (100, 30)
+from tui_support import LiveSearch, data_home, live, results_for, run_async, shared_index, wait_until  # noqa: F401  (fixtures)
 
 DOCS = {
     "a.txt": "Máy tính\n\nTôi mua một máy tính bàn mới để làm việc tại nhà.\n\nGiá được tính bằng đồng.\n\nỞ ngoài sân.\n",
@@ -51,10 +48,6 @@ async def ask(pilot: Any, text: str, timeout: float = 5.0) -> None:
     await wait_until(pilot, results_for(pilot.app, text), timeout=timeout)
 
 
-def app_on(engine: Any, query: str = "", **options: Any):  # type: ignore[no-untyped-def]
-    return make_app("no-index", "corpus", query, engine=engine, cursor_blink=False, check_interval=0, **options)
-
-
 class ScriptedEngine(FixedEngine):
     """A FixedEngine whose results are shaped by ``shape(result)``, or which raises ``error``."""
 
@@ -63,10 +56,8 @@ class ScriptedEngine(FixedEngine):
         self.shape = shape
         self.error = error
         self.complete = complete
-        self.calls = 0
 
     def search(self, text: str, limit: int = 10, **options: Any) -> SearchResult:
-        self.calls += 1
         if self.error is not None:
             raise self.error
         result = super().search(text, limit, **options)
@@ -90,11 +81,10 @@ def test_engine_and_fakes_satisfy_the_protocol(shared_index: tuple[Path, Path]) 
 
 
 @run_async
-async def test_zero_hits_cut_short_twice_settles_to_the_no_hits_help() -> None:
+async def test_zero_hits_cut_short_twice_settles_to_the_no_hits_help(live: LiveSearch) -> None:
     """Both passes return no hits and say they were cut short: the help replaces 'Searching…'."""
     engine = ScriptedEngine(shape=lambda r: r.clear(), complete=False)
-    app = app_on(engine)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=engine) as (app, pilot):
         screen = app.main
         await ask(pilot, "ngoại giao thúc đẩy kinh tế", timeout=search_screen.SPINNER_LIMIT + 3)
         assert "Searching" not in screen.message_text
@@ -104,16 +94,15 @@ async def test_zero_hits_cut_short_twice_settles_to_the_no_hits_help() -> None:
 
 
 @run_async
-async def test_an_exception_in_the_search_settles_with_an_error() -> None:
+async def test_an_exception_in_the_search_settles_with_an_error(live: LiveSearch) -> None:
     engine = ScriptedEngine(error=RuntimeError("boom"))
-    app = app_on(engine)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=engine) as (app, pilot):
         await ask(pilot, "ngoai")
         assert "boom" in app.main.message_text and "Searching" not in app.main.message_text
 
 
 @run_async
-async def test_the_spinner_never_outlives_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_spinner_never_outlives_the_budget(monkeypatch: pytest.MonkeyPatch, live: LiveSearch) -> None:
     """An engine that never answers: after SPINNER_LIMIT the screen stops saying 'Searching…'."""
     import threading
 
@@ -125,8 +114,7 @@ async def test_the_spinner_never_outlives_the_budget(monkeypatch: pytest.MonkeyP
             return super().search(text, limit, **options)
 
     monkeypatch.setattr(search_screen, "SPINNER_LIMIT", 0.4)
-    app = app_on(Hanging())
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=Hanging()) as (app, pilot):
         app.main.query_input.value = "ngoai"
         await wait_until(pilot, lambda: app.main.gen > 0)
         await wait_until(pilot, lambda: app.main.settled and app.main.shown_gen == app.main.gen, timeout=5)
@@ -135,28 +123,26 @@ async def test_the_spinner_never_outlives_the_budget(monkeypatch: pytest.MonkeyP
 
 
 @run_async
-async def test_best_match_hits_show_k_of_n_words() -> None:
+async def test_best_match_hits_show_k_of_n_words(live: LiveSearch) -> None:
     def partial(result: SearchResult) -> None:
         for hit in result:
             hit.matched, hit.missing = ["ngoại", "giao"], ["gì"]
 
-    app = app_on(ScriptedEngine(shape=partial))
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=ScriptedEngine(shape=partial)) as (app, pilot):
         await ask(pilot, "ngoại giao")
         head = app.main.results.prompt(0).plain.split("\n")[0]
         assert head.endswith("2/3 words")
 
 
 @run_async
-async def test_unknown_words_suggestion_and_rewrites_are_shown() -> None:
+async def test_unknown_words_suggestion_and_rewrites_are_shown(live: LiveSearch) -> None:
     def shaped(result: SearchResult) -> None:
         result.clear()
         result.unknown = ["xyzzyq"]
         result.suggestion = "ngoại giao"
         result.rewrites = [("ngoaij", "ngoại")]
 
-    app = app_on(ScriptedEngine(shape=shaped))
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=ScriptedEngine(shape=shaped)) as (app, pilot):
         screen = app.main
         await ask(pilot, "ngoaij xyzzyq")
         message = screen.message_text
@@ -171,10 +157,10 @@ async def test_unknown_words_suggestion_and_rewrites_are_shown() -> None:
 
 
 @run_async
-async def test_did_you_mean_is_offered_while_the_last_word_is_typed(marks_index: tuple[Path, Path]) -> None:
-    corpus, index = marks_index
-    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_did_you_mean_is_offered_while_the_last_word_is_typed(
+    marks_index: tuple[Path, Path], live: LiveSearch
+) -> None:
+    async with live(on=marks_index) as (app, pilot):
         screen = app.main
         await pilot.press(*"tinh", "space", *"ban", "space", "l")
         await wait_until(pilot, results_for(app, "tinh ban l"))
@@ -186,14 +172,15 @@ async def test_did_you_mean_is_offered_while_the_last_word_is_typed(marks_index:
 
 
 @run_async
-async def test_did_you_mean_agrees_with_the_cli_once_the_last_word_is_finished(shared_index: tuple[Path, Path]) -> None:
+async def test_did_you_mean_agrees_with_the_cli_once_the_last_word_is_finished(
+    shared_index: tuple[Path, Path], live: LiveSearch
+) -> None:
     # Issue 22 item 16: the live search offered "ngoại giao kinh te", the CLI "ngoại giao kinh tế".
     corpus, index = shared_index
     with Engine.open(index) as engine:
         cli = engine.search("ngoai giao kinh te").suggestion
     assert cli == "ngoại giao kinh tế"
-    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         screen = app.main
         await pilot.press(*"ngoai", "space", *"giao", "space", *"kinh", "space", *"te")
         await wait_until(pilot, results_for(app, "ngoai giao kinh te"))
@@ -202,9 +189,7 @@ async def test_did_you_mean_agrees_with_the_cli_once_the_last_word_is_finished(s
         await wait_until(pilot, results_for(app, "ngoai giao kinh te "))
         assert f"did you mean {cli}?" in str(screen.query_one("#query-info").visual)
     # `search --tui "ngoai giao kinh te"`: the words came from the command line.
-    app = make_app(index, corpus, "ngoai giao kinh te", cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoai giao kinh te"))
+    async with live("ngoai giao kinh te") as (app, pilot):
         assert f"did you mean {cli}?" in str(app.main.query_one("#query-info").visual)
 
 
@@ -230,10 +215,8 @@ def test_a_marked_last_word_ranks_its_exact_form_first(marks_index: tuple[Path, 
 
 
 @run_async
-async def test_typing_tinh_ban_shows_tinh_ban_first(marks_index: tuple[Path, Path]) -> None:
-    corpus, index = marks_index
-    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_typing_tinh_ban_shows_tinh_ban_first(marks_index: tuple[Path, Path], live: LiveSearch) -> None:
+    async with live(on=marks_index) as (app, pilot):
         await pilot.press(*"tình", "space", *"bạn")
         await wait_until(pilot, results_for(app, "tình bạn"))
         assert "tình bạn" in app.main.results.prompt(0).plain.lower()
@@ -249,11 +232,8 @@ def test_best_cluster_prefers_the_phrase() -> None:
 
 
 @run_async
-async def test_snippet_shows_the_phrase_whole_and_highlighted(marks_index: tuple[Path, Path]) -> None:
-    corpus, index = marks_index
-    app = make_app(index, corpus, "tình bạn ", cursor_blink=False, check_interval=0)
-    async with app.run_test(size=(60, 24)) as pilot:
-        await wait_until(pilot, results_for(app, "tình bạn "))
+async def test_snippet_shows_the_phrase_whole_and_highlighted(marks_index: tuple[Path, Path], live: LiveSearch) -> None:
+    async with live("tình bạn ", on=marks_index, size=(60, 24)) as (app, pilot):
         results = app.main.results
         row = next(i for i, h in enumerate(results.hits) if h.path == "b.txt")
         prompt = results.prompt(row)
@@ -263,11 +243,8 @@ async def test_snippet_shows_the_phrase_whole_and_highlighted(marks_index: tuple
 
 
 @run_async
-async def test_the_preview_is_scrolled_to_the_phrase_at_80x24(marks_index: tuple[Path, Path]) -> None:
-    corpus, index = marks_index
-    app = make_app(index, corpus, "hợp tác quốc tế", cursor_blink=False, check_interval=0)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, results_for(app, "hợp tác quốc tế"))
+async def test_the_preview_is_scrolled_to_the_phrase_at_80x24(marks_index: tuple[Path, Path], live: LiveSearch) -> None:
+    async with live("hợp tác quốc tế", on=marks_index, size=(80, 24)) as (app, pilot):
         preview = app.main.preview
         # The paragraph is long and the phrase is at its end: the 4-line pane scrolls down to it.
         await wait_until(pilot, lambda: preview.scroll_y > 0, what="the preview to scroll to the phrase")
@@ -284,11 +261,8 @@ def test_query_matches_ignore_single_words_and_folded_forms() -> None:
 
 
 @run_async
-async def test_n_counts_phrase_matches_only(shared_index: tuple[Path, Path]) -> None:
-    corpus, index = shared_index
-    app = make_app(index, corpus, "ngoại giao", cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoại giao"))
+async def test_n_counts_phrase_matches_only(live: LiveSearch) -> None:
+    async with live("ngoại giao") as (app, pilot):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen) and app.screen.loaded)
         doc: DocumentScreen = app.screen  # type: ignore[assignment]
@@ -305,18 +279,28 @@ async def test_n_counts_phrase_matches_only(shared_index: tuple[Path, Path]) -> 
 
 
 @run_async
-async def test_fast_searches_start_at_the_keystroke() -> None:
-    engine = ScriptedEngine()
-    app = app_on(engine)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_fast_searches_start_at_the_keystroke(live: LiveSearch) -> None:
+    async with live(engine=ScriptedEngine()) as (app, pilot):
         screen = app.main
-        assert screen.debounce_delay() == 0
+        # Each search started, with whether a debounce timer was still pending when it did:
+        # started by the keystroke itself, none was; started by the timer, its own was.
+        started: list[tuple[str, bool]] = []
+        start = screen.start_search
+
+        def spy(*args: Any, **options: Any) -> None:
+            started.append((screen.query_input.value, screen._debounce is not None))
+            start(*args, **options)
+
+        screen.start_search = spy
+        assert screen.live.debounce_delay() == 0
         await pilot.press("n")
-        assert screen._debounce is None  # no timer: the search is under way already
         await wait_until(pilot, results_for(app, "n"))
-        assert engine.calls >= 1  # the keystroke's search (and maybe its fuller pass) ran
-        screen._recent = 0.2  # slow searches: a short debounce, bounded
-        assert 0 < screen.debounce_delay() <= search_screen.MAX_DEBOUNCE
+        assert started == [("n", False)]  # fast searches: no timer, the keystroke started it
+        screen.live.recent = 0.2  # slow searches: a short debounce, bounded
+        assert 0 < screen.live.debounce_delay() <= scheduling.MAX_DEBOUNCE
+        await pilot.press("g")
+        await wait_until(pilot, results_for(app, "ng"))
+        assert started == [("n", False), ("ng", True)]  # slow ones: the debounce timer started it
 
 
 def hits_of(result: SearchResult) -> list[Hit]:
@@ -327,14 +311,15 @@ def hits_of(result: SearchResult) -> list[Hit]:
 
 
 @run_async
-async def test_up_walks_back_through_the_history_one_query_at_a_time(shared_index: tuple[Path, Path]) -> None:
+async def test_up_walks_back_through_the_history_one_query_at_a_time(
+    shared_index: tuple[Path, Path], live: LiveSearch
+) -> None:
     from searcher.tui.history import History
 
     corpus, index = shared_index
     for query in ["kinh tế", "hòa bình", "ngoại giao"]:
         History(index).add(query)
-    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         screen = app.main
         seen = []
         for _ in range(3):
@@ -353,25 +338,23 @@ async def test_up_walks_back_through_the_history_one_query_at_a_time(shared_inde
 
 
 @run_async
-async def test_scrolling_past_the_last_hit_loads_more() -> None:
-    app = app_on(FixedEngine())
-    async with app.run_test(size=SIZE) as pilot:
+async def test_scrolling_past_the_last_hit_loads_more(live: LiveSearch) -> None:
+    async with live(engine=FixedEngine()) as (app, pilot):
         screen = app.main
         await ask(pilot, "giao")
-        assert len(screen.results.hits) == search_screen.RESULT_LIMIT
-        assert screen.query_one("#results-pane").border_title == f"{search_screen.RESULT_LIMIT}+ hits"
+        assert len(screen.results.hits) == scheduling.RESULT_LIMIT
+        assert screen.query_one("#results-pane").border_title == f"{scheduling.RESULT_LIMIT}+ hits"
         await pilot.press("ctrl+end")
         await pilot.press("down")
-        await wait_until(pilot, lambda: len(screen.results.hits) > search_screen.RESULT_LIMIT, what="more hits")
-        assert screen.results.highlighted >= search_screen.RESULT_LIMIT - 1  # the selection stayed at the end
+        await wait_until(pilot, lambda: len(screen.results.hits) > scheduling.RESULT_LIMIT, what="more hits")
+        assert screen.results.highlighted >= scheduling.RESULT_LIMIT - 1  # the selection stayed at the end
 
 
 @run_async
-async def test_grouping_by_file_toggles_and_is_remembered(data_home: Path) -> None:
+async def test_grouping_by_file_toggles_and_is_remembered(data_home: Path, live: LiveSearch) -> None:
     from searcher.tui.settings import Settings
 
-    app = app_on(FixedEngine())
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=FixedEngine()) as (app, pilot):
         screen = app.main
         await ask(pilot, "ngoại giao")
         every = len(screen.results.hits)
@@ -383,16 +366,14 @@ async def test_grouping_by_file_toggles_and_is_remembered(data_home: Path) -> No
         await wait_until(pilot, lambda: Settings.load().theme == "textual-light", what="the theme saved")
     settings = Settings.load()
     assert settings.group_by_file is True and settings.theme == "textual-light"
-    app = app_on(FixedEngine())
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=FixedEngine()) as (app, pilot):
         await ask(pilot, "ngoại giao")
         assert app.theme == "textual-light" and app.main.results.grouped
 
 
 @run_async
-async def test_command_palette_has_the_apps_commands() -> None:
-    app = app_on(FixedEngine())
-    async with app.run_test(size=SIZE) as pilot:
+async def test_command_palette_has_the_apps_commands(live: LiveSearch) -> None:
+    async with live(engine=FixedEngine()) as (app, pilot):
         await ask(pilot, "ngoại giao")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for wanted in ("Re-index", "History", "Group by file", "Copy path:line", "Open in editor"):
@@ -401,9 +382,8 @@ async def test_command_palette_has_the_apps_commands() -> None:
 
 
 @run_async
-async def test_narrow_status_keeps_the_hit_count_and_time() -> None:
-    app = make_app("no-index", "corpus", engine=FixedEngine(), cursor_blink=False, check_interval=0, clock=lambda: 1e10)
-    async with app.run_test(size=(60, 20)) as pilot:
+async def test_narrow_status_keeps_the_hit_count_and_time(live: LiveSearch) -> None:
+    async with live(engine=FixedEngine(), clock=lambda: 1e10, size=(60, 20)) as (app, pilot):
         await ask(pilot, "ngoại giao")
         left = app.main.query_one("#status-left")
         assert left.size.width >= 16
@@ -420,13 +400,10 @@ class BigIndexStats(FixedEngine):
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (60, 20)])
 @run_async
-async def test_the_status_line_always_shows_the_index_age(size: tuple[int, int]) -> None:
+async def test_the_status_line_always_shows_the_index_age(size: tuple[int, int], live: LiveSearch) -> None:
     from textual.geometry import Region
 
-    app = make_app(
-        "no-index", "corpus", engine=BigIndexStats(), cursor_blink=False, check_interval=0, clock=lambda: BUILT + 240
-    )
-    async with app.run_test(size=size) as pilot:
+    async with live(engine=BigIndexStats(), clock=lambda: BUILT + 240, size=size) as (app, pilot):
         await ask(pilot, "ngoại giao")
         right = app.main.query_one("#status-right")
         await wait_until(pilot, lambda: right.size.width > 0 and "built" in app.main.status.right_text)
@@ -443,15 +420,13 @@ async def test_the_status_line_always_shows_the_index_age(size: tuple[int, int])
 
 
 @run_async
-async def test_a_long_document_is_read_in_a_worker_and_shown_as_a_window(tmp_path: Path) -> None:
+async def test_a_long_document_is_read_in_a_worker_and_shown_as_a_window(tmp_path: Path, live: LiveSearch) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     body = "\n\n".join(f"Đoạn {i}: chuyện ngoại giao và kinh tế số {i}." for i in range(6000))
     (corpus / "long.txt").write_text("Tài liệu dài\n\n" + body + "\n", encoding="utf-8")
     build_index(corpus, tmp_path / "index", parallel=False)
-    app = make_app(tmp_path / "index", corpus, "kinh tế số 5000", cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "kinh tế số 5000"), timeout=10)
+    async with live("kinh tế số 5000", on=(corpus, tmp_path / "index"), timeout=10) as (app, pilot):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
         doc: DocumentScreen = app.screen  # type: ignore[assignment]
@@ -464,7 +439,7 @@ async def test_a_long_document_is_read_in_a_worker_and_shown_as_a_window(tmp_pat
 
 @run_async
 async def test_a_long_document_finds_matches_in_its_window_only_and_n_stays_quick(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, live: LiveSearch
 ) -> None:
     """The cost of opening a document must not grow with the file (a 50 MB file has tens of
     thousands of paragraphs): matches are looked for in the window shown, and n/N restyle
@@ -482,9 +457,7 @@ async def test_a_long_document_finds_matches_in_its_window_only_and_n_stays_quic
     looked_at: list[str] = []
     spans = document_screen.phrase_spans
     monkeypatch.setattr(document_screen, "phrase_spans", lambda text, query: looked_at.append(text) or spans(text, query))
-    app = make_app(tmp_path / "index", corpus, "ngoại giao và kinh tế", cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, results_for(app, "ngoại giao và kinh tế"), timeout=10)
+    async with live("ngoại giao và kinh tế", on=(corpus, tmp_path / "index"), timeout=10) as (app, pilot):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DocumentScreen))
         doc: DocumentScreen = app.screen  # type: ignore[assignment]
@@ -510,11 +483,10 @@ async def test_a_long_document_finds_matches_in_its_window_only_and_n_stays_quic
 
 
 @run_async
-async def test_a_full_live_pass_reads_as_a_lower_bound() -> None:
+async def test_a_full_live_pass_reads_as_a_lower_bound(live: LiveSearch) -> None:
     """The live pass asks for a screenful: when it fills it, the title says "8+ hits…",
     never "8 hits…" (which reads as all there is)."""
-    app = app_on(FixedEngine())
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with live(engine=FixedEngine(), size=(80, 24)) as (app, pilot):
         screen = app.main
         await ask(pilot, "và")
         result = screen.result
@@ -527,16 +499,14 @@ async def test_a_full_live_pass_reads_as_a_lower_bound() -> None:
 
 @run_async
 async def test_while_typing_the_preview_never_shows_an_earlier_querys_paragraph(
-    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch, live: LiveSearch
 ) -> None:
     monkeypatch.setattr(search_screen, "CONTEXT_DELAY", 1.0)  # the pilot types slower than a person
-    corpus, index = shared_index
-    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         screen = app.main
         await pilot.press(*"hoa")  # its top hit is not the top hit of "hoa binh"
         await wait_until(pilot, results_for(app, "hoa"))
-        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+        await wait_until(pilot, lambda: not screen.preview.waiting, what="the preview")
         assert screen.preview.border_subtitle
         # Whenever hits are shown, the preview beside them shows the selected one or nothing
         # (while typing goes on it waits for a pause, blank): never the 'hoa' hit beside
@@ -554,7 +524,7 @@ async def test_while_typing_the_preview_never_shows_an_earlier_querys_paragraph(
         await wait_until(pilot, results_for(app, "hoa binh"))
         assert any(text == "hoa binh" for text, _, _ in seen)
         assert all(shown in ("", selected) for _, shown, selected in seen), seen
-        await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+        await wait_until(pilot, lambda: not screen.preview.waiting, what="the preview")
         hit = screen.results.selected_hit
         assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
 
@@ -584,20 +554,20 @@ def record_preview_loads(screen: Any, monkeypatch: pytest.MonkeyPatch) -> list[t
     import time
 
     loads: list[tuple[float, str]] = []
-    load = screen._load_context
+    load = screen.preview._load_context
 
-    def spy(hit: Hit, query: Any) -> Any:
+    def spy(hit: Hit, *args: Any) -> Any:
         loads.append((time.perf_counter(), screen.result_text))
-        return load(hit, query)
+        return load(hit, *args)
 
-    monkeypatch.setattr(screen, "_load_context", spy)
+    monkeypatch.setattr(screen.preview, "_load_context", spy)
     return loads
 
 
 @pytest.mark.parametrize("search_delay", [0.0, 1.2], ids=["idle", "loaded"])
 @run_async
 async def test_the_first_keystroke_does_not_load_the_preview_at_once(
-    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, search_delay: float
+    shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, search_delay: float, live: LiveSearch
 ) -> None:
     # The preview reads the hit's document in a thread: right after the first letter of a
     # query it would slow the search of the second one.  It waits for a pause.  What is
@@ -605,8 +575,7 @@ async def test_the_first_keystroke_does_not_load_the_preview_at_once(
     # machine (the "loaded" case: a search slower than the pause) can only make it later.
     monkeypatch.setattr(search_screen, "CONTEXT_DELAY", 1.0)
     corpus, index = shared_index
-    app = make_app(index, corpus, engine=SlowFirstSearch(Engine.open(index), search_delay), cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live(engine=SlowFirstSearch(Engine.open(index), search_delay), on=shared_index) as (app, pilot):
         screen = app.main
         loads = record_preview_loads(screen, monkeypatch)
         await pilot.press("k")
@@ -621,13 +590,11 @@ async def test_the_first_keystroke_does_not_load_the_preview_at_once(
 
 
 @run_async
-async def test_a_query_set_whole_is_previewed_at_once(shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_query_set_whole_is_previewed_at_once(monkeypatch: pytest.MonkeyPatch, live: LiveSearch) -> None:
     # A recalled query or a paste is no typing: its preview follows its hits a frame later,
     # without waiting for a pause (set far beyond this test's timeouts).
     monkeypatch.setattr(search_screen, "CONTEXT_DELAY", 600.0)
-    corpus, index = shared_index
-    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
+    async with live() as (app, pilot):
         screen = app.main
         screen._typed_at = -1e9  # nothing typed for ages (perf_counter may start near 0)
         before = screen.gen
@@ -639,15 +606,13 @@ async def test_a_query_set_whole_is_previewed_at_once(shared_index: tuple[Path, 
 
 
 @run_async
-async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index: tuple[Path, Path]) -> None:
-    corpus, index = shared_index
-    app = make_app(index, corpus, cursor_blink=False, check_interval=0)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_the_preview_follows_the_selection_once_typing_pauses(live: LiveSearch) -> None:
+    async with live() as (app, pilot):
         screen = app.main
         for query in ("kinh", "ngoai giao"):
             await pilot.press("ctrl+u", *[" " if c == " " else c for c in query])
             await wait_until(pilot, results_for(app, query))
-            await wait_until(pilot, lambda: screen._context_timer is None, what="the preview")
+            await wait_until(pilot, lambda: not screen.preview.waiting, what="the preview")
             hit = screen.results.selected_hit
             assert screen.preview.border_subtitle == f"{hit.path}:{hit.line}"
 
@@ -656,16 +621,14 @@ async def test_the_preview_follows_the_selection_once_typing_pauses(shared_index
 
 
 @run_async
-async def test_pane_borders_stay_visible_in_a_256_colour_terminal() -> None:
+async def test_pane_borders_stay_visible_in_a_256_colour_terminal(live: LiveSearch) -> None:
     """An unfocused pane's border must not take its background's colour once the terminal
     rounds true colour to its 256-colour palette (TERM=xterm-256color, no COLORTERM)."""
     from rich.color import ColorSystem
     from textual.geometry import Region
 
-    app = app_on(FixedEngine(), "ngoại giao")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with live("ngoại giao", engine=FixedEngine(), size=(80, 24)) as (app, pilot):
         screen = app.main
-        await wait_until(pilot, results_for(app, "ngoại giao"))
         assert screen.query_input.has_focus  # both panes unfocused
         collapsed = []
         for theme in sorted(app.available_themes):

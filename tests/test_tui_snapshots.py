@@ -15,14 +15,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from searcher.documents.corpus import read_document
-from searcher.search.results import Hit, SearchResult
-from searcher.search.highlight import highlight_spans
 from searcher.errors import QueryError
+from searcher.search.highlight import highlight_spans
 from searcher.search.query import parse_query
-from searcher.vietnamese.text import fold
+from searcher.search.results import Hit, SearchResult
 from searcher.tui.app import make_app
 from searcher.tui.screens import DocumentScreen
-
+from searcher.vietnamese.text import fold
 from tui_support import CORPUS, data_home, results_for, wait_until, workers_idle  # noqa: F401  (fixture)
 
 BUILT = 1_700_000_000.0

@@ -8,10 +8,10 @@ import functools
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -61,27 +61,36 @@ LiveSearch = Callable[..., AbstractAsyncContextManager[tuple[Any, Any]]]
 
 
 @pytest.fixture
-def live(shared_index: tuple[Path, Path]) -> LiveSearch:
+def live(request: pytest.FixtureRequest) -> LiveSearch:
     """Open the live search: ``async with live("ngoai giao") as (app, pilot):``.
 
-    With a query, the block starts once its results are on screen.  ``on``: the
-    (corpus, index) pair to search (default the shared index); ``size``: the
-    terminal; other keywords go to :func:`searcher.tui.app.make_app`.
+    With a query, the block starts once its results are on screen (within ``timeout``
+    seconds).  ``on``: the (corpus, index) pair to search (default the shared index, or
+    none when an ``engine`` is given); ``size``: the terminal; other keywords go to
+    :func:`searcher.tui.app.make_app`.
     """
 
     @contextlib.asynccontextmanager
     async def open_live(
-        query: str = "", *, on: tuple[Path, Path] | None = None, size: tuple[int, int] = SIZE, **options: Any
+        query: str = "",
+        *,
+        on: tuple[Path | str, Path | str] | None = None,
+        size: tuple[int, int] = SIZE,
+        timeout: float = 5.0,
+        **options: Any,
     ) -> AsyncIterator[tuple[Any, Any]]:
         from searcher.tui.app import make_app
 
-        corpus, index = on or shared_index
+        if on is None:
+            # A fake engine needs no index; a real one searches the index shared by the tests.
+            on = ("corpus", "no-index") if "engine" in options else request.getfixturevalue("shared_index")
+        corpus, index = on
         options.setdefault("cursor_blink", False)
         options.setdefault("check_interval", 0)
         app = make_app(index, corpus, query, **options)
         async with app.run_test(size=size) as pilot:
             if query:
-                await wait_until(pilot, results_for(app, query), what=f"the results for {query!r}")
+                await wait_until(pilot, results_for(app, query), timeout, what=f"the results for {query!r}")
             yield app, pilot
 
     return open_live

@@ -134,8 +134,8 @@ def _open_engine(index: str, corpus: str, announce: TextIO = sys.stderr, how: st
     index and the command that makes it.
     """
     from searcher.backends import is_remote
-    from searcher.errors import IndexMissing
     from searcher.engine import Engine
+    from searcher.errors import IndexMissing
 
     if is_remote(index):  # a cluster is built with search-index, never on first use
         return Engine.open(index)

@@ -8,19 +8,19 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.binding import Binding
-from textual.message import Message
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Region
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from searcher.cli.presentation import visible
 from searcher.cli.presentation import where as location_suffix
 from searcher.documents.corpus import UnreadableFile, read_document
-from searcher.search.results import Hit
 from searcher.search.highlight import best_cluster, document_spans, phrase_spans
 from searcher.search.query import ParsedQuery
+from searcher.search.results import Hit
 from searcher.tui.widgets import highlighted
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class DocumentScreen(Screen[None]):
         self._header_lines = -1  # lines the header took when last laid out
 
     @property
-    def search_app(self) -> "SearchApp":
+    def search_app(self) -> SearchApp:
         return self.app  # type: ignore[return-value]
 
     @work(thread=True, exclusive=True, group="document", exit_on_error=False)
@@ -150,7 +150,7 @@ class DocumentScreen(Screen[None]):
         self._load_worker()
 
     @on(Loaded)
-    async def _loaded(self, message: "DocumentScreen.Loaded") -> None:
+    async def _loaded(self, message: DocumentScreen.Loaded) -> None:
         # A very long document shows a window of paragraphs around the hit (mounting one
         # widget per paragraph of a 50 MB file would take minutes); n/N stay inside it.
         first, last = self.first, self.last

@@ -8,8 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from searcher.errors import SearcherError
 from searcher.documents.filters import PathFilter, type_names
+from searcher.errors import SearcherError
 
 __all__ = ["FilterScreen", "parse_filter", "format_filter"]
 

@@ -19,9 +19,10 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["History", "history_file", "data_home"]
+__all__ = ["History", "HistoryWalk", "data_home", "history_file"]
 
 MAX_ENTRIES = 500
 
@@ -123,3 +124,24 @@ def _make_private_dirs(folder: Path) -> None:
             path.mkdir(mode=0o700)
         except FileExistsError:
             pass
+
+
+class HistoryWalk:
+    """↑ on an empty query, or on the query ↑ put there, steps back through the history one query at a time."""
+
+    def __init__(self) -> None:
+        self.position: int | None = None  # where ↑ is in the history (newest first)
+        self.recalled = ""  # the query ↑ put in the input
+
+    def walking(self, value: str) -> bool:
+        """Whether ↑ on the input's ``value`` recalls a query, rather than moving in the results."""
+        return not value.strip() or (self.position is not None and value == self.recalled)
+
+    def older(self, entries: Sequence[str], value: str) -> str | None:
+        """The query older than the one recalled last (the newest, once ``value`` was edited);
+        None past the oldest."""
+        position = 0 if self.position is None or value != self.recalled else self.position + 1
+        if position >= len(entries):
+            return None
+        self.position, self.recalled = position, entries[position]
+        return entries[position]

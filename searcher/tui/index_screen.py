@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from textual import events, work
 from textual.binding import Binding
@@ -13,8 +14,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar
 
-from searcher.errors import SearcherError
 from searcher.cli.presentation import visible
+from searcher.errors import SearcherError
 
 __all__ = ["IndexScreen", "IndexPanel", "BuildOutcome"]
 
@@ -82,9 +83,9 @@ class _Build:
         if self._build_index is not None:
             build_index = self._build_index
         elif self.first_run:
-            from searcher.index.build import ensure_index as build_index  # the first-use build every face shares
+            from searcher.building import ensure_index as build_index  # the first-use build every face shares
         else:
-            from searcher.index.build import build_index
+            from searcher.building import build_index
         try:
             summary = build_index(self.corpus, self.index, progress=self._on_progress, wait=2.0)
         except _BuildCancelled:
@@ -173,7 +174,7 @@ class IndexScreen(_Build, ModalScreen[BuildOutcome]):
         self.outcome = self._build()
         self.post_message(Built(self.outcome))
 
-    def on_built(self, message: "Built") -> None:
+    def on_built(self, message: Built) -> None:
         message.stop()
         self.dismiss(message.outcome)
 
@@ -204,7 +205,7 @@ class IndexPanel(_Build, Vertical):
         self.outcome = self._build()
         self.post_message(Built(self.outcome))
 
-    async def on_built(self, message: "Built") -> None:
+    async def on_built(self, message: Built) -> None:
         message.stop()
         await self.remove()
         self._finished(message.outcome)

@@ -2,42 +2,36 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar
 
-from textual.css.query import NoMatches
 from textual import on, work
-from textual.binding import Binding
-from textual.message import Message
+from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from searcher.cli.presentation import where
 from searcher.search.results import Hit, SearchResult
-from searcher.errors import QueryError, SearcherError, Unavailable
-from searcher.search.highlight import best_cluster, highlight_spans, phrase_spans, phrases_and_cluster
-from searcher.cli.presentation import make_snippet
-from searcher.search.query import ParsedQuery
-from searcher.vietnamese.text import fold
+from searcher.tui import wording
 from searcher.tui.document_screen import DocumentScreen
+from searcher.tui.history import HistoryWalk
 from searcher.tui.history_screen import HistoryScreen
 from searcher.tui.index_screen import IndexPanel
+from searcher.tui.live import REFINE_BUDGET, LiveScheduler, Outcome, live_limit
+from searcher.tui.preview import DocumentCache, PreviewPane
 from searcher.tui.protocol import SearchEngine
 from searcher.tui.widgets import (
-    MUTED_STYLE,
-    PreviewPane,
     QueryInput,
     ResultsList,
     Rows,
     StatusLine,
-    highlighted,
     make_rows,
     set_border_title,
 )
@@ -45,82 +39,20 @@ from searcher.tui.widgets import (
 if TYPE_CHECKING:
     from searcher.tui.app import SearchApp
 
-__all__ = ["SearchScreen", "context_content", "suggestions"]
+__all__ = ["SearchScreen"]
 
-FAST_SEARCH = 0.08  # searches quicker than this start at every keystroke, with no debounce
-MAX_DEBOUNCE = 0.05  # the longest wait for typing to pause, when searches are slow
-RESULT_LIMIT = 50  # hits listed once a search has settled; scrolling past the last asks for this many more
-LIVE_LIMIT = 20  # at most this many hits in the fast pass at each keystroke (a screenful)
-LIVE_BUDGET = 0.015  # seconds of engine time for that pass, whatever the screen size
-REFINE_DELAY = 0.15  # the fuller pass waits for typing to pause this long: it must not slow the next keystroke
+# When which search runs, and with what budget, is searcher.tui.live's business (no Textual there).
 HISTORY_PAUSE = 2.0  # seconds results stay on screen before the query goes to history
-REFINE_BUDGET = 0.5  # seconds for the fuller pass when the live pass was cut short
 # No "searching…" outlives this: the live pass's budget, the fuller pass's, and a margin.
 SPINNER_LIMIT = 0.2 + REFINE_BUDGET + 0.5
-PREVIEW_CHARS = 600  # a longer paragraph is previewed as a window around its best cluster until typing pauses
 CONTEXT_DELAY = 0.2  # seconds after a keystroke before the preview follows the selected hit
 PREVIEW_FRAME = 0.03  # after a single change, the preview follows the hits' paint this much later
-DOC_CACHE = 32  # documents kept for the preview
-
-HELP_TEXT = """\
-[b]Type to search[/b] — results update as you type.
-
-  [b]ngoại giao[/b]       marks are optional: [i]ngoai giao[/i] finds it
-  [b]"kinh tế" -mỹ[/b]    quoted words in that order; [b]-word[/b] excludes
-  [b]ngoại gi[/b]         the last word is a prefix while you type
-
-[b]↑[/b] or [b]Ctrl-R[/b] recalls an earlier query · [b]F1[/b] help · [b]Esc[/b] quits
-"""
-
-
-PREVIEW_HINT = """\
-[$text-muted]The selected hit, in its context.
-
-  [b]↑ ↓[/b]     select a hit
-  [b]Enter[/b]   open its document
-  [b]e[/b]       open it in your editor
-  [b]y[/b]       copy its path:line[/]
-"""
-
-
-def _fmt_ms(seconds: float) -> str:
-    ms = seconds * 1000
-    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
-
-
-def suggestions(query: ParsedQuery, unknown: Sequence[str] = ()) -> list[str]:
-    """What to try when a query finds nothing (``unknown``: its words no paragraph contains)."""
-    tips: list[str] = []
-    words = query.words
-    unknown_folded = {fold(u) for u in unknown}
-    if unknown:
-        rest = [w.text for w in words if w.folded not in unknown_folded]
-        tips.append(f"check the spelling of {', '.join(unknown)}")
-        if rest:
-            tips.append(f"search without it: {' '.join(rest)}")
-        return tips
-    if query.marked:
-        tips.append(f"type without diacritics: {fold(' '.join(query.raw.split()))}")
-    if any(c.quoted for c in query.clauses):
-        tips.append("drop the quotes, so the words may stand apart")
-    if len(words) > 1:
-        tips.append(f"use fewer words: {' '.join(w.text for w in words[:-1])}")
-    if query.excluded:
-        tips.append("remove the -exclusions")
-    if not tips:
-        tips.append("check the spelling, or try a shorter or more common word")
-    return tips
-
 
 class SearchScreen(Screen[None]):
     """The main screen: query, results, preview, status line."""
 
     AUTO_FOCUS = "#query"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "escape", "Clear/Quit"),
         Binding("ctrl+r", "history", "History"),
         Binding("ctrl+g", "accept_suggestion", "Did you mean", show=False),
@@ -133,31 +65,12 @@ class SearchScreen(Screen[None]):
     class Searched(Message):
         """One pass of a search is over (posted by the search worker)."""
 
-        gen: int
-        text: str
-        started: float  # when the keystroke that asked for it arrived (perf_counter)
-        result: SearchResult | None = None
-        error: str = ""  # the search failed: what to tell the user
-        query_error: bool = False  # the query had nothing to search for
-        unavailable: bool = False  # the index's server did not answer: worth trying again when it does
-        keep: tuple[str, int] | None = None
-        final: bool = True  # no fuller pass follows
-        refined: bool = False  # this is the fuller pass
-        seconds: float = 0.0  # wall time of the pass in the worker
-        rows: Rows | None = None  # the hits laid out for the results list, made in the worker
-
-    @dataclass
-    class ContextLoaded(Message):
-        """The preview's hit with its neighbours, ready to show (posted by a worker)."""
-
-        hit: Hit
-        content: Content
-        focus: int | None  # where the best cluster is in ``content``
+        outcome: Outcome[Rows]
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
         self.initial_query = query
-        self.gen = 0  # bumped by every change of the query: older searches are stale
+        self.live: LiveScheduler[Rows] = LiveScheduler()
         self.shown_gen = -1  # the generation whose outcome is on screen
         self.result: SearchResult | None = None
         self.result_text = ""
@@ -168,21 +81,20 @@ class SearchScreen(Screen[None]):
         self._open_when_ready = False
         self.settled = True  # False while a fuller pass of the current search is on its way
         self.waiting_for_server = False  # the search on screen failed because the index's server was away
-        self._history_pos: int | None = None  # where ↑ is in the history (newest first)
-        self._recalled = ""  # the query ↑ put in the input
-        self._recent = 0.0  # smoothed wall time of the recent live passes: sets the debounce
+        self._walk = HistoryWalk()
         self._watchdog: Timer | None = None
-        self.limit = RESULT_LIMIT  # hits asked for by the fuller pass (grows as the user scrolls on)
         self._loading_more = False
-        self._context_timer: Timer | None = None
         self._burst = False  # the last change of the query was typing (see _query_changed)
         self._last_value = ""
-        self._preview_key: tuple[str, int, str] | None = None
-        self._docs: OrderedDict[str, list[Hit]] = OrderedDict()
-        self._docs_lock = threading.Lock()
+        self.documents = DocumentCache(self._read_document)  # what the preview read
 
     @property
-    def search_app(self) -> "SearchApp":
+    def gen(self) -> int:
+        """The generation of the query in the input (see :class:`searcher.tui.live.LiveScheduler`)."""
+        return self.live.gen
+
+    @property
+    def search_app(self) -> SearchApp:
         return self.app  # type: ignore[return-value]
 
     # -- layout ------------------------------------------------------------
@@ -194,7 +106,7 @@ class SearchScreen(Screen[None]):
             with Vertical(id="results-pane"):
                 yield ResultsList(id="results")
                 yield Static(id="message")
-            yield PreviewPane(id="preview")
+            yield PreviewPane(self.documents, id="preview")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -244,15 +156,14 @@ class SearchScreen(Screen[None]):
     def _preview_beside_message(self) -> None:
         """Beside the help or a message (wide terminals) the preview stays, saying what it is
         for: hiding it would cost a layout of the whole screen at the next keystroke."""
-        self.preview.show(Content.from_markup(PREVIEW_HINT) if self.wide else "", "Preview")
+        self.preview.show(Content.from_markup(wording.PREVIEW_HINT) if self.wide else "", "Preview")
         self.preview.display = self.wide
 
     # -- typing and searching ----------------------------------------------
 
     @on(Input.Changed, "#query")
     def _query_changed(self, event: Input.Changed) -> None:
-        self.gen += 1
-        self.limit = RESULT_LIMIT
+        gen = self.live.change()
         now = time.perf_counter()
         # Typing: a keystroke may have more coming right after it, so the preview waits for a
         # pause (it reads the hit's document, in a thread that would slow the next keystroke's
@@ -269,28 +180,21 @@ class SearchScreen(Screen[None]):
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
-        gen = self.gen
-        delay = self.debounce_delay()
+        delay = self.live.debounce_delay()
         if delay <= 0:
             self.start_search(gen)
         else:
             self._debounce = self.set_timer(delay, lambda: self.start_search(gen))
 
-    def debounce_delay(self) -> float:
-        """No wait while searches come back fast; a short one, at most :data:`MAX_DEBOUNCE`, when they are slow."""
-        return 0.0 if self._recent < FAST_SEARCH else min(MAX_DEBOUNCE, self._recent / 2)
-
     def live_limit(self) -> int:
         """Hits of the fast pass: what the results pane shows (two lines a hit), and a few more."""
-        rows = self.query_one("#results-pane").size.height or 20
-        return max(8, min(LIVE_LIMIT, rows // 2 + 2))
+        return live_limit(self.query_one("#results-pane").size.height)
 
     def start_search(self, gen: int | None = None, keep: tuple[str, int] | None = None) -> None:
         """Search for what the input holds now (``gen`` None: a re-run, e.g. after re-indexing)."""
         rerun = gen is None
         if gen is None:
-            self.gen += 1
-            gen = self.gen
+            gen = self.live.change(new_query=False)
         elif gen != self.gen:
             return
         self._debounce = None
@@ -313,83 +217,33 @@ class SearchScreen(Screen[None]):
         self._watchdog = self.set_timer(SPINNER_LIMIT, lambda: self._give_up(gen))
         self._search(engine, text, gen, keep, started, self._row_layout())
 
-    def _row_layout(self) -> tuple[bool, int]:
-        """What the worker needs to lay out the hits as rows: the grouping and the width."""
-        return self.search_app.settings.group_by_file, self.results.prompt_width()
+    def _row_layout(self) -> Callable[[SearchResult], Rows]:
+        """How the worker lays out the hits as rows: with the grouping and the width of now."""
+        grouped, width = self.search_app.settings.group_by_file, self.results.prompt_width()
+        return lambda result: make_rows(result, grouped, width, result.query)
+
+    def _post_outcome(self, outcome: Outcome[Rows]) -> None:
+        self.post_message(self.Searched(outcome))
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(
-        self, engine: SearchEngine, text: str, gen: int, keep: tuple[str, int] | None, started: float, layout: tuple[bool, int]
-    ) -> None:
-        """Search in a thread: a fast pass for a screenful of hits with the engine's
-        live budget, then, when that pass was cut short or may have more hits, a
-        fuller one whose hits replace it in place (the selection stays).
-        Whatever happens, the last message posted has ``final`` set."""
-        worker = get_current_worker()
-
-        def cancelled() -> bool:
-            return worker.is_cancelled or gen != self.gen
-
-        app = self.search_app
-        force, app.force_refresh = app.force_refresh, False
-        limit = self.live_limit()
-        filters = app.search_filters()
-        message = self._run_search(engine, text, gen, started, cancelled, limit, LIVE_BUDGET, force, layout, filters)
-        if cancelled():
-            return
-        result = message.result
-        message.keep = keep
-        message.final = result is None or (len(result) < limit and result.complete and result.filled)
-        self.post_message(message)
-        if message.final:
-            return
-        pause_until = time.perf_counter() + REFINE_DELAY
-        while time.perf_counter() < pause_until:
-            if cancelled():
-                return  # typing went on: the next keystroke's search runs instead
-            time.sleep(0.01)
-        self.limit = RESULT_LIMIT
-        message = self._run_search(
-            engine, text, gen, started, cancelled, RESULT_LIMIT, REFINE_BUDGET, layout=layout, filters=filters
-        )
-        if cancelled():
-            return
-        message.refined = True
-        self.post_message(message)
-
-    @classmethod
-    def _run_search(
-        cls,
+        self,
         engine: SearchEngine,
         text: str,
         gen: int,
+        keep: tuple[str, int] | None,
         started: float,
-        cancelled: Callable[[], bool],
-        limit: int,
-        budget: float | None,
-        force: bool = False,
-        layout: tuple[bool, int] | None = None,
-        filters: dict[str, Any] | None = None,
-    ) -> "SearchScreen.Searched":
-        begun = time.perf_counter()
-        message = cls.Searched(gen, text, started)
-        try:
-            engine.refresh(force=force)
-            result = message.result = engine.search(
-                text, limit=limit, prefix=True, budget=budget, cancelled=cancelled, **(filters or {})
-            )
-            if layout is not None and not cancelled():
-                # Building the rows' text here keeps it off the UI thread, which only paints them.
-                message.rows = make_rows(result, layout[0], layout[1], result.query)
-        except QueryError as exc:
-            message.error, message.query_error = str(exc), True
-        except SearcherError as exc:
-            message.error = str(exc)
-            message.unavailable = isinstance(exc, Unavailable)
-        except Exception as exc:  # never a traceback in the UI
-            message.error = f"unexpected {type(exc).__name__}: {exc}"
-        message.seconds = time.perf_counter() - begun
-        return message
+        lay_out: Callable[[SearchResult], Rows],
+    ) -> None:
+        """Search in a thread: the scheduler's fast pass, then maybe its fuller one (see
+        :meth:`searcher.tui.live.LiveScheduler.run`)."""
+        worker = get_current_worker()
+        app = self.search_app
+        force, app.force_refresh = app.force_refresh, False
+        self.live.run(
+            engine, text, gen, started, post=self._post_outcome, limit=self.live_limit(),
+            stopped=lambda: worker.is_cancelled, keep=keep, force=force, filters=app.search_filters(), lay_out=lay_out,
+        )
 
     def _give_up(self, gen: int) -> None:
         """The search of ``gen`` overran its budget: settle with what is on screen."""
@@ -400,26 +254,18 @@ class SearchScreen(Screen[None]):
         result = self.result if self.shown_gen == gen else None
         self.shown_gen = gen
         if result is None:
-            self._show_message(
-                Content.assemble(("No hits yet", "bold"), " for ", (self.query_input.value.strip(), "bold"),
-                                 ": the search is taking too long. Try fewer or less common words."),
-                "empty",
-            )
+            self._show_message(wording.too_slow(self.query_input.value), "empty")
             self.status.set_left("search took too long")
         else:
             self._settle_view(result, self.result_text)
 
     @on(Searched)
-    def _searched(self, message: "SearchScreen.Searched") -> None:
+    def _searched(self, message: SearchScreen.Searched) -> None:
         message.stop()
-        if message.gen != self.gen:
-            return  # a newer query was typed meanwhile: never show stale hits
-        if not message.refined:
-            # Smoothed live-pass time: a slow index gets a short debounce, a fast one none.
-            self._recent = message.seconds if not self._recent else 0.5 * self._recent + 0.5 * message.seconds
-        self._finish_search(message)
+        if self.live.accept(message.outcome):  # else a newer query was typed meanwhile: never show stale hits
+            self._finish_search(message.outcome)
 
-    def _finish_search(self, message: "SearchScreen.Searched") -> None:
+    def _finish_search(self, message: Outcome[Rows]) -> None:
         self._loading_more = False
         gen, text, started, result = message.gen, message.text, message.started, message.result
         refined = message.refined
@@ -445,17 +291,16 @@ class SearchScreen(Screen[None]):
         if result is None:
             self.result = None
             self._show_info(None)
+            failed = wording.search_failed(text, message.error, query_error=message.query_error, unavailable=message.unavailable)
+            self._show_message(failed, "error")
             if message.query_error:
-                self._show_message(Content.assemble("Nothing to search for in ", (text, "bold"), f": {message.error}."), "error")
                 self.status.set_left("")
             else:
-                # A cluster that went away: say so, and search again by itself once it answers
-                # (SearchApp._check_worker watches for that).
+                # A cluster that went away: search again by itself once it answers
+                # (IndexedApp._check_worker watches for that).
                 self.waiting_for_server = message.unavailable
-                again = "\n\nThe search runs again by itself when it answers." if message.unavailable else ""
-                self._show_message(Content.assemble(("Error: ", "bold $text-error"), message.error, again), "error")
                 self.status.set_left(f"error: {message.error}", error=True)
-            self._after_results(text, 0, started)
+            self.search_app.time_paint(self.status.left, text, 0, started)
             return
         self.waiting_for_server = False
         self.result = result
@@ -474,7 +319,7 @@ class SearchScreen(Screen[None]):
             self.results.show_hits(result, selected, result.query, message.rows)
             self._show_preview(self.results.selected_hit, typing=True)
         self._settle_view(result, text)
-        self._after_results(text, len(result), started, result.elapsed, refined)
+        self.search_app.time_paint(self.status.left, text, len(result), started, result.elapsed, refined)
         if self._pause_timer is not None:
             self._pause_timer.stop()
             self._pause_timer = None
@@ -492,51 +337,27 @@ class SearchScreen(Screen[None]):
         if result:
             set_border_title(self.query_one("#results-pane"), self._results_title(result))
             return
-        if not self.settled:
-            self._show_message(Content.assemble("Searching for ", (text.strip(), "bold"), "…"), "empty")
-            set_border_title(self.query_one("#results-pane"), self._results_title(result))
-            return
-        lines: list[str | tuple[str, str]] = [("No hits", "bold"), " for ", (text.strip(), "bold"), "."]
-        if result.unknown:
-            lines += ["\n\n", "Not in the index: ", (", ".join(result.unknown), "bold")]
-        if result.suggestion:
-            lines += ["\n\n", "Did you mean ", (result.suggestion, "bold"), "?  ", ("Ctrl-G", "bold $text-accent"), " searches it."]
-        tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query, result.unknown))
-        lines += ["\n\nTry:\n", tips]
-        self._show_message(Content.assemble(*lines), "empty")
+        self._show_message(wording.no_hits(result, text) if self.settled else wording.searching(text), "empty")
         set_border_title(self.query_one("#results-pane"), self._results_title(result))
 
     def _show_info(self, result: SearchResult | None) -> None:
         """The line under the query: Telex/VNI words read as Vietnamese, and a did-you-mean."""
-        parts: list[str | tuple[str, str]] = []
-        if result is not None and result.rewrites:
-            parts.append("searching ")
-            for i, (typed, searched) in enumerate(result.rewrites):
-                parts += [", " if i else "", (typed, "bold"), " as ", (searched, "bold")]
-        if result is not None and result.suggestion:
-            if parts:
-                parts.append("  ·  ")
-            parts += ["did you mean ", (result.suggestion, "bold"), "? ", ("Ctrl-G", "bold $text-accent")]
+        said = wording.query_info(result)
         info = self.query_one("#query-info", Static)
-        if parts or info.display:
-            info.update(Content.assemble(*parts) if parts else "", layout=False)
-        if info.display != bool(parts):
-            info.display = bool(parts)
+        if said is not None or info.display:
+            info.update(said if said is not None else "", layout=False)
+        if info.display != (said is not None):
+            info.display = said is not None
 
     def action_toggle_grouping(self) -> None:
         """F2: one row per file (its best hit, and how many more it has), or every hit; remembered."""
         settings = self.search_app.settings
         settings.group_by_file = not settings.group_by_file
         self.search_app.save_settings()
-        results = self.results
-        results.grouped = settings.group_by_file
+        self.results.grouped = settings.group_by_file
         if self.result is not None and self.state == "results":
             keep = self.selection_key
-            results.show_hits(self.result, None, self.result.query)
-            for index, hit in enumerate(results.hits):
-                if keep is not None and hit.path == keep[0]:
-                    results.highlighted = index
-                    break
+            self.results.regroup(self.result, self.result.query, keep[0] if keep is not None else None)
             set_border_title(self.query_one("#results-pane"), self._results_title(self.result))
         self.notify("Grouped by file" if settings.group_by_file else "Every hit listed", timeout=1.5)
 
@@ -547,10 +368,7 @@ class SearchScreen(Screen[None]):
     def _shows_part(self, result: SearchResult) -> bool:
         """The count on screen is a lower bound: more hits exist, or the live pass (a
         screenful) filled every slot it asked for ("8+ hits…", not "8 hits…")."""
-        return self._may_have_more(result) or (not self.settled and len(result) >= self.live_limit())
-
-    def _may_have_more(self, result: SearchResult) -> bool:
-        return bool(result) and (len(result) >= self.limit or not result.complete)
+        return self.live.may_have_more(result) or (not self.settled and len(result) >= self.live_limit())
 
     def load_more(self) -> bool:
         """Past the last hit: search again for :data:`RESULT_LIMIT` more (the selection stays).
@@ -560,54 +378,33 @@ class SearchScreen(Screen[None]):
             return True
         if result is None or engine is None or not self.settled:
             return False
-        if not self._may_have_more(result) or self.shown_gen != self.gen:
+        if not self.live.may_have_more(result) or self.shown_gen != self.gen:
             return False
         self._loading_more = True
-        self.limit = max(self.limit, len(result)) + RESULT_LIMIT
+        limit = self.live.more(len(result))
         self.status.set_left(self._status_text(result) + " · loading more…")
-        self._search_more(engine, self.result_text, self.gen, self.limit, self._row_layout())
+        self._search_more(engine, self.result_text, self.gen, limit, self._row_layout())
         return True
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search_more(self, engine: SearchEngine, text: str, gen: int, limit: int, layout: tuple[bool, int]) -> None:
+    def _search_more(
+        self, engine: SearchEngine, text: str, gen: int, limit: int, lay_out: Callable[[SearchResult], Rows]
+    ) -> None:
         worker = get_current_worker()
-        message = self._run_search(
-            engine, text, gen, time.perf_counter(), lambda: worker.is_cancelled or gen != self.gen, limit, REFINE_BUDGET,
-            layout=layout, filters=self.search_app.search_filters(),
+        self.live.run_more(
+            engine, text, gen, limit, post=self._post_outcome, stopped=lambda: worker.is_cancelled,
+            filters=self.search_app.search_filters(), lay_out=lay_out,
         )
-        message.refined = True
-        self.post_message(message)
 
     def _results_title(self, result: SearchResult) -> str:
-        count = f"{len(result):,}+ hits" if self._shows_part(result) else _plural(len(result), "hit")
-        if self.results.grouped and result:
-            count += f" in {_plural(len({h.path for h in result}), 'file')}"
-        return count if self.settled else count + "…"
+        return wording.results_title(result, part=self._shows_part(result), grouped=self.results.grouped, settled=self.settled)
 
     def _status_text(self, result: SearchResult) -> str:
-        many = self._shows_part(result)
-        left = (f"{len(result):,}+ hits" if many else _plural(len(result), "hit")) if result else "no hits"
         scope = self.search_app.scope
-        if scope.active:  # the files searched, as the palette's Filter files and F3 set them
-            left += f" in {scope.describe()}"
-        if self.search_app.show_timings:
-            left += f" · {_fmt_ms(result.elapsed)}"
-        if not self.settled:
-            left += " · more coming…"
-        if result.notes and self.settled:
-            left += " · " + "; ".join(result.notes)
-        return left
-
-    def _after_results(self, text: str, hits: int, started: float, search_s: float | None = None, refined: bool = False) -> None:
-        app = self.search_app
-        if app.timing_log is None:
-            return
-        done = time.perf_counter()
-
-        def painted() -> None:
-            app.log_timing(text, hits, search_s, done - started, time.perf_counter() - started, refined)
-
-        self.status.left.after_next_paint(painted)
+        return wording.status_text(
+            result, part=self._shows_part(result), scope=scope.describe() if scope.active else "",
+            timings=self.search_app.show_timings, settled=self.settled,
+        )
 
     def _show_help(self) -> None:
         self.result = None
@@ -616,7 +413,7 @@ class SearchScreen(Screen[None]):
         if app.engine is None and (app.building or app.engine_error):
             self._show_message(app.no_engine_reason(), "waiting")
         else:
-            self._show_message(Content.from_markup(HELP_TEXT), "help")
+            self._show_message(Content.from_markup(wording.HELP_TEXT), "help")
         self.status.set_left("")
 
     def _show_message(self, content: Content | str, state: str) -> None:
@@ -631,7 +428,7 @@ class SearchScreen(Screen[None]):
         results.show_hits([])
         set_border_title(self.query_one("#results-pane"), "Results")
         self._preview_beside_message()
-        self._preview_key = None
+        self.preview.shown = None
         if had_focus or self.preview.has_focus:
             self.query_input.focus()
 
@@ -654,95 +451,44 @@ class SearchScreen(Screen[None]):
         self.action_open()
 
     def _show_preview(self, hit: Hit | None, typing: bool = False) -> None:
-        if self._context_timer is not None:
-            self._context_timer.stop()
-            self._context_timer = None
-        if hit is None or self.result is None:
-            self._preview_key = None
-            self.preview.show("", "Preview")
-            return
-        key = (hit.path, hit.paragraph, self.result_text)
-        if key == self._preview_key:
-            return  # already shown (the fuller pass of the same search)
-        query = self.result.query
+        wait = 0.0
         if typing and time.perf_counter() - self._typed_at < CONTEXT_DELAY:
             # Right after a keystroke the hits are painted first: laying out and rendering a
             # paragraph in the same frame would delay them.  While typing goes on the preview
-            # waits for a pause; after a single change, it follows a frame later.
-            delay = CONTEXT_DELAY if self._burst else PREVIEW_FRAME
-            self._context_timer = self.set_timer(delay, self._preview_when_still)
-            if self._burst and self._preview_key is not None:
-                # An earlier query's paragraph beside these hits would mislead: blank it
-                # (once a burst: an empty preview is not redrawn at later keystrokes).
-                self._preview_key = None
-                self.preview.show("", "Preview")
-            return
-        self._preview_key = key
-        # The paragraph itself at once; its neighbours when the document is loaded.
-        spans, cluster = phrases_and_cluster(hit.text, query)
-        if len(hit.text) > PREVIEW_CHARS:
-            # A long paragraph: a window around the best cluster until the document is loaded.
-            window = make_snippet(hit.text, spans, width=PREVIEW_CHARS, focus=cluster)
-            self.preview.show(highlighted(window.text, window.spans), hit.title)
-        else:
-            self.preview.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
-        set_border_title(self.preview, hit.path + where(hit.path, hit.line, hit.page, hit.chapter, **hit.place()), subtitle=True)
-        self._load_context(hit, query)
+            # waits for a pause (blank: an earlier query's paragraph beside these hits would
+            # mislead); after a single change, it follows a frame later.
+            wait = CONTEXT_DELAY if self._burst else PREVIEW_FRAME
+        query = self.result.query if self.result is not None else None
+        self.preview.follow(hit, query, self.result_text, wait=wait, blank=self._burst, then=self._preview_when_still)
 
     def _preview_when_still(self) -> None:
-        self._context_timer = None
         if self.state == "results":
             self._show_preview(self.results.selected_hit)  # whatever is selected now
 
-    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def _load_context(self, hit: Hit, query: ParsedQuery) -> None:
-        try:
-            paragraphs = self.document(hit.path)
-        except Exception:
-            return
-        made = context_content(hit, paragraphs, query)
-        if made is not None and not get_current_worker().is_cancelled:
-            self.post_message(self.ContextLoaded(hit, *made))
-
-    @on(ContextLoaded)
-    def _context_loaded(self, message: "SearchScreen.ContextLoaded") -> None:
+    @on(PreviewPane.ContextLoaded)
+    def _context_loaded(self, message: PreviewPane.ContextLoaded) -> None:
         hit, selected = message.hit, self.results.selected_hit
         # The same paragraph, not the same object: a fuller pass replaces the Hit objects.
         if selected is not None and (selected.path, selected.paragraph) == (hit.path, hit.paragraph):
             self.preview.show(message.content, hit.title, message.focus)
 
-    def document(self, path: str) -> list[Hit]:
-        """The indexed paragraphs of a document (cached; call from a worker thread)."""
-        with self._docs_lock:
-            if path in self._docs:
-                self._docs.move_to_end(path)
-                return self._docs[path]
+    def _read_document(self, path: str) -> list[Hit]:
         engine = self.search_app.engine
-        paragraphs = engine.document(path) if engine is not None else []
-        with self._docs_lock:
-            self._docs[path] = paragraphs
-            while len(self._docs) > DOC_CACHE:
-                self._docs.popitem(last=False)
-        return paragraphs
-
-    def forget_documents(self) -> None:
-        with self._docs_lock:
-            self._docs.clear()
+        return engine.document(path) if engine is not None else []
 
     # -- actions ---------------------------------------------------------------
 
     def action_move(self, where: str) -> None:
         results = self.results
         value = self.query_input.value
-        walking = not value.strip() or (self._history_pos is not None and value == self._recalled)
-        if where == "up" and walking and not results.highlighted:
+        if where == "up" and self._walk.walking(value) and not results.highlighted:
             self.recall_older()
             return
         if not results.hits:
             return
-        if where in ("down", "pagedown", "end") and results.highlighted == len(results.hits) - 1:
-            if self.load_more():
-                return
+        at_end = where in ("down", "pagedown", "end") and results.highlighted == len(results.hits) - 1
+        if at_end and self.load_more():
+            return
         {
             "up": results.action_cursor_up,
             "down": results.action_cursor_down,
@@ -755,16 +501,11 @@ class SearchScreen(Screen[None]):
     def recall_older(self) -> None:
         """↑ on an empty or recalled query: the next older query of the history."""
         entries = self.search_app.history.newest_first()
-        position = 0 if self._history_pos is None or self.query_input.value != self._recalled else self._history_pos + 1
-        if position >= len(entries):
+        query = self._walk.older(entries, self.query_input.value)
+        if query is None:
             self.notify("No earlier queries." if entries else "No earlier queries yet.", timeout=2)
-            return
-        self.set_query(entries[position])
-        self._history_pos, self._recalled = position, entries[position]
-
-    def recall_latest(self) -> None:
-        self._history_pos = None
-        self.recall_older()
+        else:
+            self.set_query(query)
 
     def set_query(self, text: str) -> None:
         query_input = self.query_input
@@ -820,26 +561,3 @@ class SearchScreen(Screen[None]):
     def selection_key(self) -> tuple[str, int] | None:
         hit = self.results.selected_hit
         return (hit.path, hit.paragraph) if hit is not None else None
-
-
-def context_content(
-    hit: Hit, paragraphs: list[Hit], query: ParsedQuery, before_chars: int = 110
-) -> tuple[Content, int | None] | None:
-    """The hit's paragraph with the end of the one before and the two after, matches highlighted,
-    and the offset of the hit's best cluster in it (for the preview to scroll to)."""
-    index = next((i for i, p in enumerate(paragraphs) if p.paragraph == hit.paragraph), None)
-    if index is None:
-        return None
-    parts: list[Content] = []
-    if index > 0:
-        previous = " ".join(paragraphs[index - 1].text.split())
-        if len(previous) > before_chars:
-            cut = previous.find(" ", len(previous) - before_chars)
-            previous = "… " + previous[cut + 1 if cut >= 0 else len(previous) - before_chars :]
-        parts.append(highlighted(previous, highlight_spans(previous, query), MUTED_STYLE))
-    start = sum(len(p.plain) + 2 for p in parts)
-    cluster = best_cluster(hit.text, query)
-    parts.append(highlighted(hit.text, phrase_spans(hit.text, query)))
-    for following in paragraphs[index + 1 : index + 3]:
-        parts.append(highlighted(following.text, phrase_spans(following.text, query), MUTED_STYLE))
-    return Content("\n\n").join(parts), (start + cluster[0] if cluster else None)

@@ -28,7 +28,7 @@ class Settings:
     path: Path = field(default_factory=settings_file, repr=False)
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "Settings":
+    def load(cls, path: Path | None = None) -> Settings:
         settings = cls(path=path or settings_file())
         try:
             data = json.loads(settings.path.read_text(encoding="utf-8"))

@@ -11,41 +11,40 @@ underline, reverse) so matches stay visible under ``NO_COLOR``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
-from typing import Callable, Iterable, Sequence
-
+from rich.segment import Segment
 from textual import events
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.geometry import Region, Size
-from textual.reactive import Reactive
-from textual.strip import Strip
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.style import Style as VisualStyle
 from textual.widget import Widget
 from textual.widgets import Input, Static
-from rich.segment import Segment
 
-from searcher.search.results import Hit
-from searcher.search.highlight import phrases_and_cluster
 from searcher.cli.presentation import make_snippet, visible, where
+from searcher.search.highlight import phrases_and_cluster
 from searcher.search.query import ParsedQuery
+from searcher.search.results import Hit
 
 __all__ = [
-    "MATCH_STYLE",
     "CURRENT_STYLE",
-    "highlighted",
-    "hit_lines",
+    "MATCH_STYLE",
     "QueryInput",
     "ResultsList",
     "Rows",
-    "make_rows",
-    "PreviewPane",
     "StatusLine",
     "StatusText",
+    "highlighted",
+    "hit_lines",
+    "make_rows",
     "set_border_title",
 ]
 
@@ -126,7 +125,7 @@ class QueryInput(Input):
     # (see the CSS): the virtual size only sets how far it scrolls sideways.
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "screen.open", "Open", show=True),
         Binding("up", "screen.move('up')", "Up", show=False),
         Binding("down", "screen.move('down')", "Down", show=False),
@@ -185,7 +184,7 @@ class ResultsList(ScrollView, can_focus=True):
     every visible option through its text layout, 13 ms a frame at 120×40).
     """
 
-    COMPONENT_CLASSES = {"results--row", "results--row-highlighted"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"results--row", "results--row-highlighted"}
 
     DEFAULT_CSS = """
     ResultsList {
@@ -215,7 +214,7 @@ class ResultsList(ScrollView, can_focus=True):
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False, repaint=False)
     highlighted: Reactive[int | None] = Reactive(None, layout=False)
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "screen.open", "Open", show=True),
         Binding("e", "screen.edit", "Editor", show=True),
         Binding("y", "screen.copy_location", "Copy path:line", show=True),
@@ -231,22 +230,22 @@ class ResultsList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The selection moved to another hit."""
 
-        results: "ResultsList"
+        results: ResultsList
         index: int
 
         @property
-        def control(self) -> "ResultsList":
+        def control(self) -> ResultsList:
             return self.results
 
     @dataclass
     class Selected(Message):
         """A hit was chosen (Enter on the list, or a double click)."""
 
-        results: "ResultsList"
+        results: ResultsList
         index: int
 
         @property
-        def control(self) -> "ResultsList":
+        def control(self) -> ResultsList:
             return self.results
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -255,7 +254,7 @@ class ResultsList(ScrollView, can_focus=True):
         self.more: list[int] = []  # grouped: the other hits of each row's file
         self.lines: list[tuple[Content, Content]] = []
         self.grouped = False
-        self.query: ParsedQuery | None = None
+        self.parsed_query: ParsedQuery | None = None  # not "query": that is DOMNode.query
         self._rendered_width = 0
         self._strips: dict[tuple[object, ...], Strip] = {}  # (line's text and spans, highlighted, width, look)
         self._parsed_styles: dict[str, VisualStyle] = {}
@@ -268,13 +267,13 @@ class ResultsList(ScrollView, can_focus=True):
         hits: Sequence[Hit],
         keep: int | None = None,
         query: ParsedQuery | None = None,
-        rows: "Rows | None" = None,
+        rows: Rows | None = None,
     ) -> None:
         """Replace the rows with ``hits``; highlight ``keep`` (default the first).
 
         ``rows``: the same hits already laid out by :func:`make_rows` (in the search
         worker), used when made for this list's grouping and width."""
-        self.query = query
+        self.parsed_query = query
         width = self.prompt_width()
         if rows is None or rows.grouped != self.grouped or rows.width != width or len(rows.source) != len(hits):
             rows = make_rows(hits, self.grouped, width, query)
@@ -294,6 +293,14 @@ class ResultsList(ScrollView, can_focus=True):
         else:
             self.set_reactive(ResultsList.highlighted, None)
             self.scroll_to(y=0, animate=False, immediate=True)
+
+    def regroup(self, hits: Sequence[Hit], query: ParsedQuery | None, keep_path: str | None) -> None:
+        """Lay ``hits`` out again after :attr:`grouped` changed; select the first row of ``keep_path``."""
+        self.show_hits(hits, None, query)
+        for index, hit in enumerate(self.hits):
+            if hit.path == keep_path:
+                self.highlighted = index  # the preview follows, as after a move
+                break
 
     def _set_rows(self, hits: list[Hit], more: list[int], lines: list[tuple[Content, Content]]) -> None:
         old = self.lines
@@ -324,13 +331,13 @@ class ResultsList(ScrollView, can_focus=True):
 
     def _render_rows(self) -> None:
         width = self._rendered_width = self.prompt_width()
-        lines = [hit_lines(hit, width, self.query, more) for hit, more in zip(self.hits, self.more)]
+        lines = [hit_lines(hit, width, self.parsed_query, more) for hit, more in zip(self.hits, self.more)]
         self._set_rows(self.hits, self.more, lines)
 
     def prompt_width(self) -> int:
         """Cells available to a result's text (estimated from the parent while hidden)."""
         width = self.scrollable_content_region.width
-        if width <= 0 and self.parent is not None:
+        if width <= 0 and isinstance(self.parent, Widget):
             width = self.parent.scrollable_content_region.width - 1  # the scrollbar
         return (width - 2 * ROW_PADDING) if width > 10 else 76
 
@@ -492,46 +499,6 @@ def set_border_title(widget: Widget, title: str, subtitle: bool = False) -> None
         widget.border_subtitle = title
     else:
         widget.border_title = title
-
-
-class PreviewPane(VerticalScroll):
-    """The selected hit's paragraph in context."""
-
-    DEFAULT_CSS = """
-    PreviewPane > Static { width: 1fr; }
-    """
-
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="preview-text")
-
-    def show(self, content: Content | str, title: str = "", focus: int | None = None) -> None:
-        """Show ``content``; ``focus`` (a character offset in it) is scrolled to the middle of the pane."""
-        # Blanking needs no layout (the empty text draws as blank lines, whatever its height):
-        # it happens while typing, in the frame that shows the hits.
-        self.query_one("#preview-text", Static).update(content, layout=bool(content))
-        set_border_title(self, title)
-        if not content:
-            set_border_title(self, "", subtitle=True)  # no hit shown: no hit's path either
-        self.scroll_home(animate=False)
-        if focus is not None and isinstance(content, Content):
-            self.call_after_refresh(self._scroll_to_offset, content, focus)
-
-    def _scroll_to_offset(self, content: Content, offset: int) -> None:
-        width = self.scrollable_content_region.width
-        if width <= 0:
-            return
-        line = position = 0
-        for paragraph in content.split("\n", allow_blank=True):
-            text = paragraph.plain
-            cursor = 0
-            for piece in paragraph.wrap(width) or [paragraph]:
-                found = text.find(piece.plain.strip(), cursor)
-                cursor = (found if found >= 0 else cursor) + len(piece.plain.strip())
-                if position + cursor >= offset:
-                    self.scroll_to(y=max(0, line - self.scrollable_content_region.height // 2), animate=False)
-                    return
-                line += 1
-            position += len(text) + 1
 
 
 class StatusText(Static):
