@@ -155,7 +155,8 @@ class SearchApp(IndexedApp):
             except SuspendNotSupported:
                 run()  # headless (tests): the injected runner captures the command
         editor = argv[3] if argv[:2] == ["sh", "-c"] else argv[0]
-        if argv[:2] != ["sh", "-c"] and (isinstance(outcome.get("error"), FileNotFoundError) or outcome.get("status") == 127):
+        not_found = isinstance(outcome.get("error"), FileNotFoundError) or outcome.get("status") == 127
+        if argv[:2] != ["sh", "-c"] and not_found:
             # Nothing to open it with: say what to install or set, and show the paragraph here.
             self.notify(
                 f"cannot open {display_path(file)}: {missing_program_advice(argv, display_path(file))}",
@@ -276,7 +277,13 @@ class SearchApp(IndexedApp):
             self.push_screen(HelpScreen())
 
     def time_paint(
-        self, status: StatusText, text: str, hits: int, started: float, search_s: float | None = None, refined: bool = False
+        self,
+        status: StatusText,
+        text: str,
+        hits: int,
+        started: float,
+        search_s: float | None = None,
+        refined: bool = False,
     ) -> None:
         """With ``timing_log``: once ``status`` has painted the outcome of the search for ``text``
         (asked for at ``started``), log the keystroke-to-results and keystroke-to-paint times."""
@@ -296,7 +303,8 @@ class SearchApp(IndexedApp):
             return
         search = f"{search_s * 1000:.1f}" if search_s is not None else "-"
         line = (
-            f"{time.strftime('%H:%M:%S')} {'refined' if refined else 'live'} query={text!r} hits={hits} search_ms={search} "
+            f"{time.strftime('%H:%M:%S')} {'refined' if refined else 'live'} query={text!r} hits={hits} "
+            f"search_ms={search} "
             f"keystroke_to_results_ms={results_s * 1000:.1f} keystroke_to_paint_ms={paint_s * 1000:.1f}\n"
         )
         try:
@@ -306,7 +314,9 @@ class SearchApp(IndexedApp):
             pass
 
 
-def make_app(index: str | os.PathLike[str], corpus: str | os.PathLike[str], query: str = "", **options: Any) -> SearchApp:
+def make_app(
+    index: str | os.PathLike[str], corpus: str | os.PathLike[str], query: str = "", **options: Any
+) -> SearchApp:
     """Create the app (``options``: engine, editor_runner, build, clock, cursor_blink, show_timings, …)."""
     return SearchApp(index, corpus, query, **options)
 

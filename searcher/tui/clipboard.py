@@ -72,5 +72,8 @@ def copy(text: str, environ: Mapping[str, str] | None = None, run: Run = subproc
     # tmux did not take it: OSC 52 still works when tmux has `set -g set-clipboard on`.
     return Copied(
         osc52(text, environ),
-        problem=f"tmux load-buffer failed ({error}); OSC 52 reaches the clipboard only with `set -g set-clipboard on` in tmux",
+        problem=(
+            f"tmux load-buffer failed ({error}); "
+            "OSC 52 reaches the clipboard only with `set -g set-clipboard on` in tmux"
+        ),
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Region
@@ -43,7 +43,7 @@ class DocumentScreen(Screen[None]):
     """A whole source document, scrolled to the hit; ``n``/``N`` walk through the matches."""
 
     AUTO_FOCUS = "#doc-body"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("n", "next_match", "Next match"),
         Binding("N,shift+n", "previous_match", "Previous"),
@@ -115,7 +115,9 @@ class DocumentScreen(Screen[None]):
             hit_para.matches = [cluster] if cluster is not None else []
             hit_para.spans = phrase_spans(hit_para.text, query)
         self.matches = [(i, s, e) for i in range(first, last) for s, e in self.paragraphs[i].matches]
-        self.current = next((k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None)
+        self.current = next(
+            (k for k, m in enumerate(self.matches) if m[0] >= self.hit_index), 0 if self.matches else None
+        )
         if first > 0 or last < len(self.paragraphs):
             shown = f"paragraphs {first + 1:,}–{last:,} of {len(self.paragraphs):,} shown"
             self.notice = f"{shown}; {self.notice}" if self.notice else shown
@@ -157,7 +159,12 @@ class DocumentScreen(Screen[None]):
         body = self.query_one("#doc-body", VerticalScroll)
         await body.query_one("#doc-loading").remove()
         await body.mount_all(
-            Static(self._render_para(i), id=f"para-{i}", classes="para -hit" if i == self.hit_index else "para", markup=False)
+            Static(
+                self._render_para(i),
+                id=f"para-{i}",
+                classes="para -hit" if i == self.hit_index else "para",
+                markup=False,
+            )
             for i in range(first, last)
         )
         self.loaded = True

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
@@ -44,10 +46,12 @@ def format_filter(scope: PathFilter) -> str:
 class FilterScreen(ModalScreen[str | None]):
     """Edit the file filter; Enter applies it (an empty line searches every file), Esc keeps the old one."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
     DEFAULT_CSS = """
     FilterScreen { align: center middle; }
-    #filter-dialog { width: 76; max-width: 100%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
+    #filter-dialog {
+        width: 76; max-width: 100%; height: auto; border: round $accent; padding: 0 1; background: $surface;
+    }
     #filter-dialog Label { width: 100%; }
     #filter-error { color: $error; }
     """

@@ -289,7 +289,10 @@ class IndexedApp(App[int]):
         return self.corpus
 
     def start_build(self, reason: str = "", first_run: bool = False) -> None:
-        """Build (``first_run``: through :func:`searcher.index.build.ensure_index`) or update the index, with progress."""
+        """Build or update the index, with progress.
+
+        ``first_run`` builds through :func:`searcher.index.build.ensure_index`.
+        """
         if self.building:
             self.notify("Indexing is already running.", timeout=2)
             return
@@ -354,7 +357,8 @@ class IndexedApp(App[int]):
             pass  # the app stopped meanwhile
         except Exception as exc:
             self.internal_errors.append(exc)
-            self.log.error(f"error in {getattr(callback, '__name__', callback)}: {exc!r}")
+            # Textual's log, not `logging`: it takes no %-arguments.
+            self.log.error(f"error in {getattr(callback, '__name__', callback)}: {exc!r}")  # noqa: G004
             try:
                 self.call_from_thread(self.notify, f"internal error: {exc!r}", severity="error")
             except Exception:

@@ -144,7 +144,16 @@ class LiveScheduler(Generic[Rows]):
             return stopped() or gen != self.gen
 
         outcome = self.search_once(
-            engine, text, gen, started, cancelled, limit, FIRST_PAINT_BUDGET, force=force, filters=filters, lay_out=lay_out
+            engine,
+            text,
+            gen,
+            started,
+            cancelled,
+            limit,
+            FIRST_PAINT_BUDGET,
+            force=force,
+            filters=filters,
+            lay_out=lay_out,
         )
         if cancelled():
             return

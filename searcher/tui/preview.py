@@ -80,7 +80,7 @@ class PreviewPane(VerticalScroll):
     PreviewPane > Static { width: 1fr; }
     """
 
-    def __init__(self, read: Callable[[str], list[Hit]], *, id: str | None = None) -> None:
+    def __init__(self, read: Callable[[str], list[Hit]], *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id)
         self.read = read  # a document's paragraphs (called in a worker)
         self.shown: tuple[str, int, str] | None = None  # (path, paragraph, query text) of the hit on show
@@ -168,7 +168,8 @@ class PreviewPane(VerticalScroll):
             self.show(highlighted(window.text, window.spans), hit.title)
         else:
             self.show(highlighted(hit.text, spans), hit.title, cluster[0] if cluster else None)
-        set_border_title(self, hit.path + where(hit.path, hit.line, hit.page, hit.chapter, **hit.place()), subtitle=True)
+        location = where(hit.path, hit.line, hit.page, hit.chapter, **hit.place())
+        set_border_title(self, hit.path + location, subtitle=True)
         self._load_context(hit, query)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)

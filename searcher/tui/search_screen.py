@@ -291,7 +291,9 @@ class SearchScreen(Screen[None]):
         if result is None:
             self.result = None
             self._show_info(None)
-            failed = wording.search_failed(text, message.error, query_error=message.query_error, unavailable=message.unavailable)
+            failed = wording.search_failed(
+                text, message.error, query_error=message.query_error, unavailable=message.unavailable
+            )
             self._show_message(failed, "error")
             if message.query_error:
                 self.status.set_left("")
@@ -397,7 +399,9 @@ class SearchScreen(Screen[None]):
         )
 
     def _results_title(self, result: SearchResult) -> str:
-        return wording.results_title(result, part=self._shows_part(result), grouped=self.results.grouped, settled=self.settled)
+        return wording.results_title(
+            result, part=self._shows_part(result), grouped=self.results.grouped, settled=self.settled
+        )
 
     def _status_text(self, result: SearchResult) -> str:
         scope = self.search_app.scope

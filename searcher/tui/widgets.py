@@ -168,7 +168,7 @@ def make_rows(hits: Sequence[Hit], grouped: bool, width: int, query: ParsedQuery
         more = [counts[h.path] - 1 for h in row_hits]
     else:
         row_hits, more, row_of = list(hits), [0] * len(hits), list(range(len(hits)))
-    lines = [hit_lines(hit, width, query, extra) for hit, extra in zip(row_hits, more)]
+    lines = [hit_lines(hit, width, query, extra) for hit, extra in zip(row_hits, more, strict=True)]
     return Rows(hits, grouped, width, row_hits, more, row_of, lines)
 
 
@@ -248,7 +248,7 @@ class ResultsList(ScrollView, can_focus=True):
         def control(self) -> ResultsList:
             return self.results
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's widgets name it `id`)
         super().__init__(id=id)
         self.hits: list[Hit] = []
         self.more: list[int] = []  # grouped: the other hits of each row's file
@@ -331,7 +331,9 @@ class ResultsList(ScrollView, can_focus=True):
 
     def _render_rows(self) -> None:
         width = self._rendered_width = self.prompt_width()
-        lines = [hit_lines(hit, width, self.parsed_query, more) for hit, more in zip(self.hits, self.more)]
+        lines = [
+            hit_lines(hit, width, self.parsed_query, more) for hit, more in zip(self.hits, self.more, strict=True)
+        ]
         self._set_rows(self.hits, self.more, lines)
 
     def prompt_width(self) -> int:
@@ -372,12 +374,16 @@ class ResultsList(ScrollView, can_focus=True):
         return strip
 
     def _make_strip(self, content: Content, highlighted: bool, width: int) -> Strip:
-        base = self.get_visual_style("results--row", "results--row-highlighted") if highlighted else self.get_visual_style("results--row")
+        if highlighted:
+            base = self.get_visual_style("results--row", "results--row-highlighted")
+        else:
+            base = self.get_visual_style("results--row")
         base_rich = base.rich_style
         pad = Segment(" " * ROW_PADDING, base_rich)
         segments = [pad]
         segments += [
-            Segment(text, (base + style).rich_style) for text, style in content.render(base, end="", parse_style=self._parse_style)
+            Segment(text, (base + style).rich_style)
+            for text, style in content.render(base, end="", parse_style=self._parse_style)
         ]
         return Strip(segments).adjust_cell_length(width, base_rich)
 

@@ -120,7 +120,10 @@ def no_hits(result: SearchResult, text: str) -> Content:
     if result.unknown:
         lines += ["\n\n", "Not in the index: ", (", ".join(result.unknown), "bold")]
     if result.suggestion:
-        lines += ["\n\n", "Did you mean ", (result.suggestion, "bold"), "?  ", ("Ctrl-G", "bold $text-accent"), " searches it."]
+        lines += [
+            "\n\n", "Did you mean ", (result.suggestion, "bold"), "?  ",
+            ("Ctrl-G", "bold $text-accent"), " searches it.",
+        ]
     tips = "\n".join(f"  • {tip}" for tip in suggestions(result.query, result.unknown))
     lines += ["\n\nTry:\n", tips]
     return Content.assemble(*lines)
