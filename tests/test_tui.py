@@ -112,7 +112,7 @@ async def test_result_rows_use_the_cli_snippet(live: LiveSearch) -> None:
 
 @run_async
 async def test_stale_slow_search_is_never_shown(shared_index: tuple[Path, Path], live: LiveSearch) -> None:
-    corpus, index = shared_index
+    _corpus, index = shared_index
     slow = SlowEngine(Engine.open(index), slow_query="ngoai", delay=30)
     async with live(engine=slow) as (app, pilot):
         screen = app.main
@@ -157,7 +157,7 @@ async def test_empty_query_shows_help_and_no_hits_suggests(live: LiveSearch) -> 
 
 @run_async
 async def test_engine_error_is_shown_not_raised(shared_index: tuple[Path, Path], live: LiveSearch) -> None:
-    corpus, index = shared_index
+    _corpus, index = shared_index
     failing = FailingEngine(Engine.open(index), IndexUnusable("index damaged: segment missing"))
     async with live(engine=failing) as (app, pilot):
         screen = app.main
@@ -467,7 +467,7 @@ def paragraph_in_view(doc: DocumentScreen, index: int | None) -> bool:
 
 @run_async
 async def test_enter_opens_the_document_at_the_hit(shared_index: tuple[Path, Path], live: LiveSearch) -> None:
-    corpus, index = shared_index
+    corpus, _index = shared_index
     async with live("ngoai giao") as (app, pilot):
         screen = app.main
         doc = await open_second_hit(app, pilot)
@@ -614,7 +614,7 @@ async def test_y_copies_path_and_line(live: LiveSearch) -> None:
 
 @run_async
 async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path], data_home: Path, live: LiveSearch) -> None:
-    corpus, index = shared_index
+    _corpus, index = shared_index
     async with live() as (app, pilot):
         screen = app.main
         await type_query(pilot, "kinh te")
@@ -654,7 +654,7 @@ async def test_history_saved_on_open_and_recalled(shared_index: tuple[Path, Path
 async def test_history_saved_after_a_pause_on_results(
     shared_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, live: LiveSearch
 ) -> None:
-    corpus, index = shared_index
+    _corpus, index = shared_index
     # Results replaced before the pause ends are not saved: a pause longer than the test
     # while typing (a slow machine cannot turn it into a real pause), a short one at the end.
     monkeypatch.setattr(screens, "HISTORY_PAUSE", 600.0)
@@ -675,7 +675,7 @@ async def test_history_saved_after_a_pause_on_results(
 
 @run_async
 async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path], live: LiveSearch) -> None:
-    corpus, index = own_index
+    corpus, _index = own_index
     async with live("quasarquux", on=own_index) as (app, pilot):
         screen = app.main
         assert screen.state == "empty"
@@ -693,7 +693,7 @@ async def test_f5_reindexes_and_refreshes(own_index: tuple[Path, Path], live: Li
 
 @run_async
 async def test_reindex_can_be_cancelled(own_index: tuple[Path, Path], live: LiveSearch) -> None:
-    corpus, index = own_index
+    corpus, _index = own_index
     gate = threading.Event()
     calls: list[str] = []
 
@@ -937,7 +937,7 @@ async def test_a_cut_short_live_pass_is_completed_in_place(
     # The fuller pass waits for the test: the watchdog that settles a search overrunning
     # its budget must not fire meanwhile on a slow machine.
     monkeypatch.setattr(screens, "SPINNER_LIMIT", 60.0)
-    corpus, index = shared_index
+    _corpus, index = shared_index
     engine = CutShortEngine(Engine.open(index))
     full = Engine.open(index).search("ngoai giao", limit=scheduling.RESULT_LIMIT, prefix=True, budget=5)
     async with live(engine=engine) as (app, pilot):

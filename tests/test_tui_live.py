@@ -71,7 +71,7 @@ class ScriptedEngine(FixedEngine):
 
 
 def test_engine_and_fakes_satisfy_the_protocol(shared_index: tuple[Path, Path]) -> None:
-    corpus, index = shared_index
+    _corpus, index = shared_index
     engine: SearchEngine = Engine.open(index)
     assert isinstance(engine, SearchEngine)
     assert isinstance(FixedEngine(), SearchEngine)
@@ -176,7 +176,7 @@ async def test_did_you_mean_agrees_with_the_cli_once_the_last_word_is_finished(
     shared_index: tuple[Path, Path], live: LiveSearch
 ) -> None:
     # Issue 22 item 16: the live search offered "ngoại giao kinh te", the CLI "ngoại giao kinh tế".
-    corpus, index = shared_index
+    _corpus, index = shared_index
     with Engine.open(index) as engine:
         cli = engine.search("ngoai giao kinh te").suggestion
     assert cli == "ngoại giao kinh tế"
@@ -198,7 +198,7 @@ async def test_did_you_mean_agrees_with_the_cli_once_the_last_word_is_finished(
 
 @pytest.mark.parametrize("typed", ["tình bạn", "tình bạ"])
 def test_finished_words_keep_their_marks_while_typing(marks_index: tuple[Path, Path], typed: str) -> None:
-    corpus, index = marks_index
+    _corpus, index = marks_index
     with Engine.open(index) as engine:
         hits = engine.search(typed, limit=5, prefix=True, budget=5)
     first = hits[0].text[slice(*hits[0].spans[0])] + " " + hits[0].text[slice(*hits[0].spans[1])]
@@ -207,7 +207,7 @@ def test_finished_words_keep_their_marks_while_typing(marks_index: tuple[Path, P
 
 
 def test_a_marked_last_word_ranks_its_exact_form_first(marks_index: tuple[Path, Path]) -> None:
-    corpus, index = marks_index
+    _corpus, index = marks_index
     with Engine.open(index) as engine:
         hits = engine.search("ngoại", limit=5, prefix=True, budget=5)
     assert "ngoại" in hits[0].text and "ngoài" not in hits[0].text.lower().replace("ngoài trời", "")
@@ -233,7 +233,7 @@ def test_best_cluster_prefers_the_phrase() -> None:
 
 @run_async
 async def test_snippet_shows_the_phrase_whole_and_highlighted(marks_index: tuple[Path, Path], live: LiveSearch) -> None:
-    async with live("tình bạn ", on=marks_index, size=(60, 24)) as (app, pilot):
+    async with live("tình bạn ", on=marks_index, size=(60, 24)) as (app, _pilot):
         results = app.main.results
         row = next(i for i, h in enumerate(results.hits) if h.path == "b.txt")
         prompt = results.prompt(row)
@@ -316,7 +316,7 @@ async def test_up_walks_back_through_the_history_one_query_at_a_time(
 ) -> None:
     from searcher.tui.history import History
 
-    corpus, index = shared_index
+    _corpus, index = shared_index
     for query in ["kinh tế", "hòa bình", "ngoại giao"]:
         History(index).add(query)
     async with live() as (app, pilot):
@@ -574,7 +574,7 @@ async def test_the_first_keystroke_does_not_load_the_preview_at_once(
     # checked is when the document was asked for, measured from the keystroke, so a slow
     # machine (the "loaded" case: a search slower than the pause) can only make it later.
     monkeypatch.setattr(search_screen, "CONTEXT_DELAY", 1.0)
-    corpus, index = shared_index
+    _corpus, index = shared_index
     async with live(engine=SlowFirstSearch(Engine.open(index), search_delay), on=shared_index) as (app, pilot):
         screen = app.main
         loads = record_preview_loads(screen, monkeypatch)
