@@ -189,9 +189,6 @@ class Engine:
         with self._lock:
             with self._waiting_lock:
                 self._waiting -= 1
-            self.backend.refresh()
-            parsed, rewrites = rewrite_typed(parsed, self.backend.known)
-
             options: dict[str, Any] = {
                 "budget": budget,
                 "fill_budget": fill_budget,
@@ -200,7 +197,10 @@ class Engine:
                 "scope": scope,
                 "highlight": highlight,
             }
+            as_typed = parsed
             try:
+                self.backend.refresh()
+                parsed, rewrites = rewrite_typed(as_typed, self.backend.known)
                 ranked = self.ranker.rank(parsed, limit, started=started, **options)
             except SearcherError:
                 raise
@@ -208,6 +208,7 @@ class Engine:
                 # A rebuild may have swapped the index out from under us: reopen once, and search again.
                 self.backend.recover(exc)
                 try:
+                    parsed, rewrites = rewrite_typed(as_typed, self.backend.known)
                     ranked = self.ranker.rank(parsed, limit, started=time.perf_counter(), **options)
                 except SearcherError:
                     raise

@@ -703,3 +703,19 @@ def test_a_question_ranks_the_same_in_the_cli_and_the_live_search(small_engine):
     for limit in (20, 50):
         live = [(h.path, h.line, round(h.score, 3)) for h in run_search(eng, EDU_QUESTION, limit=limit, prefix=True)]
         assert live[:10] == cli, limit
+
+
+def test_damage_met_while_reading_typed_words_is_one_line_not_a_traceback(small_engine, monkeypatch) -> None:
+    # Reading the postings to decide whether `ngoaij` is Telex can be the first read of a damaged
+    # segment: the user gets IndexUnusable (one line, search-index --full), never the raw error.
+    from searcher.backends.local import LocalBackend
+    from searcher.errors import IndexUnusable
+
+    engine = small_engine({"a.txt": "Tiêu đề\n\nNgoại giao kinh tế.\n"})
+
+    def damaged(self, fieldname, term, as_prefix):  # type: ignore[no-untyped-def]
+        raise ValueError("a flipped byte in the vocabulary")
+
+    monkeypatch.setattr(LocalBackend, "known", damaged)
+    with pytest.raises(IndexUnusable, match="search-index --full"):
+        engine.search("ngoaij giao")
