@@ -9,7 +9,9 @@ ranking (:mod:`searcher.search.ranking`) with the cluster's index-wide
 statistics: the number of paragraphs, their mean length and each term's
 document frequency.  So a paragraph gets the score it gets locally, and the
 same corpus gives the same hits in the same order, wherever it is indexed.
-Only a paragraph that the cluster's own order leaves outside the candidates it
+An unfinished last word stands for its most frequent completions in the whole
+index, as locally, found from a sample of the paragraphs that have one.  Only a
+paragraph that the cluster's own order leaves outside the candidates it
 sends (:data:`STRICT_FETCH` a tier, :data:`BEST_FETCH` for best match, and every
 paragraph with a word rarer than :data:`RARE_FETCH`) can be missed.
 """
@@ -18,10 +20,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh.query import Phrase, Prefix, Query, Term
+from whoosh.query import Or, Phrase, Prefix, Query, Term
 
 from searcher.backends.base import View, Wanted
 from searcher.backends.opensearch.client import (
@@ -42,6 +45,7 @@ from searcher.errors import IndexMissing, IndexUnusable
 from searcher.index.schema import KIND_PARAGRAPH
 from searcher.search.bestmatch import FIELD_MARKS, PAIR_BOOST, split_key, term_key
 from searcher.search.candidates import Analysis, analyse, candidate_index
+from searcher.search.matching import PREFIX_EXPANSIONS
 
 if TYPE_CHECKING:
     from searcher.documents.filters import PathFilter
@@ -56,6 +60,8 @@ ANALYSES_KEPT = 5000  # candidates' analyses remembered (a live search asks for 
 MAX_WINDOW = 10_000  # the most paragraphs one search may send (the cluster's index.max_result_window)
 RARE_FETCH = 500  # a query word in at most this many paragraphs brings them all to best match
 KNOWN_KEPT = 65536  # term counts remembered per index state
+BROAD_FACTOR = 4  # a tier query with an unfinished word's completions fetches this many times more
+COMPLETION_SAMPLE = 200  # paragraphs with an unfinished word's completions read to find the frequent ones
 
 
 class OpenSearchBackend:
@@ -73,6 +79,7 @@ class OpenSearchBackend:
         self._prefixes: dict[tuple[str, str], bool] = {}
         self._totals: tuple[int, float] | None = None  # (paragraphs, mean length)
         self._analyses: dict[str, Analysis] = {}  # document id -> its terms, for this index state
+        self._completions: dict[tuple[str, str], Query | None] = {}
         self.version = 0
         self.refresh(force=True)
 
@@ -105,6 +112,7 @@ class OpenSearchBackend:
 
     def _forget(self) -> None:
         self._frequencies, self._prefixes, self._totals, self._analyses = {}, {}, None, {}
+        self._completions = {}
         self.version += 1
 
     def close(self) -> None:
@@ -120,7 +128,7 @@ class OpenSearchBackend:
         raise ClusterUnavailable(f"OpenSearch at {self.address.url}: {reason(exc)}") from None
 
     def warm(self) -> None:
-        """Nothing to precompute: completions are the candidates' own."""
+        """Nothing to precompute: a cluster's completions are looked up as they are typed."""
 
     # -- facts about the index -----------------------------------------
 
@@ -227,8 +235,44 @@ class OpenSearchBackend:
         return self._prefixes[key]
 
     def completions(self, fieldname: str, prefix: str) -> Query | None:
-        """A ``Prefix``: the candidates' postings expand it to its most frequent completions among them."""
-        return Prefix(fieldname, prefix) if self.known(fieldname, prefix, as_prefix=True) else None
+        """An ``Or`` of the most frequent terms of the whole index that start with ``prefix``, as locally
+        (:func:`searcher.search.matching.completion_query`): the terms come from a sample of the
+        paragraphs that have one, and their document frequencies from the cluster."""
+        key = (fieldname, prefix)
+        if key in self._completions:
+            return self._completions[key]
+        found: Query | None = None
+        if self.known(fieldname, prefix, as_prefix=True):
+            body = {
+                "size": COMPLETION_SAMPLE,
+                "_source": ["text"],
+                # A random sample (the same each time: seeded), not the folder's first paragraphs.
+                "query": {
+                    "function_score": {
+                        "query": {
+                            "bool": {"filter": [{"term": {"kind": KIND_PARAGRAPH}}, {"prefix": {fieldname: prefix}}]}
+                        },
+                        "random_score": {"seed": 21, "field": "pid"},
+                        "boost_mode": "replace",
+                    }
+                },
+            }
+            hits = call(self.address, self._client.search, index=self._target, body=body)["hits"]["hits"]
+            seen: Counter[str] = Counter()
+            for hit in hits:
+                counts = self._analysis(hit["_id"], hit["_source"], fieldname == "exact").counts[fieldname]
+                seen.update(term for term in counts if term.startswith(prefix))
+            # The sample's most common completions, then the whole index's counts decide.
+            terms = [term for term, _ in seen.most_common(COMPLETION_SAMPLE // 4)]
+            keys = [term_key(fieldname, term) for term in terms]
+            self._fetch_frequencies(keys)
+            ranked = sorted(zip(terms, keys, strict=True), key=lambda t: (-self._frequencies[t[1]], t[1]))
+            chosen = [Term(fieldname, term) for term, _ in ranked[:PREFIX_EXPANSIONS]]
+            found = None if not chosen else chosen[0] if len(chosen) == 1 else Or(chosen)
+        if len(self._completions) > KNOWN_KEPT // 16:
+            self._completions = {}
+        self._completions[key] = found
+        return found
 
     # -- candidates ----------------------------------------------------------
 
@@ -243,7 +287,10 @@ class OpenSearchBackend:
         searches: list[dict[str, Any]] = []
         pool = max(wanted.pool, STRICT_FETCH)
         for query in {repr(q): q for q in wanted.queries}.values():
-            searches.append(_fetch(to_dsl(query), pool))
+            # An unfinished word's completions make a broad query of many near-equal scores, which the
+            # cluster's BM25 (lengths kept in one byte) orders a little differently: more candidates.
+            broad = any(isinstance(leaf, Or) for leaf in [query, *_compounds(query)])
+            searches.append(_fetch(to_dsl(query), pool * BROAD_FACTOR if broad else pool))
         best = _best_match_query(wanted)
         if best is not None:
             searches.append(_fetch(best, max(wanted.pool, BEST_FETCH)))
@@ -296,6 +343,12 @@ def _refusal(error: Any) -> str:
     cause = causes[0] if isinstance(causes, list) and causes and isinstance(causes[0], dict) else error
     text = " ".join(str(cause.get("reason", cause) if isinstance(cause, dict) else cause).split())
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _compounds(query: Query) -> list[Query]:
+    """Every query inside ``query``, at any depth."""
+    inner = [] if query.is_leaf() else list(query.children())
+    return inner + [deeper for child in inner for deeper in _compounds(child)]
 
 
 def _leaves(queries: list[Query]) -> list[Query]:
