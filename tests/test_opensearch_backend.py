@@ -124,6 +124,8 @@ def test_a_live_search_s_unfinished_word_completes_as_locally(engines):
         mine = [(h.path, h.line) for h in local.search(query, limit=10, prefix=True, budget=0)]
         theirs = [(h.path, h.line) for h in cluster.search(query, limit=10, prefix=True, budget=0)]
         assert theirs == mine, query
+    for prefix in ("gi", "t", "ngo", "k"):  # the most frequent completions of the whole index
+        assert repr(cluster.backend.completions("folded", prefix)) == repr(local.backend.completions("folded", prefix))
 
 
 def test_marked_phrase_exclusions_and_exact_adjacency_hold_on_the_cluster(engines):
