@@ -1069,3 +1069,22 @@ async def test_open_with_no_opener_says_what_to_do_and_shows_the_document(
         await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="the error")
         message = next(str(n.message) for n in app._notifications if n.severity == "error")
         assert "xdg-utils" in message and "SEARCHER_OPENER" in message
+
+
+def test_re_indexing_a_cluster_from_the_live_search_builds_the_cluster(tmp_path, monkeypatch) -> None:
+    # F5 on `search --tui --index opensearch://…` goes through the public build, which sends an
+    # address to the cluster; the local build would write a folder named after the address.
+    from searcher import building
+    from searcher.tui.index_screen import IndexScreen
+
+    calls: list[tuple[str, str]] = []
+
+    def build_index(corpus, index, **options):  # type: ignore[no-untyped-def]
+        calls.append((str(corpus), str(index)))
+
+    monkeypatch.setattr(building, "build_index", build_index)
+    monkeypatch.chdir(tmp_path)
+    address = "opensearch://127.0.0.1:9/docs"
+    outcome = IndexScreen(str(tmp_path), address)._build()
+    assert outcome.status == "done" and calls == [(str(tmp_path), address)]
+    assert list(tmp_path.iterdir()) == []  # no local index written anywhere
