@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     none_examples: list[str] = []
     times: list[float] = []
     with Engine.open(index) as engine:
-        searcher = engine._term_source()  # what the engine asks: term statistics and stored text
+        searcher = engine.backend.term_source()  # what the engine asks: term statistics and stored text
         for words in queries:
             original = " ".join(words)
             typed = " ".join(fold(w) for w in words)
