@@ -311,6 +311,29 @@ def test_a_config_file_with_a_value_that_is_not_a_string_is_one_line(tmp_path, m
     assert "12345678" not in result.stderr
 
 
+def test_a_search_after_an_update_in_place_reads_the_new_text(node, client, tmp_path):
+    """An incremental build rewrites a changed file's paragraphs under the same ids: an engine that
+    searched them before must not score them from what it read of the old text."""
+    from searcher import Engine, build_index
+
+    name = f"upd-{uuid.uuid4().hex[:8]}"
+    address = _address(node, name)
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Hợp tác nghề cá.\n\nĐánh bắt xa bờ.\n", "utf-8")
+    try:
+        build_index(corpus, address)
+        with Engine.open(address) as engine:
+            assert [h.text for h in engine.search("nghề cá", budget=0)] == ["Hợp tác nghề cá."]
+            (corpus / "a.txt").write_text("Hợp tác nuôi tôm.\n\nĐánh bắt xa bờ.\n", "utf-8")
+            assert build_index(corpus, address).mode == "incremental"
+            engine.refresh(force=True)
+            assert [h.text for h in engine.search("nuôi tôm", budget=0)] == ["Hợp tác nuôi tôm."]
+            assert list(engine.search("nghề cá", budget=0, all_words=True)) == []
+    finally:
+        client.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+
+
 def test_build_index_and_ensure_index_accept_an_address(node, client, tmp_path):
     """The faces that build (the TUI's rebuild, first use) reach the cluster through the indexer's own API."""
     from searcher import build_index, ensure_index

@@ -86,7 +86,8 @@ class OpenSearchBackend:
     # -- lifecycle -------------------------------------------------------
 
     def refresh(self, force: bool = False) -> bool:
-        """Notice an alias swap (a full rebuild) or an update; at most one look a second unless ``force``."""
+        """Notice an alias swap (a full rebuild) or an update in place (the ``updated`` stamp of the index's
+        ``_meta``); at most one look a second unless ``force``."""
         with self._lock:
             now = time.monotonic()
             if not force and now - self._checked < CHECK_EVERY:
@@ -98,9 +99,9 @@ class OpenSearchBackend:
                     f"no index {self.address.name} at {self.address.url}: build it with "
                     f"search-index --index {self.address} --corpus FOLDER"
                 )
-            if targets[0] == self._target:
-                return False
             meta = index_meta(self._client, self.address, targets[0])
+            if targets[0] == self._target and meta.get("updated") == self._meta.get("updated"):
+                return False
             if meta.get("schema_version") != CLUSTER_SCHEMA_VERSION:
                 raise IndexUnusable(
                     f"the index {self.address} was built by another version of searcher: rebuild it with "

@@ -263,6 +263,12 @@ def _incremental(
             summary.removed += 1
     if jobs:
         _feed_cluster(writer, jobs, records, summary, progress, _next_pid(client, address, index))
+    if jobs or removed:
+        # Searchers keep what they read of the index (counts, the candidates' terms) until it changes:
+        # an update in place says so in the mapping's _meta, which they look at (the alias has not moved).
+        meta = index_meta(client, address, index)
+        meta["updated"] = time.time()
+        call(address, client.indices.put_mapping, index=index, body={"_meta": meta})
     summary.paragraphs, summary.files = totals(client, address, index)
 
 
