@@ -25,7 +25,7 @@ from searcher.backends.base import Wanted
 from searcher.documents.filters import PathFilter
 from searcher.errors import IndexUnusable, QueryError, SearcherError
 from searcher.search.query import ParsedQuery, parse_query
-from searcher.search.ranking import Ranker, StoredFields, hit_from_fields
+from searcher.search.ranking import Ranker, Request, StoredFields, hit_from_fields
 from searcher.search.results import Hit, SearchResult
 from searcher.search.rewrite import rewrite_note, rewrite_typed
 from searcher.vietnamese import accents
@@ -189,19 +189,12 @@ class Engine:
         with self._lock:
             with self._waiting_lock:
                 self._waiting -= 1
-            options: dict[str, Any] = {
-                "budget": budget,
-                "fill_budget": fill_budget,
-                "cancelled": cancelled,
-                "all_words": all_words,
-                "scope": scope,
-                "highlight": highlight,
-            }
+            request = Request(limit, budget, fill_budget, scope, cancelled, all_words, highlight)
             as_typed = parsed
             try:
                 self.backend.refresh()
                 parsed, rewrites = rewrite_typed(as_typed, self.backend.known)
-                ranked = self.ranker.rank(parsed, limit, started=started, **options)
+                ranked = self.ranker.rank(parsed, request, started)
             except SearcherError:
                 raise
             except Exception as exc:  # Whoosh reports damage in many shapes
@@ -209,7 +202,7 @@ class Engine:
                 self.backend.recover(exc)
                 try:
                     parsed, rewrites = rewrite_typed(as_typed, self.backend.known)
-                    ranked = self.ranker.rank(parsed, limit, started=time.perf_counter(), **options)
+                    ranked = self.ranker.rank(parsed, request, time.perf_counter())
                 except SearcherError:
                     raise
                 except Exception as again:  # damaged after all: one line, no traceback

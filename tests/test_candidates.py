@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
-from whoosh.query import And, Or, Phrase, Prefix, Term
+from whoosh.query import And, Or, Phrase, Term
 
 from searcher.search.candidates import analyse, candidate_index
 from searcher.search.matching import evaluate
@@ -28,7 +28,7 @@ QUERIES = [
     Or([Term("folded", "hoa"), Term("folded", "ky"), Term("folded", "da")]),
     Phrase("pairs", ["ngoai_giao", "giao_kinh"]),
     Term("folded", "o"),
-    Prefix("folded", "ngo"),
+    Or([Term("folded", "ngoai"), Term("folded", "ngo")]),  # an unfinished word's completions
 ]
 
 

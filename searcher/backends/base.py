@@ -95,8 +95,8 @@ class Backend(Protocol):
         ...
 
     def completions(self, fieldname: str, prefix: str) -> Query | None:
-        """What an unfinished last word stands for: an ``Or`` of its most frequent completions,
-        or a ``Prefix`` that the postings of :meth:`view` expand; None when nothing starts so."""
+        """What an unfinished last word stands for: an ``Or`` of its most frequent completions
+        (a ``Term`` when there is one), None when nothing starts so."""
         ...
 
     def view(self, wanted: Wanted, scope: PathFilter) -> View:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from whoosh.query import And, Not, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, Not, Or, Phrase, Query, Term
 from whoosh.query.qcore import _NullQuery
 
 from searcher.search.bestmatch import term_key
@@ -57,9 +57,8 @@ def _empty() -> Matches:
 def evaluate(index: BestMatchIndex, query: Query) -> Matches:
     """The paragraphs that match ``query`` and their scores (BM25, each term times its boost).
 
-    Understands ``Term``, ``And``, ``Or``, ``Not`` (inside an ``And``),
-    ``Phrase`` (all its terms; the order is the tier's check's to verify) and
-    ``Prefix`` (its most frequent completions, :func:`completion_query`).
+    Understands ``Term``, ``And``, ``Or``, ``Not`` (inside an ``And``) and
+    ``Phrase`` (all its terms; the order is the tier's check's to verify).
     """
     return _evaluate(index, query, 1.0)
 
@@ -77,9 +76,6 @@ def _evaluate(index: BestMatchIndex, query: Query, boost: float) -> Matches:
         return Matches(docnums, factors * weight if weight else np.zeros(len(docnums), dtype=np.float32))
     if isinstance(query, Phrase):
         return _intersect(index, [Term(query.fieldname, word) for word in query.words], boost)
-    if isinstance(query, Prefix):  # an unfinished word a backend left to the postings: its completions here
-        completed = completion_query(index, query.fieldname, str(query.text))
-        return _empty() if completed is None else _evaluate(index, completed, boost)
     if isinstance(query, And):
         return _intersect(index, list(query.subqueries), boost)
     if isinstance(query, Or):

@@ -25,8 +25,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh.query import Prefix, Query, Term
+from whoosh.query import Query, Term
 
+from searcher.backends.base import Wanted
 from searcher.search import bestmatch, matching
 from searcher.search.bestmatch import term_key
 from searcher.search.highlight import highlight_spans, words_found
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from searcher.documents.filters import PathFilter
     from searcher.search.bestmatch import BestMatchIndex, Candidates
 
-__all__ = ["Ranked", "Ranker", "TIER_STEP", "BEST_SCALE", "EXACT_BOOST", "hit_from_fields"]
+__all__ = ["Ranked", "Ranker", "Request", "TIER_STEP", "BEST_SCALE", "EXACT_BOOST", "hit_from_fields"]
 
 TIER_STEP = 100.0  # scores of a better tier start this much higher
 MIN_SLICE = 0.004  # the best tier always gets at least this long
@@ -62,6 +63,20 @@ class Ranked:
     complete: bool = True  # False when the time budget cut the main tiers short
     filled: bool = True  # False when the lower (non-adjacent) tiers were cut short
     view: View | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """How one search runs: the hits asked for, its time (``budget`` for the tiers, ``fill_budget`` for
+    the lower tiers once an adjacent one found hits), and what it keeps to."""
+
+    limit: int
+    budget: float
+    fill_budget: float
+    scope: PathFilter
+    cancelled: Callable[[], bool] | None = None
+    all_words: bool = False  # no best match: every word must match (grep's meaning)
+    highlight: bool = True
 
 
 class StoredFields:
@@ -125,40 +140,25 @@ class Ranker:
         """The query's tiers, with the user's own i/y spelling first."""
         return plan_query(parsed, self._complete, own_spelling=True)
 
-    def rank(
-        self,
-        parsed: ParsedQuery,
-        limit: int,
-        *,
-        started: float,
-        budget: float,
-        fill_budget: float,
-        cancelled: Callable[[], bool] | None,
-        all_words: bool,
-        scope: PathFilter,
-        highlight: bool = True,
-    ) -> Ranked:
-        """Up to ``limit`` hits of ``parsed``, best first.  A quoted phrase that no paragraph holds
-        (a title the folder words otherwise) makes best match search its words, with a note."""
+    def rank(self, parsed: ParsedQuery, request: Request, started: float) -> Ranked:
+        """Up to ``request.limit`` hits of ``parsed``, best first, the budget counted from ``started``.  A quoted
+        phrase that no paragraph holds (a title the folder words otherwise) makes best match search its words,
+        with a note."""
         if self.backend.version != self._version:
             self.spellings, self._version = Spellings(), self.backend.version
-        ranked = self._rank_once(parsed, limit, started, budget, fill_budget, cancelled, all_words, scope, highlight)
-        if ranked.hits or all_words or ranked.view is None:
+        ranked = self._rank_once(parsed, request, started)
+        if ranked.hits or request.all_words or ranked.view is None:
             return ranked
         loose, dropped = self._unquote_missing(parsed, ranked.view)
         if not dropped:
             return ranked
-        ranked = self._rank_once(
-            loose, limit, time.perf_counter(), budget, fill_budget, cancelled, all_words, scope, highlight
-        )
+        ranked = self._rank_once(loose, request, time.perf_counter())
         phrases = ", ".join(f'"{" ".join(w.text for w in c.words)}"' for c in dropped)
         ranked.parsed.notes.append(f"no paragraph has {phrases} as a phrase: best match searched its words")
         return ranked
 
-    def _wanted(self, parsed: ParsedQuery, plan: Plan, tiers: list[Tier], limit: int) -> Any:
-        """What this search will read (for a backend that sends candidates)."""
-        from searcher.backends.base import Wanted
-
+    def _wanted(self, parsed: ParsedQuery, tiers: list[Tier], limit: int) -> Wanted:
+        """What this search will read: the tiers' queries, and the words, pairs and exclusions of best match."""
         full = [w for w in parsed.words if w is not parsed.prefix]
         words = list(dict.fromkeys(w.folded for w in full))
         count = len(words) + (parsed.prefix is not None)
@@ -172,41 +172,34 @@ class Ranker:
             prefix=parsed.prefix.folded if parsed.prefix is not None and count >= 2 else None,
             pairs=list(dict.fromkeys(pair_term(a.folded, b.folded) for a, b in itertools.pairwise(full))),
             excluded=[c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked],
+            # A short query's best-match hits have at least half its words: "thương mại và đầu tư"
+            # is not answered by paragraphs that share only "và".  A long question needs two.
             min_words=bestmatch.min_words(count),
             pool=max(limit * 2 + 30, STRICT_POOL),
         )
 
-    def _rank_once(
-        self,
-        parsed: ParsedQuery,
-        limit: int,
-        started: float,
-        budget: float,
-        fill_budget: float,
-        cancelled: Callable[[], bool] | None,
-        all_words: bool,
-        scope: PathFilter,
-        highlight: bool,
-    ) -> Ranked:
+    def _rank_once(self, parsed: ParsedQuery, request: Request, started: float) -> Ranked:
+        limit, cancelled, all_words = request.limit, request.cancelled, request.all_words
         plan = self.plan(parsed)
         tiers = tiers_to_run(plan, parsed, all_words)
+        reads = self._wanted(parsed, tiers, limit)
         # Opening the postings (numpy's import, the first time; a cluster's answer) is not ranking:
         # it is not charged to the search's budget.
         before = time.perf_counter()
-        view = self.backend.view(self._wanted(parsed, plan, tiers, limit), scope)
+        view = self.backend.view(reads, request.scope)
         started += time.perf_counter() - before
         terms, allowed = view.index, view.allowed
         stored = StoredFields(view)
         spellings = self.spellings if view.lasting else Spellings()
         spellings.cut = ()
-        deadline = started + budget
+        deadline = started + request.budget
         # For a long query the best-match pass goes first: when it finds that no
         # paragraph has every word, the strict tiers need not run at all.  A
         # short query runs the strict tiers first and best match only when they
         # leave slots free.
         candidates = None
         if word_count(parsed) >= LONG_QUERY:
-            candidates = self._best_candidates(terms, parsed, plan.completions, limit, allowed)
+            candidates = self._best_candidates(terms, reads, plan.completions, limit, allowed)
             if candidates is not None and candidates.best_coverage < word_count(parsed):
                 tiers = []
         # Planning a new prefix can eat the budget; the first tier still runs.
@@ -231,7 +224,7 @@ class Ranker:
             tier_deadline = deadline
             if filler:
                 if fill_deadline is None:
-                    fill_deadline = now + fill_budget
+                    fill_deadline = now + request.fill_budget
                 tier_deadline = min(deadline, fill_deadline)
             if tier.own_spelling:
                 # The own-spelling half of a tier reads the text of candidates that mostly have the
@@ -256,7 +249,7 @@ class Ranker:
             adjacent_found = adjacent_found or (tier.adjacent and bool(hits))
         strict = set(found)
         if candidates is None and len(found) < limit and (not all_words or not (complete and filled)):
-            candidates = self._best_candidates(terms, parsed, plan.completions, limit, allowed)
+            candidates = self._best_candidates(terms, reads, plan.completions, limit, allowed)
         if candidates is not None and len(strict) >= candidates.full_matches:
             # Every paragraph with all the words is in: nothing a cut tier could have added.
             complete = filled = True
@@ -279,7 +272,7 @@ class Ranker:
         result_hits = []
         for rank, (docnum, (score, exact)) in enumerate(ordered, 1):
             fields = stored(docnum)
-            spans = highlight_spans(fields["text"], parsed) if highlight else []
+            spans = highlight_spans(fields["text"], parsed) if request.highlight else []
             hit = hit_from_fields(rank, score, fields, spans, corpus, exact)
             if docnum in strict:
                 hit.matched = [w.text for w in parsed.words]  # the strict tiers require every word
@@ -304,36 +297,23 @@ class Ranker:
         return replace(parsed, clauses=clauses, notes=list(parsed.notes)), dropped
 
     def _best_candidates(
-        self, index: BestMatchIndex, parsed: ParsedQuery, completions: Query | None, limit: int, allowed: Any = None
+        self, index: BestMatchIndex, wanted: Wanted, completions: Query | None, limit: int, allowed: Any = None
     ) -> Candidates | None:
-        """The best-match pass: BM25 over every paragraph with any of the words (None for a one-word query)."""
-        groups: dict[str, list[str]] = {}
-        for word in parsed.words:
-            if word is not parsed.prefix:
-                groups.setdefault(word.folded, [word.folded])
-        if parsed.prefix is not None:
-            texts: list[str] = []
-            for leaf in completions.leaves() if completions is not None else []:
-                if isinstance(leaf, Prefix):  # a backend left the completions to the postings
-                    expanded = matching.completion_query(index, leaf.fieldname, str(leaf.text))
-                    texts.extend(str(t.text) for t in _terms_of(expanded))
-                elif isinstance(leaf, Term):
-                    texts.append(str(leaf.text))
-            groups.setdefault("\0prefix", texts or [parsed.prefix.folded])
-        if len(groups) < 2:
+        """The best-match pass: BM25 over every paragraph with any of the words (None for a one-word query).
+
+        Each query word is a group of the folded terms that count as it: itself, or for an unfinished
+        last word its completions."""
+        if not wanted.words:  # fewer than two words: the strict tiers answer alone
             return None
-        full = [w for w in parsed.words if w is not parsed.prefix]
-        pairs = [pair_term(a.folded, b.folded) for a, b in itertools.pairwise(full)]
-        excluded = [c.words[0].folded for c in parsed.excluded if len(c.words) == 1 and not c.words[0].marked]
-        # A short query's best-match hits have at least half its words: "thương mại và đầu tư"
-        # is not answered by paragraphs that share only "và".  A long question needs two.
-        min_words = bestmatch.min_words(len(groups))
+        groups = [[word] for word in wanted.words]
+        if wanted.prefix is not None:
+            groups.append([str(t.text) for t in _terms_of(completions)] or [wanted.prefix])
         # (Paragraphs with every word are never left out, so the coverage counts stay true.)
         # The pool does not shrink with the hits asked for: the exact-diacritic and spelling bonuses
         # reorder it, so a smaller pool would rank the top differently (the CLI's 10 hits, the live search's 20).
         pool = max(limit * 2 + 30, BEST_POOL)
         return index.search(
-            list(groups.values()), pairs, excluded=excluded, allowed=allowed, limit=pool, min_words=min_words
+            groups, wanted.pairs, excluded=wanted.excluded, allowed=allowed, limit=pool, min_words=wanted.min_words
         )
 
     def _best_hits(

@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh.query import Or, Phrase, Prefix, Query, Term
+from whoosh.query import Or, Phrase, Query, Term
 
 from searcher.backends.base import View, Wanted
 from searcher.backends.opensearch.client import (
@@ -321,9 +321,8 @@ class OpenSearchBackend:
         rows = [source for _, source in found]
         exact = any(key.startswith(FIELD_MARKS["exact"]) for key in keys)
         analyses = [self._analysis(doc_id, source, exact) for doc_id, source in found]
-        prefixes = [term_key(q.fieldname, str(q.text)) for q in _leaves(wanted.queries) if isinstance(q, Prefix)]
-        if wanted.prefix is not None:
-            prefixes.append(term_key("folded", wanted.prefix))
+        # Best match counts an unfinished word by its completions: every term it may complete to is kept.
+        prefixes = [term_key("folded", wanted.prefix)] if wanted.prefix is not None else []
         index = candidate_index(analyses, [int(row.get("pid", 0)) for row in rows], self, set(keys), prefixes)
         return View(index, rows.__getitem__, None, lasting=False)
 
