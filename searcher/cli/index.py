@@ -130,14 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _forget(args.forget, args.wait)
         _cluster_address(args)
         _resolve(args)
-        from searcher.backends import is_remote
-
-        if is_remote(args.index):
-            return _build_remote(args)
-        from searcher.building import build_index
-
+        build, options = _builder(args)
         with _progress_display(enabled=not args.quiet and sys.stderr.isatty()) as progress:
-            summary = build_index(
+            summary = build(
                 args.corpus,
                 args.index,
                 full=args.full,
@@ -145,8 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 wait=args.wait,
                 include=args.include,
                 exclude=args.exclude,
-                keep_workers=args.watch,
-                follow=args.follow,
+                **options,
             )
         _report(summary, args)
         if args.watch:
@@ -181,26 +175,20 @@ def _cluster_address(args: argparse.Namespace) -> None:
     args.index = str(address_from_url(args.url, args.name))
 
 
-def _build_remote(args: argparse.Namespace) -> int:
-    """Build into an OpenSearch cluster (:func:`searcher.backends.opensearch.build_opensearch`)."""
-    from searcher.backends.opensearch import build_opensearch
+def _builder(args: argparse.Namespace) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """The build for ``--index`` (a folder, or a cluster: :func:`searcher.backends.opensearch.build_opensearch`)
+    and the options only it takes."""
+    from searcher.backends import is_remote
 
-    if args.watch:
-        raise SearcherError("--watch works with a local index only")
-    with _progress_display(enabled=not args.quiet and sys.stderr.isatty()) as progress:
-        summary = build_opensearch(
-            args.corpus,
-            args.index,
-            full=args.full,
-            progress=progress,
-            wait=args.wait,
-            include=args.include,
-            exclude=args.exclude,
-            shards=args.shards,
-            replicas=args.replicas,
-        )
-    _report(summary, args)
-    return 0
+    if is_remote(args.index):
+        from searcher.backends.opensearch import build_opensearch
+
+        if args.watch:
+            raise SearcherError("--watch works with a local index only")
+        return build_opensearch, {"shards": args.shards, "replicas": args.replicas}
+    from searcher.index.build import build_index
+
+    return build_index, {"keep_workers": args.watch, "follow": args.follow}
 
 
 def _resolve(args: argparse.Namespace) -> None:
