@@ -49,22 +49,8 @@ def build_index(
     keep_workers: bool = False,
     follow: bool | None = None,
 ) -> BuildSummary:
-    """Bring the local index at ``index`` (a folder) up to date with the files under ``corpus``.
-
-    Incremental unless ``full`` is true or there is no usable index yet.
-    ``include``/``exclude`` are gitignore-style patterns choosing files (with
-    the folder's ``.searchignore``); None keeps the ones the index was built
-    with.  Symbolic links leading out of the folder are not followed (the
-    summary counts them) unless ``follow``; None keeps the choice the index
-    was built with.  The document parsers' worker processes are stopped at the end
-    unless ``keep_workers`` (a watcher building again soon).
-    Raises :class:`~searcher.errors.CorpusError` for a missing corpus and
-    :class:`~searcher.errors.IndexBusy` when another build holds the lock.
-
-    >>> summary = build_index("corpus", "index")      # doctest: +SKIP
-    >>> summary.added, summary.paragraphs              # doctest: +SKIP
-    (4, 131)
-    """
+    """Bring the local index at ``index`` (a folder) up to date with the files under ``corpus``
+    (the arguments: :func:`searcher.building.build_index`, which sends a cluster address elsewhere)."""
     started = time.monotonic()
     corpus_path = check_corpus(Path(corpus))
     location = IndexLocation(index)
@@ -218,20 +204,8 @@ def ensure_index(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
 ) -> BuildSummary | None:
-    """Make sure there is a local index at ``index``, building it from ``corpus`` when there is none.
-
-    The first-use build of ``search``, of the TUI and of API users.  Returns
-    the build's summary, or None when an index was already there.  An index
-    that exists but cannot be used raises :class:`~searcher.errors.IndexUnusable`
-    (it is never replaced behind the user's back); a missing corpus raises
-    :class:`~searcher.errors.CorpusError` before anything is written.
-    ``on_build`` receives one line (``no index at index yet; indexing corpus …``)
-    just before a build starts; ``progress`` is passed to :func:`build_index`
-    (raising from it cancels the build).  Safe to call from any thread.
-
-    >>> ensure_index("corpus", "index")          # doctest: +SKIP
-    BuildSummary(mode='full', ..., paragraphs=98, ...)
-    """
+    """Make sure there is a local index at ``index``, building it from ``corpus`` when there is none
+    (the arguments and errors: :func:`searcher.building.ensure_index`)."""
     location = IndexLocation(index)
     try:
         location.current()

@@ -11,8 +11,7 @@ An address names a cluster and an index (an alias, in fact)::
 - :mod:`~searcher.backends.opensearch.dsl` and :mod:`~searcher.backends.opensearch.backend`: searching it
   (the cluster finds candidates; :mod:`searcher.search.ranking` ranks them, as locally).
 
-``opensearch-py`` is imported only when an address is used; it is the ``searcher[opensearch]``
-extra, and without it an address gives one line naming that command.
+``opensearch-py`` is imported only when an address is used (see :mod:`~searcher.backends.opensearch.client`).
 """
 
 from __future__ import annotations
