@@ -323,7 +323,7 @@ class OpenSearchBackend:
         analyses = [self._analysis(doc_id, source, exact) for doc_id, source in found]
         # Best match counts an unfinished word by its completions: every term it may complete to is kept.
         prefixes = [term_key("folded", wanted.prefix)] if wanted.prefix is not None else []
-        index = candidate_index(analyses, [int(row.get("pid", 0)) for row in rows], self, set(keys), prefixes)
+        index = candidate_index(analyses, [int(row.get("pid", 0)) for row in rows], self, keys, prefixes)
         return View(index, rows.__getitem__, None, lasting=False)
 
     def _analysis(self, doc_id: str, source: dict[str, Any], exact: bool) -> Analysis:
